@@ -1,0 +1,3 @@
+from repovault.cli import app
+
+app()

@@ -1,0 +1,81 @@
+"""`/account/*` and `/users/*` calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from repovault.accounts import service
+from repovault.accounts.roles import ANY_USER, MANAGE_USERS
+from repovault.accounts.schemas import (
+    IdRequest,
+    IdResponse,
+    LoginRequest,
+    LoginResponse,
+    MeResponse,
+    UserCreate,
+    UserModify,
+    UserOut,
+)
+from repovault.api.calls import Calls
+from repovault.common.context import Context
+from repovault.common.paging import PageRequest
+
+calls = Calls("account")
+
+
+@calls.post("/account/login", body=LoginRequest, roles=None, write=True)
+def login(ctx: Context, body: LoginRequest) -> LoginResponse:
+    """Log in and obtain an access token (30 days with rememberMe, else 12 hours)."""
+    token, user = service.login(
+        ctx, email=body.email, password=body.password, remember=body.remember_me
+    )
+    return LoginResponse(user_id=user.id, access_token=token)
+
+
+@calls.post("/account/logout", roles=ANY_USER, write=True)
+def logout(ctx: Context, _body: object) -> None:
+    """Revoke the access token used for this call."""
+    service.logout(ctx)
+
+
+@calls.post("/account/me", roles=ANY_USER, write=False)
+def me(ctx: Context, _body: object) -> MeResponse:
+    """Who the token belongs to, and the roles it has."""
+    return MeResponse(user_id=ctx.caller.id, email=ctx.caller.email, roles=ctx.caller.roles)
+
+
+@calls.post("/users/create", body=UserCreate, roles=MANAGE_USERS, write=True)
+def create_user(ctx: Context, body: UserCreate) -> IdResponse:
+    """Create a user with an email, a password and roles."""
+    user = service.create_user(
+        ctx.session, email=body.email, password=body.password, roles=body.roles
+    )
+    return IdResponse(id=user.id)
+
+
+@calls.post("/users/getmany", body=PageRequest, roles=MANAGE_USERS, write=False)
+def list_users(ctx: Context, body: PageRequest) -> dict[str, Any]:
+    """List users (paged; filters on id, email, createdAt)."""
+    page = service.list_users(ctx.session, body)
+    return page.envelope(
+        [
+            UserOut(id=u.id, email=u.email, roles=u.roles, created_at=u.created_at).model_dump(
+                by_alias=True
+            )
+            for (u,) in page.rows
+        ]
+    )
+
+
+@calls.post("/users/modify", body=UserModify, roles=MANAGE_USERS, write=True)
+def modify_user(ctx: Context, body: UserModify) -> None:
+    """Change a user's email, password or roles."""
+    service.modify_user(
+        ctx.session, user_id=body.id, email=body.email, password=body.password, roles=body.roles
+    )
+
+
+@calls.post("/users/remove", body=IdRequest, roles=MANAGE_USERS, write=True)
+def remove_user(ctx: Context, body: IdRequest) -> None:
+    """Remove a user (the last SystemAdministrator stays)."""
+    service.remove_user(ctx.session, user_id=body.id)

@@ -1,0 +1,215 @@
+"""Accounts: who may call, and the users' lifecycle.
+
+Login is throttled per email and per client address: past the third failure inside the
+window each attempt is slowed, and past `login_max_failures` it is answered 429 with
+`Retry-After` until the window ends, even with the right password.
+"""
+
+from __future__ import annotations
+
+import time
+
+import structlog
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from repovault.accounts.models import LoginFailure, RevokedToken, User
+from repovault.accounts.passwords import hash_password, verify_password
+from repovault.accounts.roles import ALL_ROLES, Role
+from repovault.accounts.tokens import Claims, TokenExpired, TokenInvalid
+from repovault.common import codes
+from repovault.common.clock import now_ms
+from repovault.common.context import Context
+from repovault.common.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+)
+from repovault.common.ids import parse_guid
+from repovault.common.paging import Column, Page, PageRequest, fetch
+
+log = structlog.get_logger(__name__)
+
+SLOW_AFTER_FAILURES = 3
+
+
+def authenticate(ctx: Context, *, token: str | None) -> tuple[User, Claims]:
+    if not token:
+        raise Unauthorized(codes.BAD_CREDENTIALS, "missing 'Authorization: Bearer <token>'")
+    try:
+        claims = ctx.services.tokens.decode(token)
+    except TokenExpired as exc:
+        raise Unauthorized(codes.TOKEN_EXPIRED, "the access token has expired") from exc
+    except TokenInvalid as exc:
+        raise Unauthorized(codes.BAD_CREDENTIALS, "the access token is not valid") from exc
+    if ctx.session.get(RevokedToken, claims.jti) is not None:
+        raise Unauthorized(codes.TOKEN_EXPIRED, "the access token was revoked by logout")
+    user = ctx.session.get(User, claims.user_id)
+    if user is None:
+        raise Unauthorized(codes.BAD_CREDENTIALS, "the token's user no longer exists")
+    return user, claims
+
+
+def _throttle_keys(email: str, addr: str) -> list[str]:
+    keys = [f"email:{email}"]
+    if addr:
+        keys.append(f"addr:{addr}")
+    return keys
+
+
+def _check_throttle(ctx: Context, keys: list[str], now: int) -> None:
+    settings = ctx.services.settings
+    window_ms = settings.login_window_seconds * 1000
+    for key in keys:
+        row = ctx.session.get(LoginFailure, key)
+        if row and now - row.window_start < window_ms and row.count >= settings.login_max_failures:
+            retry = max(1, (row.window_start + window_ms - now + 999) // 1000)
+            log.warning("login throttled", key=key, failures=row.count, retry_after=retry)
+            raise TooManyRequests(
+                codes.LOGIN_THROTTLED,
+                f"too many failed logins; try again in {retry} s",
+                retry_after=retry,
+            )
+
+
+def _record_failure(ctx: Context, keys: list[str], now: int) -> int:
+    window_ms = ctx.services.settings.login_window_seconds * 1000
+    worst = 0
+    for key in keys:
+        row = ctx.session.get(LoginFailure, key)
+        if row is None:
+            row = LoginFailure(key=key, count=0, window_start=now)
+            ctx.session.add(row)
+        elif now - row.window_start >= window_ms:
+            row.count, row.window_start = 0, now
+        row.count += 1
+        worst = max(worst, row.count)
+    return worst
+
+
+def login(ctx: Context, *, email: str, password: str, remember: bool) -> tuple[str, User]:
+    email = email.strip().lower()
+    keys = _throttle_keys(email, ctx.client_addr)
+    now = now_ms()
+    _check_throttle(ctx, keys, now)
+    user = ctx.session.scalar(select(User).where(User.email == email))
+    if not verify_password(user.password_hash if user else None, password) or user is None:
+        failures = _record_failure(ctx, keys, now)
+        ctx.session.commit()  # the failure counts even though the call fails
+        log.warning("login failed", email=email, addr=ctx.client_addr, failures=failures)
+        excess = failures - SLOW_AFTER_FAILURES
+        if excess > 0:
+            time.sleep(ctx.services.settings.login_failure_delay_seconds * excess)
+        raise Unauthorized(codes.BAD_CREDENTIALS, "wrong email or password")
+    ctx.session.execute(delete(LoginFailure).where(LoginFailure.key == keys[0]))
+    token, _ = ctx.services.tokens.issue(
+        user_id=user.id, email=user.email, roles=list(user.roles), remember=remember
+    )
+    log.info("login", user_id=user.id)
+    return token, user
+
+
+def logout(ctx: Context) -> None:
+    claims = ctx.claims
+    assert claims is not None
+    ctx.session.merge(RevokedToken(jti=claims.jti, expires_at=claims.expires_at * 1000))
+    # Revocations of tokens that have expired anyway are dead weight.
+    ctx.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now_ms()))
+
+
+def _check_roles(roles: list[str]) -> list[str]:
+    known = {r.value.lower(): r.value for r in ALL_ROLES}
+    result: list[str] = []
+    for i, role in enumerate(roles):
+        canonical = known.get(role.lower())
+        if canonical is None:
+            raise InvalidInput.field(
+                f"roles.{i}", f"unknown role {role!r}; one of: {', '.join(sorted(known.values()))}"
+            )
+        if canonical not in result:
+            result.append(canonical)
+    return result
+
+
+def _check_email(email: str) -> str:
+    email = email.strip().lower()
+    local, _, domain = email.partition("@")
+    if not local or not domain or " " in email:
+        raise InvalidInput.field("email", f"not an email address: {email!r}")
+    return email
+
+
+def _get_user(session: Session, user_id: str) -> User:
+    guid = parse_guid(user_id)
+    user = session.get(User, guid) if guid else None
+    if user is None:
+        raise NotFound(codes.USER_NOT_FOUND, f"no user {user_id!r}")
+    return user
+
+
+def _admins(session: Session) -> list[User]:
+    return [u for u in session.scalars(select(User)) if Role.SYSTEM_ADMINISTRATOR.value in u.roles]
+
+
+def create_user(session: Session, *, email: str, password: str, roles: list[str]) -> User:
+    email = _check_email(email)
+    if session.scalar(select(User.id).where(User.email == email)):
+        raise Conflict(codes.USER_EXISTS, f"a user {email!r} exists already")
+    user = User(email=email, password_hash=hash_password(password), roles=_check_roles(roles))
+    session.add(user)
+    session.flush()
+    log.info("user created", user_id=user.id, roles=user.roles)
+    return user
+
+
+def modify_user(
+    session: Session,
+    *,
+    user_id: str,
+    email: str | None,
+    password: str | None,
+    roles: list[str] | None,
+) -> None:
+    user = _get_user(session, user_id)
+    if email is not None:
+        email = _check_email(email)
+        other = session.scalar(select(User.id).where(User.email == email, User.id != user.id))
+        if other:
+            raise Conflict(codes.USER_EXISTS, f"a user {email!r} exists already")
+        user.email = email
+    if password is not None:
+        user.password_hash = hash_password(password)
+    if roles is not None:
+        new_roles = _check_roles(roles)
+        admin = Role.SYSTEM_ADMINISTRATOR.value
+        if admin in user.roles and admin not in new_roles and len(_admins(session)) == 1:
+            raise Conflict(codes.LAST_ADMIN, "the last SystemAdministrator keeps that role")
+        user.roles = new_roles
+
+
+def remove_user(session: Session, *, user_id: str) -> None:
+    user = _get_user(session, user_id)
+    admins = _admins(session)
+    if Role.SYSTEM_ADMINISTRATOR.value in user.roles and len(admins) == 1:
+        raise Conflict(codes.LAST_ADMIN, "the last SystemAdministrator cannot be removed")
+    session.delete(user)
+    log.info("user removed", user_id=user.id)
+
+
+USER_FIELDS = {
+    "id": Column(User.id, "id"),
+    "email": Column(User.email, "str"),
+    "createdat": Column(User.created_at, "int"),
+}
+
+
+def list_users(session: Session, request: PageRequest) -> Page:
+    if request.orderby is None:
+        request = request.model_copy(update={"orderby": "email"})
+    return fetch(session, select(User), request, USER_FIELDS, User.id)
+
+
+def count_users(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(User)) or 0)

@@ -1,0 +1,1 @@
+"""The management API: HTTP only. Routers parse, authorize and call one service function."""

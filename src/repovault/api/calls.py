@@ -1,0 +1,176 @@
+"""Registers the API's calls with one uniform pipeline.
+
+Every call is `POST` with a JSON body. For each request:
+
+    read body (size-limited) -> authenticate (Bearer JWT, not revoked, user exists)
+      -> check roles -> parse JSON ({} when empty) -> validate into the call's model
+      -> run the handler in one transaction -> 200 with JSON, or 200 with an empty body
+
+Authentication comes before validation, so a caller without a token learns nothing about
+the body. The handler runs in a worker thread with its own session; it never sees HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ValidationError
+
+from repovault.accounts import service as accounts
+from repovault.accounts.roles import Role, allowed
+from repovault.api.errors import problem, service_problem, validation_problem
+from repovault.common import codes
+from repovault.common.context import Context, Services
+from repovault.common.errors import Forbidden, InvalidInput, ServiceError
+from repovault.common.wire import RequestModel
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[Context, Any], Any]
+
+
+class EmptyBody(RequestModel):
+    pass
+
+
+@dataclass(frozen=True)
+class Call:
+    path: str
+    handler: Handler
+    body: type[RequestModel]
+    roles: frozenset[Role] | None  # None: no token needed
+    write: bool
+    summary: str
+    tag: str
+
+
+class Calls:
+    """A list of calls, mounted on the app together."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        self.calls: list[Call] = []
+
+    def post(
+        self,
+        path: str,
+        *,
+        body: type[RequestModel] = EmptyBody,
+        roles: frozenset[Role] | None,
+        write: bool,
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            summary = (handler.__doc__ or path).strip().splitlines()[0]
+            self.calls.append(Call(path.lower(), handler, body, roles, write, summary, self.tag))
+            return handler
+
+        return register
+
+
+def _parse(raw: bytes, model: type[RequestModel]) -> RequestModel:
+    if not raw.strip():
+        data: Any = {}
+    else:
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InvalidInput(codes.INVALID_JSON, f"the body is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise InvalidInput(codes.INVALID_JSON, "the body must be a JSON object")
+    return model.model_validate(data)
+
+
+def _serialize(result: Any) -> Any:
+    if isinstance(result, BaseModel):
+        return result.model_dump(mode="json", by_alias=True)
+    return result
+
+
+def _execute(services: Services, call: Call, raw: bytes, token: str | None, addr: str) -> Any:
+    with services.db.session(write=call.write) as session:
+        ctx = Context(session=session, services=services, client_addr=addr)
+        if call.roles is not None:
+            ctx.user, ctx.claims = accounts.authenticate(ctx, token=token)
+            if not allowed(ctx.user.roles, call.roles):
+                needed = sorted({Role.SYSTEM_ADMINISTRATOR, *call.roles})
+                raise Forbidden(codes.ROLE_MISSING, f"{call.path} needs one of the roles {needed}")
+        body = _parse(raw, call.body)
+        return _serialize(call.handler(ctx, body))
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise InvalidInput(codes.BODY_TOO_LARGE, f"the body is larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise InvalidInput(codes.BODY_TOO_LARGE, f"the body is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _endpoint(call: Call) -> Callable[[Request], Any]:
+    async def endpoint(request: Request) -> Response:
+        services: Services = request.app.state.services
+        try:
+            raw = await _read_body(request, services.settings.max_body_bytes)
+            addr = request.client.host if request.client else ""
+            result = await run_in_threadpool(_execute, services, call, raw, _bearer(request), addr)
+        except ServiceError as exc:
+            return service_problem(exc)
+        except ValidationError as exc:
+            return validation_problem(exc)
+        except Exception as exc:
+            log.exception("call failed", call=call.path, error=repr(exc))
+            return problem(
+                500, "Internal error", "the server failed; the error is logged", codes.INTERNAL
+            )
+        if result is None:
+            return Response(status_code=200)
+        return JSONResponse(result)
+
+    endpoint.__name__ = call.path.strip("/").replace("/", "_") or "root"
+    return endpoint
+
+
+def mount(app: FastAPI, *groups: Calls) -> None:
+    for group in groups:
+        for call in group.calls:
+            app.add_api_route(
+                call.path,
+                _endpoint(call),
+                methods=["POST"],
+                summary=call.summary,
+                tags=[call.tag],
+                openapi_extra=_openapi(call),
+            )
+
+
+def _openapi(call: Call) -> dict[str, Any]:
+    extra: dict[str, Any] = {
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    }
+    if call.roles is not None:
+        extra["security"] = [{"bearer": []}]
+    return extra

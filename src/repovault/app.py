@@ -1,0 +1,88 @@
+"""Builds the FastAPI application: services, routes, error handling, start-up."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from repovault import __version__, bootstrap, migrate
+from repovault.accounts.routes import calls as account_calls
+from repovault.accounts.tokens import TokenCodec
+from repovault.api import errors
+from repovault.api.calls import mount
+from repovault.api.compat import PathFolding
+from repovault.common.context import Services
+from repovault.common.secrets import SecretBox
+from repovault.config import Settings
+from repovault.db import Database
+from repovault.organizations.routes import calls as organization_calls
+from repovault.plans.routes import calls as plan_calls
+from repovault.repositories.routes import calls as repository_calls
+from repovault.storages.routes import calls as storage_calls
+from repovault.workers.routes import calls as worker_calls
+
+HEARTBEAT_SECONDS = 30
+
+
+def build_services(settings: Settings) -> Services:
+    secret = settings.effective_secret_key
+    return Services(
+        settings=settings,
+        db=Database(settings.effective_database_url),
+        box=SecretBox(secret),
+        tokens=TokenCodec(secret, issuer=settings.issuer, audience=settings.audience),
+    )
+
+
+def prepare(services: Services) -> None:
+    """Migrate, then create what a fresh install needs. Safe to run on every start."""
+    services.settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(services.db.engine)
+    with services.db.session(write=True) as session:
+        bootstrap.bootstrap(session, services.settings)
+
+
+async def _heartbeat(services: Services) -> None:
+    # The server hosts the embedded worker, so its record stays online while it runs.
+    while True:
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+        with services.db.session(write=True) as session:
+            bootstrap.ensure_worker(session, services.settings.worker_id)
+
+
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
+    services = services or build_services(settings or Settings())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        prepare(services)
+        beat = asyncio.create_task(_heartbeat(services))
+        try:
+            yield
+        finally:
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
+
+    app = FastAPI(
+        title="repovault management API",
+        version=__version__,
+        description="Xopero ONE DevOps compatible management API. Every call is POST + JSON.",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    errors.install(app)
+    mount(
+        app,
+        account_calls,
+        organization_calls,
+        repository_calls,
+        plan_calls,
+        storage_calls,
+        worker_calls,
+    )
+    app.add_middleware(PathFolding)
+    return app

@@ -1,0 +1,78 @@
+"""First start: the admin user, the default local storage and the embedded worker record."""
+
+from __future__ import annotations
+
+import secrets
+import socket
+import sys
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from repovault import __version__
+from repovault.accounts import service as accounts
+from repovault.accounts.roles import Role
+from repovault.common.clock import now_ms
+from repovault.config import Settings
+from repovault.storages.models import TYPE_LOCAL, Storage
+from repovault.workers.models import Worker
+
+log = structlog.get_logger(__name__)
+
+DEFAULT_ADMIN_EMAIL = "admin@repovault.local"
+DEFAULT_STORAGE_NAME = "Local storage"
+
+
+def ensure_admin(session: Session, settings: Settings) -> None:
+    if accounts.count_users(session):
+        return
+    email = settings.admin_email or DEFAULT_ADMIN_EMAIL
+    password = settings.admin_password
+    if not password:
+        password = secrets.token_urlsafe(15)
+        # Printed once, here only: the operator's one chance to read it.
+        print(
+            f"\nrepovault: created the first administrator\n  email:    {email}\n"
+            f"  password: {password}\n(shown once; change it with /users/modify)\n",
+            file=sys.stderr,
+            flush=True,
+        )
+    accounts.create_user(
+        session, email=email, password=password, roles=[Role.SYSTEM_ADMINISTRATOR.value]
+    )
+    log.info("first administrator created", email=email)
+
+
+def ensure_default_storage(session: Session, settings: Settings) -> None:
+    if session.scalar(select(Storage.id).where(Storage.is_default)):
+        return
+    path = (settings.data_dir / "storage").resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    session.add(
+        Storage(
+            name=DEFAULT_STORAGE_NAME,
+            type=TYPE_LOCAL,
+            settings={"path": str(path)},
+            is_default=True,
+        )
+    )
+    log.info("default storage created", path=str(path))
+
+
+def ensure_worker(session: Session, name: str) -> Worker:
+    worker = session.scalar(select(Worker).where(Worker.name == name))
+    if worker is None:
+        worker = Worker(name=name)
+        session.add(worker)
+    worker.hostname = socket.gethostname()
+    worker.version = __version__
+    worker.last_seen = now_ms()
+    session.flush()
+    return worker
+
+
+def bootstrap(session: Session, settings: Settings) -> None:
+    ensure_admin(session, settings)
+    ensure_default_storage(session, settings)
+    ensure_worker(session, settings.worker_id)

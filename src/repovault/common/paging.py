@@ -1,0 +1,197 @@
+"""Paging, ordering and filtering of list calls, done in SQL.
+
+A list call names its fields once (`Fields`: API name -> column expression and kind); the
+request's `orderby`, `ordertype` and `filters` are checked against them and compiled into
+the statement, so a page costs one COUNT and one indexed SELECT whatever the table size.
+
+    PageRequest --check--> Query(order, conditions) --apply--> count stmt + page stmt
+"""
+
+from __future__ import annotations
+
+import math
+import operator as operator_module
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import Field
+from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy.orm import QueryableAttribute, Session
+
+from repovault.common import codes
+from repovault.common.errors import InvalidInput
+from repovault.common.ids import parse_guid
+from repovault.common.wire import RequestModel
+
+Kind = Literal["str", "int", "bool", "id"]
+OPERATORS = ("eq", "neq", "lt", "lte", "gt", "gte", "contains", "startswith", "endswith", "in")
+TEXT_OPERATORS = ("contains", "startswith", "endswith")
+
+
+class FilterSpec(RequestModel):
+    property: str
+    operator: str
+    value: Any = None
+
+
+class PageRequest(RequestModel):
+    limit: int = Field(default=25, ge=1, le=1000)
+    page: int = Field(default=1, ge=1)
+    orderby: str | None = None
+    ordertype: str | None = None
+    filters: list[FilterSpec] | None = None
+
+
+Expr = ColumnElement[Any] | QueryableAttribute[Any]
+
+
+@dataclass(frozen=True)
+class Column:
+    expr: Expr
+    kind: Kind
+
+
+Fields = dict[str, Column]
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Any]
+    total: int
+    page: int
+    limit: int
+
+    @property
+    def page_count(self) -> int:
+        return math.ceil(self.total / self.limit)
+
+    def envelope(self, result: Any) -> dict[str, Any]:
+        return {
+            "currentPage": self.page,
+            "pageCount": self.page_count,
+            "totalEntries": self.total,
+            "result": result,
+        }
+
+
+def _coerce(kind: Kind, value: Any, field: str) -> Any:
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in {"true", "false"}:
+            return value.strip().lower() == "true"
+    elif kind == "int":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            try:
+                return int(value.strip())
+            except ValueError:
+                pass
+    elif kind == "id":
+        if isinstance(value, str):
+            # A malformed id matches nothing rather than failing the whole call.
+            return parse_guid(value) or value
+    elif isinstance(value, str):
+        return value
+    raise InvalidInput.field(field, f"expected a {kind} value, got {value!r}")
+
+
+def _condition(column: Column, operator: str, value: Any, field: str) -> ColumnElement[bool]:
+    expr = column.expr
+    if operator == "in":
+        if not isinstance(value, list):
+            raise InvalidInput.field(field, "operator 'in' takes a list of values")
+        return expr.in_([_coerce(column.kind, item, field) for item in value])
+    if operator in TEXT_OPERATORS:
+        if column.kind not in ("str", "id"):
+            raise InvalidInput.field(field, f"operator {operator!r} applies to text fields only")
+        text = _coerce("str", value, field)
+        if operator == "contains":
+            return expr.icontains(text, autoescape=True)
+        if operator == "startswith":
+            return expr.istartswith(text, autoescape=True)
+        return expr.iendswith(text, autoescape=True)
+    if column.kind == "bool" and operator not in ("eq", "neq"):
+        raise InvalidInput.field(field, f"operator {operator!r} does not apply to true/false")
+    coerced = _coerce(column.kind, value, field)
+    condition: ColumnElement[bool] = COMPARISONS[operator](expr, coerced)
+    return condition
+
+
+# Shared with the plans' rule matching, which compares plain Python values.
+COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
+    "eq": operator_module.eq,
+    "neq": operator_module.ne,
+    "lt": operator_module.lt,
+    "lte": operator_module.le,
+    "gt": operator_module.gt,
+    "gte": operator_module.ge,
+}
+
+
+def conditions(request: PageRequest, fields: Fields) -> list[ColumnElement[bool]]:
+    result = []
+    for i, spec in enumerate(request.filters or []):
+        column = fields.get(spec.property.lower())
+        if column is None:
+            raise InvalidInput.field(
+                f"filters.{i}.property",
+                f"unknown property {spec.property!r}; one of: {', '.join(sorted(fields))}",
+            )
+        operator = spec.operator.lower()
+        if operator not in OPERATORS:
+            raise InvalidInput.field(
+                f"filters.{i}.operator",
+                f"unknown operator {spec.operator!r}; one of: {', '.join(OPERATORS)}",
+            )
+        result.append(_condition(column, operator, spec.value, f"filters.{i}.value"))
+    return result
+
+
+def ordering(
+    request: PageRequest, fields: Fields, tiebreak: Expr, dialect: str
+) -> list[ColumnElement[Any]]:
+    name = (request.orderby or "name").lower()
+    column = fields.get(name)
+    if column is None:
+        raise InvalidInput.field(
+            "orderby", f"unknown field {request.orderby!r}; one of: {', '.join(sorted(fields))}"
+        )
+    direction = (request.ordertype or "asc").lower()
+    if direction not in ("asc", "desc"):
+        raise InvalidInput(
+            codes.INVALID_FIELD,
+            f"ordertype: expected 'asc' or 'desc', got {request.ordertype!r}",
+            errors={"ordertype": ["expected 'asc' or 'desc'"]},
+        )
+    expr: Expr = column.expr
+    if dialect == "postgresql":
+        # Code-point order on every database, as SQLite's default.
+        tiebreak = tiebreak.collate("C")
+        if column.kind in ("str", "id"):
+            expr = expr.collate("C")
+    if direction == "desc":
+        return [expr.desc(), tiebreak.desc()]
+    return [expr.asc(), tiebreak.asc()]
+
+
+def fetch(
+    session: Session,
+    stmt: Select[Any],
+    request: PageRequest,
+    fields: Fields,
+    tiebreak: Expr,
+) -> Page:
+    """One COUNT and one page SELECT of `stmt` under the request's filters and order."""
+    dialect = session.get_bind().dialect.name
+    order = ordering(request, fields, tiebreak, dialect)
+    where = conditions(request, fields)
+    if where:
+        stmt = stmt.where(and_(*where))
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = session.execute(
+        stmt.order_by(*order).limit(request.limit).offset((request.page - 1) * request.limit)
+    ).all()
+    return Page(rows=list(rows), total=int(total or 0), page=request.page, limit=request.limit)

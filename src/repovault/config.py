@@ -1,0 +1,87 @@
+"""Settings from `REPOVAULT_*` environment variables; nothing needs a config file to start.
+
+The secret key (token signing, encryption of secrets at rest) is generated once into the
+data folder when it is not given, so a restart keeps tokens and stored credentials valid.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_KEY_FILE = "secret.key"  # noqa: S105 (a file name)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REPOVAULT_", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    broker_url: str = ""
+    secret_key: str = ""
+    admin_email: str = ""
+    admin_password: str = ""
+    timezone: str = "UTC"
+    licences: int | None = Field(default=None, ge=0)
+    token_issuer: str = ""
+    token_audience: str = ""
+    worker_id: str = "embedded"
+    # Failed logins per email or client address inside the window before 429.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
+    # Each failure past the third waits this long times the excess, to slow guessing.
+    login_failure_delay_seconds: float = Field(default=0.5, ge=0)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("licences", mode="before")
+    @classmethod
+    def _unlimited(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in {"", "unlimited"}:
+            return None
+        return value
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def issuer(self) -> str:
+        return self.token_issuer or self.base_url
+
+    @property
+    def audience(self) -> str:
+        return self.token_audience or self.base_url
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'repovault.db').resolve()}"
+
+    @cached_property
+    def effective_secret_key(self) -> bytes:
+        """The configured key, else the one kept in the data folder (created on first use)."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.data_dir / SECRET_KEY_FILE
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(secrets.token_urlsafe(48))
+            tmp.chmod(0o600)
+            tmp.replace(path)
+        return path.read_text().strip().encode()

@@ -1,0 +1,23 @@
+"""Imports every model so that `Base.metadata` is complete (Alembic, tests)."""
+
+from repovault.accounts.models import LoginFailure, RevokedToken, User
+from repovault.organizations.models import Organization, Project, Wiki
+from repovault.plans.models import Plan, PlanItem, PlanRepository
+from repovault.repositories.models import Repository
+from repovault.storages.models import Storage
+from repovault.workers.models import Worker
+
+__all__ = [
+    "LoginFailure",
+    "Organization",
+    "Plan",
+    "PlanItem",
+    "PlanRepository",
+    "Project",
+    "Repository",
+    "RevokedToken",
+    "Storage",
+    "User",
+    "Wiki",
+    "Worker",
+]

@@ -1,0 +1,1 @@
+"""Git hosting organizations (and their Azure DevOps projects and wikis)."""

@@ -1,0 +1,67 @@
+"""Bodies of the `/git/organizations/*` calls."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from repovault.common.wire import RequestModel, ResponseModel
+
+
+class OrganizationAdd(RequestModel):
+    driver: int
+    name: str = Field(min_length=1, max_length=400)
+    api_url: str | None = Field(default=None, max_length=2000)
+    token: str | None = Field(default=None, max_length=10_000)
+    username: str | None = Field(default=None, max_length=400)
+    default_worker_id: str | None = None
+    auto_add_new_repositories: bool = False
+    is_read_only: bool = False
+
+
+class OrganizationModify(RequestModel):
+    id: str
+    name: str | None = Field(default=None, min_length=1, max_length=400)
+    api_url: str | None = Field(default=None, max_length=2000)
+    token: str | None = Field(default=None, max_length=10_000)
+    username: str | None = Field(default=None, max_length=400)
+    default_worker_id: str | None = None
+    auto_add_new_repositories: bool | None = None
+    is_read_only: bool | None = None
+
+
+class OrganizationRemove(RequestModel):
+    id: str
+    removedata: bool = False
+
+
+class LastStatus(ResponseModel):
+    successes: int
+    warnings: int
+    errors: int
+
+
+class PlanSummary(ResponseModel):
+    id: str
+    name: str
+    backup_type: int
+    include_metadata: bool
+    repo_count: int
+    last_status: LastStatus
+    plan_finished_time: int
+    is_running: bool
+
+
+class OrganizationOut(ResponseModel):
+    id: str
+    driver: int
+    name: str
+    api_url: str | None
+    is_read_only: bool
+    protected_repositories: int
+    total_repositories: int
+    missing_licences: int
+    removed_repositories: int
+    default_worker_id: str | None
+    is_created_by_marketplace: bool
+    synchronization_in_progress: bool
+    plans: list[PlanSummary]

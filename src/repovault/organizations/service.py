@@ -1,0 +1,253 @@
+"""Organizations: adding, changing, removing, listing with their counters and plans.
+
+The list is a constant number of queries whatever the page holds: one COUNT, one page of
+organizations joined to their per-organization repository counters, one query for their
+plans and one for the plans' repository counts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+from urllib.parse import urlsplit
+
+import structlog
+from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy.orm import Session
+
+from repovault.common import codes
+from repovault.common.clock import now_ms
+from repovault.common.errors import Conflict, InvalidInput, NotFound
+from repovault.common.ids import parse_guid
+from repovault.common.paging import Column, Page, PageRequest, fetch
+from repovault.common.secrets import SecretBox
+from repovault.organizations.models import Organization
+from repovault.plans.models import Plan, PlanRepository
+from repovault.repositories import data as repository_data
+from repovault.repositories.models import Repository
+from repovault.workers import service as workers
+
+log = structlog.get_logger(__name__)
+
+DRIVER_GITHUB = 1
+DRIVER_BITBUCKET = 2
+DRIVER_GITLAB = 3
+DRIVER_AZURE = 4
+DRIVER_GITEA = 5
+DRIVER_GIT = 6
+DRIVERS = {
+    DRIVER_GITHUB: "GitHub",
+    DRIVER_BITBUCKET: "Bitbucket",
+    DRIVER_GITLAB: "GitLab",
+    DRIVER_AZURE: "Azure DevOps",
+    DRIVER_GITEA: "Gitea/Forgejo",
+    DRIVER_GIT: "Git",
+}
+API_URL_SCHEMES = {"http", "https"}
+
+
+def _check_api_url(driver: int, api_url: str | None) -> str | None:
+    if api_url is None or not api_url.strip():
+        if driver == DRIVER_GITEA:
+            raise InvalidInput.field("apiUrl", "Gitea/Forgejo organizations need the server's URL")
+        return None
+    api_url = api_url.strip()
+    schemes = API_URL_SCHEMES | ({"file"} if driver == DRIVER_GIT else set())
+    parts = urlsplit(api_url)
+    if parts.scheme not in schemes or (parts.scheme != "file" and not parts.netloc):
+        raise InvalidInput.field(
+            "apiUrl", f"expected a {' or '.join(sorted(schemes))} URL, got {api_url!r}"
+        )
+    return api_url
+
+
+def _worker_id(session: Session, worker_id: str | None, fallback: str) -> str:
+    if worker_id is None:
+        worker = workers.worker_by_name(session, fallback)
+        if worker is None:
+            raise NotFound(codes.WORKER_NOT_FOUND, f"no worker named {fallback!r}")
+        return worker.id
+    return workers.get_worker(session, worker_id).id
+
+
+def get_organization(session: Session, organization_id: str) -> Organization:
+    guid = parse_guid(organization_id)
+    org = session.get(Organization, guid) if guid else None
+    if org is None:
+        raise NotFound(codes.ORGANIZATION_NOT_FOUND, f"no organization {organization_id!r}")
+    return org
+
+
+def _check_unique(session: Session, driver: int, name: str, api_url: str | None, own: str) -> None:
+    clash = session.scalar(
+        select(Organization.id).where(
+            Organization.driver == driver,
+            func.lower(Organization.name) == name.lower(),
+            Organization.api_url.is_(None) if api_url is None else Organization.api_url == api_url,
+            Organization.id != own,
+        )
+    )
+    if clash:
+        raise Conflict(
+            codes.ORGANIZATION_EXISTS,
+            f"{DRIVERS[driver]} organization {name!r} is added already ({clash})",
+        )
+
+
+def add_organization(
+    session: Session,
+    box: SecretBox,
+    *,
+    driver: int,
+    name: str,
+    api_url: str | None,
+    token: str | None,
+    username: str | None,
+    default_worker_id: str | None,
+    auto_add_new_repositories: bool,
+    is_read_only: bool,
+    embedded_worker: str,
+) -> Organization:
+    if driver not in DRIVERS:
+        raise InvalidInput.field(
+            "driver", f"unknown driver {driver}; one of {sorted(DRIVERS)} ({DRIVERS})"
+        )
+    name = name.strip()
+    api_url = _check_api_url(driver, api_url)
+    _check_unique(session, driver, name, api_url, own="")
+    org = Organization(
+        driver=driver,
+        name=name,
+        api_url=api_url,
+        username=username,
+        token_sealed=box.seal(token) if token else None,
+        default_worker_id=_worker_id(session, default_worker_id, embedded_worker),
+        auto_add_new_repositories=auto_add_new_repositories,
+        is_read_only=is_read_only,
+    )
+    session.add(org)
+    session.flush()
+    log.info("organization added", organization_id=org.id, driver=DRIVERS[driver], name=name)
+    return org
+
+
+def modify_organization(
+    session: Session, box: SecretBox, *, organization_id: str, changes: dict[str, Any]
+) -> None:
+    """Apply the fields present in `changes` (API field names in snake_case)."""
+    org = get_organization(session, organization_id)
+    if "name" in changes and changes["name"] is not None:
+        org.name = changes["name"].strip()
+    if "api_url" in changes:
+        org.api_url = _check_api_url(org.driver, changes["api_url"])
+    _check_unique(session, org.driver, org.name, org.api_url, own=org.id)
+    if "token" in changes:
+        org.token_sealed = box.seal(changes["token"]) if changes["token"] else None
+    if "username" in changes:
+        org.username = changes["username"]
+    if changes.get("default_worker_id") is not None:
+        org.default_worker_id = workers.get_worker(session, changes["default_worker_id"]).id
+    for flag in ("auto_add_new_repositories", "is_read_only"):
+        if changes.get(flag) is not None:
+            setattr(org, flag, changes[flag])
+    log.info("organization modified", organization_id=org.id, fields=sorted(changes))
+
+
+def remove_organization(
+    session: Session, box: SecretBox, *, organization_id: str, remove_data: bool
+) -> None:
+    org = get_organization(session, organization_id)
+    if remove_data:
+        ids = session.scalars(
+            select(Repository.id).where(Repository.organization_id == org.id)
+        ).all()
+        repository_data.remove_backup_data(session, box, list(ids))
+    session.delete(org)
+    log.info("organization removed", organization_id=org.id, removed_data=remove_data)
+
+
+def request_sync(session: Session, *, organization_id: str) -> None:
+    org = get_organization(session, organization_id)
+    org.sync_requested_at = now_ms()
+    log.info("synchronization requested", organization_id=org.id)
+
+
+def _repository_counters() -> Any:
+    r = Repository
+    return (
+        select(
+            r.organization_id.label("org_id"),
+            func.count().label("total"),
+            func.sum(case((and_(r.licence_active, ~r.is_removed), 1), else_=0)).label("protected"),
+            func.sum(case((r.is_removed, 1), else_=0)).label("removed"),
+        )
+        .group_by(r.organization_id)
+        .subquery()
+    )
+
+
+def _missing_licences() -> Any:
+    r = Repository
+    return (
+        select(
+            r.organization_id.label("org_id"),
+            func.count(distinct(r.id)).label("missing"),
+        )
+        .join(PlanRepository, PlanRepository.repository_id == r.id)
+        .where(~r.licence_active)
+        .group_by(r.organization_id)
+        .subquery()
+    )
+
+
+def list_organizations(session: Session, request: PageRequest) -> tuple[Page, dict[str, Any]]:
+    """A page of organizations (rows: Organization, total, protected, removed, missing) and,
+    per organization id, its plans with their repository counts."""
+    counters = _repository_counters()
+    missing = _missing_licences()
+    total = func.coalesce(counters.c.total, 0)
+    protected = func.coalesce(counters.c.protected, 0)
+    removed = func.coalesce(counters.c.removed, 0)
+    missing_count = func.coalesce(missing.c.missing, 0)
+    stmt = (
+        select(Organization, total, protected, removed, missing_count)
+        .outerjoin(counters, counters.c.org_id == Organization.id)
+        .outerjoin(missing, missing.c.org_id == Organization.id)
+    )
+    o = Organization
+    fields = {
+        "id": Column(o.id, "id"),
+        "driver": Column(o.driver, "int"),
+        "name": Column(o.name, "str"),
+        "apiurl": Column(o.api_url, "str"),
+        "isreadonly": Column(o.is_read_only, "bool"),
+        "protectedrepositories": Column(protected, "int"),
+        "totalrepositories": Column(total, "int"),
+        "missinglicences": Column(missing_count, "int"),
+        "removedrepositories": Column(removed, "int"),
+        "defaultworkerid": Column(o.default_worker_id, "id"),
+        "iscreatedbymarketplace": Column(o.is_created_by_marketplace, "bool"),
+        "synchronizationinprogress": Column(o.synchronization_in_progress, "bool"),
+    }
+    page = fetch(session, stmt, request, fields, Organization.id)
+    org_ids = [row[0].id for row in page.rows]
+    plans_by_org: dict[str, list[tuple[Plan, int]]] = defaultdict(list)
+    if org_ids:
+        plans = session.scalars(
+            select(Plan).where(Plan.organization_id.in_(org_ids)).order_by(Plan.name, Plan.id)
+        ).all()
+        counts = plan_repository_counts(session, [p.id for p in plans])
+        for plan in plans:
+            plans_by_org[plan.organization_id].append((plan, counts.get(plan.id, 0)))
+    return page, plans_by_org
+
+
+def plan_repository_counts(session: Session, plan_ids: list[str]) -> dict[str, int]:
+    if not plan_ids:
+        return {}
+    rows = session.execute(
+        select(PlanRepository.plan_id, func.count())
+        .where(PlanRepository.plan_id.in_(plan_ids))
+        .group_by(PlanRepository.plan_id)
+    ).all()
+    return {plan_id: int(n) for plan_id, n in rows}

@@ -1,0 +1,1 @@
+"""Backup plans: what to back up, when, where, and how it is kept."""

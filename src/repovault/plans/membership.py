@@ -1,0 +1,170 @@
+"""Resolves which repositories a plan backs up, and keeps `plan_repositories` in step.
+
+    gitChoiceMode 1 (all):        every repository of the organization not removed, less
+                                  the excluded ones
+    gitChoiceMode 2 (individual): the selected repositories, and those of the selected
+                                  Azure DevOps projects, less the excluded ones
+    gitChoiceMode 3 (rules):      repositories matching a repository rule or lying in a
+                                  project matching a project rule (OR, or AND with
+                                  meetAllRules), less the excluded ones
+
+Removed repositories (status 2) belong to no plan until they come back. Callers refresh a
+plan after changing it and an organization after changing its repositories.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import delete, insert, literal, select
+from sqlalchemy.orm import Session
+
+from repovault.common.paging import COMPARISONS
+from repovault.organizations.models import Project
+from repovault.plans.models import (
+    CHOICE_ALL,
+    CHOICE_INDIVIDUAL,
+    ITEM_EXCLUDED_REPOSITORY,
+    ITEM_PROJECT,
+    ITEM_REPOSITORY,
+    Plan,
+    PlanItem,
+    PlanRepository,
+)
+from repovault.repositories.models import Repository
+
+RULE_PROJECT = 1
+RULE_WIKI = 2
+RULE_REPOSITORY = 3
+
+
+def _items(session: Session, plan_id: str, kind: str) -> list[str]:
+    return list(
+        session.scalars(
+            select(PlanItem.item_id)
+            .where(PlanItem.plan_id == plan_id, PlanItem.kind == kind)
+            .order_by(PlanItem.position)
+        )
+    )
+
+
+def _compare(actual: Any, operator: str, expected: Any) -> bool:
+    if operator == "in":
+        return isinstance(expected, list) and actual in expected
+    if operator == "regex":
+        return re.search(str(expected), str(actual)) is not None
+    if operator in ("contains", "startswith", "endswith"):
+        a, e = str(actual).lower(), str(expected).lower()
+        return {"contains": e in a, "startswith": a.startswith(e), "endswith": a.endswith(e)}[
+            operator
+        ]
+    if isinstance(actual, bool) and isinstance(expected, str):
+        expected = expected.strip().lower() == "true"
+    compare = COMPARISONS.get(operator)
+    try:
+        return compare is not None and bool(compare(actual, expected))
+    except TypeError:
+        return False
+
+
+def rule_matches(rule: dict[str, Any], item: dict[str, Any]) -> bool:
+    """Does an item (its API fields, keys lower-cased) satisfy a rule of the plan DTO?"""
+    if rule.get("choiceMode", 1) == 1:
+        return True
+    choice = rule.get("ruleChoice") or {}
+    filters = choice.get("rules") or []
+    if not filters:
+        return False
+    results = (
+        _compare(item.get(str(f["property"]).lower()), f["operator"], f.get("value"))
+        for f in filters
+    )
+    return all(results) if choice.get("meetAllRules") else any(results)
+
+
+def _rule_members(session: Session, plan: Plan) -> set[str]:
+    rules = plan.settings.get("rules") or []
+    repo_rules = [r for r in rules if r.get("type") == RULE_REPOSITORY]
+    project_rules = [r for r in rules if r.get("type") == RULE_PROJECT]
+    members: set[str] = set()
+    projects: set[str] = set()
+    if project_rules:
+        for p in session.scalars(
+            select(Project).where(Project.organization_id == plan.organization_id)
+        ):
+            project = {"id": p.id, "name": p.name, "serverid": p.server_id}
+            if any(rule_matches(rule, project) for rule in project_rules):
+                projects.add(p.id)
+    rows = session.execute(
+        select(
+            Repository.id,
+            Repository.name,
+            Repository.server_id,
+            Repository.is_public,
+            Repository.url,
+            Repository.project_id,
+        ).where(Repository.organization_id == plan.organization_id, ~Repository.is_removed)
+    )
+    for rid, name, server_id, is_public, url, project_id in rows:
+        fields: dict[str, Any] = {
+            "id": rid,
+            "name": name,
+            "serverid": server_id,
+            "ispublic": is_public,
+            "url": url,
+        }
+        if project_id in projects or any(rule_matches(rule, fields) for rule in repo_rules):
+            members.add(rid)
+    return members
+
+
+def _individual_members(session: Session, plan: Plan) -> set[str]:
+    selected = _items(session, plan.id, ITEM_REPOSITORY)
+    projects = _items(session, plan.id, ITEM_PROJECT)
+    stmt = select(Repository.id).where(
+        Repository.organization_id == plan.organization_id, ~Repository.is_removed
+    )
+    members = set(session.scalars(stmt.where(Repository.id.in_(selected))))
+    if projects:
+        members |= set(session.scalars(stmt.where(Repository.project_id.in_(projects))))
+    return members
+
+
+def refresh_plan(session: Session, plan: Plan) -> None:
+    session.execute(delete(PlanRepository).where(PlanRepository.plan_id == plan.id))
+    excluded = select(PlanItem.item_id).where(
+        PlanItem.plan_id == plan.id, PlanItem.kind == ITEM_EXCLUDED_REPOSITORY
+    )
+    if plan.git_choice_mode == CHOICE_ALL:
+        # Set-based, so a plan over a hundred thousand repositories costs one statement.
+        session.execute(
+            insert(PlanRepository).from_select(
+                ["plan_id", "repository_id"],
+                select(literal(plan.id), Repository.id).where(
+                    Repository.organization_id == plan.organization_id,
+                    ~Repository.is_removed,
+                    Repository.id.not_in(excluded),
+                ),
+            )
+        )
+        return
+    members = (
+        _individual_members(session, plan)
+        if plan.git_choice_mode == CHOICE_INDIVIDUAL
+        else _rule_members(session, plan)
+    )
+    members -= set(session.scalars(excluded))
+    _insert(session, plan.id, members)
+
+
+def _insert(session: Session, plan_id: str, repository_ids: Iterable[str]) -> None:
+    rows = [{"plan_id": plan_id, "repository_id": rid} for rid in sorted(repository_ids)]
+    if rows:
+        session.execute(insert(PlanRepository), rows)
+
+
+def refresh_organization(session: Session, organization_id: str) -> None:
+    for plan in session.scalars(select(Plan).where(Plan.organization_id == organization_id)):
+        refresh_plan(session, plan)

@@ -1,0 +1,123 @@
+"""`/plans/*` calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from repovault.accounts.roles import READ_GIT, REMOVE_GIT, WRITE_GIT
+from repovault.accounts.schemas import IdResponse
+from repovault.api.calls import Calls
+from repovault.common.context import Context
+from repovault.plans import service
+from repovault.plans.models import BACKUP_TYPE_AZURE, BACKUP_TYPE_GIT
+from repovault.plans.schemas import (
+    AssignedRequest,
+    AttachProject,
+    AttachRepository,
+    PlanCreate,
+    PlanIdRequest,
+    PlanModify,
+)
+
+calls = Calls("plans")
+
+
+def _create(ctx: Context, body: PlanCreate, backup_type: int) -> IdResponse:
+    plan = service.create_plan(
+        ctx.session,
+        ctx.services.box,
+        body=body,
+        backup_type=backup_type,
+        embedded_worker=ctx.services.settings.worker_id,
+    )
+    return IdResponse(id=plan.id)
+
+
+def _modify(ctx: Context, body: PlanModify, backup_type: int) -> None:
+    service.modify_plan(
+        ctx.session,
+        ctx.services.box,
+        plan_id=body.id,
+        body=body,
+        backup_type=backup_type,
+        embedded_worker=ctx.services.settings.worker_id,
+    )
+
+
+@calls.post("/plans/creategitplan", body=PlanCreate, roles=WRITE_GIT, write=True)
+def create_git_plan(ctx: Context, body: PlanCreate) -> IdResponse:
+    """Create a Git backup plan (the modifygitplan DTO without id)."""
+    return _create(ctx, body, BACKUP_TYPE_GIT)
+
+
+@calls.post("/plans/createazureplan", body=PlanCreate, roles=WRITE_GIT, write=True)
+def create_azure_plan(ctx: Context, body: PlanCreate) -> IdResponse:
+    """Create an Azure DevOps backup plan (the ModifyAzurePlanAsync DTO without id)."""
+    return _create(ctx, body, BACKUP_TYPE_AZURE)
+
+
+@calls.post("/plans/modifygitplan", body=PlanModify, roles=WRITE_GIT, write=True)
+def modify_git_plan(ctx: Context, body: PlanModify) -> None:
+    """Edit a Git backup plan; absent fields keep their values."""
+    _modify(ctx, body, BACKUP_TYPE_GIT)
+
+
+@calls.post("/plans/modifyazureplanasync", body=PlanModify, roles=WRITE_GIT, write=True)
+def modify_azure_plan(ctx: Context, body: PlanModify) -> None:
+    """Edit an Azure DevOps backup plan; absent fields keep their values."""
+    _modify(ctx, body, BACKUP_TYPE_AZURE)
+
+
+@calls.post("/plans/get", body=PlanIdRequest, roles=READ_GIT, write=False)
+def get(ctx: Context, body: PlanIdRequest) -> dict[str, Any]:
+    """The full plan DTO (the encryption password is never returned)."""
+    return service.plan_dto(ctx.session, service.get_plan(ctx.session, body.id))
+
+
+@calls.post("/plans/remove", body=PlanIdRequest, roles=REMOVE_GIT, write=True)
+def remove(ctx: Context, body: PlanIdRequest) -> None:
+    """Remove a plan (backups it made stay in storage)."""
+    service.remove_plan(ctx.session, plan_id=body.id)
+
+
+@calls.post("/plans/listassignedtoorganization", body=AssignedRequest, roles=READ_GIT, write=False)
+def list_assigned(ctx: Context, body: AssignedRequest) -> dict[str, Any]:
+    """List the backup plans of an organization with their repositories."""
+    page, ids = service.list_assigned(
+        ctx.session, organization_id=body.organization_id, request=body
+    )
+    return page.envelope(
+        [
+            {
+                "id": plan.id,
+                "name": plan.name,
+                "includeAllRepositories": plan.git_choice_mode == 1,
+                "repositoryIds": ids[plan.id],
+            }
+            for (plan,) in page.rows
+        ]
+    )
+
+
+@calls.post("/plans/attachgitrepository", body=AttachRepository, roles=WRITE_GIT, write=True)
+def attach_git_repository(ctx: Context, body: AttachRepository) -> None:
+    """Add a repository to a backup plan."""
+    service.attach_repository(ctx.session, plan_id=body.plan_id, repository_id=body.repository_id)
+
+
+@calls.post("/plans/detachgitrepository", body=AttachRepository, roles=WRITE_GIT, write=True)
+def detach_git_repository(ctx: Context, body: AttachRepository) -> None:
+    """Remove a repository from a backup plan."""
+    service.detach_repository(ctx.session, plan_id=body.plan_id, repository_id=body.repository_id)
+
+
+@calls.post("/plans/attachazureproject", body=AttachProject, roles=WRITE_GIT, write=True)
+def attach_azure_project(ctx: Context, body: AttachProject) -> None:
+    """Add an Azure DevOps project to a plan with individual selection."""
+    service.attach_project(ctx.session, plan_id=body.plan_id, project_id=body.project_id)
+
+
+@calls.post("/plans/detachazureproject", body=AttachProject, roles=WRITE_GIT, write=True)
+def detach_azure_project(ctx: Context, body: AttachProject) -> None:
+    """Remove an Azure DevOps project from a plan with individual selection."""
+    service.detach_project(ctx.session, plan_id=body.plan_id, project_id=body.project_id)

@@ -1,0 +1,508 @@
+"""Plans: create, modify, read, remove, and attach or detach what they back up.
+
+`modify` changes only the fields present in the request; an absent field keeps its value,
+so a script that sends back what `/plans/get` returned changes nothing by accident. The
+encryption settings are fixed for the plan's life: a request that would turn encryption on
+or off, or change its password, is refused with `PL3004`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from repovault.common import codes
+from repovault.common.errors import Conflict, InvalidInput, NotFound
+from repovault.common.ids import new_id, parse_guid
+from repovault.common.paging import Column, Page, PageRequest, fetch
+from repovault.common.secrets import SecretBox
+from repovault.organizations.models import Project, Wiki
+from repovault.organizations.service import DRIVER_AZURE, get_organization
+from repovault.plans import membership
+from repovault.plans.models import (
+    BACKUP_TYPE_AZURE,
+    CHOICE_ALL,
+    CHOICE_INDIVIDUAL,
+    CHOICE_RULES,
+    ITEM_EXCLUDED_REPOSITORY,
+    ITEM_PROJECT,
+    ITEM_REPOSITORY,
+    ITEM_WIKI,
+    Plan,
+    PlanItem,
+    PlanRepository,
+)
+from repovault.plans.schemas import (
+    Compression,
+    CustomActions,
+    Encryption,
+    Notifications,
+    PlanFields,
+    Retention,
+    Schedule,
+)
+from repovault.repositories.models import Repository
+from repovault.storages.service import get_storage
+from repovault.workers import service as workers
+
+log = structlog.get_logger(__name__)
+
+DEFAULT_ADVANCED_OPTIONS: dict[str, Any] = {
+    "maxTaskRetriesCount": 3,
+    "taskRetriesFrequency": 60000,
+    "maxConcurrentTasks": 5,
+}
+EMPTY_WINDOW = [[0] * 24 for _ in range(7)]
+
+# (request field, item kind, model the ids name, error code when unknown)
+SELECTIONS: tuple[tuple[str, str, Any, str], ...] = (
+    ("repositories_ids", ITEM_REPOSITORY, Repository, codes.REPOSITORY_NOT_FOUND),
+    ("excluded_repositories_ids", ITEM_EXCLUDED_REPOSITORY, Repository, codes.REPOSITORY_NOT_FOUND),
+    ("projects_ids", ITEM_PROJECT, Project, codes.PROJECT_NOT_FOUND),
+    ("wikis_ids", ITEM_WIKI, Wiki, codes.PROJECT_NOT_FOUND),
+)
+
+
+def _dump(model: Any) -> Any:
+    return model.model_dump(mode="json", by_alias=True) if model is not None else None
+
+
+def _schedule(plan: Plan, schedule: Schedule | None) -> dict[str, Any]:
+    data: dict[str, Any] = _dump(schedule or Schedule())
+    data["id"] = plan.settings.get("schedule", {}).get("id") or new_id()
+    if data["backupWindow"] is None:
+        data["backupWindow"] = EMPTY_WINDOW
+    retention = data.get("retention") or _dump(Retention())
+    old_retention = plan.settings.get("schedule", {}).get("retention") or {}
+    retention["id"] = old_retention.get("id") or new_id()
+    data["retention"] = retention
+    return data
+
+
+def _advanced(_plan: Plan, options: dict[str, Any] | None) -> dict[str, Any]:
+    given = dict(options or {})
+    folded = {k.lower() for k in given}
+    for key, value in DEFAULT_ADVANCED_OPTIONS.items():
+        if key.lower() not in folded:
+            given[key] = value
+    return given
+
+
+def _with_default(default: type[Any]) -> Normaliser:
+    return lambda _plan, value: _dump(value or default())
+
+
+def _as_is(_plan: Plan, value: Any) -> Any:
+    return value
+
+
+Normaliser = Callable[[Plan, Any], Any]
+
+# Settings kept in the plan's JSON column: DTO key -> (request field, normaliser).
+SETTINGS: dict[str, tuple[str, Normaliser]] = {
+    "schedule": ("schedule", _schedule),
+    "advancedOptions": ("advanced_options", _advanced),
+    "compressionSettings": ("compression_settings", _with_default(Compression)),
+    "customActions": ("custom_actions", _with_default(CustomActions)),
+    "notificationSettings": ("notification_settings", _with_default(Notifications)),
+    "rules": ("rules", lambda _plan, rules: [_dump(r) for r in rules or []]),
+    "resourceKindsToIgnore": ("resource_kinds_to_ignore", lambda _p, v: sorted(set(v or []))),
+    "additionalCredentials": ("additional_credentials", lambda _p, v: list(v or [])),
+    "deltaSettings": ("delta_settings", _as_is),
+    "filteringSettings": ("filtering_settings", _as_is),
+}
+FLAGS = ("is_active", "include_metadata", "use_extra_credentials", "ignore_corrupted_attachments")
+
+
+def get_plan(session: Session, plan_id: str) -> Plan:
+    guid = parse_guid(plan_id)
+    plan = session.get(Plan, guid) if guid else None
+    if plan is None:
+        raise NotFound(codes.PLAN_NOT_FOUND, f"no plan {plan_id!r}")
+    return plan
+
+
+def _check_selection(
+    session: Session, organization_id: str, field: str, ids: list[str], model: Any, unknown: str
+) -> list[str]:
+    alias = PlanFields.model_fields[field].alias or field
+    guids = [parse_guid(raw) for raw in ids]
+    owners: dict[str, str] = dict(
+        session.execute(
+            select(model.id, model.organization_id).where(model.id.in_([g for g in guids if g]))
+        ).all()
+    )
+    errors: dict[str, list[str]] = {}
+    code = unknown
+    for i, (raw, guid) in enumerate(zip(ids, guids, strict=True)):
+        owner = owners.get(guid) if guid else None
+        if owner is None:
+            errors[f"{alias}.{i}"] = [f"no such item {raw!r}"]
+        elif owner != organization_id:
+            errors[f"{alias}.{i}"] = [f"{raw} belongs to another organization"]
+            code = codes.NOT_IN_PLAN_ORGANIZATION
+    if errors:
+        raise InvalidInput(code, f"{alias}: {len(errors)} id(s) cannot be used", errors=errors)
+    return list(dict.fromkeys(g for g in guids if g))
+
+
+def _set_items(session: Session, plan_id: str, kind: str, ids: list[str]) -> None:
+    session.execute(delete(PlanItem).where(PlanItem.plan_id == plan_id, PlanItem.kind == kind))
+    if ids:
+        session.add_all(
+            PlanItem(plan_id=plan_id, kind=kind, item_id=item_id, position=i)
+            for i, item_id in enumerate(ids)
+        )
+        session.flush()
+
+
+def _apply_encryption(
+    box: SecretBox, plan: Plan, enc: Encryption | None, *, creating: bool
+) -> None:
+    if creating:
+        if enc is not None:
+            if not enc.password:
+                raise InvalidInput.field("encryptionSettings.password", "a password is required")
+            plan.encryption_algorithm = enc.algorithm
+            plan.encryption_password_sealed = box.seal(enc.password)
+        return
+    fixed = Conflict(
+        codes.PLAN_ENCRYPTION_FIXED,
+        "a plan's encryption settings are fixed for its life; create a new plan instead",
+    )
+    if (enc is None) != (plan.encryption_algorithm is None):
+        raise fixed
+    if enc is not None and enc.password is not None:
+        assert plan.encryption_password_sealed is not None
+        if enc.algorithm != plan.encryption_algorithm or enc.password != box.open(
+            plan.encryption_password_sealed
+        ):
+            raise fixed
+
+
+def _default_worker(session: Session, organization_id: str, embedded_worker: str) -> str:
+    """The organization's default worker, else the embedded one."""
+    org = get_organization(session, organization_id)
+    if org.default_worker_id:
+        return org.default_worker_id
+    worker = workers.worker_by_name(session, embedded_worker)
+    if worker is None:
+        raise NotFound(codes.WORKER_NOT_FOUND, f"no worker named {embedded_worker!r}")
+    return worker.id
+
+
+def _choice_mode(plan: Plan, body: PlanFields, present: set[str], creating: bool) -> int:
+    mode = plan.git_choice_mode if not creating else CHOICE_INDIVIDUAL
+    if "git_choice_mode" in present and body.git_choice_mode is not None:
+        mode = body.git_choice_mode
+    if "include_all_repositories" in present and body.include_all_repositories is not None:
+        if body.include_all_repositories:
+            mode = CHOICE_ALL
+        elif mode == CHOICE_ALL:
+            mode = CHOICE_INDIVIDUAL
+    return mode
+
+
+def _apply(
+    session: Session,
+    box: SecretBox,
+    plan: Plan,
+    body: PlanFields,
+    *,
+    backup_type: int,
+    creating: bool,
+    embedded_worker: str,
+) -> None:
+    present = set(body.model_fields_set)
+
+    def wanted(field: str) -> bool:
+        return creating or field in present
+
+    if body.backup_type is not None and body.backup_type != backup_type:
+        kind = "Azure DevOps (10)" if backup_type == BACKUP_TYPE_AZURE else "Git (5)"
+        raise InvalidInput.field("backupType", f"this call handles {kind} plans only")
+    if creating:
+        org = get_organization(session, body.organization_id)
+        if backup_type == BACKUP_TYPE_AZURE and org.driver != DRIVER_AZURE:
+            raise InvalidInput.field(
+                "organizationId",
+                "an Azure DevOps plan needs an Azure DevOps (driver 4) organization",
+            )
+        plan.organization_id = org.id
+        plan.backup_type = backup_type
+    elif (
+        "organization_id" in present
+        and body.organization_id
+        and parse_guid(body.organization_id) != plan.organization_id
+    ):
+        raise InvalidInput.field("organizationId", "a plan's organization cannot change")
+    if wanted("name"):
+        if not body.name.strip():
+            raise InvalidInput.field("name", "a plan needs a name")
+        plan.name = body.name.strip()
+    if wanted("type"):
+        plan.type = body.type
+    for flag in FLAGS:
+        if wanted(flag):
+            setattr(plan, flag, getattr(body, flag))
+    if wanted("storage_id"):
+        plan.storage_id = get_storage(session, body.storage_id).id
+    if wanted("worker_id"):
+        plan.worker_id = (
+            workers.get_worker(session, body.worker_id).id
+            if body.worker_id is not None
+            else _default_worker(session, plan.organization_id, embedded_worker)
+        )
+    plan.git_choice_mode = _choice_mode(plan, body, present, creating)
+    if wanted("encryption_settings"):
+        _apply_encryption(box, plan, body.encryption_settings, creating=creating)
+    settings = dict(plan.settings or {})
+    for key, (field, normalise) in SETTINGS.items():
+        if wanted(field):
+            settings[key] = normalise(plan, getattr(body, field))
+    plan.settings = settings
+    if creating:
+        session.add(plan)
+        session.flush()
+    for field, kind, model, unknown in SELECTIONS:
+        if wanted(field):
+            ids = _check_selection(
+                session, plan.organization_id, field, getattr(body, field) or [], model, unknown
+            )
+            _set_items(session, plan.id, kind, ids)
+    membership.refresh_plan(session, plan)
+
+
+def create_plan(
+    session: Session, box: SecretBox, *, body: PlanFields, backup_type: int, embedded_worker: str
+) -> Plan:
+    plan = Plan(settings={})
+    _apply(
+        session,
+        box,
+        plan,
+        body,
+        backup_type=backup_type,
+        creating=True,
+        embedded_worker=embedded_worker,
+    )
+    log.info("plan created", plan_id=plan.id, organization_id=plan.organization_id)
+    return plan
+
+
+def modify_plan(
+    session: Session,
+    box: SecretBox,
+    *,
+    plan_id: str,
+    body: PlanFields,
+    backup_type: int,
+    embedded_worker: str,
+) -> None:
+    plan = get_plan(session, plan_id)
+    if plan.backup_type != backup_type:
+        call = "modifyazureplanasync" if plan.backup_type == BACKUP_TYPE_AZURE else "modifygitplan"
+        raise InvalidInput.field("id", f"plan {plan.id} is changed with /plans/{call}")
+    _apply(
+        session,
+        box,
+        plan,
+        body,
+        backup_type=backup_type,
+        creating=False,
+        embedded_worker=embedded_worker,
+    )
+    log.info("plan modified", plan_id=plan.id, fields=sorted(body.model_fields_set))
+
+
+def remove_plan(session: Session, *, plan_id: str) -> None:
+    plan = get_plan(session, plan_id)
+    session.delete(plan)
+    log.info("plan removed", plan_id=plan.id)
+
+
+def _items_by_kind(session: Session, plan_ids: list[str]) -> dict[tuple[str, str], list[str]]:
+    result: dict[tuple[str, str], list[str]] = defaultdict(list)
+    if plan_ids:
+        rows = session.execute(
+            select(PlanItem.plan_id, PlanItem.kind, PlanItem.item_id)
+            .where(PlanItem.plan_id.in_(plan_ids))
+            .order_by(PlanItem.plan_id, PlanItem.kind, PlanItem.position)
+        )
+        for plan_id, kind, item_id in rows:
+            result[(plan_id, kind)].append(item_id)
+    return result
+
+
+def plan_dto(session: Session, plan: Plan) -> dict[str, Any]:
+    """The full plan DTO, as `/plans/get` returns it; the password is never included."""
+    items = _items_by_kind(session, [plan.id])
+    s = plan.settings
+    return {
+        "id": plan.id,
+        "isActive": plan.is_active,
+        "name": plan.name,
+        "type": plan.type,
+        "backupType": plan.backup_type,
+        "storageId": plan.storage_id,
+        "workerId": plan.worker_id,
+        "organizationId": plan.organization_id,
+        "includeMetadata": plan.include_metadata,
+        "includeAllRepositories": plan.git_choice_mode == CHOICE_ALL,
+        "gitChoiceMode": plan.git_choice_mode,
+        "repositoriesIds": items[(plan.id, ITEM_REPOSITORY)],
+        "excludedRepositoriesIds": items[(plan.id, ITEM_EXCLUDED_REPOSITORY)],
+        "projectsIds": items[(plan.id, ITEM_PROJECT)],
+        "wikisIds": items[(plan.id, ITEM_WIKI)],
+        "rules": s.get("rules", []),
+        "schedule": s.get("schedule"),
+        "advancedOptions": s.get("advancedOptions", {}),
+        "compressionSettings": s.get("compressionSettings"),
+        "encryptionSettings": (
+            None
+            if plan.encryption_algorithm is None
+            else {"algorithm": plan.encryption_algorithm, "password": None}
+        ),
+        "customActions": s.get("customActions"),
+        "notificationSettings": s.get("notificationSettings"),
+        "useExtraCredentials": plan.use_extra_credentials,
+        "additionalCredentials": s.get("additionalCredentials", []),
+        "resourceKindsToIgnore": s.get("resourceKindsToIgnore", []),
+        "deltaSettings": s.get("deltaSettings"),
+        "filteringSettings": s.get("filteringSettings"),
+        "ignoreCorruptedAttachments": plan.ignore_corrupted_attachments,
+    }
+
+
+ASSIGNED_FIELDS = {
+    "id": Column(Plan.id, "id"),
+    "name": Column(Plan.name, "str"),
+    "includeallrepositories": Column(Plan.git_choice_mode == CHOICE_ALL, "bool"),
+}
+
+
+def list_assigned(
+    session: Session, *, organization_id: str, request: PageRequest
+) -> tuple[Page, dict[str, list[str]]]:
+    """A page of the organization's plans and, per plan, its repository ids: the selection
+    for individual plans, the resolved members for rule-based ones, none for "all"."""
+    org = get_organization(session, organization_id)
+    stmt = select(Plan).where(Plan.organization_id == org.id)
+    page = fetch(session, stmt, request, ASSIGNED_FIELDS, Plan.id)
+    plans = [row[0] for row in page.rows]
+    ids: dict[str, list[str]] = {p.id: [] for p in plans}
+    individual = [p.id for p in plans if p.git_choice_mode == CHOICE_INDIVIDUAL]
+    for (plan_id, _kind), items in _items_by_kind(session, individual).items():
+        if _kind == ITEM_REPOSITORY:
+            ids[plan_id] = items
+    by_rules = [p.id for p in plans if p.git_choice_mode == CHOICE_RULES]
+    if by_rules:
+        rows = session.execute(
+            select(PlanRepository.plan_id, PlanRepository.repository_id)
+            .where(PlanRepository.plan_id.in_(by_rules))
+            .order_by(PlanRepository.plan_id, PlanRepository.repository_id)
+        )
+        for plan_id, repository_id in rows:
+            ids[plan_id].append(repository_id)
+    return page, ids
+
+
+def _add_item(session: Session, plan: Plan, kind: str, item_id: str) -> None:
+    exists = session.get(PlanItem, (plan.id, kind, item_id))
+    if exists is None:
+        position = session.scalar(
+            select(func.coalesce(func.max(PlanItem.position) + 1, 0)).where(
+                PlanItem.plan_id == plan.id, PlanItem.kind == kind
+            )
+        )
+        session.add(PlanItem(plan_id=plan.id, kind=kind, item_id=item_id, position=position))
+        session.flush()
+
+
+def _drop_item(session: Session, plan: Plan, kind: str, item_id: str) -> None:
+    session.execute(
+        delete(PlanItem).where(
+            PlanItem.plan_id == plan.id, PlanItem.kind == kind, PlanItem.item_id == item_id
+        )
+    )
+
+
+def _plan_and_repository(session: Session, plan_id: str, repository_id: str) -> tuple[Plan, str]:
+    plan = get_plan(session, plan_id)
+    guid = parse_guid(repository_id)
+    repo = session.get(Repository, guid) if guid else None
+    if repo is None:
+        raise NotFound(codes.REPOSITORY_NOT_FOUND, f"no repository {repository_id!r}")
+    if repo.organization_id != plan.organization_id:
+        raise InvalidInput(
+            codes.NOT_IN_PLAN_ORGANIZATION,
+            f"repository {repo.id} does not belong to the plan's organization",
+            errors={"repositoryId": ["belongs to another organization"]},
+        )
+    if plan.git_choice_mode == CHOICE_RULES:
+        raise Conflict(
+            codes.PLAN_NOT_INDIVIDUAL,
+            "this plan selects repositories by rules; change its rules instead",
+        )
+    return plan, repo.id
+
+
+def attach_repository(session: Session, *, plan_id: str, repository_id: str) -> None:
+    """Select the repository (individual plans) or stop excluding it (all-repository plans)."""
+    plan, repo_id = _plan_and_repository(session, plan_id, repository_id)
+    if plan.git_choice_mode == CHOICE_ALL:
+        _drop_item(session, plan, ITEM_EXCLUDED_REPOSITORY, repo_id)
+    else:
+        _add_item(session, plan, ITEM_REPOSITORY, repo_id)
+    membership.refresh_plan(session, plan)
+    log.info("repository attached", plan_id=plan.id, repository_id=repo_id)
+
+
+def detach_repository(session: Session, *, plan_id: str, repository_id: str) -> None:
+    """Unselect the repository (individual plans) or exclude it (all-repository plans)."""
+    plan, repo_id = _plan_and_repository(session, plan_id, repository_id)
+    if plan.git_choice_mode == CHOICE_ALL:
+        _add_item(session, plan, ITEM_EXCLUDED_REPOSITORY, repo_id)
+    else:
+        _drop_item(session, plan, ITEM_REPOSITORY, repo_id)
+    membership.refresh_plan(session, plan)
+    log.info("repository detached", plan_id=plan.id, repository_id=repo_id)
+
+
+def _plan_and_project(session: Session, plan_id: str, project_id: str) -> tuple[Plan, str]:
+    plan = get_plan(session, plan_id)
+    guid = parse_guid(project_id)
+    project = session.get(Project, guid) if guid else None
+    if project is None:
+        raise NotFound(codes.PROJECT_NOT_FOUND, f"no project {project_id!r}")
+    if project.organization_id != plan.organization_id:
+        raise InvalidInput(
+            codes.NOT_IN_PLAN_ORGANIZATION,
+            f"project {project.id} does not belong to the plan's organization",
+            errors={"projectId": ["belongs to another organization"]},
+        )
+    if plan.git_choice_mode != CHOICE_INDIVIDUAL:
+        raise Conflict(
+            codes.PLAN_NOT_INDIVIDUAL,
+            "projects are attached only to plans with individual selection",
+        )
+    return plan, project.id
+
+
+def attach_project(session: Session, *, plan_id: str, project_id: str) -> None:
+    plan, pid = _plan_and_project(session, plan_id, project_id)
+    _add_item(session, plan, ITEM_PROJECT, pid)
+    membership.refresh_plan(session, plan)
+    log.info("project attached", plan_id=plan.id, project_id=pid)
+
+
+def detach_project(session: Session, *, plan_id: str, project_id: str) -> None:
+    plan, pid = _plan_and_project(session, plan_id, project_id)
+    _drop_item(session, plan, ITEM_PROJECT, pid)
+    membership.refresh_plan(session, plan)
+    log.info("project detached", plan_id=plan.id, project_id=pid)

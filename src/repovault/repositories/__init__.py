@@ -1,0 +1,1 @@
+"""Repositories of an organization, their licences and backup status."""

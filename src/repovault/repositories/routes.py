@@ -1,0 +1,116 @@
+"""`/git/repositories/*` calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from repovault.accounts.roles import READ_GIT, REMOVE_GIT, WRITE_GIT
+from repovault.accounts.schemas import IdRequest
+from repovault.api.calls import Calls
+from repovault.common.context import Context
+from repovault.common.errors import InvalidInput
+from repovault.organizations import service as organizations
+from repovault.repositories import licences, service
+from repovault.repositories.schemas import (
+    ActivationResult,
+    AddRequest,
+    IdsRequest,
+    IdsResponse,
+    ItemError,
+    RemoveError,
+    RemoveRequest,
+    RemoveResult,
+    RepositoryOut,
+    RepositoryPageRequest,
+)
+
+calls = Calls("repositories")
+
+
+@calls.post("/git/repositories/getmany", body=RepositoryPageRequest, roles=READ_GIT, write=False)
+def getmany(ctx: Context, body: RepositoryPageRequest) -> dict[str, Any]:
+    """List an organization's repositories with their protection and backup status."""
+    org, page, removed = service.list_repositories(
+        ctx.session, organization_id=body.id, request=body
+    )
+    repositories = [
+        RepositoryOut(
+            id=repo.id,
+            server_id=repo.server_id,
+            name=repo.name,
+            last_backup=repo.last_backup,
+            last_successful_backup=repo.last_successful_backup,
+            next_backup=repo.next_backup,
+            is_protected=repo.licence_active and not repo.is_removed,
+            is_removed=repo.is_removed,
+            status=repo.status,
+            last_backup_task_status=repo.last_backup_task_status,
+            is_public=repo.is_public,
+        ).model_dump(by_alias=True)
+        for (repo,) in page.rows
+    ]
+    return page.envelope(
+        {
+            "synchronizationInProgress": org.synchronization_in_progress,
+            "lastSynchronizationRepositoriesStartTime": org.last_sync_start,
+            "repositories": repositories,
+            "removedRepositories": removed,
+        }
+    )
+
+
+def _activation(ctx: Context, body: IdsRequest, *, active: bool) -> ActivationResult:
+    success, errors = licences.set_licences(
+        ctx.session, body.ids, active=active, pool=ctx.services.settings.licences
+    )
+    return ActivationResult(
+        success=success, error=[ItemError(id=i, error_code=code) for i, code in errors]
+    )
+
+
+@calls.post("/git/repositories/activate", body=IdsRequest, roles=REMOVE_GIT, write=True)
+def activate(ctx: Context, body: IdsRequest) -> ActivationResult:
+    """Activate licences (LI5020 when the pool is exhausted, GT1001 for unknown ids)."""
+    return _activation(ctx, body, active=True)
+
+
+@calls.post("/git/repositories/deactivate", body=IdsRequest, roles=REMOVE_GIT, write=True)
+def deactivate(ctx: Context, body: IdsRequest) -> ActivationResult:
+    """Deactivate licences (GT1001 for unknown ids)."""
+    return _activation(ctx, body, active=False)
+
+
+@calls.post("/git/repositories/remove", body=RemoveRequest, roles=REMOVE_GIT, write=True)
+def remove(ctx: Context, body: RemoveRequest) -> RemoveResult:
+    """Remove a repository (`id`) or several (`ids`), with its backup data if `removedata`."""
+    box = ctx.services.box
+    if body.ids is not None:
+        succeeded, failed = service.remove_many(
+            ctx.session, box, ids=body.ids, remove_data=body.removedata
+        )
+    elif body.id is not None:
+        repo = service.get_repository(ctx.session, body.id)
+        service.remove_repository(ctx.session, box, repository=repo, remove_data=body.removedata)
+        succeeded, failed = [repo.id], []
+    else:
+        raise InvalidInput.field("id", "give the repository's id (or a list in 'ids')")
+    return RemoveResult(
+        succeeded_ids=succeeded,
+        failed_ids=[i for i, _, _ in failed],
+        errors=[RemoveError(id=i, error_code=c, message=m) for i, c, m in failed],
+    )
+
+
+@calls.post("/git/repositories/sync", body=IdRequest, roles=WRITE_GIT, write=True)
+def sync(ctx: Context, body: IdRequest) -> None:
+    """Synchronize the organization's repository list with its platform."""
+    organizations.request_sync(ctx.session, organization_id=body.id)
+
+
+@calls.post("/git/repositories/add", body=AddRequest, roles=WRITE_GIT, write=True)
+def add(ctx: Context, body: AddRequest) -> IdsResponse:
+    """Add repositories by git URL to a Git (driver 6) organization."""
+    ids = service.add_repositories(
+        ctx.session, organization_id=body.organization_id, urls=body.urls
+    )
+    return IdsResponse(ids=ids)

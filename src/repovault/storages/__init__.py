@@ -1,0 +1,1 @@
+"""Configured backup storages (where snapshots go); the backends live in repovault.storage."""

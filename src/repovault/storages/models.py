@@ -1,0 +1,27 @@
+"""Backup storage records: a local folder or an S3-compatible bucket."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from repovault.common.clock import now_ms
+from repovault.common.ids import new_id
+from repovault.db import Base
+
+TYPE_LOCAL = 1
+TYPE_S3 = 2
+
+
+class Storage(Base):
+    __tablename__ = "storages"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(400), unique=True)
+    type: Mapped[int] = mapped_column(Integer)
+    # Public settings; `secretAccessKey` is kept sealed under `secretAccessKeySealed`.
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[int] = mapped_column(BigInteger, default=now_ms)

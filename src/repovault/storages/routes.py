@@ -1,0 +1,49 @@
+"""`/storages/*` calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from repovault.accounts.roles import ADMIN_ONLY, READ_GIT
+from repovault.accounts.schemas import IdRequest, IdResponse
+from repovault.api.calls import Calls
+from repovault.common.context import Context
+from repovault.common.paging import PageRequest
+from repovault.storages import service
+from repovault.storages.schemas import StorageAdd, StorageOut
+
+calls = Calls("storages")
+
+
+@calls.post("/storages/add", body=StorageAdd, roles=ADMIN_ONLY, write=True)
+def add(ctx: Context, body: StorageAdd) -> IdResponse:
+    """Add a backup storage: type 1 local folder {path}, type 2 S3-compatible bucket."""
+    storage = service.add_storage(
+        ctx.session, ctx.services.box, name=body.name, type=body.type, settings=body.settings
+    )
+    return IdResponse(id=storage.id)
+
+
+@calls.post("/storages/getmany", body=PageRequest, roles=READ_GIT, write=False)
+def getmany(ctx: Context, body: PageRequest) -> dict[str, Any]:
+    """List backup storages (secrets are never returned)."""
+    page = service.list_storages(ctx.session, body)
+    return page.envelope(
+        [
+            StorageOut(
+                id=s.id,
+                name=s.name,
+                type=s.type,
+                settings=service.public_settings(s),
+                is_default=s.is_default,
+                created_at=s.created_at,
+            ).model_dump(by_alias=True)
+            for (s,) in page.rows
+        ]
+    )
+
+
+@calls.post("/storages/remove", body=IdRequest, roles=ADMIN_ONLY, write=True)
+def remove(ctx: Context, body: IdRequest) -> None:
+    """Remove a storage record that no plan uses (its data stays where it is)."""
+    service.remove_storage(ctx.session, storage_id=body.id)

@@ -1,0 +1,24 @@
+"""Bodies of the `/storages/*` calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from repovault.common.wire import RequestModel, ResponseModel
+
+
+class StorageAdd(RequestModel):
+    name: str = Field(min_length=1, max_length=400)
+    type: int
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
+class StorageOut(ResponseModel):
+    id: str
+    name: str
+    type: int
+    settings: dict[str, Any]
+    is_default: bool
+    created_at: int

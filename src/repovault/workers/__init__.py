@@ -1,0 +1,1 @@
+"""Worker agents that run backups; `embedded` is the server's own."""

@@ -1,0 +1,37 @@
+"""Workers: lookup and listing with their online state."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from repovault.common import codes
+from repovault.common.errors import NotFound
+from repovault.common.ids import parse_guid
+from repovault.common.paging import Column, Page, PageRequest, fetch
+from repovault.workers.models import Worker
+
+
+def get_worker(session: Session, worker_id: str) -> Worker:
+    guid = parse_guid(worker_id)
+    worker = session.get(Worker, guid) if guid else None
+    if worker is None:
+        raise NotFound(codes.WORKER_NOT_FOUND, f"no worker {worker_id!r}")
+    return worker
+
+
+def worker_by_name(session: Session, name: str) -> Worker | None:
+    return session.scalar(select(Worker).where(Worker.name == name))
+
+
+WORKER_FIELDS = {
+    "id": Column(Worker.id, "id"),
+    "name": Column(Worker.name, "str"),
+    "hostname": Column(Worker.hostname, "str"),
+    "version": Column(Worker.version, "str"),
+    "lastseen": Column(Worker.last_seen, "int"),
+}
+
+
+def list_workers(session: Session, request: PageRequest) -> Page:
+    return fetch(session, select(Worker), request, WORKER_FIELDS, Worker.id)
