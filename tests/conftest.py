@@ -80,9 +80,7 @@ def _truncate(url: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
-) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
     if request.param == "sqlite":
         target = tmp_path / "repovault.db"
         shutil.copy(sqlite_template, target)
@@ -101,6 +99,9 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         admin_email=ADMIN_EMAIL,
         admin_password=ADMIN_PASSWORD,
         login_failure_delay_seconds=0,
+        # Cheap hashes keep the suite fast; production keeps argon2-cffi's profile.
+        password_time_cost=1,
+        password_memory_kib=64,
     )
 
 
@@ -118,8 +119,9 @@ class Api:
         self.client = client
         self.token: str | None = None
 
-    def post(self, path: str, body: Any = None, *, token: str | None = None,
-             **kwargs: Any) -> httpx.Response:
+    def post(
+        self, path: str, body: Any = None, *, token: str | None = None, **kwargs: Any
+    ) -> httpx.Response:
         headers = dict(kwargs.pop("headers", {}))
         use = token if token is not None else self.token
         if use:
@@ -136,8 +138,9 @@ class Api:
         return response.json() if response.content else None
 
     def login(self, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> str:
-        data = self.ok("/account/login", {"email": email, "password": password,
-                                          "rememberMe": True}, token="")
+        data = self.ok(
+            "/account/login", {"email": email, "password": password, "rememberMe": True}, token=""
+        )
         token: str = data["accessToken"]
         return token
 
@@ -157,8 +160,7 @@ def make_user(api: Api) -> Callable[..., str]:
 
     def make(*roles: str) -> str:
         email = f"user-{uuid.uuid4().hex[:8]}@company.com"
-        api.ok("/users/create", {"email": email, "password": "password-123",
-                                 "roles": list(roles)})
+        api.ok("/users/create", {"email": email, "password": "password-123", "roles": list(roles)})
         return api.login(email, "password-123")
 
     return make

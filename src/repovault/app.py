@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from repovault import __version__, bootstrap, migrate
+from repovault.accounts.passwords import Passwords
 from repovault.accounts.routes import calls as account_calls
 from repovault.accounts.tokens import TokenCodec
 from repovault.api import errors
@@ -34,6 +35,9 @@ def build_services(settings: Settings) -> Services:
         db=Database(settings.effective_database_url),
         box=SecretBox(secret),
         tokens=TokenCodec(secret, issuer=settings.issuer, audience=settings.audience),
+        passwords=Passwords(
+            time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib
+        ),
     )
 
 
@@ -42,7 +46,7 @@ def prepare(services: Services) -> None:
     services.settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(services.db.engine)
     with services.db.session(write=True) as session:
-        bootstrap.bootstrap(session, services.settings)
+        bootstrap.bootstrap(session, services)
 
 
 async def _heartbeat(services: Services) -> None:

@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session
 
 from repovault import __version__
 from repovault.accounts import service as accounts
+from repovault.accounts.passwords import Passwords
 from repovault.accounts.roles import Role
 from repovault.common.clock import now_ms
+from repovault.common.context import Services
 from repovault.config import Settings
 from repovault.storages.models import TYPE_LOCAL, Storage
 from repovault.workers.models import Worker
@@ -24,7 +26,7 @@ DEFAULT_ADMIN_EMAIL = "admin@repovault.local"
 DEFAULT_STORAGE_NAME = "Local storage"
 
 
-def ensure_admin(session: Session, settings: Settings) -> None:
+def ensure_admin(session: Session, settings: Settings, passwords: Passwords) -> None:
     if accounts.count_users(session):
         return
     email = settings.admin_email or DEFAULT_ADMIN_EMAIL
@@ -39,7 +41,7 @@ def ensure_admin(session: Session, settings: Settings) -> None:
             flush=True,
         )
     accounts.create_user(
-        session, email=email, password=password, roles=[Role.SYSTEM_ADMINISTRATOR.value]
+        session, passwords, email=email, password=password, roles=[Role.SYSTEM_ADMINISTRATOR.value]
     )
     log.info("first administrator created", email=email)
 
@@ -72,7 +74,8 @@ def ensure_worker(session: Session, name: str) -> Worker:
     return worker
 
 
-def bootstrap(session: Session, settings: Settings) -> None:
-    ensure_admin(session, settings)
+def bootstrap(session: Session, services: Services) -> None:
+    settings = services.settings
+    ensure_admin(session, settings, services.passwords)
     ensure_default_storage(session, settings)
     ensure_worker(session, settings.worker_id)

@@ -48,7 +48,11 @@ def me(ctx: Context, _body: object) -> MeResponse:
 def create_user(ctx: Context, body: UserCreate) -> IdResponse:
     """Create a user with an email, a password and roles."""
     user = service.create_user(
-        ctx.session, email=body.email, password=body.password, roles=body.roles
+        ctx.session,
+        ctx.services.passwords,
+        email=body.email,
+        password=body.password,
+        roles=body.roles,
     )
     return IdResponse(id=user.id)
 
@@ -71,7 +75,12 @@ def list_users(ctx: Context, body: PageRequest) -> dict[str, Any]:
 def modify_user(ctx: Context, body: UserModify) -> None:
     """Change a user's email, password or roles."""
     service.modify_user(
-        ctx.session, user_id=body.id, email=body.email, password=body.password, roles=body.roles
+        ctx.session,
+        ctx.services.passwords,
+        user_id=body.id,
+        email=body.email,
+        password=body.password,
+        roles=body.roles,
     )
 
 

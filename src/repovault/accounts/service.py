@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from repovault.accounts.models import LoginFailure, RevokedToken, User
-from repovault.accounts.passwords import hash_password, verify_password
+from repovault.accounts.passwords import Passwords
 from repovault.accounts.roles import ALL_ROLES, Role
 from repovault.accounts.tokens import Claims, TokenExpired, TokenInvalid
 from repovault.common import codes
@@ -95,7 +95,8 @@ def login(ctx: Context, *, email: str, password: str, remember: bool) -> tuple[s
     now = now_ms()
     _check_throttle(ctx, keys, now)
     user = ctx.session.scalar(select(User).where(User.email == email))
-    if not verify_password(user.password_hash if user else None, password) or user is None:
+    matched = ctx.services.passwords.verify(user.password_hash if user else None, password)
+    if not matched or user is None:
         failures = _record_failure(ctx, keys, now)
         ctx.session.commit()  # the failure counts even though the call fails
         log.warning("login failed", email=email, addr=ctx.client_addr, failures=failures)
@@ -153,11 +154,13 @@ def _admins(session: Session) -> list[User]:
     return [u for u in session.scalars(select(User)) if Role.SYSTEM_ADMINISTRATOR.value in u.roles]
 
 
-def create_user(session: Session, *, email: str, password: str, roles: list[str]) -> User:
+def create_user(
+    session: Session, passwords: Passwords, *, email: str, password: str, roles: list[str]
+) -> User:
     email = _check_email(email)
     if session.scalar(select(User.id).where(User.email == email)):
         raise Conflict(codes.USER_EXISTS, f"a user {email!r} exists already")
-    user = User(email=email, password_hash=hash_password(password), roles=_check_roles(roles))
+    user = User(email=email, password_hash=passwords.hash(password), roles=_check_roles(roles))
     session.add(user)
     session.flush()
     log.info("user created", user_id=user.id, roles=user.roles)
@@ -166,6 +169,7 @@ def create_user(session: Session, *, email: str, password: str, roles: list[str]
 
 def modify_user(
     session: Session,
+    passwords: Passwords,
     *,
     user_id: str,
     email: str | None,
@@ -180,7 +184,7 @@ def modify_user(
             raise Conflict(codes.USER_EXISTS, f"a user {email!r} exists already")
         user.email = email
     if password is not None:
-        user.password_hash = hash_password(password)
+        user.password_hash = passwords.hash(password)
     if roles is not None:
         new_roles = _check_roles(roles)
         admin = Role.SYSTEM_ADMINISTRATOR.value

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from repovault.accounts.models import User
+from repovault.accounts.passwords import Passwords
 from repovault.accounts.tokens import Claims, TokenCodec
 from repovault.common.secrets import SecretBox
 from repovault.config import Settings
@@ -21,6 +22,7 @@ class Services:
     db: Database
     box: SecretBox
     tokens: TokenCodec
+    passwords: Passwords
 
 
 @dataclass

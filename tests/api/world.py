@@ -1,0 +1,82 @@
+"""Builds test data the way a user would: through the API (and, for what only a platform
+synchronization creates, such as Azure DevOps projects or removed repositories, through the
+database)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import update
+
+from repovault.common.context import Services
+from repovault.organizations.models import Project
+from repovault.repositories.models import Repository
+from tests.conftest import Api
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def add_org(api: Api, *, driver: int = 6, name: str | None = None, **extra: Any) -> str:
+    body = {"driver": driver, "name": name or unique("org"), **extra}
+    org_id: str = api.ok("/git/organizations/add", body)["id"]
+    return org_id
+
+
+def add_repos(api: Api, org_id: str, count: int, prefix: str = "repo") -> list[str]:
+    urls = [f"https://git.example.com/team/{unique(prefix)}.git" for _ in range(count)]
+    ids: list[str] = api.ok("/git/repositories/add", {"organizationId": org_id, "urls": urls})[
+        "ids"
+    ]
+    return ids
+
+
+def add_plan(api: Api, org_id: str, **extra: Any) -> str:
+    body = {"name": extra.pop("name", unique("plan")), "organizationId": org_id, **extra}
+    plan_id: str = api.ok("/plans/creategitplan", body)["id"]
+    return plan_id
+
+
+def add_project(services: Services, org_id: str, name: str | None = None) -> str:
+    with services.db.session(write=True) as session:
+        project = Project(organization_id=org_id, server_id=unique("srv"), name=name or "Project")
+        session.add(project)
+        session.flush()
+        return project.id
+
+
+def mark_removed(services: Services, repo_ids: list[str]) -> None:
+    with services.db.session(write=True) as session:
+        session.execute(
+            update(Repository).where(Repository.id.in_(repo_ids)).values(is_removed=True, status=2)
+        )
+
+
+@dataclass
+class World:
+    """One Git organization with repositories and a plan, one Azure DevOps organization
+    with a project and an individual-selection plan."""
+
+    org: str
+    repos: list[str]
+    plan: str
+    azure_org: str
+    project: str
+    azure_plan: str
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def build_world(api: Api, services: Services) -> World:
+    org = add_org(api)
+    repos = add_repos(api, org, 3)
+    plan = add_plan(api, org, repositoriesIds=[repos[0]])
+    azure_org = add_org(api, driver=4, name=unique("azure"), token="pat")
+    project = add_project(services, azure_org)
+    azure_plan = api.ok(
+        "/plans/createazureplan",
+        {"name": unique("azure-plan"), "organizationId": azure_org, "gitChoiceMode": 2},
+    )["id"]
+    return World(org, repos, plan, azure_org, project, azure_plan)
