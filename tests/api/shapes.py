@@ -25,9 +25,8 @@ def assert_shape(actual: Any, example: Any, path: str = "$") -> None:
     elif isinstance(example, bool):
         assert isinstance(actual, bool), f"{path}: expected a boolean, got {actual!r}"
     elif isinstance(example, int):
-        assert isinstance(actual, int) and not isinstance(actual, bool), (
-            f"{path}: expected an integer, got {actual!r}"
-        )
+        assert isinstance(actual, int), f"{path}: expected an integer, got {actual!r}"
+        assert not isinstance(actual, bool), f"{path}: expected an integer, got {actual!r}"
     elif isinstance(example, str):
         assert isinstance(actual, str), f"{path}: expected a string, got {actual!r}"
     else:

@@ -28,7 +28,8 @@ def _problem(response, status: int, code: str) -> None:  # type: ignore[no-untyp
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     body = response.json()
-    assert body["status"] == status and body["errorCode"] == code
+    assert body["status"] == status
+    assert body["errorCode"] == code
     assert {"type", "title", "detail", "errors"} <= set(body)
 
 

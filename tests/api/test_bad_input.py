@@ -200,7 +200,8 @@ def _assert_problem(response: Any, allowed: tuple[int, ...] = (400,)) -> dict[st
     assert response.headers["content-type"].startswith("application/problem+json")
     problem: dict[str, Any] = response.json()
     assert problem["status"] == response.status_code
-    assert problem["errorCode"] and problem["detail"]
+    assert problem["errorCode"]
+    assert problem["detail"]
     assert "Traceback" not in response.text
     return problem
 
