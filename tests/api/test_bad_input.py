@@ -221,7 +221,16 @@ def test_bad_input_is_refused_and_changes_nothing(
         problem = _assert_problem(api.post(call.path, broken), allowed)
         if problem["status"] == 400:
             assert problem["errors"], f"{description}: a 400 names the bad fields"
-    for raw in (b"[]", b'"text"', b"42", b"{not json", b"\xff\xfe"):
+    for raw in (
+        b"[]",
+        b'"text"',
+        b"42",
+        b"{not json",
+        b"\xff\xfe",
+        b"[" * 100_000,
+        b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+        b"NaN",
+    ):
         _assert_problem(
             api.post(call.path, content=raw, headers={"Content-Type": "application/json"})
         )

@@ -80,7 +80,7 @@ def _parse(raw: bytes, model: type[RequestModel]) -> RequestModel:
     else:
         try:
             data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise InvalidInput(codes.INVALID_JSON, f"the body is not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise InvalidInput(codes.INVALID_JSON, "the body must be a JSON object")
