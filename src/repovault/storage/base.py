@@ -28,8 +28,12 @@ class ObjectInfo:
     modified_ms: int
 
 
+class Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 class Backend(Protocol):
-    def put(self, key: str, source: BinaryIO) -> int:
+    def put(self, key: str, source: Readable) -> int:
         """Store `source` under `key` atomically; returns the bytes written."""
 
     def get(self, key: str) -> BinaryIO:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from repovault.storage.base import CHUNK, ObjectInfo, StorageError, check_key
+from repovault.storage.base import CHUNK, ObjectInfo, Readable, StorageError, check_key
 
 TEMP_SUFFIX = ".partial"
 
@@ -20,7 +20,7 @@ class LocalBackend:
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)
 
-    def put(self, key: str, source: BinaryIO) -> int:
+    def put(self, key: str, source: Readable) -> int:
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

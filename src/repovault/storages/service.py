@@ -22,6 +22,7 @@ from repovault.common.secrets import SecretBox
 from repovault.plans.models import Plan
 from repovault.storage.base import Backend
 from repovault.storage.local import LocalBackend
+from repovault.storage.s3 import S3Backend
 from repovault.storages.models import TYPE_LOCAL, TYPE_S3, Storage
 
 log = structlog.get_logger(__name__)
@@ -65,8 +66,21 @@ SETTINGS_CHECKS: dict[int, Callable[[dict[str, Any], SecretBox], dict[str, Any]]
     TYPE_S3: _s3_settings,
 }
 
+
+def _s3_backend(settings: dict[str, Any], box: SecretBox) -> Backend:
+    return S3Backend(
+        bucket=settings["bucket"],
+        prefix=settings.get("prefix") or "",
+        endpoint_url=settings.get("endpointUrl"),
+        region=settings.get("region"),
+        access_key_id=settings.get("accessKeyId"),
+        secret_access_key=box.open(settings[SEALED_SECRET]),
+    )
+
+
 BACKENDS: dict[int, Callable[[dict[str, Any], SecretBox], Backend]] = {
     TYPE_LOCAL: lambda settings, _box: LocalBackend(settings["path"]),
+    TYPE_S3: _s3_backend,
 }
 
 
@@ -114,15 +128,12 @@ def remove_storage(session: Session, *, storage_id: str) -> None:
     log.info("storage removed", storage_id=storage.id)
 
 
-def open_backend(storage: Storage, box: SecretBox) -> Backend | None:
-    """The backend for a storage; None while its type has no backend in this build."""
-    factory = BACKENDS.get(storage.type)
-    return factory(storage.settings, box) if factory else None
+def open_backend(storage: Storage, box: SecretBox) -> Backend:
+    return BACKENDS[storage.type](storage.settings, box)
 
 
 def all_backends(session: Session, box: SecretBox) -> list[Backend]:
-    backends = (open_backend(s, box) for s in session.scalars(select(Storage)))
-    return [b for b in backends if b is not None]
+    return [open_backend(s, box) for s in session.scalars(select(Storage))]
 
 
 STORAGE_FIELDS = {

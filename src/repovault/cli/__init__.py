@@ -1,4 +1,4 @@
-"""The `repovault` command line: running the server (more commands come with the engine)."""
+"""The `repovault` command line: the server, and the engine's commands (cli/engine.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import uvicorn
 
 from repovault import migrate as migrations
 from repovault.app import build_services, create_app
+from repovault.cli import engine
 from repovault.config import Settings
 from repovault.logs import configure_logging
 
@@ -34,6 +35,8 @@ def migrate() -> None:
     migrations.upgrade(build_services(settings).db.engine)
     typer.echo("database is up to date")
 
+
+engine.register(app)
 
 if __name__ == "__main__":
     app()

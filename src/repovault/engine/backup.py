@@ -1,0 +1,268 @@
+"""Backing up one repository into a vault.
+
+    lock the folder -> sweep partial snapshots -> ls-remote (one round trip)
+      -> unchanged? done, nothing written
+      -> fetch into the bare mirror cache (+refs/*:refs/*, prune)
+      -> bundle of what the parent lacks (prerequisites: the parent's tips)
+      -> LFS objects the chain lacks -> metadata documents -> manifest, last
+
+The cache is disposable: without it the next backup is a full one.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import structlog
+
+from repovault.engine import git as g
+from repovault.engine.lock import locked
+from repovault.engine.manifest import Content, Manifest, StoredObject, chain, snapshot_id
+from repovault.engine.streams import chunks
+from repovault.engine.vault import Compression, Vault
+
+log = structlog.get_logger(__name__)
+
+Progress = Callable[[str, int], None]
+EMPTY_BUNDLE = "Refusing to create empty bundle"
+
+
+@dataclass
+class BackupOptions:
+    kind: str = "incremental"  # full, differential or incremental
+    compression: Compression = field(default_factory=Compression)
+    lfs: str = "auto"  # auto (when HEAD's .gitattributes uses LFS), always, never
+    force: bool = False  # a new snapshot even when nothing changed
+    metadata: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass
+class BackupResult:
+    snapshot: Manifest | None  # the new snapshot, or the latest one when nothing changed
+    created: bool
+    swept: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _is_repository(path: Path) -> bool:
+    return (path / "objects").is_dir() and (path / "HEAD").is_file()
+
+
+def update_cache(
+    cache: Path, url: str, credentials: g.Credentials | None, head: str | None
+) -> tuple[g.Git, bool]:
+    """Fetch every ref into the bare mirror; (git, True when the cache was new)."""
+    fresh = not _is_repository(cache)
+    git = g.Git(cache, credentials)
+    if fresh:
+        cache.mkdir(parents=True, exist_ok=True)
+        g.Git(credentials=credentials).run(["init", "--quiet", "--bare", str(cache)])
+    git.run(["config", "remote.origin.url", g.redact(url)])
+    git.run(["fetch", "--quiet", "--prune", "--no-write-fetch-head", "origin", "+refs/*:refs/*"])
+    if head and head.startswith("refs/"):
+        git.run(["symbolic-ref", "HEAD", head])
+    return git, fresh
+
+
+def _choose(
+    kind: str, manifests: dict[str, Manifest], fresh_cache: bool
+) -> tuple[str, Manifest | None]:
+    ordered = sorted(manifests.values(), key=lambda m: (m.created_at, m.id))
+    if kind == "full" or not ordered or fresh_cache:
+        return "full", None
+    if kind == "differential":
+        fulls = [m for m in ordered if m.kind == "full"]
+        return ("differential", fulls[-1]) if fulls else ("full", None)
+    return "incremental", ordered[-1]
+
+
+class PackCount:
+    """Passes a bundle through and reads the object count from its pack header."""
+
+    def __init__(self, source: Iterable[bytes]) -> None:
+        self._source = source
+        self.count = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        head = bytearray()
+        found = False
+        for block in self._source:
+            if not found:
+                head += block
+                end = head.find(b"\n\nPACK")
+                if end >= 0 and len(head) >= end + 14:
+                    self.count = int.from_bytes(head[end + 10 : end + 14], "big")
+                    found = True
+                    head.clear()
+            yield block
+
+
+def _drain(stream: object, into: list[bytes]) -> threading.Thread:
+    def run() -> None:
+        into.append(stream.read())  # type: ignore[attr-defined]
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def _store_bundle(
+    vault: Vault,
+    git: g.Git,
+    snapshot: str,
+    exclude: list[str],
+    options: BackupOptions,
+    progress: Progress | None,
+) -> tuple[StoredObject | None, int]:
+    process = git.popen(["bundle", "create", "-", "--all", "--stdin"], stdin=subprocess.PIPE)
+    assert process.stdin
+    assert process.stdout
+    assert process.stderr
+    errors: list[bytes] = []
+    drainer = _drain(process.stderr, errors)
+    process.stdin.write(g.encode("".join(f"^{oid}\n" for oid in exclude)))
+    process.stdin.close()
+    counter = PackCount(_reporting(chunks(process.stdout), "bundle", progress))
+    try:
+        stored = vault.put_object(snapshot, "bundle", counter, options.compression)
+    finally:
+        process.stdout.close()
+        returncode = process.wait()
+        drainer.join()
+    if returncode != 0:
+        message = g.decode(b"".join(errors)).strip()
+        # Refs changed but no object is new (a branch deleted or moved back): git has
+        # written a header already, which holds nothing the chain needs.
+        vault.storage.delete(stored.key)
+        if EMPTY_BUNDLE in message:
+            return None, 0
+        raise g.GitError(f"git bundle create failed: {message}")
+    return stored, counter.count
+
+
+def _reporting(source: Iterable[bytes], stage: str, progress: Progress | None) -> Iterator[bytes]:
+    done = 0
+    for block in source:
+        done += len(block)
+        if progress:
+            progress(stage, done)
+        yield block
+
+
+def _uses_lfs(git: g.Git, mode: str) -> bool:
+    if mode == "never" or not g.lfs_available():
+        return False
+    if mode == "always":
+        return True
+    attributes = git.run(["cat-file", "-p", "HEAD:.gitattributes"], check=False)
+    return attributes.returncode == 0 and b"filter=lfs" in attributes.stdout
+
+
+def _lfs_objects(cache: Path) -> dict[str, Path]:
+    root = cache / "lfs" / "objects"
+    if not root.is_dir():
+        return {}
+    return {p.name: p for p in root.glob("*/*/*") if p.is_file() and len(p.name) == 64}
+
+
+def _store_lfs(
+    vault: Vault, git: g.Git, cache: Path, snapshot: str, known: set[str], options: BackupOptions
+) -> tuple[list[StoredObject], list[str]]:
+    git.run(["lfs", "fetch", "--all", "origin"])
+    stored, oids = [], []
+    for oid, path in sorted(_lfs_objects(cache).items()):
+        if oid in known:
+            continue
+        with path.open("rb") as source:
+            stored.append(
+                vault.put_object(snapshot, f"lfs/{oid}", chunks(source), options.compression)
+            )
+        oids.append(oid)
+    return stored, oids
+
+
+def backup(
+    *,
+    url: str,
+    vault: Vault,
+    cache: Path,
+    credentials: g.Credentials | None = None,
+    options: BackupOptions | None = None,
+    progress: Progress | None = None,
+) -> BackupResult:
+    options = options or BackupOptions()
+    started = time.monotonic()
+    label = g.redact(url)
+    with locked(vault.storage, vault.prefix):
+        swept = vault.sweep()
+        manifests = vault.manifests()
+        latest = max(manifests.values(), key=lambda m: (m.created_at, m.id), default=None)
+        remote = g.ls_remote(url, credentials)
+        if (
+            latest is not None
+            and not options.force
+            and remote.refs == latest.content.refs
+            and remote.head == latest.content.head
+        ):
+            log.info("repository unchanged", repository=label, snapshot=latest.id)
+            return BackupResult(latest, False, swept, seconds=time.monotonic() - started)
+        git, fresh = update_cache(cache, url, credentials, remote.head)
+        kind, parent = _choose(options.kind, manifests, fresh)
+        snapshot = snapshot_id()
+        refs = g.local_refs(git)
+        exclude = g.existing(git, parent.content.refs.values()) if parent else []
+        objects: list[StoredObject] = []
+        bundle, count = (
+            _store_bundle(vault, git, snapshot, exclude, options, progress) if refs else (None, 0)
+        )
+        if bundle:
+            objects.append(bundle)
+        lfs: list[str] = []
+        if _uses_lfs(git, options.lfs):
+            known = (
+                {oid for m in chain(manifests, parent.id) for oid in m.content.lfs}
+                if parent
+                else set()
+            )
+            lfs_stored, lfs = _store_lfs(vault, git, cache, snapshot, known, options)
+            objects += lfs_stored
+        for name, document in sorted(options.metadata.items()):
+            objects.append(
+                vault.put_object(snapshot, f"meta/{name}", [document], options.compression)
+            )
+        manifest = Manifest(
+            id=snapshot,
+            repository=label,
+            kind=kind,
+            parent=parent.id if parent else None,
+            created_at=int(time.time() * 1000),
+            codec=options.compression.codec.name.lower(),
+            level=options.compression.level,
+            encrypted=vault.password is not None,
+            objects=objects,
+            content=Content(
+                head=remote.head,
+                refs=refs,
+                object_count=count,
+                lfs=lfs,
+                metadata=sorted(options.metadata),
+            ),
+        )
+        vault.write_manifest(manifest)
+    seconds = time.monotonic() - started
+    log.info(
+        "snapshot written",
+        repository=label,
+        snapshot=snapshot,
+        kind=kind,
+        objects=count,
+        stored_bytes=manifest.stored_bytes,
+        seconds=round(seconds, 3),
+    )
+    return BackupResult(manifest, True, swept, seconds=seconds)

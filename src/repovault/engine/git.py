@@ -1,0 +1,206 @@
+"""The git CLI, run as subprocesses; every transfer goes through it.
+
+Credentials never appear in argv, URLs, logs or files: they reach git as an
+`http.extraHeader` set through `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n`
+environment variables (git >= 2.31). Prompts are disabled, so a missing credential fails
+fast instead of hanging. Ref names are bytes in git; they are decoded with
+`surrogateescape` so that any name survives the round trip through JSON.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ENCODING = "utf-8"
+ERRORS = "surrogateescape"
+
+
+class GitError(Exception):
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """HTTP basic credentials: a username (platform-specific, often any value) and a token."""
+
+    username: str
+    password: str
+
+    def env(self) -> dict[str, str]:
+        pair = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
+        return {
+            "GIT_CONFIG_COUNT": "1",
+            "GIT_CONFIG_KEY_0": "http.extraHeader",
+            "GIT_CONFIG_VALUE_0": f"Authorization: Basic {pair}",
+        }
+
+
+def redact(url: str) -> str:
+    """The URL without any user or password, for logs and manifests."""
+    parts = urlsplit(url)
+    if not parts.netloc or "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+def decode(raw: bytes) -> str:
+    return raw.decode(ENCODING, ERRORS)
+
+
+def encode(text: str) -> bytes:
+    return text.encode(ENCODING, ERRORS)
+
+
+def base_env(credentials: Credentials | None = None) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("GIT_CONFIG_", "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX"))
+    }
+    env.update(
+        {
+            "GIT_TERMINAL_PROMPT": "0",
+            "GIT_ASKPASS": "/bin/false",
+            "SSH_ASKPASS": "/bin/false",
+            "GCM_INTERACTIVE": "never",
+            "LC_ALL": "C",
+            "GIT_LFS_SKIP_SMUDGE": "1",
+        }
+    )
+    if credentials:
+        env.update(credentials.env())
+    return env
+
+
+def git_available() -> bool:
+    return shutil.which("git") is not None
+
+
+def lfs_available() -> bool:
+    return subprocess.run(["git", "lfs", "version"], capture_output=True).returncode == 0
+
+
+class Git:
+    """Runs git against one repository folder (or none), with one environment."""
+
+    def __init__(self, git_dir: Path | None = None, credentials: Credentials | None = None) -> None:
+        self.git_dir = git_dir
+        self.env = base_env(credentials)
+
+    def _argv(self, args: Sequence[str]) -> list[str]:
+        prefix = ["git"] + (["--git-dir", str(self.git_dir)] if self.git_dir else [])
+        return prefix + list(args)
+
+    def run(
+        self,
+        args: Sequence[str],
+        *,
+        input: bytes | None = None,
+        cwd: Path | None = None,
+        check: bool = True,
+    ) -> subprocess.CompletedProcess[bytes]:
+        result = subprocess.run(
+            self._argv(args), input=input, capture_output=True, env=self.env, cwd=cwd
+        )
+        if check and result.returncode != 0:
+            raise GitError(f"git {args[0]} failed: {_describe(result.stderr)}")
+        return result
+
+    def popen(self, args: Sequence[str], *, stdin: int | None = None) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            self._argv(args),
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=self.env,
+        )
+
+    def lines(self, args: Sequence[str], *, input: bytes | None = None) -> list[str]:
+        out = self.run(args, input=input).stdout
+        return [decode(line) for line in out.split(b"\n") if line]
+
+
+CREDENTIAL_IN_TEXT = re.compile(r"(https?://)[^/@\s]+@")
+
+
+def _describe(stderr: bytes) -> str:
+    text = decode(stderr).strip().splitlines()
+    message = " / ".join(line for line in text[-3:] if line) or "no message"
+    return CREDENTIAL_IN_TEXT.sub(r"\1", message)
+
+
+@dataclass(frozen=True)
+class RemoteState:
+    head: str | None  # the symbolic target ("refs/heads/main") or a detached object id
+    refs: dict[str, str]
+
+
+def ls_remote(url: str, credentials: Credentials | None) -> RemoteState:
+    """Every ref of the remote and HEAD's target, in one round trip."""
+    lines = Git(credentials=credentials).lines(["ls-remote", "--symref", "--", url])
+    head: str | None = None
+    head_id: str | None = None
+    refs: dict[str, str] = {}
+    for line in lines:
+        value, _, name = line.partition("\t")
+        if value.startswith("ref: ") and name == "HEAD":
+            head = value[len("ref: ") :]
+        elif name == "HEAD":
+            head_id = value
+        elif not name.endswith("^{}"):
+            refs[name] = value
+    return RemoteState(head=head or head_id, refs=refs)
+
+
+def local_refs(git: Git) -> dict[str, str]:
+    out = git.run(["for-each-ref", "--format=%(objectname) %(refname)"]).stdout
+    refs = {}
+    for line in out.split(b"\n"):
+        if line:
+            object_id, _, name = line.partition(b" ")
+            refs[decode(name)] = decode(object_id)
+    return refs
+
+
+def head_target(git: Git) -> str | None:
+    result = git.run(["symbolic-ref", "-q", "HEAD"], check=False)
+    if result.returncode == 0:
+        return decode(result.stdout.strip())
+    detached = git.run(["rev-parse", "-q", "--verify", "HEAD"], check=False)
+    return decode(detached.stdout.strip()) if detached.returncode == 0 else None
+
+
+def existing(git: Git, object_ids: Iterable[str]) -> list[str]:
+    """The ids among `object_ids` that the repository has."""
+    wanted = sorted(set(object_ids))
+    if not wanted:
+        return []
+    out = git.run(
+        ["cat-file", "--batch-check=%(objectname) %(objecttype)"],
+        input=("\n".join(wanted) + "\n").encode(),
+    ).stdout
+    return [line.split()[0] for line in decode(out).splitlines() if not line.endswith("missing")]
+
+
+def set_refs(git: Git, refs: dict[str, str], head: str | None) -> None:
+    """Make the repository's refs exactly `refs`, and HEAD point where it pointed."""
+    current = local_refs(git)
+    commands = [f"delete {name}\0\0" for name in current if name not in refs]
+    commands += [f"update {name}\0{oid}\0\0" for name, oid in refs.items()]
+    if commands:
+        git.run(["update-ref", "--stdin", "-z"], input=encode("".join(commands)))
+    if head and head.startswith("refs/"):
+        git.run(["symbolic-ref", "HEAD", head])
+    elif head:
+        git.run(["update-ref", "--no-deref", "HEAD", head])

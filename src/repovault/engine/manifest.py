@@ -1,0 +1,145 @@
+"""Snapshot manifests and the layout of a repository's folder in storage.
+
+    <prefix>key.json                       KDF salt and check value (encrypted folders only)
+    <prefix>lock.json                      who is backing up, until when
+    <prefix>snapshots/<id>/bundle          git bundle (compressed, then encrypted)
+    <prefix>snapshots/<id>/lfs/<oid>       LFS objects new in this snapshot
+    <prefix>snapshots/<id>/meta/<name>     metadata documents (issues, pull requests, ...)
+    <prefix>snapshots/<id>/manifest.json   written last: the snapshot exists once it does
+
+A manifest's public part (ids, kind, parent, time, sizes and SHA-256 of every stored
+object) is readable without the password; its content (refs, HEAD, counts, LFS ids) is
+sealed with the folder's key when the snapshot is encrypted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from repovault import __version__
+from repovault.engine import crypto
+
+FORMAT = 1
+KINDS = ("full", "differential", "incremental")
+
+
+def snapshot_id(now: datetime | None = None) -> str:
+    moment = now or datetime.now(UTC)
+    return moment.strftime("%Y%m%dT%H%M%S%fZ") + "-" + os.urandom(3).hex()
+
+
+def snapshots_prefix(prefix: str) -> str:
+    return f"{prefix}snapshots/"
+
+
+def object_key(prefix: str, snapshot: str, name: str) -> str:
+    return f"{prefix}snapshots/{snapshot}/{name}"
+
+
+def manifest_key(prefix: str, snapshot: str) -> str:
+    return object_key(prefix, snapshot, "manifest.json")
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    name: str
+    key: str
+    size: int
+    sha256: str
+    raw_size: int
+
+
+@dataclass
+class Content:
+    head: str | None
+    refs: dict[str, str]
+    object_count: int
+    lfs: list[str] = field(default_factory=list)
+    metadata: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Manifest:
+    id: str
+    repository: str
+    kind: str
+    parent: str | None
+    created_at: int
+    codec: str
+    level: int
+    encrypted: bool
+    objects: list[StoredObject]
+    content: Content
+    tool: str = f"repovault {__version__}"
+    format: int = FORMAT
+
+    def object(self, name: str) -> StoredObject | None:
+        return next((o for o in self.objects if o.name == name), None)
+
+    @property
+    def stored_bytes(self) -> int:
+        return sum(o.size for o in self.objects)
+
+    def to_json(self, master: bytes | None) -> bytes:
+        public: dict[str, Any] = {
+            "format": self.format,
+            "tool": self.tool,
+            "id": self.id,
+            "repository": self.repository,
+            "kind": self.kind,
+            "parent": self.parent,
+            "createdAt": self.created_at,
+            "compression": {"codec": self.codec, "level": self.level},
+            "encryption": {"algorithm": "AES-256-GCM", "kdf": "scrypt"} if self.encrypted else None,
+            "objects": [asdict(o) for o in self.objects],
+        }
+        content = asdict(self.content)
+        if self.encrypted:
+            assert master is not None
+            public["sealedContent"] = crypto.seal_bytes(json.dumps(content).encode(), master)
+        else:
+            public["content"] = content
+        return json.dumps(public, indent=2).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes, master: bytes | None) -> Manifest:
+        data: dict[str, Any] = json.loads(raw)
+        if data.get("format") != FORMAT:
+            raise ValueError(f"unknown manifest format {data.get('format')!r}")
+        encrypted = data.get("encryption") is not None
+        if encrypted:
+            if master is None:
+                raise crypto.DecryptionError("this snapshot is encrypted; a password is needed")
+            content = json.loads(crypto.open_bytes(data["sealedContent"], master))
+        else:
+            content = data["content"]
+        return cls(
+            id=data["id"],
+            repository=data["repository"],
+            kind=data["kind"],
+            parent=data["parent"],
+            created_at=int(data["createdAt"]),
+            codec=data["compression"]["codec"],
+            level=int(data["compression"]["level"]),
+            encrypted=encrypted,
+            objects=[StoredObject(**o) for o in data["objects"]],
+            content=Content(**content),
+            tool=data.get("tool", ""),
+        )
+
+
+def chain(manifests: dict[str, Manifest], snapshot: str) -> list[Manifest]:
+    """The snapshot and its ancestors, oldest (the full) first."""
+    ordered: list[Manifest] = []
+    current: str | None = snapshot
+    while current is not None:
+        manifest = manifests.get(current)
+        if manifest is None:
+            raise LookupError(f"snapshot {current} is missing from the chain of {snapshot}")
+        ordered.append(manifest)
+        current = manifest.parent
+    return list(reversed(ordered))

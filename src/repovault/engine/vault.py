@@ -1,0 +1,179 @@
+"""A repository's folder in a storage: its key, its snapshots, their objects.
+
+Writing an object streams it through the codec and the cipher and records its size and
+SHA-256; reading one streams it back and checks both, so damaged bytes are reported, never
+handed to git.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import structlog
+
+from repovault.engine import codecs, crypto
+from repovault.engine.manifest import (
+    Manifest,
+    StoredObject,
+    manifest_key,
+    object_key,
+    snapshots_prefix,
+)
+from repovault.engine.streams import Digest, IterReader, chunks
+from repovault.storage.base import Backend
+
+log = structlog.get_logger(__name__)
+
+
+class DamagedSnapshot(Exception):
+    """A stored object is missing, altered or does not decode."""
+
+
+@dataclass(frozen=True)
+class Compression:
+    codec: codecs.Codec = codecs.Codec.ZSTD
+    level: int = 2
+
+
+class Vault:
+    def __init__(self, storage: Backend, prefix: str, password: str | None = None) -> None:
+        if prefix and not prefix.endswith("/"):
+            prefix += "/"
+        self.storage = storage
+        self.prefix = prefix
+        self.password = password
+        self._master: bytes | None = None
+        self._key_info: crypto.KeyInfo | None = None
+        self._key_checked = False
+
+    @property
+    def key_key(self) -> str:
+        return f"{self.prefix}key.json"
+
+    def master_key(self, *, create: bool) -> bytes | None:
+        """The folder's master key (None when unencrypted); created on first need."""
+        if not self._key_checked:
+            try:
+                with self.storage.get(self.key_key) as stream:
+                    self._key_info = crypto.KeyInfo.from_json(stream.read())
+            except FileNotFoundError:
+                self._key_info = None
+            self._key_checked = True
+        if self._master is None and self._key_info is not None:
+            if self.password is None:
+                raise crypto.DecryptionError(
+                    f"the snapshots in {self.prefix} are encrypted; a password is needed"
+                )
+            self._master = crypto.open_key(self._key_info, self.password)
+        if self._master is None and self.password is not None and create:
+            self._key_info, self._master = crypto.new_key(self.password)
+            self.storage.put(self.key_key, io.BytesIO(self._key_info.to_json()))
+        return self._master
+
+    # Snapshots --------------------------------------------------------------------------
+
+    def snapshot_ids(self) -> tuple[set[str], set[str]]:
+        """(ids with a manifest, ids with objects but no manifest)."""
+        complete: set[str] = set()
+        seen: set[str] = set()
+        base = snapshots_prefix(self.prefix)
+        for info in self.storage.list(base):
+            snapshot, _, name = info.key[len(base) :].partition("/")
+            seen.add(snapshot)
+            if name == "manifest.json":
+                complete.add(snapshot)
+        return complete, seen - complete
+
+    def manifests(self) -> dict[str, Manifest]:
+        complete, _ = self.snapshot_ids()
+        master = self.master_key(create=False) if complete else None
+        result = {}
+        for snapshot in sorted(complete):
+            with self.storage.get(manifest_key(self.prefix, snapshot)) as stream:
+                result[snapshot] = Manifest.from_json(stream.read(), master)
+        return result
+
+    def sweep(self) -> list[str]:
+        """Delete what interrupted backups left (objects of snapshots never completed).
+        Call only while holding the folder's lock. Objects of a catalogued snapshot whose
+        manifest was lost are damage, kept for `verify` to report."""
+        _, partial = self.snapshot_ids()
+        for snapshot in sorted(partial - self.catalog()):
+            self.delete_snapshot(snapshot, manifest_first=False)
+            log.info("partial snapshot swept", prefix=self.prefix, snapshot=snapshot)
+        return sorted(partial)
+
+    def delete_snapshot(self, snapshot: str, *, manifest_first: bool = True) -> None:
+        """Delete a snapshot; the manifest goes first so it disappears at once."""
+        if manifest_first:
+            self.storage.delete(manifest_key(self.prefix, snapshot))
+        for info in list(self.storage.list(f"{snapshots_prefix(self.prefix)}{snapshot}/")):
+            self.storage.delete(info.key)
+
+    def write_manifest(self, manifest: Manifest) -> None:
+        master = self.master_key(create=manifest.encrypted)
+        body = manifest.to_json(master)
+        self.storage.put(manifest_key(self.prefix, manifest.id), io.BytesIO(body))
+        self.write_catalog(self.catalog() | {manifest.id})
+
+    @property
+    def catalog_key(self) -> str:
+        return f"{self.prefix}catalog.json"
+
+    def catalog(self) -> set[str]:
+        """Ids of every snapshot completed here: one whose manifest is gone was damaged,
+        unlike the leftovers of an interrupted backup, which were never catalogued."""
+        try:
+            with self.storage.get(self.catalog_key) as stream:
+                return set(json.loads(stream.read())["snapshots"])
+        except FileNotFoundError:
+            return set()
+
+    def write_catalog(self, ids: set[str]) -> None:
+        body = json.dumps({"snapshots": sorted(ids)}, indent=1).encode()
+        self.storage.put(self.catalog_key, io.BytesIO(body))
+
+    # Objects ----------------------------------------------------------------------------
+
+    def put_object(
+        self, snapshot: str, name: str, source: Iterable[bytes], compression: Compression
+    ) -> StoredObject:
+        master = self.master_key(create=True)
+        raw = Digest(source)
+        stage: Iterable[bytes] = codecs.compress(raw, compression.codec, compression.level)
+        if master is not None:
+            stage = crypto.encrypt(stage, master)
+        stored = Digest(stage)
+        key = object_key(self.prefix, snapshot, name)
+        self.storage.put(key, IterReader(stored))
+        return StoredObject(name, key, stored.size, stored.hexdigest, raw.size)
+
+    def read_object(self, manifest: Manifest, stored: StoredObject) -> Iterator[bytes]:
+        """The object's original bytes, checked against the manifest as they stream."""
+        try:
+            source = self.storage.get(stored.key)
+        except FileNotFoundError as exc:
+            raise DamagedSnapshot(f"{stored.key} is missing") from exc
+        digest = Digest(chunks(source))
+        stage: Iterable[bytes] = digest
+        if manifest.encrypted:
+            master = self.master_key(create=False)
+            assert master is not None
+            stage = crypto.decrypt(stage, master)
+        try:
+            yield from codecs.decompress(stage, codecs.by_name(manifest.codec))
+            for _ in digest:  # drain anything the decoders left unread
+                pass
+        except (crypto.DecryptionError, codecs.CorruptData) as exc:
+            raise DamagedSnapshot(f"{stored.key}: {exc}") from exc
+        finally:
+            source.close()
+        if digest.size != stored.size or digest.hexdigest != stored.sha256:
+            raise DamagedSnapshot(
+                f"{stored.key} does not match its manifest "
+                f"({digest.size} bytes, expected {stored.size}; checksum "
+                f"{'differs' if digest.hexdigest != stored.sha256 else 'matches'})"
+            )
