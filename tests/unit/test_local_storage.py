@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,20 @@ def test_a_failed_write_leaves_nothing_visible(tmp_path: Path) -> None:
     with backend.get("a/object") as stream:
         assert stream.read() == b"old"
     assert [p.name for p in (tmp_path / "a").iterdir()] == ["object"]
+    assert list((tmp_path / ".partial").iterdir()) == []
+
+
+def test_partial_files_of_dead_writers_are_purged(tmp_path: Path) -> None:
+    backend = LocalBackend(tmp_path)
+    backend.put("a", io.BytesIO(b"x"))
+    stale = tmp_path / ".partial" / f"{socket.gethostname()}.999999999.abc"
+    stale.write_bytes(b"half an object")
+    other_host = tmp_path / ".partial" / "elsewhere.1.abc"
+    other_host.write_bytes(b"someone else's")
+    backend.put("b", io.BytesIO(b"y"))
+    assert not stale.exists()
+    assert other_host.exists()
+    assert sorted(i.key for i in backend.list("")) == ["a", "b"]
 
 
 @pytest.mark.parametrize("key", ["", "/abs", "a/../b", "a//b", "./a"])

@@ -135,6 +135,7 @@ def _store_bundle(
         process.stdout.close()
         returncode = process.wait()
         drainer.join()
+        process.stderr.close()
     if returncode != 0:
         message = g.decode(b"".join(errors)).strip()
         # Refs changed but no object is new (a branch deleted or moved back): git has

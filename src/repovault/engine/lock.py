@@ -20,6 +20,7 @@ from contextlib import contextmanager
 import structlog
 
 from repovault.storage.base import Backend
+from repovault.storage.local import process_alive
 
 log = structlog.get_logger(__name__)
 
@@ -49,13 +50,7 @@ def _alive(lock: dict[str, object]) -> bool:
     pid = rest.partition(":")[0]
     if host != socket.gethostname() or not pid.isdigit():
         return True
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return process_alive(int(pid))
 
 
 @contextmanager

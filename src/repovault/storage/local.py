@@ -1,8 +1,14 @@
-"""A local folder as storage. Writes are atomic: temp file, fsync, rename, fsync the folder."""
+"""A local folder as storage. Writes are atomic: temp file, fsync, rename, fsync the folder.
+
+Temp files live in `<root>/.partial/`, named after the host and process writing them; each
+write first removes those whose process on this host is gone (a writer killed mid-way), so
+interrupted writes never accumulate and are never listed.
+"""
 
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +16,8 @@ from typing import BinaryIO
 
 from repovault.storage.base import CHUNK, ObjectInfo, Readable, StorageError, check_key
 
-TEMP_SUFFIX = ".partial"
+PARTIAL_DIR = ".partial"
+HOST = socket.gethostname()
 
 
 class LocalBackend:
@@ -20,11 +27,20 @@ class LocalBackend:
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)
 
+    def _purge_dead_partials(self, folder: Path) -> None:
+        for entry in folder.iterdir():
+            host, _, rest = entry.name.partition(".")
+            pid = rest.partition(".")[0]
+            if host == HOST and pid.isdigit() and not process_alive(int(pid)):
+                entry.unlink(missing_ok=True)
+
     def put(self, key: str, source: Readable) -> int:
         path = self._path(key)
+        partials = self.root / PARTIAL_DIR
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=TEMP_SUFFIX)
+            partials.mkdir(parents=True, exist_ok=True)
+            self._purge_dead_partials(partials)
+            fd, tmp = tempfile.mkstemp(dir=partials, prefix=f"{HOST}.{os.getpid()}.")
         except OSError as exc:
             raise StorageError(f"cannot write {key}: {exc}") from exc
         written = 0
@@ -35,6 +51,8 @@ class LocalBackend:
                     written += len(chunk)
                 out.flush()
                 os.fsync(out.fileno())
+            # The target's folder appears only with the object, never empty.
+            path.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, path)
             dir_fd = os.open(path.parent, os.O_RDONLY)
             try:
@@ -63,10 +81,10 @@ class LocalBackend:
         if not start.is_dir():
             return
         for dirpath, dirnames, filenames in os.walk(start):
+            if Path(dirpath) == self.root and PARTIAL_DIR in dirnames:
+                dirnames.remove(PARTIAL_DIR)
             dirnames.sort()
             for name in sorted(filenames):
-                if name.endswith(TEMP_SUFFIX):
-                    continue
                 full = Path(dirpath) / name
                 key = full.relative_to(self.root).as_posix()
                 if key.startswith(prefix):
@@ -88,3 +106,13 @@ class LocalBackend:
     def stat(self, key: str) -> ObjectInfo:
         st = self._path(key).stat()
         return ObjectInfo(key, st.st_size, int(st.st_mtime * 1000))
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,138 @@
+"""Damaged storage is detected by verify and refused by restore with a clear message; a
+backup killed with SIGKILL leaves storage that verifies clean and a next run that succeeds."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from repovault.engine.backup import backup
+from repovault.engine.crypto import DecryptionError
+from repovault.engine.restore import restore_to_directory
+from repovault.engine.vault import DamagedSnapshot, Vault
+from repovault.engine.verify import verify
+from repovault.storage.local import LocalBackend
+from tests.engine.repos import commit, state, tricky_repository
+
+
+def _two_snapshots(tmp_path: Path, password: str | None = None) -> tuple[Vault, Path, list[str]]:
+    source = tricky_repository(tmp_path / "source")
+    vault = Vault(LocalBackend(tmp_path / "store"), "r/", password=password)
+    ids = []
+    for i in range(2):
+        commit(source, f"change {i}", {f"f{i}.bin": os.urandom(50_000)})
+        result = backup(url=f"file://{source}", vault=vault, cache=tmp_path / "cache")
+        assert result.snapshot is not None
+        ids.append(result.snapshot.id)
+    return vault, tmp_path / "store" / "r" / "snapshots", ids
+
+
+def _expect_damage(vault: Vault, tmp_path: Path, snapshot: str, words: str) -> None:
+    report = verify(vault)
+    assert not report.ok
+    assert any(p.snapshot == snapshot and words in p.message for p in report.problems), report
+    with pytest.raises(DamagedSnapshot, match=words):
+        restore_to_directory(vault, tmp_path / "restored", snapshot=snapshot)
+    assert not (tmp_path / "restored").exists()
+
+
+def test_missing_object(tmp_path: Path) -> None:
+    vault, snapshots, ids = _two_snapshots(tmp_path)
+    (snapshots / ids[0] / "bundle").unlink()
+    _expect_damage(vault, tmp_path, ids[0], "missing")
+    with pytest.raises(DamagedSnapshot):  # the child depends on it
+        restore_to_directory(vault, tmp_path / "child", snapshot=ids[1])
+
+
+@pytest.mark.parametrize("password", [None, "secret"])
+def test_flipped_byte(tmp_path: Path, password: str | None) -> None:
+    vault, snapshots, ids = _two_snapshots(tmp_path, password)
+    path = snapshots / ids[1] / "bundle"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    _expect_damage(vault, tmp_path, ids[1], "bundle")
+
+
+def test_truncated_file(tmp_path: Path) -> None:
+    vault, snapshots, ids = _two_snapshots(tmp_path)
+    path = snapshots / ids[1] / "bundle"
+    path.write_bytes(path.read_bytes()[:-100])
+    _expect_damage(vault, tmp_path, ids[1], "bundle")
+
+
+def test_missing_manifest(tmp_path: Path) -> None:
+    vault, snapshots, ids = _two_snapshots(tmp_path)
+    (snapshots / ids[1] / "manifest.json").unlink()
+    report = verify(vault)
+    assert [p.snapshot for p in report.problems] == [ids[1]]
+    assert "manifest is missing" in report.problems[0].message
+    (snapshots / ids[0] / "manifest.json").unlink()
+    assert "missing" in " ".join(p.message for p in verify(vault).problems)
+
+
+def test_wrong_password_is_refused(tmp_path: Path) -> None:
+    vault, _, ids = _two_snapshots(tmp_path, "right")
+    wrong = Vault(vault.storage, "r/", password="wrong")
+    with pytest.raises(DecryptionError, match="wrong password"):
+        restore_to_directory(wrong, tmp_path / "x", snapshot=ids[0])
+    assert not verify(wrong).ok
+    with pytest.raises(DecryptionError, match="password is needed"):
+        Vault(vault.storage, "r/").manifests()
+
+
+KILLED_BACKUP = """
+import sys
+from pathlib import Path
+from repovault.engine.backup import backup, BackupOptions
+from repovault.engine.codecs import Codec
+from repovault.engine.vault import Compression, Vault
+from repovault.storage.local import LocalBackend
+root = Path(sys.argv[1])
+vault = Vault(LocalBackend(root / "store"), "r/", password="pw")
+backup(url=f"file://{root / 'source'}", vault=vault, cache=root / "cache",
+       options=BackupOptions(kind="full", compression=Compression(Codec.ZSTD, 3)))
+"""
+
+
+def test_sigkill_mid_backup_leaves_a_clean_vault(tmp_path: Path) -> None:
+    source = tricky_repository(tmp_path / "source")
+    vault = Vault(LocalBackend(tmp_path / "store"), "r/", password="pw")
+    first = backup(url=f"file://{source}", vault=vault, cache=tmp_path / "cache")
+    assert first.snapshot is not None
+    commit(source, "big", {"big.bin": os.urandom(40 * 1024 * 1024)})
+    process = subprocess.Popen([sys.executable, "-c", KILLED_BACKUP, str(tmp_path)])
+    snapshots = tmp_path / "store" / "r" / "snapshots"
+    deadline = time.monotonic() + 60
+    # Kill it once it is writing the new snapshot's bundle.
+    while time.monotonic() < deadline:
+        partial = list((tmp_path / "store" / ".partial").glob("*"))
+        if partial and partial[0].stat().st_size > 1024 * 1024:
+            break
+        time.sleep(0.01)
+    else:
+        process.kill()
+        pytest.fail("the backup never started writing")
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+
+    report = verify(vault)
+    assert report.ok, report.problems
+    assert list(vault.manifests()) == [first.snapshot.id]
+    second = backup(url=f"file://{source}", vault=vault, cache=tmp_path / "cache")
+    assert second.created
+    assert second.snapshot is not None
+    # Nothing of the killed run is left: no partial file, no snapshot folder but the two.
+    assert list((tmp_path / "store" / ".partial").iterdir()) == []
+    assert sorted(p.name for p in snapshots.iterdir()) == sorted(
+        [first.snapshot.id, second.snapshot.id]
+    )
+    restore_to_directory(vault, tmp_path / "restored")
+    assert state(tmp_path / "restored") == state(source)
+    assert verify(vault).ok
