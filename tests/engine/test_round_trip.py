@@ -89,6 +89,8 @@ def test_empty_repository_and_working_clone(tmp_path: Path) -> None:
     assert result.snapshot.content.refs == {}
     restore_to_directory(vault, tmp_path / "restored-empty")
     assert state(tmp_path / "restored-empty")[0] == {}
+    again = backup(url=f"file://{empty}", vault=vault, cache=tmp_path / "cache")
+    assert not again.created  # an unborn HEAD is no change
 
     source = tricky_repository(tmp_path / "source")
     vault = Vault(LocalBackend(tmp_path / "store"), "tricky/")

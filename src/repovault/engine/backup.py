@@ -2,7 +2,7 @@
 
     lock the folder -> sweep partial snapshots -> ls-remote (one round trip)
       -> unchanged? done, nothing written
-      -> fetch into the bare mirror cache (+refs/*:refs/*, prune)
+      -> fetch into the bare mirror cache (+refs/*:refs/*, prune; a first backup clones)
       -> bundle of what the parent lacks (prerequisites: the parent's tips)
       -> LFS objects the chain lacks -> metadata documents -> manifest, last
 
@@ -11,6 +11,7 @@ The cache is disposable: without it the next backup is a full one.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import threading
 import time
@@ -57,14 +58,24 @@ def _is_repository(path: Path) -> bool:
 def update_cache(
     cache: Path, url: str, credentials: g.Credentials | None, head: str | None
 ) -> tuple[g.Git, bool]:
-    """Fetch every ref into the bare mirror; (git, True when the cache was new)."""
-    fresh = not _is_repository(cache)
+    """Bring the bare mirror up to date; (git, True when the cache was new).
+
+    A new cache is a `git clone --mirror` (one negotiation, the remote's HEAD recorded);
+    an existing one fetches `+refs/*:refs/*` with pruning. Fetches keep their packs whole
+    (`fetch.unpackLimit=1`), so a new cache holds one complete pack."""
     git = g.Git(cache, credentials)
+    fresh = not _is_repository(cache)
     if fresh:
-        cache.mkdir(parents=True, exist_ok=True)
-        g.Git(credentials=credentials).run(["init", "--quiet", "--bare", str(cache)])
-    git.run(["config", "remote.origin.url", g.redact(url)])
-    git.run(["fetch", "--quiet", "--prune", "--no-write-fetch-head", "origin", "+refs/*:refs/*"])
+        shutil.rmtree(cache, ignore_errors=True)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        g.Git(credentials=credentials).run(["clone", "--quiet", "--mirror", "--", url, str(cache)])
+        git.run(["config", "remote.origin.url", g.redact(url)])
+        git.run(["config", "fetch.unpackLimit", "1"])
+    else:
+        git.run(["config", "remote.origin.url", g.redact(url)])
+        git.run(
+            ["fetch", "--quiet", "--prune", "--no-write-fetch-head", "origin", "+refs/*:refs/*"]
+        )
     if head and head.startswith("refs/"):
         git.run(["symbolic-ref", "HEAD", head])
     return git, fresh
@@ -110,6 +121,35 @@ def _drain(stream: object, into: list[bytes]) -> threading.Thread:
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     return thread
+
+
+def _single_pack(cache: Path) -> Path | None:
+    """The cache's only pack when it holds nothing else (a freshly fetched mirror)."""
+    packs = list((cache / "objects" / "pack").glob("*.pack"))
+    loose = any(p.is_dir() and len(p.name) == 2 for p in (cache / "objects").iterdir())
+    return packs[0] if len(packs) == 1 and not loose else None
+
+
+def _bundle_of_pack(refs: dict[str, str], pack: Path) -> Iterator[bytes]:
+    """A v2 bundle made of the refs and the fetched pack, without packing again."""
+    yield b"# v2 git bundle\n"
+    yield b"".join(g.encode(f"{oid} {name}\n") for name, oid in refs.items())
+    yield b"\n"
+    with pack.open("rb") as source:
+        yield from chunks(source)
+
+
+def _store_fetched_pack(
+    vault: Vault,
+    snapshot: str,
+    refs: dict[str, str],
+    pack: Path,
+    options: BackupOptions,
+    progress: Progress | None,
+) -> tuple[StoredObject, int]:
+    counter = PackCount(_reporting(_bundle_of_pack(refs, pack), "bundle", progress))
+    stored = vault.put_object(snapshot, "bundle", counter, options.compression)
+    return stored, counter.count
 
 
 def _store_bundle(
@@ -204,24 +244,34 @@ def backup(
         swept = vault.sweep()
         manifests = vault.manifests()
         latest = max(manifests.values(), key=lambda m: (m.created_at, m.id), default=None)
-        remote = g.ls_remote(url, credentials)
+        # With nothing to compare against, the fetch alone tells the state (and HEAD).
+        remote = g.ls_remote(url, credentials) if latest is not None else None
         if (
-            latest is not None
+            remote is not None
+            and latest is not None
             and not options.force
             and remote.refs == latest.content.refs
             and remote.head == latest.content.head
         ):
             log.info("repository unchanged", repository=label, snapshot=latest.id)
             return BackupResult(latest, False, swept, seconds=time.monotonic() - started)
-        git, fresh = update_cache(cache, url, credentials, remote.head)
+        git, fresh = update_cache(cache, url, credentials, remote.head if remote else None)
+        head = remote.head if remote else g.head_target(git)
         kind, parent = _choose(options.kind, manifests, fresh)
         snapshot = snapshot_id()
         refs = g.local_refs(git)
+        if head is not None and head.startswith("refs/") and head not in refs:
+            head = None  # an unborn HEAD, as ls-remote reports it
         exclude = g.existing(git, parent.content.refs.values()) if parent else []
         objects: list[StoredObject] = []
-        bundle, count = (
-            _store_bundle(vault, git, snapshot, exclude, options, progress) if refs else (None, 0)
-        )
+        pack = _single_pack(cache) if fresh and kind == "full" else None
+        bundle: StoredObject | None
+        if not refs:
+            bundle, count = None, 0
+        elif pack is not None:
+            bundle, count = _store_fetched_pack(vault, snapshot, refs, pack, options, progress)
+        else:
+            bundle, count = _store_bundle(vault, git, snapshot, exclude, options, progress)
         if bundle:
             objects.append(bundle)
         lfs: list[str] = []
@@ -248,7 +298,7 @@ def backup(
             encrypted=vault.password is not None,
             objects=objects,
             content=Content(
-                head=remote.head,
+                head=head,
                 refs=refs,
                 object_count=count,
                 lfs=lfs,

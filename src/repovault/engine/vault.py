@@ -142,7 +142,7 @@ class Vault:
         self, snapshot: str, name: str, source: Iterable[bytes], compression: Compression
     ) -> StoredObject:
         master = self.master_key(create=True)
-        raw = Digest(source)
+        raw = Digest(source, hashed=False)
         stage: Iterable[bytes] = codecs.compress(raw, compression.codec, compression.level)
         if master is not None:
             stage = crypto.encrypt(stage, master)

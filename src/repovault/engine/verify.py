@@ -102,7 +102,7 @@ def verify(vault: Vault, snapshot: str | None = None) -> VerifyReport:
                     problems.append(Problem(manifest.id, f"depends on damaged {manifest.parent}"))
                     continue
                 try:
-                    apply(vault, manifest, git, repo, Path(scratch))
+                    apply(vault, manifest, git, repo)
                     g.set_refs(git, manifest.content.refs, manifest.content.head)
                     check_refs(git, manifest)
                     _connected(git, manifest, manifests)
