@@ -78,6 +78,9 @@ def fast_import(repo: Path, commits: int, start: int = 0, files: int = 400) -> N
 
 def big_repository(repo: Path, megabytes: int) -> None:
     subprocess.run(["git", "init", "-q", "--bare", str(repo)], check=True)
+    # Random data has no deltas: spare git (server side) a pointless delta search.
+    subprocess.run(["git", "--git-dir", str(repo), "config", "core.bigFileThreshold", "1m"],
+                   check=True)
     process = subprocess.Popen(
         ["git", "--git-dir", str(repo), "fast-import", "--quiet"], stdin=subprocess.PIPE
     )

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import subprocess
@@ -28,11 +29,22 @@ def _backend() -> list[str]:
 class _Handler(BaseHTTPRequestHandler):
     root: Path
     backend: list[str]
+    authorization: str | None
+    seen_authorizations: list[str]
 
     def log_message(self, format: str, *args: object) -> None:
         pass
 
     def _cgi(self) -> None:
+        sent = self.headers.get("Authorization")
+        if sent:
+            self.seen_authorizations.append(sent)
+        if self.authorization is not None and sent != self.authorization:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="git"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         parts = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         env = {
@@ -89,6 +101,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.end_headers()
         shutil.copyfileobj(process.stdout, self.wfile, 1 << 16)
+        process.stdout.close()
         process.wait()
         feeder.join()
 
@@ -97,8 +110,24 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class GitHttpServer:
-    def __init__(self, root: Path) -> None:
-        handler = type("Handler", (_Handler,), {"root": root, "backend": _backend()})
+    """`credentials` (user, password): answer 401 to requests without them."""
+
+    def __init__(self, root: Path, credentials: tuple[str, str] | None = None) -> None:
+        self.seen_authorizations: list[str] = []
+        authorization = None
+        if credentials:
+            pair = base64.b64encode(f"{credentials[0]}:{credentials[1]}".encode()).decode()
+            authorization = f"Basic {pair}"
+        handler = type(
+            "Handler",
+            (_Handler,),
+            {
+                "root": root,
+                "backend": _backend(),
+                "authorization": authorization,
+                "seen_authorizations": self.seen_authorizations,
+            },
+        )
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

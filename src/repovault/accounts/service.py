@@ -23,11 +23,10 @@ from repovault.common.context import Context
 from repovault.common.errors import (
     Conflict,
     InvalidInput,
-    NotFound,
     TooManyRequests,
     Unauthorized,
 )
-from repovault.common.ids import parse_guid
+from repovault.common.lookup import get_by_id
 from repovault.common.paging import Column, Page, PageRequest, fetch
 
 log = structlog.get_logger(__name__)
@@ -143,11 +142,7 @@ def _check_email(email: str) -> str:
 
 
 def _get_user(session: Session, user_id: str) -> User:
-    guid = parse_guid(user_id)
-    user = session.get(User, guid) if guid else None
-    if user is None:
-        raise NotFound(codes.USER_NOT_FOUND, f"no user {user_id!r}")
-    return user
+    return get_by_id(session, User, user_id, code=codes.USER_NOT_FOUND, what="user")
 
 
 def _admins(session: Session) -> list[User]:

@@ -152,6 +152,15 @@ def materialize(
     fsck(git, manifest, full=False)
 
 
+def read_document(vault: Vault, snapshot: str, name: str) -> bytes:
+    """A metadata document stored with a snapshot (issues, pull requests, ...)."""
+    manifest = pick(vault.manifests(), snapshot)
+    stored = manifest.object(f"meta/{name}")
+    if stored is None:
+        raise RestoreError(f"snapshot {snapshot} has no document {name!r}")
+    return b"".join(vault.read_object(manifest, stored))
+
+
 def _empty_target(path: Path) -> None:
     if path.exists() and any(path.iterdir()):
         raise RestoreError(f"{path} is not empty; restore into a new or empty folder")

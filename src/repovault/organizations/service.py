@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from repovault.common import codes
 from repovault.common.clock import now_ms
 from repovault.common.errors import Conflict, InvalidInput, NotFound
-from repovault.common.ids import parse_guid
+from repovault.common.lookup import get_by_id
 from repovault.common.paging import Column, Page, PageRequest, fetch
 from repovault.common.secrets import SecretBox
 from repovault.organizations.models import Organization
@@ -71,11 +71,13 @@ def _worker_id(session: Session, worker_id: str | None, fallback: str) -> str:
 
 
 def get_organization(session: Session, organization_id: str) -> Organization:
-    guid = parse_guid(organization_id)
-    org = session.get(Organization, guid) if guid else None
-    if org is None:
-        raise NotFound(codes.ORGANIZATION_NOT_FOUND, f"no organization {organization_id!r}")
-    return org
+    return get_by_id(
+        session,
+        Organization,
+        organization_id,
+        code=codes.ORGANIZATION_NOT_FOUND,
+        what="organization",
+    )
 
 
 def _check_unique(session: Session, driver: int, name: str, api_url: str | None, own: str) -> None:

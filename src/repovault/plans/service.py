@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from repovault.common import codes
 from repovault.common.errors import Conflict, InvalidInput, NotFound
 from repovault.common.ids import new_id, parse_guid
+from repovault.common.lookup import get_by_id
 from repovault.common.paging import Column, Page, PageRequest, fetch
 from repovault.common.secrets import SecretBox
 from repovault.organizations.models import Project, Wiki
@@ -120,11 +121,7 @@ FLAGS = ("is_active", "include_metadata", "use_extra_credentials", "ignore_corru
 
 
 def get_plan(session: Session, plan_id: str) -> Plan:
-    guid = parse_guid(plan_id)
-    plan = session.get(Plan, guid) if guid else None
-    if plan is None:
-        raise NotFound(codes.PLAN_NOT_FOUND, f"no plan {plan_id!r}")
-    return plan
+    return get_by_id(session, Plan, plan_id, code=codes.PLAN_NOT_FOUND, what="plan")
 
 
 def _check_selection(
@@ -432,24 +429,38 @@ def _drop_item(session: Session, plan: Plan, kind: str, item_id: str) -> None:
     )
 
 
-def _plan_and_repository(session: Session, plan_id: str, repository_id: str) -> tuple[Plan, str]:
-    plan = get_plan(session, plan_id)
-    guid = parse_guid(repository_id)
-    repo = session.get(Repository, guid) if guid else None
-    if repo is None:
-        raise NotFound(codes.REPOSITORY_NOT_FOUND, f"no repository {repository_id!r}")
-    if repo.organization_id != plan.organization_id:
+def _member(
+    session: Session, plan: Plan, model: Any, member_id: str, *, code: str, what: str, field: str
+) -> str:
+    """The id of a repository or project of the plan's organization (404 / 400 PL3002)."""
+    member = get_by_id(session, model, member_id, code=code, what=what)
+    if member.organization_id != plan.organization_id:
         raise InvalidInput(
             codes.NOT_IN_PLAN_ORGANIZATION,
-            f"repository {repo.id} does not belong to the plan's organization",
-            errors={"repositoryId": ["belongs to another organization"]},
+            f"{what} {member.id} does not belong to the plan's organization",
+            errors={field: ["belongs to another organization"]},
         )
+    member_id_checked: str = member.id
+    return member_id_checked
+
+
+def _plan_and_repository(session: Session, plan_id: str, repository_id: str) -> tuple[Plan, str]:
+    plan = get_plan(session, plan_id)
+    repo_id = _member(
+        session,
+        plan,
+        Repository,
+        repository_id,
+        code=codes.REPOSITORY_NOT_FOUND,
+        what="repository",
+        field="repositoryId",
+    )
     if plan.git_choice_mode == CHOICE_RULES:
         raise Conflict(
             codes.PLAN_NOT_INDIVIDUAL,
             "this plan selects repositories by rules; change its rules instead",
         )
-    return plan, repo.id
+    return plan, repo_id
 
 
 def attach_repository(session: Session, *, plan_id: str, repository_id: str) -> None:
@@ -476,22 +487,21 @@ def detach_repository(session: Session, *, plan_id: str, repository_id: str) -> 
 
 def _plan_and_project(session: Session, plan_id: str, project_id: str) -> tuple[Plan, str]:
     plan = get_plan(session, plan_id)
-    guid = parse_guid(project_id)
-    project = session.get(Project, guid) if guid else None
-    if project is None:
-        raise NotFound(codes.PROJECT_NOT_FOUND, f"no project {project_id!r}")
-    if project.organization_id != plan.organization_id:
-        raise InvalidInput(
-            codes.NOT_IN_PLAN_ORGANIZATION,
-            f"project {project.id} does not belong to the plan's organization",
-            errors={"projectId": ["belongs to another organization"]},
-        )
+    pid = _member(
+        session,
+        plan,
+        Project,
+        project_id,
+        code=codes.PROJECT_NOT_FOUND,
+        what="project",
+        field="projectId",
+    )
     if plan.git_choice_mode != CHOICE_INDIVIDUAL:
         raise Conflict(
             codes.PLAN_NOT_INDIVIDUAL,
             "projects are attached only to plans with individual selection",
         )
-    return plan, project.id
+    return plan, pid
 
 
 def attach_project(session: Session, *, plan_id: str, project_id: str) -> None:

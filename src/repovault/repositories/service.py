@@ -11,8 +11,8 @@ from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from repovault.common import codes
-from repovault.common.errors import InvalidInput, NotFound, ServiceError
-from repovault.common.ids import parse_guid
+from repovault.common.errors import InvalidInput, ServiceError
+from repovault.common.lookup import get_by_id
 from repovault.common.paging import Column, Page, PageRequest, fetch
 from repovault.common.secrets import SecretBox
 from repovault.organizations.models import Organization
@@ -121,11 +121,9 @@ def add_repositories(session: Session, *, organization_id: str, urls: list[str])
 
 
 def get_repository(session: Session, repository_id: Any) -> Repository:
-    guid = parse_guid(repository_id)
-    repo = session.get(Repository, guid) if guid else None
-    if repo is None:
-        raise NotFound(codes.REPOSITORY_NOT_FOUND, f"no repository {repository_id!r}")
-    return repo
+    return get_by_id(
+        session, Repository, repository_id, code=codes.REPOSITORY_NOT_FOUND, what="repository"
+    )
 
 
 def remove_repository(

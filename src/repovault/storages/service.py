@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from repovault.common import codes
 from repovault.common.errors import Conflict, InvalidInput, NotFound
-from repovault.common.ids import parse_guid
+from repovault.common.lookup import get_by_id
 from repovault.common.paging import Column, Page, PageRequest, fetch
 from repovault.common.secrets import SecretBox
 from repovault.plans.models import Plan
@@ -105,13 +105,11 @@ def add_storage(
 
 def get_storage(session: Session, storage_id: str | None) -> Storage:
     """The named storage, or the default one when no id is given."""
-    if storage_id is None:
-        storage = session.scalar(select(Storage).where(Storage.is_default))
-    else:
-        guid = parse_guid(storage_id)
-        storage = session.get(Storage, guid) if guid else None
+    if storage_id is not None:
+        return get_by_id(session, Storage, storage_id, code=codes.STORAGE_NOT_FOUND, what="storage")
+    storage = session.scalar(select(Storage).where(Storage.is_default))
     if storage is None:
-        raise NotFound(codes.STORAGE_NOT_FOUND, f"no storage {storage_id!r}")
+        raise NotFound(codes.STORAGE_NOT_FOUND, "no default storage")
     return storage
 
 

@@ -6,18 +6,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from repovault.common import codes
-from repovault.common.errors import NotFound
-from repovault.common.ids import parse_guid
+from repovault.common.lookup import get_by_id
 from repovault.common.paging import Column, Page, PageRequest, fetch
 from repovault.workers.models import Worker
 
 
 def get_worker(session: Session, worker_id: str) -> Worker:
-    guid = parse_guid(worker_id)
-    worker = session.get(Worker, guid) if guid else None
-    if worker is None:
-        raise NotFound(codes.WORKER_NOT_FOUND, f"no worker {worker_id!r}")
-    return worker
+    return get_by_id(session, Worker, worker_id, code=codes.WORKER_NOT_FOUND, what="worker")
 
 
 def worker_by_name(session: Session, name: str) -> Worker | None:

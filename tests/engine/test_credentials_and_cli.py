@@ -1,0 +1,127 @@
+"""Credentials reach git only through the environment; restore by push; metadata documents;
+and the command line, with the exit codes scripts rely on."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import structlog
+from typer.testing import CliRunner
+
+from bench.githttp import GitHttpServer
+from repovault.cli import app
+from repovault.engine import git as g
+from repovault.engine.backup import BackupOptions, backup
+from repovault.engine.restore import read_document, restore_to_url
+from repovault.engine.vault import Vault
+from repovault.storage.local import LocalBackend
+from tests.engine.repos import commit, state, tricky_repository
+
+TOKEN = "ghp_s3cr3t-token-that-must-not-leak"
+
+
+def test_token_never_in_argv_files_or_logs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    served = tmp_path / "served"
+    served.mkdir()
+    source = tricky_repository(tmp_path / "work")
+    subprocess.run(["git", "clone", "-q", "--bare", str(source), str(served / "p.git")], check=True)
+    argvs: list[list[str]] = []
+    original = g.Git._argv
+
+    def recording(self: g.Git, args: Any) -> list[str]:
+        argv = original(self, args)
+        argvs.append(argv)
+        return argv
+
+    monkeypatch.setattr(g.Git, "_argv", recording)
+    vault = Vault(LocalBackend(tmp_path / "store"), "p/")
+    with (
+        structlog.testing.capture_logs() as logs,
+        GitHttpServer(served, credentials=("bot", TOKEN)) as server,
+    ):
+        url = server.url("p.git")
+        with pytest.raises(g.GitError) as refused:  # no credentials: a clear failure, no prompt
+            backup(url=url, vault=vault, cache=tmp_path / "nocreds")
+        assert TOKEN not in str(refused.value)
+        credentials = g.Credentials("bot", TOKEN)
+        first = backup(url=url, vault=vault, cache=tmp_path / "cache", credentials=credentials)
+        commit(source, "more", {"x": b"y"})
+        subprocess.run(
+            ["git", "-C", str(source), "push", "-q", str(served / "p.git"), "--all"], check=True
+        )
+        second = backup(url=url, vault=vault, cache=tmp_path / "cache", credentials=credentials)
+        assert server.seen_authorizations
+    assert first.created
+    assert second.created
+    assert second.snapshot is not None
+    assert second.snapshot.kind == "incremental"
+    assert all(TOKEN not in " ".join(argv) for argv in argvs)
+    assert TOKEN not in json.dumps(logs)
+    for path in [*(tmp_path / "cache").rglob("*"), *(tmp_path / "store").rglob("*")]:
+        if path.is_file():
+            assert TOKEN.encode() not in path.read_bytes(), path
+
+
+def test_restore_by_push_and_metadata_documents(tmp_path: Path) -> None:
+    source = tricky_repository(tmp_path / "source")
+    vault = Vault(LocalBackend(tmp_path / "store"), "r/", password="pw")
+    documents = {"issues.json": b'[{"number": 1, "title": "Bug"}]', "releases.json": b"[]"}
+    result = backup(
+        url=f"file://{source}",
+        vault=vault,
+        cache=tmp_path / "cache",
+        options=BackupOptions(metadata=documents),
+    )
+    assert result.snapshot is not None
+    assert result.snapshot.content.metadata == sorted(documents)
+    assert read_document(vault, result.snapshot.id, "issues.json") == documents["issues.json"]
+    target = tmp_path / "target.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(target)], check=True)
+    pushed = restore_to_url(vault, f"file://{target}")
+    assert pushed.warnings == []
+    refs, _, objects = state(target)
+    assert refs == state(source)[0]
+    assert objects == state(source)[2]
+
+
+def test_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tricky_repository(tmp_path / "source")
+    url = f"file://{source}"
+    store = str(tmp_path / "store")
+    monkeypatch.setenv("REPOVAULT_PASSWORD", "cli pass")
+    monkeypatch.setenv("REPOVAULT_DATA_DIR", str(tmp_path / "data"))
+    runner = CliRunner()
+
+    def run(*args: str) -> Any:
+        return runner.invoke(app, list(args))
+
+    first = run("backup", url, "--storage", store, "--json")
+    assert first.exit_code == 0, first.output
+    summary = json.loads(first.stdout.strip().splitlines()[-1])
+    assert summary["created"] is True
+    assert summary["kind"] == "full"
+    again = run("backup", url, "--storage", store, "--json")
+    assert json.loads(again.stdout.strip().splitlines()[-1])["created"] is False
+    listed = run("snapshots", url, "--storage", store, "--json")
+    assert [s["id"] for s in json.loads(listed.stdout)] == [summary["snapshot"]]
+    assert run("verify", url, "--storage", store).exit_code == 0
+    restored = run("restore", url, "--storage", store, "--to", str(tmp_path / "out.git"))
+    assert restored.exit_code == 0, restored.output
+    assert state(tmp_path / "out.git")[0] == state(source)[0]
+    assert run("restore", url, "--storage", store).exit_code != 0  # no target given
+    assert run("prune", url, "--storage", store, "--keep-last", "1").exit_code == 0
+
+    monkeypatch.setenv("REPOVAULT_PASSWORD", "wrong")
+    wrong = run("verify", url, "--storage", store)
+    assert wrong.exit_code == 1
+    assert "wrong password" in wrong.output
+    monkeypatch.setenv("REPOVAULT_PASSWORD", "cli pass")
+    bundle = next((tmp_path / "store").rglob("bundle"))
+    bundle.write_bytes(bundle.read_bytes()[:-10])
+    damaged = run("verify", url, "--storage", store, "--json")
+    assert damaged.exit_code == 1
+    assert json.loads(damaged.stdout)["problems"]
