@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+import structlog
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
@@ -41,6 +42,13 @@ def _postgres_admin_url() -> str | None:
     except Exception:
         return None
     return url
+
+
+@pytest.fixture(autouse=True)
+def _reset_logging() -> Iterator[None]:
+    """Commands under test configure logging for the process; undo it after each test."""
+    yield
+    structlog.reset_defaults()
 
 
 @pytest.fixture(scope="session")

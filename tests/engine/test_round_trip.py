@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import structlog
 
 from repovault.engine.backup import BackupOptions, backup
 from repovault.engine.codecs import Codec
@@ -102,3 +103,36 @@ def test_empty_repository_and_working_clone(tmp_path: Path) -> None:
     assert (work / "café ☕.txt").read_bytes() == b"non-ascii\n"
     assert git(work, "status", "--porcelain") == ""
     assert state(work)[0] == state(source)[0]
+
+
+def test_long_chain_restores_in_one_pass_even_with_repeated_objects(tmp_path: Path) -> None:
+    source = tricky_repository(tmp_path / "source")
+    url = f"file://{source}"
+    vault = Vault(LocalBackend(tmp_path / "store"), "r/")
+    expected = {}
+
+    def snap() -> None:
+        result = backup(url=url, vault=vault, cache=tmp_path / "cache")
+        assert result.snapshot is not None
+        expected[result.snapshot.id] = state(source)
+
+    snap()
+    git(source, "checkout", "-q", "-b", "topic", "main")
+    topic = commit(source, "topic work", {"topic.txt": b"topic\n"})
+    snap()
+    git(source, "checkout", "-q", "main")
+    git(source, "branch", "-D", "topic")
+    snap()  # refs only
+    git(source, "branch", "topic", topic)  # the same objects come back in a later snapshot
+    commit(source, "main moves", {"main.txt": b"main\n"})
+    snap()
+    for i in range(3):
+        commit(source, f"more {i}", {f"more-{i}.txt": str(i).encode()})
+        snap()
+    with structlog.testing.capture_logs() as logs:
+        for snapshot, (refs, head, objects) in expected.items():
+            target = tmp_path / f"restored-{snapshot}"
+            restore_to_directory(vault, target, snapshot=snapshot)
+            assert state(target) == (refs, head, objects)
+            git(target, "fsck", "--full", "--no-dangling")
+    assert not [e for e in logs if "spliced" in e["event"]], logs

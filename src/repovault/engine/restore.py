@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +21,7 @@ import structlog
 
 from repovault.engine import git as g
 from repovault.engine.manifest import Manifest, StoredObject, chain
+from repovault.engine.streams import split_head
 from repovault.engine.vault import DamagedSnapshot, Vault
 
 log = structlog.get_logger(__name__)
@@ -70,6 +71,51 @@ def _pack_of(manifest: Manifest, data: Iterator[bytes]) -> Iterator[bytes]:
 def _index_bundle(vault: Vault, manifest: Manifest, bundle: StoredObject, git: g.Git) -> None:
     """Stream the bundle's pack into `git index-pack`, which hashes every object it stores
     and completes thin deltas from the objects that earlier snapshots brought."""
+    _index_pack(git, _pack_of(manifest, vault.read_object(manifest, bundle)), manifest.id)
+
+
+def _without_tail(data: Iterator[bytes], size: int) -> Iterator[bytes]:
+    """All but the last `size` bytes (a pack's checksum trailer)."""
+    held = b""
+    for block in data:
+        held += block
+        if len(held) > size:
+            yield held[:-size]
+            held = held[-size:]
+
+
+def _spliced_packs(vault: Vault, manifests: list[Manifest]) -> Iterator[bytes]:
+    """One pack holding the entries of several snapshots' packs, in order.
+
+    Entries are position-independent across packs (offset deltas point back within their own
+    pack, ref deltas name their base), so the entries laid end to end under one header with
+    the total count, and one new SHA-1 trailer, are a valid (thin) pack."""
+    total = sum(m.content.object_count for m in manifests)
+    checksum = hashlib.sha1()  # noqa: S324 - the pack format's own checksum
+    header = b"PACK" + (2).to_bytes(4, "big") + total.to_bytes(4, "big")
+    checksum.update(header)
+    yield header
+    for manifest in manifests:
+        bundle = manifest.object("bundle")
+        assert bundle is not None
+        pack = _pack_of(manifest, vault.read_object(manifest, bundle))
+        head, body = split_head(pack, 12)
+        if (
+            head[:4] != b"PACK"
+            or int.from_bytes(head[8:12], "big") != manifest.content.object_count
+        ):
+            raise SpliceFailed(f"snapshot {manifest.id}: unexpected pack header")
+        for block in _without_tail(body, 20):
+            checksum.update(block)
+            yield block
+    yield checksum.digest()
+
+
+class SpliceFailed(Exception):
+    pass
+
+
+def _index_pack(git: g.Git, pack: Iterable[bytes], label: str) -> None:
     process = git.popen(["index-pack", "--stdin", "--fix-thin"], stdin=subprocess.PIPE)
     assert process.stdin
     assert process.stdout
@@ -82,7 +128,7 @@ def _index_bundle(vault: Vault, manifest: Manifest, bundle: StoredObject, git: g
     for reader in readers:
         reader.start()
     try:
-        for block in _pack_of(manifest, vault.read_object(manifest, bundle)):
+        for block in pack:
             process.stdin.write(block)
     except BrokenPipeError:
         pass  # index-pack stopped early; its exit status says why
@@ -95,7 +141,7 @@ def _index_bundle(vault: Vault, manifest: Manifest, bundle: StoredObject, git: g
         process.stderr.close()
     if returncode != 0:
         raise DamagedSnapshot(
-            f"snapshot {manifest.id}: the bundle does not apply: "
+            f"snapshot {label}: the bundle does not apply: "
             f"{g.decode(b''.join(output)).strip()[:300]}"
         )
 
@@ -105,6 +151,10 @@ def apply(vault: Vault, manifest: Manifest, git: g.Git, git_dir: Path) -> None:
     bundle = manifest.object("bundle")
     if bundle is not None:
         _index_bundle(vault, manifest, bundle, git)
+    _apply_lfs(vault, manifest, git_dir)
+
+
+def _apply_lfs(vault: Vault, manifest: Manifest, git_dir: Path) -> None:
     for oid in manifest.content.lfs:
         stored = manifest.object(f"lfs/{oid}")
         if stored is None:
@@ -143,7 +193,21 @@ def materialize(
     vault: Vault, manifest: Manifest, manifests: dict[str, Manifest], git_dir: Path
 ) -> None:
     git = g.Git(git_dir)
-    for item in chain(manifests, manifest.id):
+    items = chain(manifests, manifest.id)
+    apply(vault, items[0], git, git_dir)
+    rest = items[1:]
+    spliced = [m for m in rest if m.object("bundle") is not None]
+    if len(spliced) > 1:
+        # One index-pack for every later snapshot instead of one each; should it fail, the
+        # snapshots are applied one by one, which also names a damaged one precisely.
+        try:
+            _index_pack(git, _spliced_packs(vault, spliced), f"{spliced[0].id}..{spliced[-1].id}")
+            for item in rest:
+                _apply_lfs(vault, item, git_dir)
+            rest = []
+        except (DamagedSnapshot, SpliceFailed) as exc:
+            log.warning("spliced restore failed, applying snapshots one by one", error=str(exc))
+    for item in rest:
         apply(vault, item, git, git_dir)
     g.set_refs(git, manifest.content.refs, manifest.content.head)
     check_refs(git, manifest)
