@@ -16,7 +16,8 @@ from bench.githttp import GitHttpServer
 from repovault.cli import app
 from repovault.engine import git as g
 from repovault.engine.backup import BackupOptions, backup
-from repovault.engine.restore import read_document, restore_to_url
+from repovault.engine.manifest import wiki_prefix
+from repovault.engine.restore import read_document, restore_to_directory, restore_to_url
 from repovault.engine.vault import Vault
 from repovault.storage.local import LocalBackend
 from tests.engine.repos import commit, state, tricky_repository
@@ -82,10 +83,48 @@ def test_restore_by_push_and_metadata_documents(tmp_path: Path) -> None:
     target = tmp_path / "target.git"
     subprocess.run(["git", "init", "-q", "--bare", str(target)], check=True)
     pushed = restore_to_url(vault, f"file://{target}")
-    assert pushed.warnings == []
+    assert pushed.warnings == [
+        "a push cannot set the target's default branch: set it to refs/heads/développement there"
+    ]
     refs, _, objects = state(target)
     assert refs == state(source)[0]
     assert objects == state(source)[2]
+
+
+def test_wiki_is_a_repository_of_its_own_beside_the_main_one(tmp_path: Path) -> None:
+    source = tricky_repository(tmp_path / "source")
+    wiki = tmp_path / "wiki"
+    subprocess.run(["git", "init", "-q", "-b", "master", str(wiki)], check=True)
+    commit(wiki, "home", {"Home.md": b"# Wiki\n"})
+    storage = LocalBackend(tmp_path / "store")
+    main, pages = Vault(storage, "r/"), Vault(storage, wiki_prefix("r/"))
+    backup(url=f"file://{source}", vault=main, cache=tmp_path / "c1")
+    backup(url=f"file://{wiki}", vault=pages, cache=tmp_path / "c2")
+    assert len(main.manifests()) == 1
+    assert len(pages.manifests()) == 1
+    restored = tmp_path / "wiki-restored"
+    restore_to_directory(pages, restored, bare=False)
+    assert (restored / "Home.md").read_bytes() == b"# Wiki\n"
+
+
+def test_lfs_repository_without_git_lfs_fails_loudly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "source"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(source)], check=True)
+    commit(source, "lfs", {".gitattributes": b"*.bin filter=lfs diff=lfs merge=lfs -text\n"})
+    monkeypatch.setattr(g, "lfs_available", lambda: False)
+    vault = Vault(LocalBackend(tmp_path / "store"), "r/")
+    with pytest.raises(g.GitError, match="git-lfs is not installed"):
+        backup(url=f"file://{source}", vault=vault, cache=tmp_path / "cache")
+    assert vault.manifests() == {}
+    skipped = backup(
+        url=f"file://{source}",
+        vault=vault,
+        cache=tmp_path / "cache",
+        options=BackupOptions(lfs="never"),
+    )
+    assert skipped.created
 
 
 def test_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

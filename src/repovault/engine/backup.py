@@ -47,7 +47,6 @@ class BackupResult:
     snapshot: Manifest | None  # the new snapshot, or the latest one when nothing changed
     created: bool
     swept: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -197,12 +196,21 @@ def _reporting(source: Iterable[bytes], stage: str, progress: Progress | None) -
 
 
 def _uses_lfs(git: g.Git, mode: str) -> bool:
-    if mode == "never" or not g.lfs_available():
+    """Whether to fetch LFS objects. A repository that uses LFS is never backed up without
+    them for want of git-lfs: that fails, loudly, instead of losing data quietly."""
+    if mode == "never":
         return False
-    if mode == "always":
-        return True
-    attributes = git.run(["cat-file", "-p", "HEAD:.gitattributes"], check=False)
-    return attributes.returncode == 0 and b"filter=lfs" in attributes.stdout
+    if mode == "auto":
+        attributes = git.run(["cat-file", "-p", "HEAD:.gitattributes"], check=False)
+        if attributes.returncode != 0 or b"filter=lfs" not in attributes.stdout:
+            return False
+    if not g.lfs_available():
+        raise g.GitError(
+            "the repository uses Git LFS but git-lfs is not installed "
+            "(apt-get install git-lfs), or back up without LFS objects with lfs='never'",
+            permanent=True,
+        )
+    return True
 
 
 def _lfs_objects(cache: Path) -> dict[str, Path]:

@@ -6,6 +6,7 @@
     <prefix>snapshots/<id>/lfs/<oid>       LFS objects new in this snapshot
     <prefix>snapshots/<id>/meta/<name>     metadata documents (issues, pull requests, ...)
     <prefix>snapshots/<id>/manifest.json   written last: the snapshot exists once it does
+    <prefix>wiki/                          the wiki, a repository of its own (`wiki_prefix`)
 
 A manifest's public part (ids, kind, parent, time, sizes and SHA-256 of every stored
 object) is readable without the password; its content (refs, HEAD, counts, LFS ids) is
@@ -30,6 +31,11 @@ KINDS = ("full", "differential", "incremental")
 def snapshot_id(now: datetime | None = None) -> str:
     moment = now or datetime.now(UTC)
     return moment.strftime("%Y%m%dT%H%M%S%fZ") + "-" + os.urandom(3).hex()
+
+
+def wiki_prefix(prefix: str) -> str:
+    """Where a repository's wiki (a second git repository) is backed up, beside it."""
+    return f"{prefix}wiki/"
 
 
 def snapshots_prefix(prefix: str) -> str:

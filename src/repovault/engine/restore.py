@@ -273,12 +273,20 @@ def restore_to_url(
         materialize(vault, manifest, manifests, repo)
         git = g.Git(repo, credentials)
         pushed = git.run(["push", "--porcelain", "--", url, "+refs/*:refs/*"], check=False)
-        for line in g.decode(pushed.stdout).splitlines():
-            if line.startswith("!"):
-                result.warnings.append(f"the target refused {line[1:].strip()}")
-        if pushed.returncode != 0 and not result.warnings:
+        refused = [
+            f"the target refused {line[1:].strip()}"
+            for line in g.decode(pushed.stdout).splitlines()
+            if line.startswith("!")
+        ]
+        if pushed.returncode != 0 and not refused:
             raise RestoreError(
                 f"push to {result.target} failed: {g.decode(pushed.stderr).strip()[:500]}"
+            )
+        result.warnings += refused
+        head = manifest.content.head
+        if head and head.startswith("refs/"):
+            result.warnings.append(
+                f"a push cannot set the target's default branch: set it to {head} there"
             )
         if manifest.content.lfs or any(m.content.lfs for m in chain(manifests, manifest.id)):
             git.run(["lfs", "push", "--all", url])
