@@ -7,6 +7,7 @@ tests share one database created for the run and truncate it between tests.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import uuid
@@ -25,6 +26,7 @@ from repovault.app import build_services, create_app
 from repovault.common.context import Services
 from repovault.config import Settings
 from repovault.db import Base, make_engine
+from tests.providers.fake_github import FakeGitHub
 
 ADMIN_EMAIL = "admin@company.com"
 ADMIN_PASSWORD = "admin123"
@@ -114,10 +116,22 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture
-def services(settings: Settings) -> Iterator[Services]:
-    services = build_services(settings)
+def github() -> FakeGitHub:
+    """The GitHub API every test's server talks to (recorded responses, no network)."""
+    fake = FakeGitHub()
+    fake.orgs["acme"] = []
+    fake.orgs["Acme"] = []
+    fake.orgs["gh"] = []
+    return fake
+
+
+@pytest.fixture
+def services(settings: Settings, github: FakeGitHub) -> Iterator[Services]:
+    built = build_services(settings)
+    built.http.close()
+    services = dataclasses.replace(built, http=github.client())
     yield services
-    services.db.dispose()
+    services.close()
 
 
 class Api:

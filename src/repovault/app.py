@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
+import httpx
 from fastapi import FastAPI
 
 from repovault import __version__, bootstrap, migrate
@@ -19,6 +20,7 @@ from repovault.common.context import Services
 from repovault.common.secrets import SecretBox
 from repovault.config import Settings
 from repovault.db import Database
+from repovault.organizations import sync
 from repovault.organizations.routes import calls as organization_calls
 from repovault.plans.routes import calls as plan_calls
 from repovault.repositories.routes import calls as repository_calls
@@ -35,6 +37,11 @@ def build_services(settings: Settings) -> Services:
         db=Database(settings.effective_database_url),
         box=SecretBox(secret),
         tokens=TokenCodec(secret, issuer=settings.issuer, audience=settings.audience),
+        http=httpx.Client(
+            timeout=httpx.Timeout(30.0, connect=10.0),
+            follow_redirects=True,
+            headers={"User-Agent": f"repovault/{__version__}"},
+        ),
         passwords=Passwords(
             time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib
         ),
@@ -47,6 +54,7 @@ def prepare(services: Services) -> None:
     migrate.upgrade(services.db.engine)
     with services.db.session(write=True) as session:
         bootstrap.bootstrap(session, services)
+    sync.clear_stale_flags(services)
 
 
 async def _heartbeat(services: Services) -> None:

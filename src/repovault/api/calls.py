@@ -102,7 +102,10 @@ def _execute(services: Services, call: Call, raw: bytes, token: str | None, addr
                 needed = sorted({Role.SYSTEM_ADMINISTRATOR, *call.roles})
                 raise Forbidden(codes.ROLE_MISSING, f"{call.path} needs one of the roles {needed}")
         body = _parse(raw, call.body)
-        return _serialize(call.handler(ctx, body))
+        result = _serialize(call.handler(ctx, body))
+    for action in ctx.after_commit:
+        action()
+    return result
 
 
 def _bearer(request: Request) -> str | None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
+import httpx
 from sqlalchemy.orm import Session
 
 from repovault.accounts.models import User
@@ -23,6 +26,15 @@ class Services:
     box: SecretBox
     tokens: TokenCodec
     passwords: Passwords
+    http: httpx.Client  # every call to a platform goes through it (tests swap its transport)
+    background: list[threading.Thread] = field(default_factory=list)
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Let background work finish, then release connections."""
+        for thread in self.background:
+            thread.join(timeout)
+        self.http.close()
+        self.db.dispose()
 
 
 @dataclass
@@ -32,6 +44,8 @@ class Context:
     client_addr: str
     user: User | None = None
     claims: Claims | None = None
+    # Run once the call's transaction has committed (work that must see its rows).
+    after_commit: list[Callable[[], object]] = field(default_factory=list)
 
     @property
     def caller(self) -> User:

@@ -28,6 +28,7 @@ def add(ctx: Context, body: OrganizationAdd) -> IdResponse:
     org = service.add_organization(
         ctx.session,
         ctx.services.box,
+        ctx.services.http,
         driver=body.driver,
         name=body.name,
         api_url=body.api_url,
@@ -46,7 +47,7 @@ def modify(ctx: Context, body: OrganizationModify) -> None:
     """Change an organization's name, URL, credentials, default worker or flags."""
     changes = {name: getattr(body, name) for name in body.model_fields_set if name != "id"}
     service.modify_organization(
-        ctx.session, ctx.services.box, organization_id=body.id, changes=changes
+        ctx.session, ctx.services.box, ctx.services.http, organization_id=body.id, changes=changes
     )
 
 

@@ -11,6 +11,7 @@ from collections import defaultdict
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import structlog
 from sqlalchemy import and_, case, distinct, func, select
 from sqlalchemy.orm import Session
@@ -23,6 +24,8 @@ from repovault.common.paging import Column, Page, PageRequest, fetch
 from repovault.common.secrets import SecretBox
 from repovault.organizations.models import Organization
 from repovault.plans.models import Plan, PlanRepository
+from repovault.providers.base import Access, ProviderAuthError, ProviderError, ProviderNotFound
+from repovault.providers.registry import driver_for, has_driver
 from repovault.repositories import data as repository_data
 from repovault.repositories.models import Repository
 from repovault.workers import service as workers
@@ -96,9 +99,29 @@ def _check_unique(session: Session, driver: int, name: str, api_url: str | None,
         )
 
 
+def check_platform(http: httpx.Client, access: Access) -> None:
+    """Ask the platform whether the organization and credentials work (registered drivers).
+    The platform's own reason comes back in a 400."""
+    if not has_driver(access.driver):
+        return
+    try:
+        driver_for(access, http).check()
+    except (ProviderAuthError, ProviderNotFound) as exc:
+        log.warning("platform refused the organization", driver=access.driver, error=str(exc))
+        raise InvalidInput(codes.PLATFORM_REFUSED, str(exc), errors={"token": [str(exc)]}) from exc
+    except ProviderError as exc:
+        log.warning("platform unreachable", driver=access.driver, error=str(exc))
+        raise InvalidInput(
+            codes.PLATFORM_UNREACHABLE,
+            f"cannot check with the platform: {exc}",
+            errors={"apiUrl": [str(exc)]},
+        ) from exc
+
+
 def add_organization(
     session: Session,
     box: SecretBox,
+    http: httpx.Client,
     *,
     driver: int,
     name: str,
@@ -117,6 +140,7 @@ def add_organization(
     name = name.strip()
     api_url = _check_api_url(driver, api_url)
     _check_unique(session, driver, name, api_url, own="")
+    check_platform(http, Access(driver, name, api_url, username, token))
     org = Organization(
         driver=driver,
         name=name,
@@ -134,7 +158,12 @@ def add_organization(
 
 
 def modify_organization(
-    session: Session, box: SecretBox, *, organization_id: str, changes: dict[str, Any]
+    session: Session,
+    box: SecretBox,
+    http: httpx.Client,
+    *,
+    organization_id: str,
+    changes: dict[str, Any],
 ) -> None:
     """Apply the fields present in `changes` (API field names in snake_case)."""
     org = get_organization(session, organization_id)
@@ -152,6 +181,9 @@ def modify_organization(
     for flag in ("auto_add_new_repositories", "is_read_only"):
         if changes.get(flag) is not None:
             setattr(org, flag, changes[flag])
+    if changes.keys() & {"name", "api_url", "token", "username"}:
+        token = box.open(org.token_sealed) if org.token_sealed else None
+        check_platform(http, Access(org.driver, org.name, org.api_url, org.username, token))
     log.info("organization modified", organization_id=org.id, fields=sorted(changes))
 
 
@@ -168,10 +200,18 @@ def remove_organization(
     log.info("organization removed", organization_id=org.id, removed_data=remove_data)
 
 
-def request_sync(session: Session, *, organization_id: str) -> None:
+def request_sync(session: Session, *, organization_id: str) -> bool:
+    """Mark a synchronization as running; False when one already is (or the driver has no
+    implementation yet: the request is recorded and nothing runs)."""
     org = get_organization(session, organization_id)
     org.sync_requested_at = now_ms()
-    log.info("synchronization requested", organization_id=org.id)
+    if org.synchronization_in_progress or not has_driver(org.driver):
+        log.info("synchronization requested", organization_id=org.id, started=False)
+        return False
+    org.synchronization_in_progress = True
+    org.last_sync_start = now_ms()
+    log.info("synchronization started", organization_id=org.id)
+    return True
 
 
 def _repository_counters() -> Any:

@@ -10,6 +10,7 @@ from repovault.api.calls import Calls
 from repovault.common.context import Context
 from repovault.common.errors import InvalidInput
 from repovault.organizations import service as organizations
+from repovault.organizations import sync as synchronization
 from repovault.repositories import licences, service
 from repovault.repositories.schemas import (
     ActivationResult,
@@ -103,8 +104,11 @@ def remove(ctx: Context, body: RemoveRequest) -> RemoveResult:
 
 @calls.post("/git/repositories/sync", body=IdRequest, roles=WRITE_GIT, write=True)
 def sync(ctx: Context, body: IdRequest) -> None:
-    """Synchronize the organization's repository list with its platform."""
-    organizations.request_sync(ctx.session, organization_id=body.id)
+    """Synchronize the organization's repository list with its platform (in the background:
+    `synchronizationInProgress` shows it)."""
+    if organizations.request_sync(ctx.session, organization_id=body.id):
+        services = ctx.services
+        ctx.after_commit.append(lambda: synchronization.start(services, body.id))
 
 
 @calls.post("/git/repositories/add", body=AddRequest, roles=WRITE_GIT, write=True)

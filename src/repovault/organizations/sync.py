@@ -1,0 +1,164 @@
+"""Synchronization: keep an organization's repository list in step with its platform.
+
+    list every repository (driver, all pages)
+      -> upsert by the platform's own id (a rename keeps the row, its licence, its history)
+      -> repositories gone from the platform: removed (status 2), their backups kept
+      -> repositories that come back: active again
+      -> new repositories join all-repository and rule-based plans only when the organization
+         auto-adds; otherwise they are recorded as excluded from those plans
+      -> plan membership refreshed
+
+`synchronizationInProgress` is true from the request until the end, and is cleared at
+start-up if a server stopped in the middle.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import structlog
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from repovault.common.context import Services
+from repovault.organizations.models import Organization
+from repovault.plans import membership
+from repovault.plans.models import CHOICE_INDIVIDUAL, ITEM_EXCLUDED_REPOSITORY, Plan, PlanItem
+from repovault.providers.base import Access, PauseListener, RemoteRepository
+from repovault.providers.registry import driver_for
+from repovault.repositories.models import STATUS_ACTIVE, STATUS_REMOVED, Repository
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class SyncResult:
+    added: list[str] = field(default_factory=list)
+    renamed: int = 0
+    removed: int = 0
+    restored: int = 0
+    pauses: list[str] = field(default_factory=list)
+
+
+def access_of(services: Services, org: Organization) -> Access:
+    token = services.box.open(org.token_sealed) if org.token_sealed else None
+    return Access(org.driver, org.name, org.api_url, org.username, token)
+
+
+def _apply(
+    session: Session,
+    org: Organization,
+    remote: dict[str, RemoteRepository],
+    manages: Callable[[str], bool],
+    result: SyncResult,
+) -> None:
+    existing = {
+        r.server_id: r
+        for r in session.scalars(select(Repository).where(Repository.organization_id == org.id))
+    }
+    for server_id, item in remote.items():
+        repo = existing.get(server_id)
+        if repo is None:
+            repo = Repository(
+                organization_id=org.id,
+                server_id=server_id,
+                name=item.name,
+                url=item.clone_url,
+                is_public=item.is_public,
+            )
+            session.add(repo)
+            session.flush()
+            result.added.append(repo.id)
+            continue
+        if repo.name != item.name:
+            result.renamed += 1
+        repo.name, repo.url, repo.is_public = item.name, item.clone_url, item.is_public
+        if repo.is_removed:
+            repo.is_removed, repo.status = False, STATUS_ACTIVE
+            result.restored += 1
+    for server_id, repo in existing.items():
+        if server_id not in remote and not repo.is_removed and manages(server_id):
+            repo.is_removed, repo.status = True, STATUS_REMOVED
+            result.removed += 1
+    if result.added and not org.auto_add_new_repositories:
+        plans = session.scalars(
+            select(Plan.id).where(
+                Plan.organization_id == org.id, Plan.git_choice_mode != CHOICE_INDIVIDUAL
+            )
+        ).all()
+        session.add_all(
+            PlanItem(plan_id=plan, kind=ITEM_EXCLUDED_REPOSITORY, item_id=repo_id)
+            for plan in plans
+            for repo_id in result.added
+        )
+        session.flush()
+    membership.refresh_organization(session, org.id)
+
+
+def synchronize(services: Services, organization_id: str) -> SyncResult:
+    """Run one synchronization to the end (the caller marked it in progress)."""
+    result = SyncResult()
+
+    def paused(seconds: float, reason: str) -> None:
+        result.pauses.append(f"paused {seconds:.0f} s: {reason}")
+
+    on_pause: PauseListener = paused
+    try:
+        with services.db.session() as session:
+            org = session.get(Organization, organization_id)
+            assert org is not None
+            access = access_of(services, org)
+        driver = driver_for(access, services.http, on_pause)
+        remote = {item.server_id: item for item in driver.repositories()}
+        with services.db.session(write=True) as session:
+            org = session.get(Organization, organization_id)
+            assert org is not None
+            _apply(session, org, remote, driver.manages, result)
+            org.synchronization_in_progress = False
+        log.info(
+            "synchronization finished",
+            organization_id=organization_id,
+            listed=len(remote),
+            added=len(result.added),
+            renamed=result.renamed,
+            removed=result.removed,
+            restored=result.restored,
+            pauses=len(result.pauses),
+        )
+        return result
+    except Exception as exc:
+        log.error("synchronization failed", organization_id=organization_id, error=str(exc))
+        with services.db.session(write=True) as session:
+            session.execute(
+                update(Organization)
+                .where(Organization.id == organization_id)
+                .values(synchronization_in_progress=False)
+            )
+        raise
+
+
+def start(services: Services, organization_id: str) -> threading.Thread:
+    """Synchronize in the background (the task system will take this over)."""
+
+    def run() -> None:
+        try:
+            synchronize(services, organization_id)
+        except Exception:
+            return
+
+    thread = threading.Thread(target=run, name=f"sync-{organization_id}", daemon=True)
+    services.background[:] = [t for t in services.background if t.is_alive()]
+    services.background.append(thread)
+    thread.start()
+    return thread
+
+
+def clear_stale_flags(services: Services) -> None:
+    with services.db.session(write=True) as session:
+        session.execute(
+            update(Organization)
+            .where(Organization.synchronization_in_progress)
+            .values(synchronization_in_progress=False)
+        )

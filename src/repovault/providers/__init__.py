@@ -1,0 +1,1 @@
+"""Platform drivers: one module per platform behind one Protocol, chosen by driver number."""

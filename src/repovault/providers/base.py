@@ -1,0 +1,80 @@
+"""The driver Protocol and the errors every driver raises.
+
+Vendor errors are translated here, once: a refused token is `ProviderAuthError`, a missing
+organization or repository `ProviderNotFound`, a rate limit that outlasted the patience
+`ProviderRateLimited(retry_after=...)`. Each carries `permanent`, so callers choose between
+retrying later and giving up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from repovault.engine.git import Credentials
+
+
+class ProviderError(Exception):
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class ProviderAuthError(ProviderError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, permanent=True)
+
+
+class ProviderNotFound(ProviderError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, permanent=True)
+
+
+class ProviderRateLimited(ProviderError):
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message, permanent=False)
+        self.retry_after = retry_after
+
+
+class UnsupportedDriver(ProviderError):
+    def __init__(self, driver: int) -> None:
+        super().__init__(f"driver {driver} has no implementation in this build", permanent=True)
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a driver needs of an organization: where, who, and the credentials."""
+
+    driver: int
+    name: str
+    api_url: str | None
+    username: str | None
+    token: str | None
+
+
+@dataclass(frozen=True)
+class RemoteRepository:
+    server_id: str  # the platform's own id: a rename keeps it
+    name: str
+    clone_url: str
+    is_public: bool
+
+
+# Told of every pause for a rate limit: (seconds, why). The caller logs it (task log).
+PauseListener = Callable[[float, str], None]
+
+
+class Driver(Protocol):
+    def check(self) -> None:
+        """Raise ProviderAuthError / ProviderNotFound unless the organization is reachable."""
+
+    def repositories(self) -> Iterator[RemoteRepository]:
+        """Every repository of the organization, across all pages."""
+
+    def manages(self, server_id: str) -> bool:
+        """Whether a synchronization decides this repository's presence (it may mark it
+        removed when it is not listed)."""
+
+    def git_credentials(self) -> Credentials | None:
+        """Credentials for git transfers of this organization's repositories."""

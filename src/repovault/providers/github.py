@@ -1,0 +1,92 @@
+"""GitHub (github.com and Enterprise Server at `apiUrl`): organizations and user accounts,
+classic and fine-grained personal access tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+
+from repovault.engine.git import Credentials
+from repovault.providers.base import (
+    Access,
+    PauseListener,
+    ProviderAuthError,
+    ProviderNotFound,
+    RemoteRepository,
+)
+from repovault.providers.http import PlatformClient
+
+API = "https://api.github.com"
+PER_PAGE = 100
+
+
+class GitHubDriver:
+    def __init__(
+        self, access: Access, client: httpx.Client, on_pause: PauseListener | None = None
+    ) -> None:
+        self.access = access
+        headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+        if access.token:
+            headers["Authorization"] = f"Bearer {access.token}"
+        self.api = PlatformClient(
+            client,
+            base_url=access.api_url or API,
+            headers=headers,
+            platform="GitHub",
+            on_pause=on_pause,
+        )
+        self._kind: str | None = None
+
+    def _owner_kind(self) -> str:
+        """ "org", "me" (the token's own account: private repositories too) or "user"."""
+        if self._kind is None:
+            if self.access.token:
+                try:
+                    me = self.api.get("/user").json()
+                except ProviderAuthError as exc:
+                    raise ProviderAuthError(f"GitHub refused the token: {exc}") from exc
+                if str(me.get("login", "")).lower() == self.access.name.lower():
+                    self._kind = "me"
+                    return self._kind
+            try:
+                self.api.get(f"/orgs/{self.access.name}")
+                self._kind = "org"
+            except ProviderNotFound:
+                try:
+                    self.api.get(f"/users/{self.access.name}")
+                except ProviderNotFound as exc:
+                    raise ProviderNotFound(
+                        f"GitHub has no organization or user {self.access.name!r}"
+                    ) from exc
+                self._kind = "user"
+        return self._kind
+
+    def check(self) -> None:
+        self._owner_kind()
+
+    def repositories(self) -> Iterator[RemoteRepository]:
+        kind = self._owner_kind()
+        if kind == "org":
+            items = self.api.pages(
+                f"/orgs/{self.access.name}/repos", {"type": "all", "per_page": PER_PAGE}
+            )
+        elif kind == "me":
+            items = self.api.pages("/user/repos", {"affiliation": "owner", "per_page": PER_PAGE})
+        else:
+            items = self.api.pages(f"/users/{self.access.name}/repos", {"per_page": PER_PAGE})
+        for item in items:
+            yield RemoteRepository(
+                server_id=str(item["id"]),
+                name=item["full_name"],
+                clone_url=item["clone_url"],
+                is_public=not item.get("private", False),
+            )
+
+    def manages(self, server_id: str) -> bool:
+        return True
+
+    def git_credentials(self) -> Credentials | None:
+        if not self.access.token:
+            return None
+        return Credentials(self.access.username or "x-access-token", self.access.token)

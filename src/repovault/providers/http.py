@@ -1,0 +1,132 @@
+"""HTTP to the platforms: one injected `httpx.Client`, rate limits honoured, errors mapped.
+
+A rate-limited answer (429, or 403 with `X-RateLimit-Remaining: 0` or a secondary-limit
+message) pauses for `Retry-After` seconds, else until `X-RateLimit-Reset`, else for a
+minute doubling at each repeat, then retries; every pause is reported to the listener, and
+only a limit that lasts beyond `max_pauses` gives up (`ProviderRateLimited`, not permanent).
+Pages are followed through `Link: <...>; rel="next"` headers.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import structlog
+
+from repovault.providers.base import (
+    PauseListener,
+    ProviderAuthError,
+    ProviderError,
+    ProviderNotFound,
+    ProviderRateLimited,
+)
+
+log = structlog.get_logger(__name__)
+
+NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="?next"?')
+SECONDARY = ("secondary rate limit", "abuse detection")
+MAX_PAUSES = 8
+DEFAULT_PAUSE = 60.0
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200] or response.reason_phrase
+    if isinstance(body, dict):
+        for key in ("message", "error_description", "error", "errorMessage"):
+            value = body.get(key)
+            if isinstance(value, dict):
+                value = value.get("message")
+            if value:
+                return str(value)
+    return response.reason_phrase
+
+
+def rate_limit_pause(response: httpx.Response, attempt: int, now: float) -> float | None:
+    """Seconds to wait when the response is a rate limit, else None."""
+    status = response.status_code
+    if status not in (403, 429):
+        return None
+    headers = response.headers
+    remaining = headers.get("x-ratelimit-remaining")
+    secondary = any(word in _message(response).lower() for word in SECONDARY)
+    if status == 403 and remaining != "0" and not secondary and "retry-after" not in headers:
+        return None  # a permission refusal, not a limit
+    if "retry-after" in headers:
+        try:
+            return max(1.0, float(headers["retry-after"]))
+        except ValueError:
+            pass
+    if remaining == "0" and headers.get("x-ratelimit-reset", "").isdigit():
+        return max(1.0, float(headers["x-ratelimit-reset"]) - now + 1)
+    return float(DEFAULT_PAUSE * (2**attempt))
+
+
+class PlatformClient:
+    def __init__(
+        self,
+        client: httpx.Client,
+        *,
+        base_url: str,
+        headers: dict[str, str],
+        platform: str,
+        on_pause: PauseListener | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.client = client
+        self.base_url = base_url.rstrip("/")
+        self.headers = headers
+        self.platform = platform
+        self.on_pause = on_pause
+        self.sleep = sleep
+
+    def _url(self, path: str) -> str:
+        return path if path.startswith(("http://", "https://")) else self.base_url + path
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> httpx.Response:
+        url = self._url(path)
+        for attempt in range(MAX_PAUSES + 1):
+            try:
+                response = self.client.get(url, params=params, headers=self.headers)
+            except httpx.HTTPError as exc:
+                raise ProviderError(f"{self.platform} is unreachable: {exc}") from exc
+            pause = rate_limit_pause(response, attempt, time.time())
+            if pause is None:
+                break
+            reason = f"{self.platform} rate limit ({response.status_code}): {_message(response)}"
+            if attempt == MAX_PAUSES:
+                raise ProviderRateLimited(reason, retry_after=pause)
+            log.warning("rate limited, pausing", platform=self.platform, seconds=pause, url=url)
+            if self.on_pause:
+                self.on_pause(pause, reason)
+            self.sleep(pause)
+        return self._checked(response)
+
+    def _checked(self, response: httpx.Response) -> httpx.Response:
+        if response.status_code < 400:
+            return response
+        message = f"{self.platform} answered {response.status_code}: {_message(response)}"
+        if response.status_code in (401, 403):
+            raise ProviderAuthError(message)
+        if response.status_code == 404:
+            raise ProviderNotFound(message)
+        raise ProviderError(message, permanent=response.status_code < 500)
+
+    def pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[Any]:
+        """Every item of a list endpoint, following `Link: rel="next"`."""
+        url: str | None = path
+        while url is not None:
+            response = self.get(url, params)
+            params = None  # the next link carries them
+            items = response.json()
+            if not isinstance(items, list):
+                raise ProviderError(f"{self.platform}: expected a list from {url}")
+            yield from items
+            found = NEXT_LINK.search(response.headers.get("link", ""))
+            url = found.group(1) if found else None

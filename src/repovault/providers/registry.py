@@ -1,0 +1,31 @@
+"""Drivers by organization driver number (see the conventions)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+
+from repovault.providers.base import Access, Driver, PauseListener, UnsupportedDriver
+from repovault.providers.generic import GitDriver
+from repovault.providers.github import GitHubDriver
+
+Factory = Callable[[Access, httpx.Client, PauseListener | None], Driver]
+
+DRIVERS: dict[int, Factory] = {
+    1: lambda access, client, on_pause: GitHubDriver(access, client, on_pause),
+    6: lambda access, _client, _on_pause: GitDriver(access),
+}
+
+
+def has_driver(driver: int) -> bool:
+    return driver in DRIVERS
+
+
+def driver_for(
+    access: Access, client: httpx.Client, on_pause: PauseListener | None = None
+) -> Driver:
+    factory = DRIVERS.get(access.driver)
+    if factory is None:
+        raise UnsupportedDriver(access.driver)
+    return factory(access, client, on_pause)

@@ -1,0 +1,119 @@
+"""Synchronization through the API: discovery, renames, removals, returns, auto-add."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from repovault.common.context import Services
+from tests.api.world import add_org, add_plan, add_repos
+from tests.conftest import Api
+from tests.providers.fake_github import ERRORS, FakeGitHub, repository
+
+
+def _sync(api: Api, org: str) -> dict[str, Any]:
+    api.ok("/git/repositories/sync", {"id": org})
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        reply: dict[str, Any] = api.ok("/git/repositories/getmany", {"id": org, "limit": 1000})
+        if not reply["result"]["synchronizationInProgress"]:
+            return reply
+        time.sleep(0.02)
+    raise AssertionError("synchronization did not finish")
+
+
+def _by_name(reply: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {r["name"]: r for r in reply["result"]["repositories"]}
+
+
+def test_github_sync_upserts_by_platform_id(api: Api, github: FakeGitHub) -> None:
+    github.orgs["acme"] = [
+        repository(1, "acme/api"),
+        repository(2, "acme/web"),
+        repository(3, "acme/old"),
+    ]
+    org = add_org(api, driver=1, name="acme", token="ghp_x")
+    first = _sync(api, org)
+    assert first["result"]["lastSynchronizationRepositoriesStartTime"] > 0
+    ids = {name: r["id"] for name, r in _by_name(first).items()}
+    assert set(ids) == {"acme/api", "acme/web", "acme/old"}
+    api.ok("/git/repositories/activate", {"ids": [ids["acme/web"]]})
+
+    github.orgs["acme"] = [
+        repository(1, "acme/api"),
+        repository(2, "acme/website"),
+        repository(4, "acme/new"),
+    ]
+    second = _by_name(_sync(api, org))
+    assert second["acme/website"]["id"] == ids["acme/web"]  # renamed, same row
+    assert second["acme/website"]["isProtected"] is True  # licence kept
+    assert second["acme/old"]["isRemoved"] is True
+    assert second["acme/old"]["status"] == 2
+    assert "acme/new" in second
+
+    github.orgs["acme"].append(repository(3, "acme/old"))
+    third = _by_name(_sync(api, org))
+    assert third["acme/old"]["isRemoved"] is False
+    assert third["acme/old"]["id"] == ids["acme/old"]
+
+
+def test_new_repositories_join_all_repository_plans_only_when_auto_adding(
+    api: Api, github: FakeGitHub
+) -> None:
+    github.orgs["acme"] = [repository(1, "acme/a")]
+    org = add_org(api, driver=1, name="acme", token="ghp_x")
+    _sync(api, org)
+    plan = add_plan(api, org, includeAllRepositories=True)
+    github.orgs["acme"].append(repository(2, "acme/b"))
+    _sync(api, org)
+    assigned = api.ok("/plans/get", {"id": plan})
+    assert len(assigned["excludedRepositoriesIds"]) == 1  # acme/b waits to be attached
+    api.ok("/git/organizations/modify", {"id": org, "autoAddNewRepositories": True})
+    github.orgs["acme"].append(repository(3, "acme/c"))
+    _sync(api, org)
+    orgs = api.ok("/git/organizations/getmany", {})["result"]
+    assert [p["repoCount"] for p in orgs[0]["plans"]] == [2]  # a and c
+
+
+def test_add_checks_credentials_with_the_platform(api: Api, github: FakeGitHub) -> None:
+    github.valid_tokens = {"good"}
+    refused = api.post("/git/organizations/add", {"driver": 1, "name": "acme", "token": "bad"})
+    assert refused.status_code == 400
+    assert refused.json()["errorCode"] == "GT1006"
+    assert "Bad credentials" in refused.json()["detail"]
+    missing = api.post("/git/organizations/add", {"driver": 1, "name": "nobody", "token": "good"})
+    assert missing.status_code == 400
+    assert "no organization or user" in missing.json()["detail"]
+    assert api.ok("/git/organizations/getmany", {})["totalEntries"] == 0
+
+
+def test_rate_limited_sync_pauses_and_finishes(
+    api: Api, github: FakeGitHub, services: Services
+) -> None:
+    github.orgs["acme"] = [repository(i, f"acme/r{i}") for i in range(150)]
+    org = add_org(api, driver=1, name="acme", token="ghp_x")
+    github.fail_next(429, ERRORS["secondary"], {"retry-after": "1"})
+    reply = _sync(api, org)
+    assert reply["totalEntries"] == 150
+
+
+def test_git_folder_sync_discovers_bare_repositories(api: Api, tmp_path: Path) -> None:
+    folder = tmp_path / "git"
+    for name in ("team/app.git", "team/lib.git", "tools.git"):
+        subprocess.run(["git", "init", "-q", "--bare", str(folder / name)], check=True)
+    (folder / "notes").mkdir()
+    org = add_org(api, driver=6, name="local", apiUrl=folder.as_uri())
+    by_url = add_repos(api, org, 1)[0]  # added by URL: not the folder's business
+    found = _by_name(_sync(api, org))
+    assert {"team/app", "team/lib", "tools"} <= set(found)
+    subprocess.run(["rm", "-rf", str(folder / "tools.git")], check=True)
+    again = _by_name(_sync(api, org))
+    assert again["tools"]["isRemoved"] is True
+    assert not [r for r in again.values() if r["id"] == by_url and r["isRemoved"]]
+    bad = api.post(
+        "/git/organizations/add",
+        {"driver": 6, "name": "x", "apiUrl": (tmp_path / "missing").as_uri()},
+    )
+    assert bad.status_code == 400
