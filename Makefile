@@ -45,6 +45,7 @@ format: $(TEST_STAMP) ## Format the code with ruff
 bench: $(TEST_STAMP) ## Run the benchmarks in bench/
 	$(BIN)/python bench/api_list.py
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/sync.py
 
 clean: ## Remove the virtual environment and caches (keeps ./data)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
