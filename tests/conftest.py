@@ -27,6 +27,7 @@ from repovault.common.context import Services
 from repovault.config import Settings
 from repovault.db import Base, make_engine
 from tests.providers.fake_github import FakeGitHub
+from tests.providers.fake_platforms import Platforms
 
 ADMIN_EMAIL = "admin@company.com"
 ADMIN_PASSWORD = "admin123"
@@ -116,20 +117,25 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture
-def github() -> FakeGitHub:
-    """The GitHub API every test's server talks to (recorded responses, no network)."""
-    fake = FakeGitHub()
-    fake.orgs["acme"] = []
-    fake.orgs["Acme"] = []
-    fake.orgs["gh"] = []
-    return fake
+def platforms() -> Platforms:
+    """The platform APIs every test's server talks to (recorded responses, no network)."""
+    fakes = Platforms()
+    for name in ("acme", "Acme", "gh"):
+        fakes.github.orgs[name] = []
+    fakes.gitea.orgs["forge"] = []
+    return fakes
 
 
 @pytest.fixture
-def services(settings: Settings, github: FakeGitHub) -> Iterator[Services]:
+def github(platforms: Platforms) -> FakeGitHub:
+    return platforms.github
+
+
+@pytest.fixture
+def services(settings: Settings, platforms: Platforms) -> Iterator[Services]:
     built = build_services(settings)
     built.http.close()
-    services = dataclasses.replace(built, http=github.client())
+    services = dataclasses.replace(built, http=platforms.client())
     yield services
     services.close()
 

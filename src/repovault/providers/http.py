@@ -118,6 +118,25 @@ class PlatformClient:
             raise ProviderNotFound(message)
         raise ProviderError(message, permanent=response.status_code < 500)
 
+    def body_pages(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        items: str = "values",
+        next_key: str = "next",
+    ) -> Iterator[Any]:
+        """Every item of a list endpoint that names its next page in the body (Bitbucket)."""
+        url: str | None = path
+        while url is not None:
+            body = self.get(url, params).json()
+            params = None
+            if not isinstance(body, dict) or not isinstance(body.get(items), list):
+                raise ProviderError(f"{self.platform}: expected a page of {items!r} from {url}")
+            yield from body[items]
+            following = body.get(next_key)
+            url = following if isinstance(following, str) and following else None
+
     def pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[Any]:
         """Every item of a list endpoint, following `Link: rel="next"`."""
         url: str | None = path

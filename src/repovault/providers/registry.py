@@ -7,13 +7,19 @@ from collections.abc import Callable
 import httpx
 
 from repovault.providers.base import Access, Driver, PauseListener, UnsupportedDriver
+from repovault.providers.bitbucket import BitbucketDriver
 from repovault.providers.generic import GitDriver
+from repovault.providers.gitea import GiteaDriver
 from repovault.providers.github import GitHubDriver
+from repovault.providers.gitlab import GitLabDriver
 
 Factory = Callable[[Access, httpx.Client, PauseListener | None], Driver]
 
 DRIVERS: dict[int, Factory] = {
-    1: lambda access, client, on_pause: GitHubDriver(access, client, on_pause),
+    1: GitHubDriver,
+    2: BitbucketDriver,
+    3: GitLabDriver,
+    5: GiteaDriver,
     6: lambda access, _client, _on_pause: GitDriver(access),
 }
 

@@ -1,0 +1,77 @@
+"""GitLab (gitlab.com and self-managed at `apiUrl`): groups with their subgroups, and user
+namespaces; personal, group and project access tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import httpx
+
+from repovault.engine.git import Credentials
+from repovault.providers.base import (
+    Access,
+    PauseListener,
+    ProviderNotFound,
+    RemoteRepository,
+)
+from repovault.providers.http import PlatformClient
+
+API = "https://gitlab.com/api/v4"
+
+
+class GitLabDriver:
+    def __init__(
+        self, access: Access, client: httpx.Client, on_pause: PauseListener | None = None
+    ) -> None:
+        self.access = access
+        headers = {"PRIVATE-TOKEN": access.token} if access.token else {}
+        base = (access.api_url or API).rstrip("/")
+        if not base.endswith("/api/v4"):
+            base += "/api/v4"
+        self.api = PlatformClient(
+            client, base_url=base, headers=headers, platform="GitLab", on_pause=on_pause
+        )
+        self.path = quote(access.name, safe="")
+        self._kind: str | None = None
+
+    def _owner_kind(self) -> str:
+        if self._kind is None:
+            try:
+                self.api.get(f"/groups/{self.path}")
+                self._kind = "group"
+            except ProviderNotFound:
+                users = self.api.get("/users", {"username": self.access.name}).json()
+                if not users:
+                    raise ProviderNotFound(
+                        f"GitLab has no group or user {self.access.name!r} visible to the token"
+                    ) from None
+                self._kind = "user"
+        return self._kind
+
+    def check(self) -> None:
+        self._owner_kind()
+
+    def repositories(self) -> Iterator[RemoteRepository]:
+        if self._owner_kind() == "group":
+            items = self.api.pages(
+                f"/groups/{self.path}/projects",
+                {"include_subgroups": "true", "per_page": 100, "order_by": "id", "sort": "asc"},
+            )
+        else:
+            items = self.api.pages(f"/users/{self.path}/projects", {"per_page": 100})
+        for item in items:
+            yield RemoteRepository(
+                server_id=str(item["id"]),
+                name=item["path_with_namespace"],
+                clone_url=item["http_url_to_repo"],
+                is_public=item.get("visibility") == "public",
+            )
+
+    def manages(self, server_id: str) -> bool:
+        return True
+
+    def git_credentials(self) -> Credentials | None:
+        if not self.access.token:
+            return None
+        return Credentials(self.access.username or "oauth2", self.access.token)

@@ -1,0 +1,203 @@
+"""Recorded-response fakes of GitLab, Bitbucket Cloud and Gitea (shapes from their REST API
+documentation), and one transport that routes each request to the right platform by host."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+
+from tests.providers.fake_github import FakeGitHub
+
+
+def _page(request: httpx.Request, items: list[Any], size_param: str) -> tuple[list[Any], bool]:
+    size = int(request.url.params.get(size_param, 20))
+    page = int(request.url.params.get("page", 1))
+    return items[(page - 1) * size : page * size], page * size < len(items)
+
+
+def _link_next(request: httpx.Request) -> dict[str, str]:
+    page = int(request.url.params.get("page", 1))
+    url = request.url.copy_with(params=dict(request.url.params, page=str(page + 1)))
+    return {"Link": f'<{url}>; rel="next"'}
+
+
+def gitlab_project(project_id: int, path: str, visibility: str = "private") -> dict[str, Any]:
+    namespace, _, name = path.rpartition("/")
+    return {
+        "id": project_id,
+        "description": None,
+        "name": name,
+        "name_with_namespace": path.replace("/", " / "),
+        "path": name,
+        "path_with_namespace": path,
+        "created_at": "2013-09-30T13:46:02Z",
+        "default_branch": "main",
+        "ssh_url_to_repo": f"git@gitlab.example.com:{path}.git",
+        "http_url_to_repo": f"https://gitlab.example.com/{path}.git",
+        "web_url": f"https://gitlab.example.com/{path}",
+        "visibility": visibility,
+        "namespace": {
+            "id": 2,
+            "name": namespace,
+            "path": namespace,
+            "kind": "group",
+            "full_path": namespace,
+        },
+    }
+
+
+class FakeGitLab:
+    def __init__(self) -> None:
+        self.groups: dict[str, list[dict[str, Any]]] = {}
+        self.valid_tokens: set[str] | None = None
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        token = request.headers.get("private-token")
+        if self.valid_tokens is not None and token not in self.valid_tokens:
+            return httpx.Response(401, json={"message": "401 Unauthorized"})
+        path = request.url.raw_path.decode().split("?")[0]
+        match = re.fullmatch(r"/api/v4/groups/([^/]+)(/projects)?", path)
+        if match:
+            group = httpx.URL("/" + match.group(1)).path.strip("/").replace("%2F", "/")
+            if group not in self.groups:
+                return httpx.Response(404, json={"message": "404 Group Not Found"})
+            if not match.group(2):
+                return httpx.Response(
+                    200,
+                    json={
+                        "id": 4,
+                        "name": group,
+                        "path": group,
+                        "full_path": group,
+                        "visibility": "private",
+                    },
+                )
+            chunk, more = _page(request, self.groups[group], "per_page")
+            return httpx.Response(200, json=chunk, headers=_link_next(request) if more else {})
+        if path == "/api/v4/users":
+            return httpx.Response(200, json=[])
+        return httpx.Response(404, json={"message": "404 Not Found"})
+
+
+def bitbucket_repository(uuid: str, full_name: str, private: bool = True) -> dict[str, Any]:
+    workspace, _, slug = full_name.partition("/")
+    return {
+        "type": "repository",
+        "uuid": uuid,
+        "full_name": full_name,
+        "name": slug,
+        "slug": slug,
+        "is_private": private,
+        "scm": "git",
+        "mainbranch": {"name": "main", "type": "branch"},
+        "links": {
+            "html": {"href": f"https://bitbucket.org/{full_name}"},
+            "clone": [
+                {"name": "https", "href": f"https://someone@bitbucket.org/{full_name}.git"},
+                {"name": "ssh", "href": f"git@bitbucket.org:{full_name}.git"},
+            ],
+        },
+        "workspace": {"type": "workspace", "slug": workspace, "name": workspace},
+    }
+
+
+class FakeBitbucket:
+    def __init__(self) -> None:
+        self.workspaces: dict[str, list[dict[str, Any]]] = {}
+        self.valid_basic: str | None = None
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        if (
+            self.valid_basic is not None
+            and request.headers.get("authorization") != self.valid_basic
+        ):
+            return httpx.Response(
+                401, json={"type": "error", "error": {"message": "Invalid credentials"}}
+            )
+        match = re.fullmatch(r"/2.0/(workspaces|repositories)/([^/]+)", request.url.path)
+        if not match or match.group(2) not in self.workspaces:
+            return httpx.Response(
+                404,
+                json={"type": "error", "error": {"message": "No workspace with identifier 'x'."}},
+            )
+        workspace = match.group(2)
+        if match.group(1) == "workspaces":
+            return httpx.Response(
+                200, json={"type": "workspace", "uuid": "{w}", "slug": workspace, "name": workspace}
+            )
+        chunk, more = _page(request, self.workspaces[workspace], "pagelen")
+        page = int(request.url.params.get("page", 1))
+        body: dict[str, Any] = {
+            "pagelen": len(chunk),
+            "page": page,
+            "size": len(self.workspaces[workspace]),
+            "values": chunk,
+        }
+        if more:
+            body["next"] = str(
+                request.url.copy_with(params=dict(request.url.params, page=str(page + 1)))
+            )
+        return httpx.Response(200, json=body)
+
+
+def gitea_repository(repo_id: int, full_name: str, private: bool = False) -> dict[str, Any]:
+    owner, _, name = full_name.partition("/")
+    return {
+        "id": repo_id,
+        "owner": {"id": 1, "login": owner, "username": owner},
+        "name": name,
+        "full_name": full_name,
+        "private": private,
+        "fork": False,
+        "html_url": f"https://forge.example.com/{full_name}",
+        "clone_url": f"https://forge.example.com/{full_name}.git",
+        "ssh_url": f"git@forge.example.com:{full_name}.git",
+        "default_branch": "main",
+        "archived": False,
+    }
+
+
+class FakeGitea:
+    def __init__(self) -> None:
+        self.orgs: dict[str, list[dict[str, Any]]] = {}
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        match = re.fullmatch(r"/api/v1/(orgs|users)/([^/]+)(/repos)?", request.url.path)
+        if not match or match.group(1) != "orgs" or match.group(2) not in self.orgs:
+            return httpx.Response(
+                404,
+                json={"message": "GetOrgByName", "url": "https://forge.example.com/api/swagger"},
+            )
+        org = match.group(2)
+        if not match.group(3):
+            return httpx.Response(200, json={"id": 1, "name": org, "username": org})
+        chunk, more = _page(request, self.orgs[org], "limit")
+        headers = {"X-Total-Count": str(len(self.orgs[org]))}
+        if more:
+            headers.update(_link_next(request))
+        return httpx.Response(200, json=chunk, headers=headers)
+
+
+class Platforms:
+    """Every platform the tests talk to, behind one transport."""
+
+    def __init__(self) -> None:
+        self.github = FakeGitHub()
+        self.gitlab = FakeGitLab()
+        self.bitbucket = FakeBitbucket()
+        self.gitea = FakeGitea()
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        host = request.url.host
+        if host == "api.bitbucket.org":
+            return self.bitbucket.handler(request)
+        if "gitlab" in host:
+            return self.gitlab.handler(request)
+        if host == "forge.example.com":
+            return self.gitea.handler(request)
+        return self.github.handler(request)
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(transport=httpx.MockTransport(self.handler))
