@@ -7,10 +7,19 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from repovault.common.context import Services
+from repovault.organizations.models import Project
 from tests.api.world import add_org, add_plan, add_repos
 from tests.conftest import Api
 from tests.providers.fake_github import ERRORS, FakeGitHub, repository
+from tests.providers.fake_platforms import (
+    Platforms,
+    azure_project,
+    azure_repository,
+    azure_wiki,
+)
 
 
 def _sync(api: Api, org: str) -> dict[str, Any]:
@@ -117,3 +126,29 @@ def test_git_folder_sync_discovers_bare_repositories(api: Api, tmp_path: Path) -
         {"driver": 6, "name": "x", "apiUrl": (tmp_path / "missing").as_uri()},
     )
     assert bad.status_code == 400
+
+
+def test_azure_sync_brings_projects_for_azure_plans(
+    api: Api, platforms: Platforms, services: Services
+) -> None:
+    projects = [azure_project("p0", "Platform"), azure_project("p1", "Tools")]
+    platforms.azure.projects = projects
+    platforms.azure.repositories = [
+        azure_repository("r1", "api", projects[0]),
+        azure_repository("r2", "cli", projects[1]),
+        azure_repository("r3", "web", projects[0]),
+    ]
+    platforms.azure.wikis = [azure_wiki("w1", "Platform.wiki", projects[0], "wr1")]
+    org = add_org(api, driver=4, name="fabrikam", token="pat")
+    repos = _by_name(_sync(api, org))
+    assert set(repos) == {"Platform/api", "Tools/cli", "Platform/web"}
+    plan = api.ok(
+        "/plans/createazureplan", {"name": "azure", "organizationId": org, "gitChoiceMode": 2}
+    )["id"]
+    with_projects = api.ok("/plans/listassignedtoorganization", {"organizationId": org})
+    assert with_projects["totalEntries"] == 1
+    with services.db.session() as session:
+        project_id = session.scalar(select(Project.id).where(Project.server_id == "p0"))
+    api.ok("/plans/attachazureproject", {"planId": plan, "projectId": project_id})
+    orgs = api.ok("/git/organizations/getmany", {})["result"]
+    assert orgs[0]["plans"][0]["repoCount"] == 2  # the project's two repositories

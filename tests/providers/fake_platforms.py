@@ -3,6 +3,7 @@ documentation), and one transport that routes each request to the right platform
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Any
 
@@ -180,6 +181,87 @@ class FakeGitea:
         return httpx.Response(200, json=chunk, headers=headers)
 
 
+def azure_project(project_id: str, name: str) -> dict[str, Any]:
+    return {
+        "id": project_id,
+        "name": name,
+        "description": None,
+        "url": f"https://dev.azure.com/fabrikam/_apis/projects/{project_id}",
+        "state": "wellFormed",
+        "revision": 411,
+        "visibility": "private",
+        "lastUpdateTime": "2024-04-08T18:32:17.037Z",
+    }
+
+
+def azure_repository(
+    repo_id: str, name: str, project: dict[str, Any], disabled: bool = False
+) -> dict[str, Any]:
+    org = "fabrikam"
+    return {
+        "id": repo_id,
+        "name": name,
+        "url": f"https://dev.azure.com/{org}/_apis/git/repositories/{repo_id}",
+        "project": project,
+        "defaultBranch": "refs/heads/main",
+        "size": 1024,
+        "remoteUrl": f"https://{org}@dev.azure.com/{org}/{project['name']}/_git/{name}",
+        "sshUrl": f"git@ssh.dev.azure.com:v3/{org}/{project['name']}/{name}",
+        "webUrl": f"https://dev.azure.com/{org}/{project['name']}/_git/{name}",
+        "isDisabled": disabled,
+    }
+
+
+def azure_wiki(
+    wiki_id: str, name: str, project: dict[str, Any], repository_id: str
+) -> dict[str, Any]:
+    return {
+        "id": wiki_id,
+        "name": name,
+        "type": "projectWiki",
+        "projectId": project["id"],
+        "repositoryId": repository_id,
+        "mappedPath": "/",
+        "url": f"https://dev.azure.com/fabrikam/{project['id']}/_apis/wiki/wikis/{wiki_id}",
+        "remoteUrl": f"https://dev.azure.com/fabrikam/{project['id']}/_wiki/wikis/{wiki_id}",
+    }
+
+
+class FakeAzure:
+    """Any organization exists (empty) unless filled; projects come two to a page."""
+
+    def __init__(self) -> None:
+        self.projects: list[dict[str, Any]] = []
+        self.repositories: list[dict[str, Any]] = []
+        self.wikis: list[dict[str, Any]] = []
+        self.valid_tokens: set[str] | None = None
+        self.requests: list[httpx.Request] = []
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        auth = request.headers.get("authorization", "")
+        token = base64.b64decode(auth.removeprefix("Basic ")).decode().lstrip(":") if auth else ""
+        if self.valid_tokens is not None and token not in self.valid_tokens:
+            return httpx.Response(
+                203,
+                text="<html><head><title>Azure DevOps Services | Sign In"
+                "</title></head><body></body></html>",
+                headers={"Content-Type": "text/html"},
+            )
+        kind = request.url.path.split("/_apis/", 1)[-1]
+        if kind == "projects":
+            start = int(request.url.params.get("continuationToken", 0))
+            chunk = self.projects[start : start + 2]
+            headers = {}
+            if start + 2 < len(self.projects):
+                headers["x-ms-continuationtoken"] = str(start + 2)
+            return httpx.Response(200, json={"count": len(chunk), "value": chunk}, headers=headers)
+        table = {"git/repositories": self.repositories, "wiki/wikis": self.wikis}.get(kind)
+        if table is None:
+            return httpx.Response(404, json={"message": "The resource cannot be found."})
+        return httpx.Response(200, json={"count": len(table), "value": table})
+
+
 class Platforms:
     """Every platform the tests talk to, behind one transport."""
 
@@ -188,6 +270,7 @@ class Platforms:
         self.gitlab = FakeGitLab()
         self.bitbucket = FakeBitbucket()
         self.gitea = FakeGitea()
+        self.azure = FakeAzure()
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         host = request.url.host
@@ -197,6 +280,8 @@ class Platforms:
             return self.gitlab.handler(request)
         if host == "forge.example.com":
             return self.gitea.handler(request)
+        if host == "dev.azure.com":
+            return self.azure.handler(request)
         return self.github.handler(request)
 
     def client(self) -> httpx.Client:

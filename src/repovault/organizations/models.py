@@ -62,3 +62,4 @@ class Wiki(Base):
     )
     server_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(400))
+    url: Mapped[str] = mapped_column(String(2000), default="")

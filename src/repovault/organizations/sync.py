@@ -23,10 +23,17 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from repovault.common.context import Services
-from repovault.organizations.models import Organization
+from repovault.organizations.models import Organization, Project, Wiki
 from repovault.plans import membership
 from repovault.plans.models import CHOICE_INDIVIDUAL, ITEM_EXCLUDED_REPOSITORY, Plan, PlanItem
-from repovault.providers.base import Access, PauseListener, RemoteRepository
+from repovault.providers.base import (
+    Access,
+    PauseListener,
+    ProjectsDriver,
+    RemoteProject,
+    RemoteRepository,
+    RemoteWiki,
+)
 from repovault.providers.registry import driver_for
 from repovault.repositories.models import STATUS_ACTIVE, STATUS_REMOVED, Repository
 
@@ -47,12 +54,44 @@ def access_of(services: Services, org: Organization) -> Access:
     return Access(org.driver, org.name, org.api_url, org.username, token)
 
 
+def _upsert_projects(
+    session: Session, org: Organization, projects: list[RemoteProject], wikis: list[RemoteWiki]
+) -> dict[str, str]:
+    """Projects and wikis by the platform's id; returns project server id -> row id."""
+    rows = {
+        p.server_id: p
+        for p in session.scalars(select(Project).where(Project.organization_id == org.id))
+    }
+    for item in projects:
+        row = rows.get(item.server_id)
+        if row is None:
+            row = Project(organization_id=org.id, server_id=item.server_id, name=item.name)
+            session.add(row)
+            rows[item.server_id] = row
+        row.name = item.name
+    session.flush()
+    by_server = {server_id: row.id for server_id, row in rows.items()}
+    wiki_rows = {
+        w.server_id: w for w in session.scalars(select(Wiki).where(Wiki.organization_id == org.id))
+    }
+    for wiki_item in wikis:
+        wiki = wiki_rows.get(wiki_item.server_id)
+        if wiki is None:
+            wiki = Wiki(organization_id=org.id, server_id=wiki_item.server_id)
+            session.add(wiki)
+        wiki.name, wiki.url = wiki_item.name, wiki_item.clone_url
+        wiki.project_id = by_server.get(wiki_item.project_server_id or "")
+    session.flush()
+    return by_server
+
+
 def _apply(
     session: Session,
     org: Organization,
     remote: dict[str, RemoteRepository],
     manages: Callable[[str], bool],
     result: SyncResult,
+    projects: dict[str, str],
 ) -> None:
     existing = {
         r.server_id: r
@@ -67,6 +106,7 @@ def _apply(
                 name=item.name,
                 url=item.clone_url,
                 is_public=item.is_public,
+                project_id=projects.get(item.project_server_id or ""),
             )
             session.add(repo)
             session.flush()
@@ -75,6 +115,8 @@ def _apply(
         if repo.name != item.name:
             result.renamed += 1
         repo.name, repo.url, repo.is_public = item.name, item.clone_url, item.is_public
+        if item.project_server_id:
+            repo.project_id = projects.get(item.project_server_id)
         if repo.is_removed:
             repo.is_removed, repo.status = False, STATUS_ACTIVE
             result.restored += 1
@@ -112,10 +154,16 @@ def synchronize(services: Services, organization_id: str) -> SyncResult:
             access = access_of(services, org)
         driver = driver_for(access, services.http, on_pause)
         remote = {item.server_id: item for item in driver.repositories()}
+        grouped = isinstance(driver, ProjectsDriver)
+        projects: list[RemoteProject] = []
+        wikis: list[RemoteWiki] = []
+        if isinstance(driver, ProjectsDriver):
+            projects, wikis = list(driver.projects()), list(driver.wikis())
         with services.db.session(write=True) as session:
             org = session.get(Organization, organization_id)
             assert org is not None
-            _apply(session, org, remote, driver.manages, result)
+            project_ids = _upsert_projects(session, org, projects, wikis) if grouped else {}
+            _apply(session, org, remote, driver.manages, result, project_ids)
             org.synchronization_in_progress = False
         log.info(
             "synchronization finished",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from repovault.engine.git import Credentials
 
@@ -59,6 +59,21 @@ class RemoteRepository:
     name: str
     clone_url: str
     is_public: bool
+    project_server_id: str | None = None  # Azure DevOps: the project it belongs to
+
+
+@dataclass(frozen=True)
+class RemoteProject:
+    server_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class RemoteWiki:
+    server_id: str
+    name: str
+    clone_url: str
+    project_server_id: str | None
 
 
 # Told of every pause for a rate limit: (seconds, why). The caller logs it (task log).
@@ -78,3 +93,12 @@ class Driver(Protocol):
 
     def git_credentials(self) -> Credentials | None:
         """Credentials for git transfers of this organization's repositories."""
+
+
+@runtime_checkable
+class ProjectsDriver(Driver, Protocol):
+    """A platform that groups repositories in projects and has wikis (Azure DevOps)."""
+
+    def projects(self) -> Iterator[RemoteProject]: ...
+
+    def wikis(self) -> Iterator[RemoteWiki]: ...

@@ -10,7 +10,7 @@ import httpx
 
 from repovault.engine.git import Credentials
 from repovault.providers.base import Access, PauseListener, RemoteRepository
-from repovault.providers.http import PlatformClient
+from repovault.providers.http import PlatformClient, without_user
 
 API = "https://api.bitbucket.org/2.0"
 
@@ -53,7 +53,7 @@ class BitbucketDriver:
                 server_id=item["uuid"],
                 name=item["full_name"],
                 # Bitbucket puts the viewer's name in the URL; credentials travel apart.
-                clone_url=_without_user(clone),
+                clone_url=without_user(clone),
                 is_public=not item.get("is_private", True),
             )
 
@@ -64,8 +64,3 @@ class BitbucketDriver:
         if not self.access.token:
             return None
         return Credentials(self.access.username or "x-token-auth", self.access.token)
-
-
-def _without_user(url: str) -> str:
-    scheme, _, rest = url.partition("://")
-    return f"{scheme}://{rest.split('@', 1)[-1]}"

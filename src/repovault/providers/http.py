@@ -33,6 +33,12 @@ MAX_PAUSES = 8
 DEFAULT_PAUSE = 60.0
 
 
+def without_user(url: str) -> str:
+    """A clone URL without the user name some platforms put in it (credentials travel apart)."""
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme}{sep}{rest.split('@', 1)[-1]}" if sep else url
+
+
 def _message(response: httpx.Response) -> str:
     try:
         body = response.json()

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import httpx
 
+from repovault.providers.azure import AzureDevOpsDriver
 from repovault.providers.base import Access, Driver, PauseListener, UnsupportedDriver
 from repovault.providers.bitbucket import BitbucketDriver
 from repovault.providers.generic import GitDriver
@@ -19,6 +20,7 @@ DRIVERS: dict[int, Factory] = {
     1: GitHubDriver,
     2: BitbucketDriver,
     3: GitLabDriver,
+    4: AzureDevOpsDriver,
     5: GiteaDriver,
     6: lambda access, _client, _on_pause: GitDriver(access),
 }

@@ -1,0 +1,100 @@
+"""Azure DevOps (dev.azure.com, or Server at `apiUrl`): an organization's projects, their git
+repositories and wikis, with personal access tokens. Work items are out of scope for now."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+from repovault.engine.git import Credentials
+from repovault.providers.base import (
+    Access,
+    PauseListener,
+    ProviderAuthError,
+    RemoteProject,
+    RemoteRepository,
+    RemoteWiki,
+)
+from repovault.providers.http import PlatformClient, without_user
+
+API = "https://dev.azure.com"
+VERSION = "7.1"
+
+
+class AzureDevOpsDriver:
+    def __init__(
+        self, access: Access, client: httpx.Client, on_pause: PauseListener | None = None
+    ) -> None:
+        self.access = access
+        headers = {"Accept": "application/json"}
+        if access.token:
+            pair = base64.b64encode(f":{access.token}".encode()).decode()
+            headers["Authorization"] = f"Basic {pair}"
+        base = f"{(access.api_url or API).rstrip('/')}/{access.name}/_apis"
+        self.api = PlatformClient(
+            client, base_url=base, headers=headers, platform="Azure DevOps", on_pause=on_pause
+        )
+
+    def _json(self, path: str, params: dict[str, Any]) -> tuple[dict[str, Any], httpx.Response]:
+        response = self.api.get(path, {"api-version": VERSION, **params})
+        try:
+            body = response.json()
+        except ValueError as exc:
+            # A refused token gets the sign-in page (HTTP 203), not JSON.
+            raise ProviderAuthError(
+                "Azure DevOps did not accept the personal access token (sign-in page returned)"
+            ) from exc
+        if not isinstance(body, dict):
+            raise ProviderAuthError("Azure DevOps answered with an unexpected document")
+        return body, response
+
+    def check(self) -> None:
+        self._json("/projects", {"$top": 1})
+
+    def projects(self) -> Iterator[RemoteProject]:
+        token: str | None = None
+        while True:
+            params: dict[str, Any] = {"$top": 100}
+            if token:
+                params["continuationToken"] = token
+            body, response = self._json("/projects", params)
+            for item in body.get("value", []):
+                yield RemoteProject(server_id=item["id"], name=item["name"])
+            token = response.headers.get("x-ms-continuationtoken")
+            if not token:
+                return
+
+    def repositories(self) -> Iterator[RemoteRepository]:
+        body, _ = self._json("/git/repositories", {})
+        for item in body.get("value", []):
+            if item.get("isDisabled"):
+                continue  # disabled repositories cannot be read
+            project = item.get("project") or {}
+            yield RemoteRepository(
+                server_id=item["id"],
+                name=f"{project.get('name', '')}/{item['name']}".lstrip("/"),
+                clone_url=without_user(item["remoteUrl"]),
+                is_public=project.get("visibility") == "public",
+                project_server_id=project.get("id"),
+            )
+
+    def wikis(self) -> Iterator[RemoteWiki]:
+        body, _ = self._json("/wiki/wikis", {})
+        for item in body.get("value", []):
+            yield RemoteWiki(
+                server_id=item["id"],
+                name=item["name"],
+                clone_url=without_user(item.get("remoteUrl", "")),
+                project_server_id=item.get("projectId"),
+            )
+
+    def manages(self, server_id: str) -> bool:
+        return True
+
+    def git_credentials(self) -> Credentials | None:
+        if not self.access.token:
+            return None
+        return Credentials(self.access.username or "pat", self.access.token)
