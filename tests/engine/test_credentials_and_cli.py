@@ -70,7 +70,13 @@ def test_token_never_in_argv_files_or_logs(tmp_path: Path, monkeypatch: pytest.M
 def test_restore_by_push_and_metadata_documents(tmp_path: Path) -> None:
     source = tricky_repository(tmp_path / "source")
     vault = Vault(LocalBackend(tmp_path / "store"), "r/", password="pw")
-    documents = {"issues.json": b'[{"number": 1, "title": "Bug"}]', "releases.json": b"[]"}
+    on_disk = tmp_path / "pulls.json"
+    on_disk.write_bytes(b'[{"number": 2}]')
+    documents: dict[str, bytes | Path] = {
+        "issues.json": b'[{"number": 1, "title": "Bug"}]',
+        "releases.json": b"[]",
+        "pulls.json": on_disk,
+    }
     result = backup(
         url=f"file://{source}",
         vault=vault,
@@ -80,6 +86,7 @@ def test_restore_by_push_and_metadata_documents(tmp_path: Path) -> None:
     assert result.snapshot is not None
     assert result.snapshot.content.metadata == sorted(documents)
     assert read_document(vault, result.snapshot.id, "issues.json") == documents["issues.json"]
+    assert read_document(vault, result.snapshot.id, "pulls.json") == b'[{"number": 2}]'
     target = tmp_path / "target.git"
     subprocess.run(["git", "init", "-q", "--bare", str(target)], check=True)
     pushed = restore_to_url(vault, f"file://{target}")

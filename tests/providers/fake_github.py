@@ -5,6 +5,7 @@ served through `httpx.MockTransport`: organizations, users, paged repository lis
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -40,6 +41,131 @@ def repository(repo_id: int, full_name: str, *, private: bool = False) -> dict[s
     return item
 
 
+def user(login: str) -> dict[str, Any]:
+    return {"login": login, "id": abs(hash(login)) % 10_000, "type": "User", "site_admin": False}
+
+
+def issue(number: int, title: str, *, pull: bool = False) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": 1_000 + number,
+        "node_id": f"MDU6SXNzdWUx{number}",
+        "number": number,
+        "title": title,
+        "user": user("octocat"),
+        "labels": [],
+        "state": "open",
+        "locked": False,
+        "assignee": None,
+        "assignees": [],
+        "milestone": None,
+        "comments": 1,
+        "created_at": "2011-04-22T13:33:48Z",
+        "updated_at": "2011-04-22T13:33:48Z",
+        "closed_at": None,
+        "author_association": "COLLABORATOR",
+        "body": "I'm having a problem.",
+    }
+    if pull:
+        item["pull_request"] = {
+            "url": f"https://api.github.com/repos/o/r/pulls/{number}",
+            "merged_at": None,
+        }
+    return item
+
+
+def pull_request(number: int, title: str) -> dict[str, Any]:
+    return {
+        "id": 2_000 + number,
+        "number": number,
+        "state": "open",
+        "title": title,
+        "user": user("octocat"),
+        "body": "Please pull these awesome changes in!",
+        "created_at": "2011-01-26T19:01:12Z",
+        "updated_at": "2011-01-26T19:01:12Z",
+        "closed_at": None,
+        "merged_at": None,
+        "draft": False,
+        "head": {"label": "octocat:new-topic", "ref": "new-topic", "sha": "6dcb09b5b5"},
+        "base": {"label": "octocat:master", "ref": "master", "sha": "6dcb09b5b5"},
+    }
+
+
+def review(review_id: int, state: str = "APPROVED") -> dict[str, Any]:
+    return {
+        "id": review_id,
+        "node_id": f"MDE3OlB1bGxSZXF1ZXN0UmV2aWV3{review_id}",
+        "user": user("reviewer"),
+        "body": "Here is the body for the review.",
+        "state": state,
+        "commit_id": "ecdd80bb57125d7ba9641ffaa4d7d2c19d3f3091",
+        "submitted_at": "2019-11-17T17:43:43Z",
+        "author_association": "COLLABORATOR",
+    }
+
+
+def comment(comment_id: int, body: str) -> dict[str, Any]:
+    return {
+        "id": comment_id,
+        "node_id": f"MDEyOklzc3VlQ29tbWVudDE{comment_id}",
+        "body": body,
+        "user": user("octocat"),
+        "created_at": "2011-04-14T16:00:49Z",
+        "updated_at": "2011-04-14T16:00:49Z",
+        "author_association": "COLLABORATOR",
+    }
+
+
+def release(release_id: int, tag: str) -> dict[str, Any]:
+    return {
+        "id": release_id,
+        "tag_name": tag,
+        "name": tag,
+        "draft": False,
+        "prerelease": False,
+        "created_at": "2013-02-27T19:35:32Z",
+        "published_at": "2013-02-27T19:35:32Z",
+        "body": "Description of the release",
+        "assets": [
+            {
+                "id": 1,
+                "name": "example.zip",
+                "label": "short description",
+                "state": "uploaded",
+                "content_type": "application/zip",
+                "size": 1024,
+                "download_count": 42,
+                "browser_download_url": f"https://github.com/o/r/releases/download/{tag}/example.zip",
+            }
+        ],
+    }
+
+
+def label(label_id: int, name: str) -> dict[str, Any]:
+    return {
+        "id": label_id,
+        "node_id": f"MDU6TGFiZWwyMDgwNDU5NDY{label_id}",
+        "name": name,
+        "description": "Something isn't working",
+        "color": "f29513",
+        "default": True,
+    }
+
+
+def milestone(number: int, title: str) -> dict[str, Any]:
+    return {
+        "id": 1_002_604 + number,
+        "number": number,
+        "state": "open",
+        "title": title,
+        "description": "Tracking milestone for version 1.0",
+        "open_issues": 4,
+        "closed_issues": 8,
+        "created_at": "2011-04-10T20:09:31Z",
+        "due_on": None,
+    }
+
+
 class FakeGitHub:
     """Organizations and users with repositories; `fail_next` queues error responses."""
 
@@ -50,6 +176,8 @@ class FakeGitHub:
         self.valid_tokens: set[str] | None = None  # None: any token works
         self.queued: list[httpx.Response] = []
         self.requests: list[httpx.Request] = []
+        # "owner/name" -> endpoint ("issues", "pulls", "pulls/7/reviews", ...) -> items
+        self.repo_data: dict[str, dict[str, list[dict[str, Any]]]] = {}
 
     def fail_next(
         self,
@@ -80,6 +208,9 @@ class FakeGitHub:
         if token is not None and self.valid_tokens is not None and token not in self.valid_tokens:
             return httpx.Response(401, json=ERRORS["bad_credentials"])
         path = request.url.path
+        data = re.fullmatch(r"/repos/([^/]+/[^/]+)/(.+)", path)
+        if data:
+            return self._repo_data(request, data.group(1), data.group(2))
         routes: list[tuple[str, Callable[[re.Match[str]], httpx.Response]]] = [
             (
                 r"/user",
@@ -98,6 +229,24 @@ class FakeGitHub:
             if match:
                 return answer(match)
         return httpx.Response(404, json=ERRORS["not_found"])
+
+    def _repo_data(self, request: httpx.Request, repo: str, endpoint: str) -> httpx.Response:
+        if repo not in self.repo_data:
+            return httpx.Response(404, json=ERRORS["not_found"])
+        if endpoint not in self.repo_data[repo]:
+            return httpx.Response(
+                410,
+                json={
+                    "message": "Issues are disabled for this repo",
+                    "documentation_url": "https://docs.github.com/rest",
+                },
+            )
+        response = self._page(request, self.repo_data[repo][endpoint])
+        etag = '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"'
+        if request.headers.get("if-none-match") == etag:
+            return httpx.Response(304, headers={"ETag": etag})
+        response.headers["ETag"] = etag
+        return response
 
     def _known(self, table: dict[str, Any], name: str, file: str) -> httpx.Response:
         if name not in table:

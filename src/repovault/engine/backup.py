@@ -39,7 +39,8 @@ class BackupOptions:
     compression: Compression = field(default_factory=Compression)
     lfs: str = "auto"  # auto (when HEAD's .gitattributes uses LFS), always, never
     force: bool = False  # a new snapshot even when nothing changed
-    metadata: dict[str, bytes] = field(default_factory=dict)
+    # Documents stored beside the bundle: bytes, or files streamed from disk.
+    metadata: dict[str, bytes | Path] = field(default_factory=dict)
 
 
 @dataclass
@@ -236,6 +237,15 @@ def _store_lfs(
     return stored, oids
 
 
+def _store_document(
+    vault: Vault, snapshot: str, name: str, document: bytes | Path, options: BackupOptions
+) -> StoredObject:
+    if isinstance(document, bytes):
+        return vault.put_object(snapshot, f"meta/{name}", [document], options.compression)
+    with document.open("rb") as source:
+        return vault.put_object(snapshot, f"meta/{name}", chunks(source), options.compression)
+
+
 def backup(
     *,
     url: str,
@@ -292,9 +302,7 @@ def backup(
             lfs_stored, lfs = _store_lfs(vault, git, cache, snapshot, known, options)
             objects += lfs_stored
         for name, document in sorted(options.metadata.items()):
-            objects.append(
-                vault.put_object(snapshot, f"meta/{name}", [document], options.compression)
-            )
+            objects.append(_store_document(vault, snapshot, name, document, options))
         manifest = Manifest(
             id=snapshot,
             repository=label,

@@ -3,7 +3,9 @@ classic and fine-grained personal access tokens."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -16,6 +18,18 @@ from repovault.providers.base import (
     RemoteRepository,
 )
 from repovault.providers.http import PlatformClient
+from repovault.providers.metadata import (
+    COMMENTS,
+    ISSUES,
+    LABELS_MILESTONES,
+    PULL_REQUESTS,
+    RELEASES,
+    Export,
+    PageCache,
+    conditional_pages,
+    export_document,
+    read_document,
+)
 
 API = "https://api.github.com"
 PER_PAGE = 100
@@ -85,6 +99,79 @@ class GitHubDriver:
 
     def manages(self, server_id: str) -> bool:
         return True
+
+    def export_metadata(
+        self, repository: str, folder: Path, cache: PageCache, ignore: set[int]
+    ) -> Export:
+        """Issues, pull requests with reviews, comments, releases, labels and milestones of
+        `owner/name`, as JSON documents in `folder`."""
+        export = Export()
+        base = f"/repos/{repository}"
+
+        def pages(path: str, **params: Any) -> Iterator[Any]:
+            return conditional_pages(
+                self.api, cache, base + path, {"per_page": PER_PAGE, **params}, export
+            )
+
+        documents: list[tuple[int, str, str, Callable[[], Iterable[Any]]]] = [
+            # GitHub lists pull requests among issues too: keep only real issues there.
+            (
+                ISSUES,
+                "issues.json",
+                "issues",
+                lambda: (
+                    i
+                    for i in pages("/issues", state="all", direction="asc")
+                    if "pull_request" not in i
+                ),
+            ),
+            (
+                PULL_REQUESTS,
+                "pull-requests.json",
+                "pull requests",
+                lambda: pages("/pulls", state="all", direction="asc"),
+            ),
+            (
+                COMMENTS,
+                "issue-comments.json",
+                "issue and pull request comments",
+                lambda: pages("/issues/comments"),
+            ),
+            (
+                COMMENTS,
+                "review-comments.json",
+                "pull request review comments",
+                lambda: pages("/pulls/comments"),
+            ),
+            (RELEASES, "releases.json", "releases", lambda: pages("/releases")),
+            (LABELS_MILESTONES, "labels.json", "labels", lambda: pages("/labels")),
+            (
+                LABELS_MILESTONES,
+                "milestones.json",
+                "milestones",
+                lambda: pages("/milestones", state="all"),
+            ),
+        ]
+        for kind, name, what, items in documents:
+            if kind not in ignore:
+                export_document(export, folder, name, items(), what)
+        if {PULL_REQUESTS, COMMENTS}.isdisjoint(
+            ignore
+        ) and "pull-requests.json" in export.documents:
+            export_document(
+                export,
+                folder,
+                "reviews.json",
+                self._reviews(export.documents["pull-requests.json"], pages),
+                "pull request reviews",
+            )
+        return export
+
+    @staticmethod
+    def _reviews(pulls: Path, pages: Callable[..., Iterator[Any]]) -> Iterator[Any]:
+        for pull in read_document(pulls):
+            for review in pages(f"/pulls/{pull['number']}/reviews"):
+                yield {"pull_request": pull["number"], **review}
 
     def git_credentials(self) -> Credentials | None:
         if not self.access.token:

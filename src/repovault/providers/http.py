@@ -92,14 +92,21 @@ class PlatformClient:
         self.on_pause = on_pause
         self.sleep = sleep
 
-    def _url(self, path: str) -> str:
+    def url(self, path: str) -> str:
         return path if path.startswith(("http://", "https://")) else self.base_url + path
 
-    def get(self, path: str, params: dict[str, Any] | None = None) -> httpx.Response:
-        url = self._url(path)
+    def get(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        url = self.url(path)
         for attempt in range(MAX_PAUSES + 1):
             try:
-                response = self.client.get(url, params=params, headers=self.headers)
+                response = self.client.get(
+                    url, params=params, headers={**self.headers, **(headers or {})}
+                )
             except httpx.HTTPError as exc:
                 raise ProviderError(f"{self.platform} is unreachable: {exc}") from exc
             pause = rate_limit_pause(response, attempt, time.time())
@@ -117,6 +124,8 @@ class PlatformClient:
     def _checked(self, response: httpx.Response) -> httpx.Response:
         if response.status_code < 400:
             return response
+        if response.status_code == 410:  # GitHub: the feature is disabled for the repository
+            raise ProviderNotFound(f"{self.platform} answered 410: {_message(response)}")
         message = f"{self.platform} answered {response.status_code}: {_message(response)}"
         if response.status_code in (401, 403):
             raise ProviderAuthError(message)

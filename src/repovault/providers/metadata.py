@@ -1,0 +1,118 @@
+"""Metadata export helpers: conditional page caching and streamed JSON documents.
+
+Every page is fetched with `If-None-Match: <etag of last time>`; a 304 answer reuses the
+page kept from last time (GitHub does not count 304s against the rate limit), so the
+metadata of an unchanged repository costs near nothing. The cache lives in the worker's
+cache folder beside the mirror: losing it only makes the next export download everything.
+
+Documents are JSON arrays written item by item to files, so memory stays constant however
+many issues a repository has; the engine stores the files beside the bundle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from repovault.providers.base import ProviderNotFound
+from repovault.providers.http import NEXT_LINK, PlatformClient
+
+# resourceKindsToIgnore values (conventions)
+ISSUES, PULL_REQUESTS, WIKI, RELEASES, LABELS_MILESTONES, LFS, COMMENTS, PIPELINES = range(1, 9)
+
+
+@dataclass
+class Export:
+    documents: dict[str, Path] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    requests: int = 0
+    not_modified: int = 0
+
+
+class PageCache:
+    """ETags and bodies of the pages fetched last time, one file per URL."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, url: str) -> Path:
+        return self.folder / hashlib.sha256(url.encode()).hexdigest()
+
+    def get(self, url: str) -> tuple[str, bytes, str | None] | None:
+        path = self._path(url)
+        if not path.exists():
+            return None
+        etag, _, rest = path.read_bytes().partition(b"\n")
+        link, _, body = rest.partition(b"\n")
+        return etag.decode(), body, link.decode() or None
+
+    def put(self, url: str, etag: str, body: bytes, link: str | None) -> None:
+        tmp = self._path(url).with_suffix(".tmp")
+        tmp.write_bytes(etag.encode() + b"\n" + (link or "").encode() + b"\n" + body)
+        tmp.replace(self._path(url))
+
+
+def conditional_pages(
+    api: PlatformClient, cache: PageCache, path: str, params: dict[str, Any], export: Export
+) -> Iterator[Any]:
+    """Every item of a Link-paged list, each page fetched conditionally."""
+    url: str | None = str(httpx.URL(api.url(path), params=params))
+    while url is not None:
+        cached = cache.get(url)
+        headers = {"If-None-Match": cached[0]} if cached else {}
+        response = api.get(url, headers=headers)
+        export.requests += 1
+        if response.status_code == 304 and cached is not None:
+            export.not_modified += 1
+            body, link = cached[1], cached[2]
+        else:
+            body, link = response.content, response.headers.get("link")
+            etag = response.headers.get("etag")
+            if etag:
+                cache.put(url, etag, body, link)
+        items = json.loads(body)
+        if not isinstance(items, list):
+            return
+        yield from items
+        found = NEXT_LINK.search(link or "")
+        url = found.group(1) if found else None
+
+
+def write_document(folder: Path, name: str, items: Iterable[Any]) -> Path:
+    """Stream items into `folder/name` as one JSON array."""
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as out:
+        out.write("[")
+        for i, item in enumerate(items):
+            out.write(",\n" if i else "\n")
+            out.write(json.dumps(item, ensure_ascii=False, sort_keys=True))
+        out.write("\n]\n")
+    return path
+
+
+def read_document(path: Path) -> Iterator[Any]:
+    """The items of a document `write_document` wrote, one at a time (one per line)."""
+    with path.open(encoding="utf-8") as source:
+        for line in source:
+            line = line.rstrip("\n").removesuffix(",")
+            if line not in ("[", "]", ""):
+                yield json.loads(line)
+
+
+def export_document(
+    export: Export, folder: Path, name: str, items: Iterable[Any], what: str
+) -> None:
+    """Write one document; a missing endpoint (404) is a warning, not a failure."""
+    try:
+        export.documents[name] = write_document(folder, name, items)
+    except ProviderNotFound as exc:
+        (folder / name).unlink(missing_ok=True)
+        export.warnings.append(f"{what} not exported: {exc}")
