@@ -20,7 +20,8 @@ from repovault.app import build_services, prepare
 from repovault.config import Settings
 from repovault.logs import configure_logging
 from repovault.organizations.models import Organization
-from repovault.organizations.sync import access_of, synchronize
+from repovault.organizations.service import access_of
+from repovault.organizations.sync import synchronize
 from repovault.providers.registry import driver_for
 from tests.providers.fake_github import FakeGitHub, repository
 
@@ -48,7 +49,7 @@ def main() -> int:
         session.add(org)
         session.flush()
         org_id = org.id
-        access = access_of(services, org)
+        access = access_of(services.box, org)
 
     started = time.perf_counter()
     listed = list(driver_for(access, services.http).repositories())

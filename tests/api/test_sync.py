@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from repovault.common.context import Services
-from repovault.organizations.models import Project
+from repovault.organizations.models import Organization, Project
 from tests.api.world import add_org, add_plan, add_repos
 from tests.conftest import Api
 from tests.providers.fake_github import ERRORS, FakeGitHub, repository
@@ -152,3 +152,20 @@ def test_azure_sync_brings_projects_for_azure_plans(
     api.ok("/plans/attachazureproject", {"planId": plan, "projectId": project_id})
     orgs = api.ok("/git/organizations/getmany", {})["result"]
     assert orgs[0]["plans"][0]["repoCount"] == 2  # the project's two repositories
+
+
+def test_additional_tokens_are_sealed_never_returned_and_used(
+    api: Api, github: FakeGitHub, services: Services
+) -> None:
+    github.orgs["acme"] = [repository(i, f"acme/r{i}") for i in range(1, 120)]
+    org = add_org(api, driver=1, name="acme", token="ghp_first", additionalTokens=["ghp_second"])
+    github.limited_tokens = {"ghp_first"}
+    reply = _sync(api, org)
+    assert reply["totalEntries"] == 119
+    assert "ghp_second" not in api.post("/git/organizations/getmany", {}).text
+    with services.db.session() as session:
+        row = session.get(Organization, org)
+        assert row is not None
+        assert len(row.extra_tokens_sealed) == 1
+        assert "ghp_second" not in row.extra_tokens_sealed[0]
+    assert any(r.headers.get("authorization") == "Bearer ghp_second" for r in github.requests)

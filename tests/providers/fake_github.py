@@ -8,6 +8,7 @@ import copy
 import hashlib
 import json
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -174,6 +175,7 @@ class FakeGitHub:
         self.users: dict[str, list[dict[str, Any]]] = {}
         self.token_owner = "repovault-bot"
         self.valid_tokens: set[str] | None = None  # None: any token works
+        self.limited_tokens: set[str] = set()  # these get the primary rate limit
         self.queued: list[httpx.Response] = []
         self.requests: list[httpx.Request] = []
         # "owner/name" -> endpoint ("issues", "pulls", "pulls/7/reviews", ...) -> items
@@ -207,6 +209,13 @@ class FakeGitHub:
         token = auth.removeprefix("Bearer ") if auth else None
         if token is not None and self.valid_tokens is not None and token not in self.valid_tokens:
             return httpx.Response(401, json=ERRORS["bad_credentials"])
+        if token in self.limited_tokens:
+            reset = str(int(time.time()) + 3600)
+            return httpx.Response(
+                403,
+                json=ERRORS["rate_limited"],
+                headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset},
+            )
         path = request.url.path
         data = re.fullmatch(r"/repos/([^/]+/[^/]+)/(.+)", path)
         if data:

@@ -6,8 +6,14 @@ import time
 
 import pytest
 
-from repovault.providers.base import Access, ProviderAuthError, ProviderNotFound
+from repovault.providers.base import (
+    Access,
+    ProviderAuthError,
+    ProviderNotFound,
+    ProviderRateLimited,
+)
 from repovault.providers.github import GitHubDriver
+from repovault.providers.http import MAX_PAUSES
 from tests.providers.fake_github import ERRORS, FakeGitHub, repository
 
 
@@ -99,3 +105,29 @@ def test_user_accounts_and_the_tokens_own_account() -> None:
     assert fake.requests[-1].url.path == "/user/repos"
     with pytest.raises(ProviderNotFound, match="no organization or user"):
         _driver(fake, "nobody").check()
+
+
+def test_additional_tokens_take_over_when_one_is_rate_limited() -> None:
+    fake = FakeGitHub()
+    fake.orgs["acme"] = [repository(i, f"acme/r{i}") for i in range(1, 251)]
+    fake.limited_tokens = {"first"}
+    pauses: list[tuple[float, str]] = []
+    driver = GitHubDriver(
+        Access(1, "acme", None, None, "first", ("second", "third")),
+        fake.client(),
+        on_pause=lambda s, why: pauses.append((s, why)),
+    )
+    assert len(list(driver.repositories())) == 250
+    assert pauses == []  # no waiting while another token is free
+    used = [r.headers["authorization"] for r in fake.requests]
+    assert used[0] == "Bearer first"
+    assert set(used[1:]) == {"Bearer second"}
+    fake.limited_tokens = {"first", "second", "third"}
+    slept: list[float] = []
+    driver.api.sleep = slept.append
+    driver.api.limited_until = [0.0, 0.0, 0.0]
+    with pytest.raises(ProviderRateLimited):
+        list(driver.repositories())
+    assert len(slept) == MAX_PAUSES  # all limited: wait for the earliest reset, bounded
+    assert all(3000 < seconds <= 3601 for seconds in slept)
+    assert len(pauses) == MAX_PAUSES  # each wait reported (the task log shows it)

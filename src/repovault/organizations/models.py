@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from repovault.common.clock import now_ms
@@ -21,6 +21,8 @@ class Organization(Base):
     username: Mapped[str | None] = mapped_column(String(400), default=None)
     # Platform credentials, sealed with the server key (common.secrets); never returned.
     token_sealed: Mapped[str | None] = mapped_column(Text, default=None)
+    # Further tokens for large organizations, used in turn when one is rate limited.
+    extra_tokens_sealed: Mapped[list[str]] = mapped_column(JSON, default=list)
     is_read_only: Mapped[bool] = mapped_column(Boolean, default=False)
     is_created_by_marketplace: Mapped[bool] = mapped_column(Boolean, default=False)
     auto_add_new_repositories: Mapped[bool] = mapped_column(Boolean, default=False)

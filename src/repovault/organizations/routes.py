@@ -38,6 +38,7 @@ def add(ctx: Context, body: OrganizationAdd) -> IdResponse:
         auto_add_new_repositories=body.auto_add_new_repositories,
         is_read_only=body.is_read_only,
         embedded_worker=ctx.services.settings.worker_id,
+        additional_tokens=body.additional_tokens,
     )
     return IdResponse(id=org.id)
 

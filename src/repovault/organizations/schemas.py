@@ -16,6 +16,8 @@ class OrganizationAdd(RequestModel):
     default_worker_id: str | None = None
     auto_add_new_repositories: bool = False
     is_read_only: bool = False
+    # Further tokens of the same platform account kind, used in turn under rate limits.
+    additional_tokens: list[str] | None = Field(default=None, max_length=20)
 
 
 class OrganizationModify(RequestModel):
@@ -27,6 +29,7 @@ class OrganizationModify(RequestModel):
     default_worker_id: str | None = None
     auto_add_new_repositories: bool | None = None
     is_read_only: bool | None = None
+    additional_tokens: list[str] | None = Field(default=None, max_length=20)
 
 
 class OrganizationRemove(RequestModel):

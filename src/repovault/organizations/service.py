@@ -99,6 +99,13 @@ def _check_unique(session: Session, driver: int, name: str, api_url: str | None,
         )
 
 
+def access_of(box: SecretBox, org: Organization) -> Access:
+    """The organization's platform access, with its credentials opened."""
+    token = box.open(org.token_sealed) if org.token_sealed else None
+    extras = tuple(box.open(sealed) for sealed in org.extra_tokens_sealed or [])
+    return Access(org.driver, org.name, org.api_url, org.username, token, extras)
+
+
 def check_platform(http: httpx.Client, access: Access) -> None:
     """Ask the platform whether the organization and credentials work (registered drivers).
     The platform's own reason comes back in a 400."""
@@ -132,6 +139,7 @@ def add_organization(
     auto_add_new_repositories: bool,
     is_read_only: bool,
     embedded_worker: str,
+    additional_tokens: list[str] | None = None,
 ) -> Organization:
     if driver not in DRIVERS:
         raise InvalidInput.field(
@@ -140,13 +148,15 @@ def add_organization(
     name = name.strip()
     api_url = _check_api_url(driver, api_url)
     _check_unique(session, driver, name, api_url, own="")
-    check_platform(http, Access(driver, name, api_url, username, token))
+    extras = tuple(t for t in additional_tokens or [] if t)
+    check_platform(http, Access(driver, name, api_url, username, token, extras))
     org = Organization(
         driver=driver,
         name=name,
         api_url=api_url,
         username=username,
         token_sealed=box.seal(token) if token else None,
+        extra_tokens_sealed=[box.seal(t) for t in extras],
         default_worker_id=_worker_id(session, default_worker_id, embedded_worker),
         auto_add_new_repositories=auto_add_new_repositories,
         is_read_only=is_read_only,
@@ -181,9 +191,10 @@ def modify_organization(
     for flag in ("auto_add_new_repositories", "is_read_only"):
         if changes.get(flag) is not None:
             setattr(org, flag, changes[flag])
-    if changes.keys() & {"name", "api_url", "token", "username"}:
-        token = box.open(org.token_sealed) if org.token_sealed else None
-        check_platform(http, Access(org.driver, org.name, org.api_url, org.username, token))
+    if changes.get("additional_tokens") is not None:
+        org.extra_tokens_sealed = [box.seal(t) for t in changes["additional_tokens"] if t]
+    if changes.keys() & {"name", "api_url", "token", "username", "additional_tokens"}:
+        check_platform(http, access_of(box, org))
     log.info("organization modified", organization_id=org.id, fields=sorted(changes))
 
 

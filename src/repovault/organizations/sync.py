@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 
 from repovault.common.context import Services
 from repovault.organizations.models import Organization, Project, Wiki
+from repovault.organizations.service import access_of
 from repovault.plans import membership
 from repovault.plans.models import CHOICE_INDIVIDUAL, ITEM_EXCLUDED_REPOSITORY, Plan, PlanItem
 from repovault.providers.base import (
-    Access,
     PauseListener,
     ProjectsDriver,
     RemoteProject,
@@ -47,11 +47,6 @@ class SyncResult:
     removed: int = 0
     restored: int = 0
     pauses: list[str] = field(default_factory=list)
-
-
-def access_of(services: Services, org: Organization) -> Access:
-    token = services.box.open(org.token_sealed) if org.token_sealed else None
-    return Access(org.driver, org.name, org.api_url, org.username, token)
 
 
 def _upsert_projects(
@@ -151,7 +146,7 @@ def synchronize(services: Services, organization_id: str) -> SyncResult:
         with services.db.session() as session:
             org = session.get(Organization, organization_id)
             assert org is not None
-            access = access_of(services, org)
+            access = access_of(services.box, org)
         driver = driver_for(access, services.http, on_pause)
         remote = {item.server_id: item for item in driver.repositories()}
         grouped = isinstance(driver, ProjectsDriver)

@@ -29,13 +29,17 @@ class AzureDevOpsDriver:
         self, access: Access, client: httpx.Client, on_pause: PauseListener | None = None
     ) -> None:
         self.access = access
-        headers = {"Accept": "application/json"}
-        if access.token:
-            pair = base64.b64encode(f":{access.token}".encode()).decode()
-            headers["Authorization"] = f"Basic {pair}"
         base = f"{(access.api_url or API).rstrip('/')}/{access.name}/_apis"
         self.api = PlatformClient(
-            client, base_url=base, headers=headers, platform="Azure DevOps", on_pause=on_pause
+            client,
+            base_url=base,
+            headers={"Accept": "application/json"},
+            platform="Azure DevOps",
+            on_pause=on_pause,
+            credentials=[
+                {"Authorization": "Basic " + base64.b64encode(f":{t}".encode()).decode()}
+                for t in access.tokens
+            ],
         )
 
     def _json(self, path: str, params: dict[str, Any]) -> tuple[dict[str, Any], httpx.Response]:

@@ -51,6 +51,12 @@ class Access:
     api_url: str | None
     username: str | None
     token: str | None
+    extra_tokens: tuple[str, ...] = ()
+
+    @property
+    def tokens(self) -> list[str]:
+        """Every token, the organization's own first."""
+        return [t for t in (self.token, *self.extra_tokens) if t]
 
 
 @dataclass(frozen=True)

@@ -20,19 +20,21 @@ class BitbucketDriver:
         self, access: Access, client: httpx.Client, on_pause: PauseListener | None = None
     ) -> None:
         self.access = access
-        headers: dict[str, str] = {}
-        if access.token and access.username:
-            pair = base64.b64encode(f"{access.username}:{access.token}".encode()).decode()
-            headers["Authorization"] = f"Basic {pair}"
-        elif access.token:
-            headers["Authorization"] = f"Bearer {access.token}"
         self.api = PlatformClient(
             client,
             base_url=access.api_url or API,
-            headers=headers,
+            headers={},
             platform="Bitbucket",
             on_pause=on_pause,
+            credentials=[self._auth(token) for token in access.tokens],
         )
+
+    def _auth(self, token: str) -> dict[str, str]:
+        """App passwords go with the account's username; access tokens as bearer."""
+        if self.access.username:
+            pair = base64.b64encode(f"{self.access.username}:{token}".encode()).decode()
+            return {"Authorization": f"Basic {pair}"}
+        return {"Authorization": f"Bearer {token}"}
 
     def check(self) -> None:
         self.api.get(f"/workspaces/{self.access.name}")

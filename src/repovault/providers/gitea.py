@@ -21,12 +21,16 @@ class GiteaDriver:
         self, access: Access, client: httpx.Client, on_pause: PauseListener | None = None
     ) -> None:
         self.access = access
-        headers = {"Authorization": f"token {access.token}"} if access.token else {}
         base = (access.api_url or "").rstrip("/")
         if not base.endswith("/api/v1"):
             base += "/api/v1"
         self.api = PlatformClient(
-            client, base_url=base, headers=headers, platform="Gitea", on_pause=on_pause
+            client,
+            base_url=base,
+            headers={},
+            platform="Gitea",
+            on_pause=on_pause,
+            credentials=[{"Authorization": f"token {t}"} for t in access.tokens],
         )
         self._kind: str | None = None
 

@@ -41,14 +41,13 @@ class GitHubDriver:
     ) -> None:
         self.access = access
         headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
-        if access.token:
-            headers["Authorization"] = f"Bearer {access.token}"
         self.api = PlatformClient(
             client,
             base_url=access.api_url or API,
             headers=headers,
             platform="GitHub",
             on_pause=on_pause,
+            credentials=[{"Authorization": f"Bearer {t}"} for t in access.tokens],
         )
         self._kind: str | None = None
 

@@ -25,12 +25,16 @@ class GitLabDriver:
         self, access: Access, client: httpx.Client, on_pause: PauseListener | None = None
     ) -> None:
         self.access = access
-        headers = {"PRIVATE-TOKEN": access.token} if access.token else {}
         base = (access.api_url or API).rstrip("/")
         if not base.endswith("/api/v4"):
             base += "/api/v4"
         self.api = PlatformClient(
-            client, base_url=base, headers=headers, platform="GitLab", on_pause=on_pause
+            client,
+            base_url=base,
+            headers={},
+            platform="GitLab",
+            on_pause=on_pause,
+            credentials=[{"PRIVATE-TOKEN": t} for t in access.tokens],
         )
         self.path = quote(access.name, safe="")
         self._kind: str | None = None

@@ -84,6 +84,7 @@ class PlatformClient:
         platform: str,
         on_pause: PauseListener | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        credentials: list[dict[str, str]] | None = None,
     ) -> None:
         self.client = client
         self.base_url = base_url.rstrip("/")
@@ -91,6 +92,10 @@ class PlatformClient:
         self.platform = platform
         self.on_pause = on_pause
         self.sleep = sleep
+        # One header set per token: a rate-limited token gives way to the next one.
+        self.credentials = credentials or [{}]
+        self.current = 0
+        self.limited_until = [0.0] * len(self.credentials)
 
     def url(self, path: str) -> str:
         return path if path.startswith(("http://", "https://")) else self.base_url + path
@@ -102,24 +107,33 @@ class PlatformClient:
         headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         url = self.url(path)
-        for attempt in range(MAX_PAUSES + 1):
+        attempt = 0
+        while True:
+            sent = {**self.headers, **self.credentials[self.current], **(headers or {})}
             try:
-                response = self.client.get(
-                    url, params=params, headers={**self.headers, **(headers or {})}
-                )
+                response = self.client.get(url, params=params, headers=sent)
             except httpx.HTTPError as exc:
                 raise ProviderError(f"{self.platform} is unreachable: {exc}") from exc
-            pause = rate_limit_pause(response, attempt, time.time())
+            now = time.time()
+            pause = rate_limit_pause(response, attempt, now)
             if pause is None:
-                break
+                return self._checked(response)
+            self.limited_until[self.current] = now + pause
+            free = [i for i, until in enumerate(self.limited_until) if until <= now]
+            if free:  # another token is not limited: carry on with it at once
+                log.info("rate limited, switching credentials", platform=self.platform, to=free[0])
+                self.current = free[0]
+                continue
             reason = f"{self.platform} rate limit ({response.status_code}): {_message(response)}"
             if attempt == MAX_PAUSES:
                 raise ProviderRateLimited(reason, retry_after=pause)
-            log.warning("rate limited, pausing", platform=self.platform, seconds=pause, url=url)
+            wait = min(self.limited_until) - now
+            log.warning("rate limited, pausing", platform=self.platform, seconds=wait, url=url)
             if self.on_pause:
-                self.on_pause(pause, reason)
-            self.sleep(pause)
-        return self._checked(response)
+                self.on_pause(wait, reason)
+            self.sleep(wait)
+            self.current = self.limited_until.index(min(self.limited_until))
+            attempt += 1
 
     def _checked(self, response: httpx.Response) -> httpx.Response:
         if response.status_code < 400:
