@@ -49,16 +49,32 @@ def gitlab_project(project_id: int, path: str, visibility: str = "private") -> d
     }
 
 
+def _data_page(
+    request: httpx.Request, data: dict[str, list[Any]], endpoint: str, size_param: str
+) -> httpx.Response:
+    if endpoint not in data:
+        return httpx.Response(404, json={"message": "404 Not found"})
+    chunk, more = _page(request, data[endpoint], size_param)
+    return httpx.Response(200, json=chunk, headers=_link_next(request) if more else {})
+
+
 class FakeGitLab:
     def __init__(self) -> None:
         self.groups: dict[str, list[dict[str, Any]]] = {}
         self.valid_tokens: set[str] | None = None
+        self.projects: dict[str, dict[str, list[Any]]] = {}  # path -> endpoint -> items
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         token = request.headers.get("private-token")
         if self.valid_tokens is not None and token not in self.valid_tokens:
             return httpx.Response(401, json={"message": "401 Unauthorized"})
         path = request.url.raw_path.decode().split("?")[0]
+        data = re.fullmatch(r"/api/v4/projects/([^/]+)/(.+)", path)
+        if data:
+            project = data.group(1).replace("%2F", "/")
+            if project not in self.projects:
+                return httpx.Response(404, json={"message": "404 Project Not Found"})
+            return _data_page(request, self.projects[project], data.group(2), "per_page")
         match = re.fullmatch(r"/api/v4/groups/([^/]+)(/projects)?", path)
         if match:
             group = httpx.URL("/" + match.group(1)).path.strip("/").replace("%2F", "/")
@@ -163,8 +179,14 @@ def gitea_repository(repo_id: int, full_name: str, private: bool = False) -> dic
 class FakeGitea:
     def __init__(self) -> None:
         self.orgs: dict[str, list[dict[str, Any]]] = {}
+        self.repos: dict[str, dict[str, list[Any]]] = {}  # owner/name -> endpoint -> items
 
     def handler(self, request: httpx.Request) -> httpx.Response:
+        data = re.fullmatch(r"/api/v1/repos/([^/]+/[^/]+)/(.+)", request.url.path)
+        if data:
+            if data.group(1) not in self.repos:
+                return httpx.Response(404, json={"message": "The target couldn't be found."})
+            return _data_page(request, self.repos[data.group(1)], data.group(2), "limit")
         match = re.fullmatch(r"/api/v1/(orgs|users)/([^/]+)(/repos)?", request.url.path)
         if not match or match.group(1) != "orgs" or match.group(2) not in self.orgs:
             return httpx.Response(

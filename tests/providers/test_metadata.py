@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 
 from repovault.providers.base import Access
+from repovault.providers.gitea import GiteaDriver
 from repovault.providers.github import GitHubDriver
+from repovault.providers.gitlab import GitLabDriver
 from repovault.providers.metadata import COMMENTS, ISSUES, PageCache
 from tests.providers.fake_github import (
     FakeGitHub,
@@ -19,6 +21,7 @@ from tests.providers.fake_github import (
     release,
     review,
 )
+from tests.providers.fake_platforms import Platforms
 
 
 def _fake() -> FakeGitHub:
@@ -85,3 +88,85 @@ def test_ignored_kinds_and_disabled_features(tmp_path: Path) -> None:
     assert len(export.warnings) == 1
     assert "releases not exported" in export.warnings[0]
     assert not any("/issues" in r.url.path for r in fake.requests)
+
+
+def test_gitea_export_mirrors_githubs_documents(tmp_path: Path) -> None:
+    fakes = Platforms()
+    fakes.gitea.orgs["forge"] = []
+    fakes.gitea.repos["forge/app"] = {
+        "issues": [
+            {
+                "id": i,
+                "number": i,
+                "title": f"issue {i}",
+                "state": "open",
+                "user": {"login": "dev"},
+                "body": "",
+                "labels": [],
+                "comments": 0,
+            }
+            for i in range(1, 61)
+        ],
+        "pulls": [
+            {
+                "id": 100,
+                "number": 61,
+                "title": "feature",
+                "state": "open",
+                "head": {"ref": "feature"},
+                "base": {"ref": "main"},
+            }
+        ],
+        "pulls/61/reviews": [
+            {"id": 7, "state": "APPROVED", "body": "lgtm", "user": {"login": "rev"}}
+        ],
+        "issues/comments": [{"id": 1, "body": "hello", "user": {"login": "dev"}}],
+        "releases": [],
+        "labels": [{"id": 1, "name": "bug", "color": "ee0701"}],
+        "milestones": [],
+    }
+    driver = GiteaDriver(Access(5, "forge", "https://forge.example.com", None, "t"), fakes.client())
+    result = driver.export_metadata("forge/app", tmp_path / "out", PageCache(tmp_path / "c"), set())
+    assert len(_load(result.documents["issues.json"])) == 60
+    assert _load(result.documents["reviews.json"])[0]["pull_request"] == 61
+    assert result.warnings == []
+
+
+def test_gitlab_export_gathers_notes_and_approvals(tmp_path: Path) -> None:
+    fakes = Platforms()
+    fakes.gitlab.groups["platform"] = []
+    fakes.gitlab.projects["platform/api"] = {
+        "issues": [{"id": 90, "iid": 1, "title": "Broken", "state": "opened"}],
+        "merge_requests": [{"id": 91, "iid": 2, "title": "Fix", "state": "merged"}],
+        "issues/1/notes": [{"id": 301, "body": "confirmed", "author": {"username": "a"}}],
+        "merge_requests/2/notes": [{"id": 302, "body": "looks good", "system": False}],
+        "merge_requests/2/approvals": [
+            {"id": 91, "iid": 2, "approved": True, "approved_by": [{"user": {"username": "b"}}]}
+        ],
+        "releases": [{"tag_name": "v1", "name": "One", "assets": {"count": 0, "links": []}}],
+        "labels": [],
+        "milestones": [],
+    }
+    driver = GitLabDriver(Access(3, "platform", None, None, "t"), fakes.client())
+    result = driver.export_metadata(
+        "platform/api", tmp_path / "out", PageCache(tmp_path / "c"), set()
+    )
+    assert _load(result.documents["issue-notes.json"])[0] == {
+        "issue_iid": 1,
+        "id": 301,
+        "body": "confirmed",
+        "author": {"username": "a"},
+    }
+    assert _load(result.documents["merge-request-approvals.json"])[0]["approved"] is True
+    assert sorted(result.documents) == sorted(
+        [
+            "issues.json",
+            "merge-requests.json",
+            "releases.json",
+            "labels.json",
+            "milestones.json",
+            "issue-notes.json",
+            "merge-request-notes.json",
+            "merge-request-approvals.json",
+        ]
+    )

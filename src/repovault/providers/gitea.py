@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 
@@ -14,6 +15,38 @@ from repovault.providers.base import (
     RemoteRepository,
 )
 from repovault.providers.http import PlatformClient
+from repovault.providers.metadata import (
+    COMMENTS,
+    ISSUES,
+    LABELS_MILESTONES,
+    PULL_REQUESTS,
+    RELEASES,
+    Export,
+    Listing,
+    PageCache,
+    PerItem,
+    export,
+)
+
+GITEA_LISTINGS = [
+    Listing(ISSUES, "issues.json", "issues", "/issues", {"state": "all", "type": "issues"}),
+    Listing(PULL_REQUESTS, "pull-requests.json", "pull requests", "/pulls", {"state": "all"}),
+    Listing(COMMENTS, "issue-comments.json", "issue and pull request comments", "/issues/comments"),
+    Listing(RELEASES, "releases.json", "releases", "/releases"),
+    Listing(LABELS_MILESTONES, "labels.json", "labels", "/labels"),
+    Listing(LABELS_MILESTONES, "milestones.json", "milestones", "/milestones", {"state": "all"}),
+]
+GITEA_PER_ITEM = [
+    PerItem(
+        frozenset({PULL_REQUESTS, COMMENTS}),
+        "reviews.json",
+        "pull request reviews",
+        parent="pull-requests.json",
+        path="/pulls/{key}/reviews",
+        key="number",
+        label="pull_request",
+    ),
+]
 
 
 class GiteaDriver:
@@ -64,6 +97,22 @@ class GiteaDriver:
 
     def manages(self, server_id: str) -> bool:
         return True
+
+    def export_metadata(
+        self, repository: str, folder: Path, cache: PageCache, ignore: set[int]
+    ) -> Export:
+        """Issues, pull requests with reviews, comments, releases, labels and milestones of
+        `owner/name`, as JSON documents in `folder`."""
+        return export(
+            self.api,
+            cache,
+            f"/repos/{repository}",
+            folder,
+            ignore,
+            GITEA_LISTINGS,
+            GITEA_PER_ITEM,
+            {"limit": 50},
+        )
 
     def git_credentials(self) -> Credentials | None:
         if not self.access.token:

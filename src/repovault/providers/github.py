@@ -3,9 +3,8 @@ classic and fine-grained personal access tokens."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -25,14 +24,50 @@ from repovault.providers.metadata import (
     PULL_REQUESTS,
     RELEASES,
     Export,
+    Listing,
     PageCache,
-    conditional_pages,
-    export_document,
-    read_document,
+    PerItem,
+    export,
 )
 
 API = "https://api.github.com"
 PER_PAGE = 100
+
+
+GITHUB_LISTINGS = [
+    # GitHub lists pull requests among issues too: keep only real issues there.
+    Listing(
+        ISSUES,
+        "issues.json",
+        "issues",
+        "/issues",
+        {"state": "all", "direction": "asc"},
+        keep=lambda item: "pull_request" not in item,
+    ),
+    Listing(
+        PULL_REQUESTS,
+        "pull-requests.json",
+        "pull requests",
+        "/pulls",
+        {"state": "all", "direction": "asc"},
+    ),
+    Listing(COMMENTS, "issue-comments.json", "issue and pull request comments", "/issues/comments"),
+    Listing(COMMENTS, "review-comments.json", "pull request review comments", "/pulls/comments"),
+    Listing(RELEASES, "releases.json", "releases", "/releases"),
+    Listing(LABELS_MILESTONES, "labels.json", "labels", "/labels"),
+    Listing(LABELS_MILESTONES, "milestones.json", "milestones", "/milestones", {"state": "all"}),
+]
+GITHUB_PER_ITEM = [
+    PerItem(
+        frozenset({PULL_REQUESTS, COMMENTS}),
+        "reviews.json",
+        "pull request reviews",
+        parent="pull-requests.json",
+        path="/pulls/{key}/reviews",
+        key="number",
+        label="pull_request",
+    ),
+]
 
 
 class GitHubDriver:
@@ -104,73 +139,16 @@ class GitHubDriver:
     ) -> Export:
         """Issues, pull requests with reviews, comments, releases, labels and milestones of
         `owner/name`, as JSON documents in `folder`."""
-        export = Export()
-        base = f"/repos/{repository}"
-
-        def pages(path: str, **params: Any) -> Iterator[Any]:
-            return conditional_pages(
-                self.api, cache, base + path, {"per_page": PER_PAGE, **params}, export
-            )
-
-        documents: list[tuple[int, str, str, Callable[[], Iterable[Any]]]] = [
-            # GitHub lists pull requests among issues too: keep only real issues there.
-            (
-                ISSUES,
-                "issues.json",
-                "issues",
-                lambda: (
-                    i
-                    for i in pages("/issues", state="all", direction="asc")
-                    if "pull_request" not in i
-                ),
-            ),
-            (
-                PULL_REQUESTS,
-                "pull-requests.json",
-                "pull requests",
-                lambda: pages("/pulls", state="all", direction="asc"),
-            ),
-            (
-                COMMENTS,
-                "issue-comments.json",
-                "issue and pull request comments",
-                lambda: pages("/issues/comments"),
-            ),
-            (
-                COMMENTS,
-                "review-comments.json",
-                "pull request review comments",
-                lambda: pages("/pulls/comments"),
-            ),
-            (RELEASES, "releases.json", "releases", lambda: pages("/releases")),
-            (LABELS_MILESTONES, "labels.json", "labels", lambda: pages("/labels")),
-            (
-                LABELS_MILESTONES,
-                "milestones.json",
-                "milestones",
-                lambda: pages("/milestones", state="all"),
-            ),
-        ]
-        for kind, name, what, items in documents:
-            if kind not in ignore:
-                export_document(export, folder, name, items(), what)
-        if {PULL_REQUESTS, COMMENTS}.isdisjoint(
-            ignore
-        ) and "pull-requests.json" in export.documents:
-            export_document(
-                export,
-                folder,
-                "reviews.json",
-                self._reviews(export.documents["pull-requests.json"], pages),
-                "pull request reviews",
-            )
-        return export
-
-    @staticmethod
-    def _reviews(pulls: Path, pages: Callable[..., Iterator[Any]]) -> Iterator[Any]:
-        for pull in read_document(pulls):
-            for review in pages(f"/pulls/{pull['number']}/reviews"):
-                yield {"pull_request": pull["number"], **review}
+        return export(
+            self.api,
+            cache,
+            f"/repos/{repository}",
+            folder,
+            ignore,
+            GITHUB_LISTINGS,
+            GITHUB_PER_ITEM,
+            {"per_page": PER_PAGE},
+        )
 
     def git_credentials(self) -> Credentials | None:
         if not self.access.token:

@@ -4,6 +4,7 @@ namespaces; personal, group and project access tokens."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import quote
 
 import httpx
@@ -16,8 +17,66 @@ from repovault.providers.base import (
     RemoteRepository,
 )
 from repovault.providers.http import PlatformClient
+from repovault.providers.metadata import (
+    COMMENTS,
+    ISSUES,
+    LABELS_MILESTONES,
+    PULL_REQUESTS,
+    RELEASES,
+    Export,
+    Listing,
+    PageCache,
+    PerItem,
+    export,
+)
 
 API = "https://gitlab.com/api/v4"
+
+
+GITLAB_LISTINGS = [
+    Listing(
+        ISSUES, "issues.json", "issues", "/issues", {"scope": "all", "state": "all", "sort": "asc"}
+    ),
+    Listing(
+        PULL_REQUESTS,
+        "merge-requests.json",
+        "merge requests",
+        "/merge_requests",
+        {"scope": "all", "state": "all", "sort": "asc"},
+    ),
+    Listing(RELEASES, "releases.json", "releases", "/releases"),
+    Listing(LABELS_MILESTONES, "labels.json", "labels", "/labels"),
+    Listing(LABELS_MILESTONES, "milestones.json", "milestones", "/milestones"),
+]
+GITLAB_PER_ITEM = [
+    PerItem(
+        frozenset({ISSUES, COMMENTS}),
+        "issue-notes.json",
+        "issue comments",
+        parent="issues.json",
+        path="/issues/{key}/notes",
+        key="iid",
+        label="issue_iid",
+    ),
+    PerItem(
+        frozenset({PULL_REQUESTS, COMMENTS}),
+        "merge-request-notes.json",
+        "merge request comments",
+        parent="merge-requests.json",
+        path="/merge_requests/{key}/notes",
+        key="iid",
+        label="merge_request_iid",
+    ),
+    PerItem(
+        frozenset({PULL_REQUESTS, COMMENTS}),
+        "merge-request-approvals.json",
+        "merge request approvals",
+        parent="merge-requests.json",
+        path="/merge_requests/{key}/approvals",
+        key="iid",
+        label="merge_request_iid",
+    ),
+]
 
 
 class GitLabDriver:
@@ -74,6 +133,23 @@ class GitLabDriver:
 
     def manages(self, server_id: str) -> bool:
         return True
+
+    def export_metadata(
+        self, repository: str, folder: Path, cache: PageCache, ignore: set[int]
+    ) -> Export:
+        """Issues and merge requests with their notes and approvals, releases, labels and
+        milestones of the project `group/path`, as JSON documents in `folder`."""
+        project = quote(repository, safe="")
+        return export(
+            self.api,
+            cache,
+            f"/projects/{project}",
+            folder,
+            ignore,
+            GITLAB_LISTINGS,
+            GITLAB_PER_ITEM,
+            {"per_page": 100},
+        )
 
     def git_credentials(self) -> Credentials | None:
         if not self.access.token:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,3 +116,70 @@ def export_document(
     except ProviderNotFound as exc:
         (folder / name).unlink(missing_ok=True)
         export.warnings.append(f"{what} not exported: {exc}")
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One document: every item of a list endpoint of the repository."""
+
+    kind: int  # the resourceKindsToIgnore value that skips it
+    name: str  # file name of the document
+    what: str  # for warnings
+    path: str  # below the repository's API path
+    params: dict[str, Any] = field(default_factory=dict)
+    keep: Callable[[Any], bool] | None = None
+
+
+@dataclass(frozen=True)
+class PerItem:
+    """One document gathered item by item of another (reviews of each pull request)."""
+
+    kinds: frozenset[int]
+    name: str
+    what: str
+    parent: str  # the document whose items it walks
+    path: str  # with {key} replaced by each parent item's key
+    key: str
+    label: str  # the field that names the parent item in each gathered item
+
+
+def export(
+    api: PlatformClient,
+    cache: PageCache,
+    base: str,
+    folder: Path,
+    ignore: set[int],
+    listings: list[Listing],
+    per_item: list[PerItem],
+    page_size: dict[str, Any],
+) -> Export:
+    """Write every document of the tables that is not ignored."""
+    result = Export()
+
+    def pages(path: str, params: dict[str, Any]) -> Iterator[Any]:
+        return conditional_pages(api, cache, base + path, {**page_size, **params}, result)
+
+    for listing in listings:
+        if listing.kind in ignore:
+            continue
+        items = pages(listing.path, listing.params)
+        if listing.keep is not None:
+            items = (item for item in items if listing.keep(item))
+        export_document(result, folder, listing.name, items, listing.what)
+    for gathered in per_item:
+        parent = result.documents.get(gathered.parent)
+        if parent is None or not gathered.kinds.isdisjoint(ignore):
+            continue
+        export_document(
+            result, folder, gathered.name, _gather(parent, gathered, pages), gathered.what
+        )
+    return result
+
+
+def _gather(
+    parent: Path, gathered: PerItem, pages: Callable[[str, dict[str, Any]], Iterator[Any]]
+) -> Iterator[Any]:
+    for item in read_document(parent):
+        key = item[gathered.key]
+        for child in pages(gathered.path.format(key=key), {}):
+            yield {gathered.label: key, **child}
