@@ -11,41 +11,17 @@ from repovault.engine.git import Credentials
 from repovault.providers.base import (
     Access,
     PauseListener,
-    ProviderNotFound,
     RemoteRepository,
 )
+from repovault.providers.github import GITHUB_PER_ITEM, SHARED_LISTINGS
 from repovault.providers.http import PlatformClient
-from repovault.providers.metadata import (
-    COMMENTS,
-    ISSUES,
-    LABELS_MILESTONES,
-    PULL_REQUESTS,
-    RELEASES,
-    Export,
-    Listing,
-    PageCache,
-    PerItem,
-    export,
-)
+from repovault.providers.metadata import ISSUES, PULL_REQUESTS, Export, Listing, PageCache, export
 
+# Gitea's API follows GitHub's: the same documents, but for the listing of issues.
 GITEA_LISTINGS = [
     Listing(ISSUES, "issues.json", "issues", "/issues", {"state": "all", "type": "issues"}),
     Listing(PULL_REQUESTS, "pull-requests.json", "pull requests", "/pulls", {"state": "all"}),
-    Listing(COMMENTS, "issue-comments.json", "issue and pull request comments", "/issues/comments"),
-    Listing(RELEASES, "releases.json", "releases", "/releases"),
-    Listing(LABELS_MILESTONES, "labels.json", "labels", "/labels"),
-    Listing(LABELS_MILESTONES, "milestones.json", "milestones", "/milestones", {"state": "all"}),
-]
-GITEA_PER_ITEM = [
-    PerItem(
-        frozenset({PULL_REQUESTS, COMMENTS}),
-        "reviews.json",
-        "pull request reviews",
-        parent="pull-requests.json",
-        path="/pulls/{key}/reviews",
-        key="number",
-        label="pull_request",
-    ),
+    *SHARED_LISTINGS,
 ]
 
 
@@ -69,17 +45,9 @@ class GiteaDriver:
 
     def _owner_kind(self) -> str:
         if self._kind is None:
-            try:
-                self.api.get(f"/orgs/{self.access.name}")
-                self._kind = "orgs"
-            except ProviderNotFound:
-                try:
-                    self.api.get(f"/users/{self.access.name}")
-                except ProviderNotFound as exc:
-                    raise ProviderNotFound(
-                        f"Gitea has no organization or user {self.access.name!r}"
-                    ) from exc
-                self._kind = "users"
+            name = self.access.name
+            kind = self.api.org_or_user(f"/orgs/{name}", f"/users/{name}", name)
+            self._kind = "orgs" if kind == "org" else "users"
         return self._kind
 
     def check(self) -> None:
@@ -110,7 +78,7 @@ class GiteaDriver:
             folder,
             ignore,
             GITEA_LISTINGS,
-            GITEA_PER_ITEM,
+            GITHUB_PER_ITEM,
             {"limit": 50},
         )
 

@@ -13,7 +13,6 @@ from repovault.providers.base import (
     Access,
     PauseListener,
     ProviderAuthError,
-    ProviderNotFound,
     RemoteRepository,
 )
 from repovault.providers.http import PlatformClient
@@ -34,6 +33,13 @@ API = "https://api.github.com"
 PER_PAGE = 100
 
 
+# Shared with Gitea, whose API follows GitHub's.
+SHARED_LISTINGS = [
+    Listing(COMMENTS, "issue-comments.json", "issue and pull request comments", "/issues/comments"),
+    Listing(RELEASES, "releases.json", "releases", "/releases"),
+    Listing(LABELS_MILESTONES, "labels.json", "labels", "/labels"),
+    Listing(LABELS_MILESTONES, "milestones.json", "milestones", "/milestones", {"state": "all"}),
+]
 GITHUB_LISTINGS = [
     # GitHub lists pull requests among issues too: keep only real issues there.
     Listing(
@@ -51,11 +57,8 @@ GITHUB_LISTINGS = [
         "/pulls",
         {"state": "all", "direction": "asc"},
     ),
-    Listing(COMMENTS, "issue-comments.json", "issue and pull request comments", "/issues/comments"),
     Listing(COMMENTS, "review-comments.json", "pull request review comments", "/pulls/comments"),
-    Listing(RELEASES, "releases.json", "releases", "/releases"),
-    Listing(LABELS_MILESTONES, "labels.json", "labels", "/labels"),
-    Listing(LABELS_MILESTONES, "milestones.json", "milestones", "/milestones", {"state": "all"}),
+    *SHARED_LISTINGS,
 ]
 GITHUB_PER_ITEM = [
     PerItem(
@@ -97,17 +100,8 @@ class GitHubDriver:
                 if str(me.get("login", "")).lower() == self.access.name.lower():
                     self._kind = "me"
                     return self._kind
-            try:
-                self.api.get(f"/orgs/{self.access.name}")
-                self._kind = "org"
-            except ProviderNotFound:
-                try:
-                    self.api.get(f"/users/{self.access.name}")
-                except ProviderNotFound as exc:
-                    raise ProviderNotFound(
-                        f"GitHub has no organization or user {self.access.name!r}"
-                    ) from exc
-                self._kind = "user"
+            name = self.access.name
+            self._kind = self.api.org_or_user(f"/orgs/{name}", f"/users/{name}", name)
         return self._kind
 
     def check(self) -> None:

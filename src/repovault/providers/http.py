@@ -166,6 +166,20 @@ class PlatformClient:
             following = body.get(next_key)
             url = following if isinstance(following, str) and following else None
 
+    def org_or_user(self, org_path: str, user_path: str, name: str) -> str:
+        """ "org" or "user": which kind of account `name` is (GitHub-style APIs)."""
+        try:
+            self.get(org_path)
+        except ProviderNotFound:
+            try:
+                self.get(user_path)
+            except ProviderNotFound as exc:
+                raise ProviderNotFound(
+                    f"{self.platform} has no organization or user {name!r}"
+                ) from exc
+            return "user"
+        return "org"
+
     def pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[Any]:
         """Every item of a list endpoint, following `Link: rel="next"`."""
         url: str | None = path
