@@ -124,6 +124,32 @@ class FakeBitbucket:
     def __init__(self) -> None:
         self.workspaces: dict[str, list[dict[str, Any]]] = {}
         self.valid_basic: str | None = None
+        self.repos: dict[str, dict[str, list[Any]]] = {}  # workspace/slug -> endpoint -> items
+
+    def _repo_data(self, request: httpx.Request, repo: str, endpoint: str) -> httpx.Response:
+        items = self.repos.get(repo, {}).get(endpoint)
+        if items is None:
+            return httpx.Response(
+                404,
+                json={"type": "error", "error": {"message": "Repository has no issue tracker."}},
+            )
+        return self._body_page(request, items)
+
+    @staticmethod
+    def _body_page(request: httpx.Request, items: list[Any]) -> httpx.Response:
+        chunk, more = _page(request, items, "pagelen")
+        page = int(request.url.params.get("page", 1))
+        body: dict[str, Any] = {
+            "pagelen": len(chunk),
+            "page": page,
+            "size": len(items),
+            "values": chunk,
+        }
+        if more:
+            body["next"] = str(
+                request.url.copy_with(params=dict(request.url.params, page=str(page + 1)))
+            )
+        return httpx.Response(200, json=body)
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         if (
@@ -133,6 +159,9 @@ class FakeBitbucket:
             return httpx.Response(
                 401, json={"type": "error", "error": {"message": "Invalid credentials"}}
             )
+        data = re.fullmatch(r"/2.0/repositories/([^/]+/[^/]+)/(.+)", request.url.path)
+        if data:
+            return self._repo_data(request, data.group(1), data.group(2))
         match = re.fullmatch(r"/2.0/(workspaces|repositories)/([^/]+)", request.url.path)
         if not match or match.group(2) not in self.workspaces:
             return httpx.Response(
@@ -258,6 +287,7 @@ class FakeAzure:
         self.wikis: list[dict[str, Any]] = []
         self.valid_tokens: set[str] | None = None
         self.requests: list[httpx.Request] = []
+        self.repo_data: dict[str, dict[str, list[Any]]] = {}  # repository id -> endpoint
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
@@ -271,6 +301,15 @@ class FakeAzure:
                 headers={"Content-Type": "text/html"},
             )
         kind = request.url.path.split("/_apis/", 1)[-1]
+        data = re.fullmatch(r"git/repositories/([^/]+)/(.+)", kind)
+        if data:
+            items = self.repo_data.get(data.group(1), {}).get(data.group(2))
+            if items is None:
+                return httpx.Response(404, json={"message": "TF401019: not found"})
+            top = int(request.url.params.get("$top", 100))
+            skip = int(request.url.params.get("$skip", 0))
+            chunk = items[skip : skip + top]
+            return httpx.Response(200, json={"count": len(chunk), "value": chunk})
         if kind == "projects":
             start = int(request.url.params.get("continuationToken", 0))
             chunk = self.projects[start : start + 2]

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from repovault.providers.base import Access
+from repovault.providers.azure import AzureDevOpsDriver
+from repovault.providers.base import Access, MetadataExporter
+from repovault.providers.bitbucket import BitbucketDriver
 from repovault.providers.gitea import GiteaDriver
 from repovault.providers.github import GitHubDriver
 from repovault.providers.gitlab import GitLabDriver
@@ -170,3 +172,41 @@ def test_gitlab_export_gathers_notes_and_approvals(tmp_path: Path) -> None:
             "merge-request-approvals.json",
         ]
     )
+
+
+def test_bitbucket_export_follows_next_in_the_body(tmp_path: Path) -> None:
+    fakes = Platforms()
+    fakes.bitbucket.workspaces["team"] = []
+    fakes.bitbucket.repos["team/app"] = {
+        "pullrequests": [{"id": i, "title": f"pr {i}", "state": "MERGED"} for i in range(1, 121)],
+        **{
+            f"pullrequests/{i}/comments": [{"id": 1000 + i, "content": {"raw": "ok"}}]
+            for i in range(1, 121)
+        },
+    }  # no issue tracker: its documents become a warning
+    driver = BitbucketDriver(Access(2, "team", None, None, "token"), fakes.client())
+    result = driver.export_metadata("team/app", tmp_path / "out", PageCache(tmp_path / "c"), set())
+    assert len(_load(result.documents["pull-requests.json"])) == 120
+    comments = _load(result.documents["pull-request-comments.json"])
+    assert len(comments) == 120
+    assert comments[0]["pull_request"] == 1
+    assert [w.split(" not exported")[0] for w in result.warnings] == ["issues (issue tracker)"]
+
+
+def test_azure_export_pages_with_top_and_skip(tmp_path: Path) -> None:
+    fakes = Platforms()
+    fakes.azure.repo_data["r1"] = {
+        "pullrequests": [
+            {"pullRequestId": i, "title": f"pr {i}", "status": "completed"} for i in range(1, 251)
+        ],
+        **{
+            f"pullRequests/{i}/threads": [{"id": i, "comments": [{"content": "fine"}]}]
+            for i in range(1, 251)
+        },
+    }
+    driver = AzureDevOpsDriver(Access(4, "fabrikam", None, None, "pat"), fakes.client())
+    result = driver.export_metadata("r1", tmp_path / "out", PageCache(tmp_path / "c"), set())
+    assert len(_load(result.documents["pull-requests.json"])) == 250  # three pages
+    assert len(_load(result.documents["pull-request-threads.json"])) == 250
+    assert all(r.url.params["api-version"] == "7.1" for r in fakes.azure.requests)
+    assert isinstance(driver, MetadataExporter)

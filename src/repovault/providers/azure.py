@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,9 +20,42 @@ from repovault.providers.base import (
     RemoteWiki,
 )
 from repovault.providers.http import PlatformClient, without_user
+from repovault.providers.metadata import (
+    COMMENTS,
+    PULL_REQUESTS,
+    Export,
+    Listing,
+    PageCache,
+    Paging,
+    PerItem,
+    export,
+)
 
 API = "https://dev.azure.com"
 VERSION = "7.1"
+
+
+AZURE_LISTINGS = [
+    Listing(
+        PULL_REQUESTS,
+        "pull-requests.json",
+        "pull requests",
+        "/pullrequests",
+        {"searchCriteria.status": "all"},
+    ),
+]
+AZURE_PER_ITEM = [
+    PerItem(
+        frozenset({PULL_REQUESTS, COMMENTS}),
+        "pull-request-threads.json",
+        "pull request comment threads",
+        parent="pull-requests.json",
+        path="/pullRequests/{key}/threads",
+        key="pullRequestId",
+        label="pullRequestId",
+    ),
+]
+AZURE_PAGING = Paging(style="skip", size={"$top": 100, "api-version": VERSION}, items="value")
 
 
 class AzureDevOpsDriver:
@@ -94,6 +128,22 @@ class AzureDevOpsDriver:
                 clone_url=without_user(item.get("remoteUrl", "")),
                 project_server_id=item.get("projectId"),
             )
+
+    def export_metadata(
+        self, repository: str, folder: Path, cache: PageCache, ignore: set[int]
+    ) -> Export:
+        """Pull requests of the repository (its id) with their comment threads. Work items
+        are out of scope for now."""
+        return export(
+            self.api,
+            cache,
+            f"/git/repositories/{repository}",
+            folder,
+            ignore,
+            AZURE_LISTINGS,
+            AZURE_PER_ITEM,
+            AZURE_PAGING,
+        )
 
     def manages(self, server_id: str) -> bool:
         return True

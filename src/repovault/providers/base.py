@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from repovault.engine.git import Credentials
+
+if TYPE_CHECKING:
+    from repovault.providers.metadata import Export, PageCache
 
 
 class ProviderError(Exception):
@@ -99,6 +103,15 @@ class Driver(Protocol):
 
     def git_credentials(self) -> Credentials | None:
         """Credentials for git transfers of this organization's repositories."""
+
+
+@runtime_checkable
+class MetadataExporter(Protocol):
+    """A platform whose issues, pull requests, ... can be exported (providers/metadata.py)."""
+
+    def export_metadata(
+        self, repository: str, folder: Path, cache: PageCache, ignore: set[int]
+    ) -> Export: ...
 
 
 @runtime_checkable

@@ -5,14 +5,59 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 
 from repovault.engine.git import Credentials
 from repovault.providers.base import Access, PauseListener, RemoteRepository
 from repovault.providers.http import PlatformClient, without_user
+from repovault.providers.metadata import (
+    COMMENTS,
+    ISSUES,
+    PULL_REQUESTS,
+    Export,
+    Listing,
+    PageCache,
+    Paging,
+    PerItem,
+    export,
+)
 
 API = "https://api.bitbucket.org/2.0"
+
+
+BITBUCKET_LISTINGS = [
+    Listing(
+        PULL_REQUESTS,
+        "pull-requests.json",
+        "pull requests",
+        "/pullrequests",
+        {"state": ["OPEN", "MERGED", "DECLINED", "SUPERSEDED"]},
+    ),
+    Listing(ISSUES, "issues.json", "issues (issue tracker)", "/issues"),
+]
+BITBUCKET_PER_ITEM = [
+    PerItem(
+        frozenset({PULL_REQUESTS, COMMENTS}),
+        "pull-request-comments.json",
+        "pull request comments",
+        parent="pull-requests.json",
+        path="/pullrequests/{key}/comments",
+        key="id",
+        label="pull_request",
+    ),
+    PerItem(
+        frozenset({ISSUES, COMMENTS}),
+        "issue-comments.json",
+        "issue comments",
+        parent="issues.json",
+        path="/issues/{key}/comments",
+        key="id",
+        label="issue",
+    ),
+]
+BITBUCKET_PAGING = Paging(style="body", size={"pagelen": 50}, items="values", next="next")
 
 
 class BitbucketDriver:
@@ -61,6 +106,21 @@ class BitbucketDriver:
 
     def manages(self, server_id: str) -> bool:
         return True
+
+    def export_metadata(
+        self, repository: str, folder: Path, cache: PageCache, ignore: set[int]
+    ) -> Export:
+        """Pull requests and issues of `workspace/slug`, each with its comments."""
+        return export(
+            self.api,
+            cache,
+            f"/repositories/{repository}",
+            folder,
+            ignore,
+            BITBUCKET_LISTINGS,
+            BITBUCKET_PER_ITEM,
+            BITBUCKET_PAGING,
+        )
 
     def git_credentials(self) -> Credentials | None:
         if not self.access.token:

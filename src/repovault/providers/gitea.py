@@ -15,7 +15,15 @@ from repovault.providers.base import (
 )
 from repovault.providers.github import GITHUB_PER_ITEM, SHARED_LISTINGS
 from repovault.providers.http import PlatformClient
-from repovault.providers.metadata import ISSUES, PULL_REQUESTS, Export, Listing, PageCache, export
+from repovault.providers.metadata import (
+    ISSUES,
+    PULL_REQUESTS,
+    Export,
+    Listing,
+    PageCache,
+    Paging,
+    export,
+)
 
 # Gitea's API follows GitHub's: the same documents, but for the listing of issues.
 GITEA_LISTINGS = [
@@ -79,7 +87,7 @@ class GiteaDriver:
             ignore,
             GITEA_LISTINGS,
             GITHUB_PER_ITEM,
-            {"limit": 50},
+            Paging(size={"limit": 50}),
         )
 
     def git_credentials(self) -> Credentials | None:

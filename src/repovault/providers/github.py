@@ -25,6 +25,7 @@ from repovault.providers.metadata import (
     Export,
     Listing,
     PageCache,
+    Paging,
     PerItem,
     export,
 )
@@ -141,7 +142,7 @@ class GitHubDriver:
             ignore,
             GITHUB_LISTINGS,
             GITHUB_PER_ITEM,
-            {"per_page": PER_PAGE},
+            Paging(size={"per_page": PER_PAGE}),
         )
 
     def git_credentials(self) -> Credentials | None:

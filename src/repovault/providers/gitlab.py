@@ -26,6 +26,7 @@ from repovault.providers.metadata import (
     Export,
     Listing,
     PageCache,
+    Paging,
     PerItem,
     export,
 )
@@ -148,7 +149,7 @@ class GitLabDriver:
             ignore,
             GITLAB_LISTINGS,
             GITLAB_PER_ITEM,
-            {"per_page": 100},
+            Paging(size={"per_page": 100}),
         )
 
     def git_credentials(self) -> Credentials | None:

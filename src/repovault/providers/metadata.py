@@ -59,11 +59,40 @@ class PageCache:
         tmp.replace(self._path(url))
 
 
+@dataclass(frozen=True)
+class Paging:
+    """How a platform pages its lists.
+
+    link: the body is a list, the next page is in the `Link` header (GitHub, GitLab, Gitea);
+    body: the items are under `items`, the next page's URL under `next` (Bitbucket);
+    skip: the items are under `items`, pages are `$top`/`$skip` (Azure DevOps)."""
+
+    style: str = "link"
+    size: dict[str, Any] = field(default_factory=dict)
+    items: str = "values"
+    next: str = "next"
+
+
+def _next_skip(url: str, count: int, size: dict[str, Any]) -> str | None:
+    top = int(size.get("$top", 100))
+    if count < top:
+        return None
+    parsed = httpx.URL(url)
+    skip = int(parsed.params.get("$skip", 0)) + top
+    return str(parsed.copy_with(params=dict(parsed.params, **{"$skip": str(skip)})))
+
+
 def conditional_pages(
-    api: PlatformClient, cache: PageCache, path: str, params: dict[str, Any], export: Export
+    api: PlatformClient,
+    cache: PageCache,
+    path: str,
+    params: dict[str, Any],
+    export: Export,
+    paging: Paging | None = None,
 ) -> Iterator[Any]:
-    """Every item of a Link-paged list, each page fetched conditionally."""
-    url: str | None = str(httpx.URL(api.url(path), params=params))
+    """Every item of a paged list, each page fetched conditionally."""
+    paging = paging or Paging()
+    url: str | None = str(httpx.URL(api.url(path), params={**paging.size, **params}))
     while url is not None:
         cached = cache.get(url)
         headers = {"If-None-Match": cached[0]} if cached else {}
@@ -77,12 +106,19 @@ def conditional_pages(
             etag = response.headers.get("etag")
             if etag:
                 cache.put(url, etag, body, link)
-        items = json.loads(body)
-        if not isinstance(items, list):
-            return
+        document = json.loads(body)
+        if paging.style == "link":
+            items = document if isinstance(document, list) else []
+            found = NEXT_LINK.search(link or "")
+            url = found.group(1) if found else None
+        else:
+            items = document.get(paging.items, []) if isinstance(document, dict) else []
+            if paging.style == "body":
+                following = document.get(paging.next) if isinstance(document, dict) else None
+                url = following if isinstance(following, str) and following else None
+            else:
+                url = _next_skip(url, len(items), paging.size)
         yield from items
-        found = NEXT_LINK.search(link or "")
-        url = found.group(1) if found else None
 
 
 def write_document(folder: Path, name: str, items: Iterable[Any]) -> Path:
@@ -151,13 +187,13 @@ def export(
     ignore: set[int],
     listings: list[Listing],
     per_item: list[PerItem],
-    page_size: dict[str, Any],
+    paging: Paging,
 ) -> Export:
     """Write every document of the tables that is not ignored."""
     result = Export()
 
     def pages(path: str, params: dict[str, Any]) -> Iterator[Any]:
-        return conditional_pages(api, cache, base + path, {**page_size, **params}, result)
+        return conditional_pages(api, cache, base + path, params, result, paging)
 
     for listing in listings:
         if listing.kind in ignore:
