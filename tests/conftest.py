@@ -113,6 +113,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         # Cheap hashes keep the suite fast; production keeps argon2-cffi's profile.
         password_time_cost=1,
         password_memory_kib=64,
+        sync_interval_minutes=0,  # tests start synchronizations themselves
     )
 
 

@@ -7,7 +7,9 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import httpx
+import structlog
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 
 from repovault import __version__, bootstrap, migrate
 from repovault.accounts.passwords import Passwords
@@ -16,6 +18,7 @@ from repovault.accounts.tokens import TokenCodec
 from repovault.api import errors
 from repovault.api.calls import mount
 from repovault.api.compat import PathFolding
+from repovault.common.clock import now_ms
 from repovault.common.context import Services
 from repovault.common.secrets import SecretBox
 from repovault.config import Settings
@@ -28,6 +31,7 @@ from repovault.storages.routes import calls as storage_calls
 from repovault.workers.routes import calls as worker_calls
 
 HEARTBEAT_SECONDS = 30
+log = structlog.get_logger(__name__)
 
 
 def build_services(settings: Settings) -> Services:
@@ -58,11 +62,20 @@ def prepare(services: Services) -> None:
 
 
 async def _heartbeat(services: Services) -> None:
-    # The server hosts the embedded worker, so its record stays online while it runs.
+    # The server hosts the embedded worker, so its record stays online while it runs; it
+    # also starts the synchronizations that are due.
     while True:
         await asyncio.sleep(HEARTBEAT_SECONDS)
+        await run_in_threadpool(_beat, services)
+
+
+def _beat(services: Services) -> None:
+    try:
         with services.db.session(write=True) as session:
             bootstrap.ensure_worker(session, services.settings.worker_id)
+        sync.start_due(services, now=now_ms())
+    except Exception as exc:
+        log.error("heartbeat failed", error=str(exc))
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     # Each failure past the third waits this long times the excess, to slow guessing.
     login_failure_delay_seconds: float = Field(default=0.5, ge=0)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Organizations synchronize on their own this often (0: only when asked).
+    sync_interval_minutes: int = Field(default=1440, ge=0)
     # Argon2id cost of password hashes (defaults are argon2-cffi's recommended profile).
     password_time_cost: int = Field(default=3, ge=1)
     password_memory_kib: int = Field(default=65536, ge=8)

@@ -9,7 +9,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from repovault.common.clock import now_ms
 from repovault.common.context import Services
+from repovault.organizations import sync as synchronization
 from repovault.organizations.models import Organization, Project
 from tests.api.world import add_org, add_plan, add_repos
 from tests.conftest import Api
@@ -169,3 +171,26 @@ def test_additional_tokens_are_sealed_never_returned_and_used(
         assert len(row.extra_tokens_sealed) == 1
         assert "ghp_second" not in row.extra_tokens_sealed[0]
     assert any(r.headers.get("authorization") == "Bearer ghp_second" for r in github.requests)
+
+
+def test_scheduled_synchronization_starts_each_due_organization_once(
+    api: Api, github: FakeGitHub, services: Services
+) -> None:
+    github.orgs["acme"] = [repository(1, "acme/a")]
+    org = add_org(api, driver=1, name="acme", token="t")
+    services.settings.sync_interval_minutes = 60
+    now = now_ms()
+    assert synchronization.start_due(services, now=now) == [org]
+    assert synchronization.start_due(services, now=now) == []  # running: not claimed twice
+    for thread in services.background:
+        thread.join(10)
+    assert _by_name(_sync_state(api, org))["acme/a"]
+    assert synchronization.start_due(services, now=now_ms()) == []  # done, not due yet
+    assert synchronization.start_due(services, now=now_ms() + 61 * 60_000) == [org]
+    services.settings.sync_interval_minutes = 0
+    assert synchronization.start_due(services, now=now_ms() + 10**9) == []
+
+
+def _sync_state(api: Api, org: str) -> dict[str, Any]:
+    reply: dict[str, Any] = api.ok("/git/repositories/getmany", {"id": org, "limit": 1000})
+    return reply

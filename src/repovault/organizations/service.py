@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import structlog
-from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy import and_, case, distinct, func, select, update
 from sqlalchemy.orm import Session
 
 from repovault.common import codes
@@ -211,18 +211,25 @@ def remove_organization(
     log.info("organization removed", organization_id=org.id, removed_data=remove_data)
 
 
+def claim_sync(session: Session, organization_id: str) -> bool:
+    """Mark a synchronization as running with one conditional UPDATE, so that of several
+    requests or server replicas exactly one starts it; False when one already runs."""
+    claimed = session.execute(
+        update(Organization)
+        .where(Organization.id == organization_id, ~Organization.synchronization_in_progress)
+        .values(synchronization_in_progress=True, last_sync_start=now_ms())
+    )
+    return bool(claimed.rowcount)  # type: ignore[attr-defined]
+
+
 def request_sync(session: Session, *, organization_id: str) -> bool:
-    """Mark a synchronization as running; False when one already is (or the driver has no
-    implementation yet: the request is recorded and nothing runs)."""
+    """Start a synchronization unless one runs (or the driver has no implementation: the
+    request is recorded and nothing runs)."""
     org = get_organization(session, organization_id)
     org.sync_requested_at = now_ms()
-    if org.synchronization_in_progress or not has_driver(org.driver):
-        log.info("synchronization requested", organization_id=org.id, started=False)
-        return False
-    org.synchronization_in_progress = True
-    org.last_sync_start = now_ms()
-    log.info("synchronization started", organization_id=org.id)
-    return True
+    started = has_driver(org.driver) and claim_sync(session, org.id)
+    log.info("synchronization requested", organization_id=org.id, started=started)
+    return started
 
 
 def _repository_counters() -> Any:

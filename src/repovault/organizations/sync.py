@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from repovault.common.context import Services
 from repovault.organizations.models import Organization, Project, Wiki
-from repovault.organizations.service import access_of
+from repovault.organizations.service import access_of, claim_sync
 from repovault.plans import membership
 from repovault.plans.models import CHOICE_INDIVIDUAL, ITEM_EXCLUDED_REPOSITORY, Plan, PlanItem
 from repovault.providers.base import (
@@ -34,7 +34,7 @@ from repovault.providers.base import (
     RemoteRepository,
     RemoteWiki,
 )
-from repovault.providers.registry import driver_for
+from repovault.providers.registry import driver_for, has_driver
 from repovault.repositories.models import STATUS_ACTIVE, STATUS_REMOVED, Repository
 
 log = structlog.get_logger(__name__)
@@ -196,6 +196,28 @@ def start(services: Services, organization_id: str) -> threading.Thread:
     services.background.append(thread)
     thread.start()
     return thread
+
+
+def start_due(services: Services, *, now: int) -> list[str]:
+    """Start the synchronizations that the interval says are due; the ids started."""
+    interval = services.settings.sync_interval_minutes * 60_000
+    if interval <= 0:
+        return []
+    started = []
+    with services.db.session(write=True) as session:
+        due = session.execute(
+            select(Organization.id, Organization.driver).where(
+                ~Organization.synchronization_in_progress,
+                Organization.last_sync_start <= now - interval,
+            )
+        ).all()
+        for organization_id, driver in due:
+            if has_driver(driver) and claim_sync(session, organization_id):
+                started.append(organization_id)
+    for organization_id in started:
+        log.info("scheduled synchronization", organization_id=organization_id)
+        start(services, organization_id)
+    return started
 
 
 def clear_stale_flags(services: Services) -> None:
