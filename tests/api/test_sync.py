@@ -13,6 +13,7 @@ from repovault.common.clock import now_ms
 from repovault.common.context import Services
 from repovault.organizations import sync as synchronization
 from repovault.organizations.models import Organization, Project
+from repovault.repositories.models import Repository
 from tests.api.world import add_org, add_plan, add_repos
 from tests.conftest import Api
 from tests.providers.fake_github import ERRORS, FakeGitHub, repository
@@ -39,7 +40,9 @@ def _by_name(reply: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {r["name"]: r for r in reply["result"]["repositories"]}
 
 
-def test_github_sync_upserts_by_platform_id(api: Api, github: FakeGitHub) -> None:
+def test_github_sync_upserts_by_platform_id(
+    api: Api, github: FakeGitHub, services: Services
+) -> None:
     github.orgs["acme"] = [
         repository(1, "acme/api"),
         repository(2, "acme/web"),
@@ -50,6 +53,9 @@ def test_github_sync_upserts_by_platform_id(api: Api, github: FakeGitHub) -> Non
     assert first["result"]["lastSynchronizationRepositoriesStartTime"] > 0
     ids = {name: r["id"] for name, r in _by_name(first).items()}
     assert set(ids) == {"acme/api", "acme/web", "acme/old"}
+    with services.db.session() as session:
+        wiki = session.scalar(select(Repository.wiki_url).where(Repository.id == ids["acme/api"]))
+    assert wiki == "https://github.com/acme/api.wiki.git"
     api.ok("/git/repositories/activate", {"ids": [ids["acme/web"]]})
 
     github.orgs["acme"] = [

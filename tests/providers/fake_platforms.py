@@ -39,6 +39,8 @@ def gitlab_project(project_id: int, path: str, visibility: str = "private") -> d
         "http_url_to_repo": f"https://gitlab.example.com/{path}.git",
         "web_url": f"https://gitlab.example.com/{path}",
         "visibility": visibility,
+        "wiki_enabled": project_id % 2 == 1,
+        "issues_enabled": True,
         "namespace": {
             "id": 2,
             "name": namespace,
@@ -323,6 +325,69 @@ class FakeAzure:
         return httpx.Response(200, json={"count": len(table), "value": table})
 
 
+def bitbucket_server_repository(repo_id: int, project: str, slug: str) -> dict[str, Any]:
+    host = "bitbucket.example.com"
+    return {
+        "slug": slug,
+        "id": repo_id,
+        "name": slug,
+        "scmId": "git",
+        "state": "AVAILABLE",
+        "statusMessage": "Available",
+        "forkable": True,
+        "public": False,
+        "project": {"key": project, "id": 1, "name": project, "public": False, "type": "NORMAL"},
+        "links": {
+            "clone": [
+                {"href": f"ssh://git@{host}:7999/{project.lower()}/{slug}.git", "name": "ssh"},
+                {"href": f"https://{host}/scm/{project.lower()}/{slug}.git", "name": "http"},
+            ],
+            "self": [{"href": f"https://{host}/projects/{project}/repos/{slug}/browse"}],
+        },
+    }
+
+
+class FakeBitbucketServer:
+    def __init__(self) -> None:
+        self.projects: dict[str, list[dict[str, Any]]] = {}
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        match = re.fullmatch(r"/rest/api/1.0/projects/([^/]+)(/repos)?", request.url.path)
+        if not match or match.group(1) not in self.projects:
+            return httpx.Response(
+                404,
+                json={
+                    "errors": [
+                        {
+                            "context": None,
+                            "message": "Project PRJ does not exist.",
+                            "exceptionName": "com.atlassian.bitbucket.project."
+                            "NoSuchProjectException",
+                        }
+                    ]
+                },
+            )
+        if not match.group(2):
+            return httpx.Response(
+                200, json={"key": match.group(1), "id": 1, "name": match.group(1), "type": "NORMAL"}
+            )
+        items = self.projects[match.group(1)]
+        start = int(request.url.params.get("start", 0))
+        limit = int(request.url.params.get("limit", 25))
+        chunk = items[start : start + limit]
+        last = start + limit >= len(items)
+        body: dict[str, Any] = {
+            "size": len(chunk),
+            "limit": limit,
+            "isLastPage": last,
+            "values": chunk,
+            "start": start,
+        }
+        if not last:
+            body["nextPageStart"] = start + limit
+        return httpx.Response(200, json=body)
+
+
 class Platforms:
     """Every platform the tests talk to, behind one transport."""
 
@@ -332,6 +397,7 @@ class Platforms:
         self.bitbucket = FakeBitbucket()
         self.gitea = FakeGitea()
         self.azure = FakeAzure()
+        self.bitbucket_server = FakeBitbucketServer()
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         host = request.url.host
@@ -343,6 +409,8 @@ class Platforms:
             return self.gitea.handler(request)
         if host == "dev.azure.com":
             return self.azure.handler(request)
+        if host == "bitbucket.example.com":
+            return self.bitbucket_server.handler(request)
         return self.github.handler(request)
 
     def client(self) -> httpx.Client:

@@ -39,6 +39,7 @@ def test_lists_every_page_with_the_token() -> None:
     assert [r.server_id for r in repos] == [str(i) for i in range(1, 251)]
     assert repos[0].name == "acme/repo-1"
     assert repos[0].clone_url == "https://github.com/acme/repo-1.git"
+    assert repos[0].wiki_url == "https://github.com/acme/repo-1.wiki.git"
     assert repos[0].is_public
     assert not repos[1].is_public
     listed = [r for r in fake.requests if r.url.path == "/orgs/acme/repos"]

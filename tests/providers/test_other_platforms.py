@@ -11,6 +11,7 @@ from repovault.providers.registry import driver_for
 from tests.providers.fake_platforms import (
     Platforms,
     bitbucket_repository,
+    bitbucket_server_repository,
     gitea_repository,
     gitlab_project,
 )
@@ -28,6 +29,8 @@ def test_gitlab_group_with_subgroups_over_pages() -> None:
     assert len(repos) == 130
     assert repos[0].name == "platform/sub1/svc-1"
     assert repos[0].clone_url == "https://gitlab.example.com/platform/sub1/svc-1.git"
+    assert repos[0].wiki_url == "https://gitlab.example.com/platform/sub1/svc-1.wiki.git"
+    assert repos[1].wiki_url is None  # its wiki is switched off
     assert repos[0].is_public
     assert not repos[1].is_public
     creds = driver.git_credentials()
@@ -76,4 +79,23 @@ def test_gitea_organization_pages() -> None:
     with pytest.raises(ProviderNotFound):
         driver_for(
             Access(5, "missing", "https://forge.example.com", None, "tok"), fakes.client()
+        ).check()
+
+
+def test_bitbucket_data_center_project_pages() -> None:
+    fakes = Platforms()
+    fakes.bitbucket_server.projects["PRJ"] = [
+        bitbucket_server_repository(i, "PRJ", f"repo-{i}") for i in range(1, 231)
+    ]
+    driver = driver_for(
+        Access(2, "PRJ", "https://bitbucket.example.com", None, "bbdc-token"), fakes.client()
+    )
+    driver.check()
+    repos = list(driver.repositories())
+    assert len(repos) == 230
+    assert repos[0].name == "PRJ/repo-1"
+    assert repos[0].clone_url == "https://bitbucket.example.com/scm/prj/repo-1.git"
+    with pytest.raises(ProviderNotFound, match="does not exist"):
+        driver_for(
+            Access(2, "NOPE", "https://bitbucket.example.com", None, "t"), fakes.client()
         ).check()

@@ -101,6 +101,7 @@ def _apply(
                 name=item.name,
                 url=item.clone_url,
                 is_public=item.is_public,
+                wiki_url=item.wiki_url,
                 project_id=projects.get(item.project_server_id or ""),
             )
             session.add(repo)
@@ -110,6 +111,7 @@ def _apply(
         if repo.name != item.name:
             result.renamed += 1
         repo.name, repo.url, repo.is_public = item.name, item.clone_url, item.is_public
+        repo.wiki_url = item.wiki_url
         if item.project_server_id:
             repo.project_id = projects.get(item.project_server_id)
         if repo.is_removed:

@@ -70,6 +70,7 @@ class RemoteRepository:
     clone_url: str
     is_public: bool
     project_server_id: str | None = None  # Azure DevOps: the project it belongs to
+    wiki_url: str | None = None  # the wiki, a git repository of its own, when it has one
 
 
 @dataclass(frozen=True)

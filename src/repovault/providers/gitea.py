@@ -14,7 +14,7 @@ from repovault.providers.base import (
     RemoteRepository,
 )
 from repovault.providers.github import GITHUB_PER_ITEM, SHARED_LISTINGS
-from repovault.providers.http import PlatformClient
+from repovault.providers.http import PlatformClient, wiki_of
 from repovault.providers.metadata import (
     ISSUES,
     PULL_REQUESTS,
@@ -69,6 +69,7 @@ class GiteaDriver:
                 name=item["full_name"],
                 clone_url=item["clone_url"],
                 is_public=not item.get("private", False),
+                wiki_url=wiki_of(item["clone_url"]) if item.get("has_wiki") else None,
             )
 
     def manages(self, server_id: str) -> bool:

@@ -15,7 +15,7 @@ from repovault.providers.base import (
     ProviderAuthError,
     RemoteRepository,
 )
-from repovault.providers.http import PlatformClient
+from repovault.providers.http import PlatformClient, wiki_of
 from repovault.providers.metadata import (
     COMMENTS,
     ISSUES,
@@ -124,6 +124,7 @@ class GitHubDriver:
                 name=item["full_name"],
                 clone_url=item["clone_url"],
                 is_public=not item.get("private", False),
+                wiki_url=wiki_of(item["clone_url"]) if item.get("has_wiki") else None,
             )
 
     def manages(self, server_id: str) -> bool:

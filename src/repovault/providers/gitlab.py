@@ -16,7 +16,7 @@ from repovault.providers.base import (
     ProviderNotFound,
     RemoteRepository,
 )
-from repovault.providers.http import PlatformClient
+from repovault.providers.http import PlatformClient, wiki_of
 from repovault.providers.metadata import (
     COMMENTS,
     ISSUES,
@@ -130,6 +130,7 @@ class GitLabDriver:
                 name=item["path_with_namespace"],
                 clone_url=item["http_url_to_repo"],
                 is_public=item.get("visibility") == "public",
+                wiki_url=wiki_of(item["http_url_to_repo"]) if item.get("wiki_enabled") else None,
             )
 
     def manages(self, server_id: str) -> bool:

@@ -33,6 +33,11 @@ MAX_PAUSES = 8
 DEFAULT_PAUSE = 60.0
 
 
+def wiki_of(clone_url: str) -> str:
+    """`.../name.wiki.git`: where GitHub, GitLab and Gitea keep a repository's wiki."""
+    return clone_url.removesuffix(".git") + ".wiki.git"
+
+
 def without_user(url: str) -> str:
     """A clone URL without the user name some platforms put in it (credentials travel apart)."""
     scheme, sep, rest = url.partition("://")
@@ -45,6 +50,9 @@ def _message(response: httpx.Response) -> str:
     except ValueError:
         return response.text[:200] or response.reason_phrase
     if isinstance(body, dict):
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            return "; ".join(str(e.get("message", "")) for e in errors if e.get("message"))
         for key in ("message", "error_description", "error", "errorMessage"):
             value = body.get(key)
             if isinstance(value, dict):

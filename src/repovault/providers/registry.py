@@ -9,6 +9,7 @@ import httpx
 from repovault.providers.azure import AzureDevOpsDriver
 from repovault.providers.base import Access, Driver, PauseListener, UnsupportedDriver
 from repovault.providers.bitbucket import BitbucketDriver
+from repovault.providers.bitbucket_server import BitbucketServerDriver, is_data_center
 from repovault.providers.generic import GitDriver
 from repovault.providers.gitea import GiteaDriver
 from repovault.providers.github import GitHubDriver
@@ -18,7 +19,11 @@ Factory = Callable[[Access, httpx.Client, PauseListener | None], Driver]
 
 DRIVERS: dict[int, Factory] = {
     1: GitHubDriver,
-    2: BitbucketDriver,
+    2: lambda access, client, on_pause: (
+        BitbucketServerDriver(access, client, on_pause)
+        if is_data_center(access)
+        else BitbucketDriver(access, client, on_pause)
+    ),
     3: GitLabDriver,
     4: AzureDevOpsDriver,
     5: GiteaDriver,

@@ -36,6 +36,7 @@ class Repository(Base):
     server_id: Mapped[str] = mapped_column(String(400))
     name: Mapped[str] = mapped_column(String(400))
     url: Mapped[str] = mapped_column(String(2000), default="")
+    wiki_url: Mapped[str | None] = mapped_column(String(2000), default=None)
     is_public: Mapped[bool] = mapped_column(Boolean, default=False)
     licence_active: Mapped[bool] = mapped_column(Boolean, default=False)
     is_removed: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,0 +1,82 @@
+"""Bitbucket Data Center (and Server) at `apiUrl`: a project's repositories, with an HTTP
+access token (bearer) or a username and password/token (basic). Metadata export is not
+implemented for Data Center yet."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+from repovault.engine.git import Credentials
+from repovault.providers.base import Access, PauseListener, ProviderError, RemoteRepository
+from repovault.providers.http import PlatformClient
+
+
+class BitbucketServerDriver:
+    def __init__(
+        self, access: Access, client: httpx.Client, on_pause: PauseListener | None = None
+    ) -> None:
+        self.access = access
+        base = (access.api_url or "").rstrip("/")
+        if not base.endswith("/rest/api/1.0"):
+            base += "/rest/api/1.0"
+        self.api = PlatformClient(
+            client,
+            base_url=base,
+            headers={"Accept": "application/json"},
+            platform="Bitbucket Data Center",
+            on_pause=on_pause,
+            credentials=[self._auth(t) for t in access.tokens],
+        )
+
+    def _auth(self, token: str) -> dict[str, str]:
+        if self.access.username:
+            pair = base64.b64encode(f"{self.access.username}:{token}".encode()).decode()
+            return {"Authorization": f"Basic {pair}"}
+        return {"Authorization": f"Bearer {token}"}
+
+    def check(self) -> None:
+        self.api.get(f"/projects/{self.access.name}")
+
+    def repositories(self) -> Iterator[RemoteRepository]:
+        start: int | None = 0
+        while start is not None:
+            page: dict[str, Any] = self.api.get(
+                f"/projects/{self.access.name}/repos", {"start": start, "limit": 100}
+            ).json()
+            if not isinstance(page.get("values"), list):
+                raise ProviderError("Bitbucket Data Center: expected a page of repositories")
+            for item in page["values"]:
+                clone = next(
+                    (
+                        link["href"]
+                        for link in item.get("links", {}).get("clone", [])
+                        if link.get("name") in ("http", "https")
+                    ),
+                    None,
+                )
+                if clone is None:
+                    continue
+                yield RemoteRepository(
+                    server_id=str(item["id"]),
+                    name=f"{item['project']['key']}/{item['slug']}",
+                    clone_url=clone,
+                    is_public=bool(item.get("public", False)),
+                )
+            start = None if page.get("isLastPage", True) else page.get("nextPageStart")
+
+    def manages(self, server_id: str) -> bool:
+        return True
+
+    def git_credentials(self) -> Credentials | None:
+        if not self.access.token:
+            return None
+        return Credentials(self.access.username or "x-token-auth", self.access.token)
+
+
+def is_data_center(access: Access) -> bool:
+    """Driver 2 with its own `apiUrl` (not Bitbucket Cloud's) is Data Center."""
+    return bool(access.api_url) and "api.bitbucket.org" not in (access.api_url or "")
