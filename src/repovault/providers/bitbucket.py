@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import httpx
 
 from repovault.engine.git import Credentials
 from repovault.providers.base import Access, PauseListener, RemoteRepository
-from repovault.providers.http import PlatformClient, without_user
+from repovault.providers.http import PlatformClient, basic_or_bearer, without_user
 from repovault.providers.metadata import (
     COMMENTS,
     ISSUES,
@@ -71,15 +70,8 @@ class BitbucketDriver:
             headers={},
             platform="Bitbucket",
             on_pause=on_pause,
-            credentials=[self._auth(token) for token in access.tokens],
+            credentials=[basic_or_bearer(access.username, t) for t in access.tokens],
         )
-
-    def _auth(self, token: str) -> dict[str, str]:
-        """App passwords go with the account's username; access tokens as bearer."""
-        if self.access.username:
-            pair = base64.b64encode(f"{self.access.username}:{token}".encode()).decode()
-            return {"Authorization": f"Basic {pair}"}
-        return {"Authorization": f"Bearer {token}"}
 
     def check(self) -> None:
         self.api.get(f"/workspaces/{self.access.name}")

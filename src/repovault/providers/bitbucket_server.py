@@ -4,7 +4,6 @@ implemented for Data Center yet."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +11,7 @@ import httpx
 
 from repovault.engine.git import Credentials
 from repovault.providers.base import Access, PauseListener, ProviderError, RemoteRepository
-from repovault.providers.http import PlatformClient
+from repovault.providers.http import PlatformClient, basic_or_bearer
 
 
 class BitbucketServerDriver:
@@ -29,14 +28,8 @@ class BitbucketServerDriver:
             headers={"Accept": "application/json"},
             platform="Bitbucket Data Center",
             on_pause=on_pause,
-            credentials=[self._auth(t) for t in access.tokens],
+            credentials=[basic_or_bearer(access.username, t) for t in access.tokens],
         )
-
-    def _auth(self, token: str) -> dict[str, str]:
-        if self.access.username:
-            pair = base64.b64encode(f"{self.access.username}:{token}".encode()).decode()
-            return {"Authorization": f"Basic {pair}"}
-        return {"Authorization": f"Bearer {token}"}
 
     def check(self) -> None:
         self.api.get(f"/projects/{self.access.name}")

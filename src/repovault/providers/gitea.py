@@ -13,8 +13,8 @@ from repovault.providers.base import (
     PauseListener,
     RemoteRepository,
 )
-from repovault.providers.github import GITHUB_PER_ITEM, SHARED_LISTINGS
-from repovault.providers.http import PlatformClient, wiki_of
+from repovault.providers.github import GITHUB_PER_ITEM, SHARED_LISTINGS, repository_of
+from repovault.providers.http import PlatformClient
 from repovault.providers.metadata import (
     ISSUES,
     PULL_REQUESTS,
@@ -64,13 +64,7 @@ class GiteaDriver:
     def repositories(self) -> Iterator[RemoteRepository]:
         kind = self._owner_kind()
         for item in self.api.pages(f"/{kind}/{self.access.name}/repos", {"limit": 50}):
-            yield RemoteRepository(
-                server_id=str(item["id"]),
-                name=item["full_name"],
-                clone_url=item["clone_url"],
-                is_public=not item.get("private", False),
-                wiki_url=wiki_of(item["clone_url"]) if item.get("has_wiki") else None,
-            )
+            yield repository_of(item)
 
     def manages(self, server_id: str) -> bool:
         return True

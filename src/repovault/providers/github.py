@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -74,6 +75,17 @@ GITHUB_PER_ITEM = [
 ]
 
 
+def repository_of(item: dict[str, Any]) -> RemoteRepository:
+    """A repository from a GitHub-style item (GitHub, and Gitea whose API follows it)."""
+    return RemoteRepository(
+        server_id=str(item["id"]),
+        name=item["full_name"],
+        clone_url=item["clone_url"],
+        is_public=not item.get("private", False),
+        wiki_url=wiki_of(item["clone_url"]) if item.get("has_wiki") else None,
+    )
+
+
 class GitHubDriver:
     def __init__(
         self, access: Access, client: httpx.Client, on_pause: PauseListener | None = None
@@ -119,13 +131,7 @@ class GitHubDriver:
         else:
             items = self.api.pages(f"/users/{self.access.name}/repos", {"per_page": PER_PAGE})
         for item in items:
-            yield RemoteRepository(
-                server_id=str(item["id"]),
-                name=item["full_name"],
-                clone_url=item["clone_url"],
-                is_public=not item.get("private", False),
-                wiki_url=wiki_of(item["clone_url"]) if item.get("has_wiki") else None,
-            )
+            yield repository_of(item)
 
     def manages(self, server_id: str) -> bool:
         return True

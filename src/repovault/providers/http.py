@@ -9,6 +9,7 @@ Pages are followed through `Link: <...>; rel="next"` headers.
 
 from __future__ import annotations
 
+import base64
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -31,6 +32,14 @@ NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="?next"?')
 SECONDARY = ("secondary rate limit", "abuse detection")
 MAX_PAUSES = 8
 DEFAULT_PAUSE = 60.0
+
+
+def basic_or_bearer(username: str | None, token: str) -> dict[str, str]:
+    """Basic with the username when there is one (app passwords), else a bearer token."""
+    if username:
+        pair = base64.b64encode(f"{username}:{token}".encode()).decode()
+        return {"Authorization": f"Basic {pair}"}
+    return {"Authorization": f"Bearer {token}"}
 
 
 def wiki_of(clone_url: str) -> str:
