@@ -180,6 +180,7 @@ class FakeGitHub:
         self.requests: list[httpx.Request] = []
         # "owner/name" -> endpoint ("issues", "pulls", "pulls/7/reviews", ...) -> items
         self.repo_data: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        self.asset_files: dict[str, bytes] = {}  # asset id -> content
 
     def fail_next(
         self,
@@ -240,6 +241,14 @@ class FakeGitHub:
         return httpx.Response(404, json=ERRORS["not_found"])
 
     def _repo_data(self, request: httpx.Request, repo: str, endpoint: str) -> httpx.Response:
+        asset = re.fullmatch(r"releases/assets/(\d+)", endpoint)
+        if asset and request.headers.get("accept") == "application/octet-stream":
+            content = self.asset_files.get(asset.group(1))
+            if content is None:
+                return httpx.Response(404, json=ERRORS["not_found"])
+            return httpx.Response(
+                200, content=content, headers={"Content-Type": "application/octet-stream"}
+            )
         if repo not in self.repo_data:
             return httpx.Response(404, json=ERRORS["not_found"])
         if endpoint not in self.repo_data[repo]:

@@ -40,6 +40,7 @@ def _fake() -> FakeGitHub:
         "labels": [label(1, "bug"), label(2, "enhancement")],
         "milestones": [milestone(1, "v1.0")],
     }
+    fake.asset_files["1"] = b"PK\x03\x04 a zip"
     return fake
 
 
@@ -59,6 +60,7 @@ def test_every_kind_exported_then_revalidated_cheaply(tmp_path: Path) -> None:
         "labels.json",
         "milestones.json",
         "pull-requests.json",
+        "release-assets/1/example.zip",
         "releases.json",
         "review-comments.json",
         "reviews.json",
@@ -210,3 +212,24 @@ def test_azure_export_pages_with_top_and_skip(tmp_path: Path) -> None:
     assert len(_load(result.documents["pull-request-threads.json"])) == 250
     assert all(r.url.params["api-version"] == "7.1" for r in fakes.azure.requests)
     assert isinstance(driver, MetadataExporter)
+
+
+def test_release_asset_files_are_downloaded_once(tmp_path: Path) -> None:
+    fake = _fake()
+    payload = bytes(range(256)) * 4096  # 1 MiB, binary
+    fake.asset_files["1"] = payload
+    driver = GitHubDriver(Access(1, "o", None, None, "t"), fake.client())
+    cache = PageCache(tmp_path / "cache")
+    first = driver.export_metadata("o/r", tmp_path / "one", cache, set())
+    asset = first.documents["release-assets/1/example.zip"]
+    assert asset.read_bytes() == payload
+    downloads = [r for r in fake.requests if r.url.path.endswith("/releases/assets/1")]
+    assert len(downloads) == 1
+    assert downloads[0].headers["authorization"] == "Bearer t"
+    second = driver.export_metadata("o/r", tmp_path / "two", cache, set())
+    assert second.documents["release-assets/1/example.zip"].read_bytes() == payload
+    assert len([r for r in fake.requests if r.url.path.endswith("/releases/assets/1")]) == 1
+    del fake.asset_files["1"]
+    fresh = driver.export_metadata("o/r", tmp_path / "three", PageCache(tmp_path / "c2"), set())
+    assert "release-assets/1/example.zip" not in fresh.documents
+    assert any("example.zip" in w for w in fresh.warnings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -74,6 +75,11 @@ class GiteaDriver:
     ) -> Export:
         """Issues, pull requests with reviews, comments, releases, labels and milestones of
         `owner/name`, as JSON documents in `folder`."""
+
+        def assets(release: Any) -> Iterator[tuple[str, str, dict[str, str]]]:
+            for asset in release.get("assets", []):
+                yield asset["name"], asset["browser_download_url"], {}
+
         return export(
             self.api,
             cache,
@@ -83,6 +89,7 @@ class GiteaDriver:
             GITEA_LISTINGS,
             GITHUB_PER_ITEM,
             Paging(size={"limit": 50}),
+            assets,
         )
 
     def git_credentials(self) -> Credentials | None:

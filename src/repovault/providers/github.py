@@ -141,15 +141,26 @@ class GitHubDriver:
     ) -> Export:
         """Issues, pull requests with reviews, comments, releases, labels and milestones of
         `owner/name`, as JSON documents in `folder`."""
+        base = f"/repos/{repository}"
+
+        def assets(release: Any) -> Iterator[tuple[str, str, dict[str, str]]]:
+            for asset in release.get("assets", []):
+                yield (
+                    asset["name"],
+                    f"{base}/releases/assets/{asset['id']}",
+                    {"Accept": "application/octet-stream"},
+                )
+
         return export(
             self.api,
             cache,
-            f"/repos/{repository}",
+            base,
             folder,
             ignore,
             GITHUB_LISTINGS,
             GITHUB_PER_ITEM,
             Paging(size={"per_page": PER_PAGE}),
+            assets,
         )
 
     def git_credentials(self) -> Credentials | None:

@@ -13,6 +13,7 @@ import base64
 import re
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -182,6 +183,25 @@ class PlatformClient:
             yield from body[items]
             following = body.get(next_key)
             url = following if isinstance(following, str) and following else None
+
+    def download(self, path: str, target: Path, headers: dict[str, str] | None = None) -> None:
+        """Stream a file (a release asset) to `target`, atomically; redirects are followed."""
+        sent = {**self.headers, **self.credentials[self.current], **(headers or {})}
+        partial = target.with_suffix(".partial")
+        try:
+            with self.client.stream(
+                "GET", self.url(path), headers=sent, follow_redirects=True
+            ) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    self._checked(response)
+                with partial.open("wb") as out:
+                    for block in response.iter_bytes(1 << 20):
+                        out.write(block)
+        except httpx.HTTPError as exc:
+            partial.unlink(missing_ok=True)
+            raise ProviderError(f"{self.platform}: download failed: {exc}") from exc
+        partial.replace(target)
 
     def org_or_user(self, org_path: str, user_path: str, name: str) -> str:
         """ "org" or "user": which kind of account `name` is (GitHub-style APIs)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from repovault.providers.base import ProviderNotFound
+from repovault.providers.base import ProviderError, ProviderNotFound
 from repovault.providers.http import NEXT_LINK, PlatformClient
 
 # resourceKindsToIgnore values (conventions)
@@ -52,6 +53,12 @@ class PageCache:
         etag, _, rest = path.read_bytes().partition(b"\n")
         link, _, body = rest.partition(b"\n")
         return etag.decode(), body, link.decode() or None
+
+    def asset(self, url: str) -> Path:
+        """Where a release asset is kept: an asset's content never changes under its URL."""
+        folder = self.folder / "assets"
+        folder.mkdir(exist_ok=True)
+        return folder / hashlib.sha256(url.encode()).hexdigest()
 
     def put(self, url: str, etag: str, body: bytes, link: str | None) -> None:
         tmp = self._path(url).with_suffix(".tmp")
@@ -179,6 +186,10 @@ class PerItem:
     label: str  # the field that names the parent item in each gathered item
 
 
+# For a release item: (file name, URL or API path, extra headers) of each asset file.
+AssetLinks = Callable[[Any], Iterator[tuple[str, str, dict[str, str]]]]
+
+
 def export(
     api: PlatformClient,
     cache: PageCache,
@@ -188,6 +199,7 @@ def export(
     listings: list[Listing],
     per_item: list[PerItem],
     paging: Paging,
+    assets: AssetLinks | None = None,
 ) -> Export:
     """Write every document of the tables that is not ignored."""
     result = Export()
@@ -209,7 +221,28 @@ def export(
         export_document(
             result, folder, gathered.name, _gather(parent, gathered, pages), gathered.what
         )
+    releases = result.documents.get("releases.json")
+    if assets is not None and releases is not None:
+        _download_assets(api, cache, releases, assets, result)
     return result
+
+
+def _download_assets(
+    api: PlatformClient, cache: PageCache, releases: Path, assets: AssetLinks, result: Export
+) -> None:
+    """Each release's asset files, kept in the cache and stored as documents of their own."""
+    for release in read_document(releases):
+        for name, url, headers in assets(release):
+            safe = re.sub(r"[^\w.+-]", "_", name).lstrip(".") or "asset"
+            document = f"release-assets/{release['id']}/{safe}"
+            kept = cache.asset(url)
+            try:
+                if not kept.exists():
+                    api.download(url, kept, headers)
+            except ProviderError as exc:
+                result.warnings.append(f"release asset {name!r} not exported: {exc}")
+                continue
+            result.documents[document] = kept
 
 
 def _gather(
