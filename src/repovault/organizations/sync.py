@@ -28,7 +28,6 @@ from repovault.organizations.service import access_of, claim_sync
 from repovault.plans import membership
 from repovault.plans.models import CHOICE_INDIVIDUAL, ITEM_EXCLUDED_REPOSITORY, Plan, PlanItem
 from repovault.providers.base import (
-    PauseListener,
     ProjectsDriver,
     RemoteProject,
     RemoteRepository,
@@ -143,23 +142,27 @@ def synchronize(services: Services, organization_id: str) -> SyncResult:
     def paused(seconds: float, reason: str) -> None:
         result.pauses.append(f"paused {seconds:.0f} s: {reason}")
 
-    on_pause: PauseListener = paused
     try:
         with services.db.session() as session:
             org = session.get(Organization, organization_id)
-            assert org is not None
+            if org is None:
+                return result  # removed before its synchronization began
             access = access_of(services.box, org)
-        driver = driver_for(access, services.http, on_pause)
+        driver = driver_for(access, services.http, paused)
         remote = {item.server_id: item for item in driver.repositories()}
-        grouped = isinstance(driver, ProjectsDriver)
         projects: list[RemoteProject] = []
         wikis: list[RemoteWiki] = []
         if isinstance(driver, ProjectsDriver):
             projects, wikis = list(driver.projects()), list(driver.wikis())
         with services.db.session(write=True) as session:
             org = session.get(Organization, organization_id)
-            assert org is not None
-            project_ids = _upsert_projects(session, org, projects, wikis) if grouped else {}
+            if org is None:
+                log.info(
+                    "organization removed during its synchronization",
+                    organization_id=organization_id,
+                )
+                return result
+            project_ids = _upsert_projects(session, org, projects, wikis)
             _apply(session, org, remote, driver.manages, result, project_ids)
             org.synchronization_in_progress = False
         log.info(
