@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -14,6 +15,7 @@ from repovault.engine.manifest import Content, Manifest, chain
 from repovault.engine.restore import restore_to_directory
 from repovault.engine.retention import Gfs, Option, Policy, prune, select
 from repovault.engine.vault import Vault
+from repovault.engine.verify import verify
 from repovault.storage.local import LocalBackend
 from tests.engine.repos import commit, tricky_repository
 
@@ -128,3 +130,31 @@ def test_prune_deletes_from_storage_and_keeps_restores_working(tmp_path: Path) -
     assert leftovers == []
     assert vault.catalog() == {ids[3], ids[4]}
     restore_to_directory(vault, tmp_path / "restored")
+
+
+class _DiesAfterManifests(LocalBackend):
+    """Storage that fails once prune has deleted a manifest, as if the process died."""
+
+    def delete(self, key: str) -> None:
+        if not key.endswith("manifest.json") and "/snapshots/" in key:
+            raise OSError("killed")
+        super().delete(key)
+
+
+def test_an_interrupted_prune_leaves_no_false_damage(tmp_path: Path) -> None:
+    source = tricky_repository(tmp_path / "source")
+    vault = Vault(LocalBackend(tmp_path / "store"), "r/")
+    for i in range(2):
+        commit(source, f"c{i}", {f"f{i}": b"x"})
+        backup(
+            url=f"file://{source}",
+            vault=vault,
+            cache=tmp_path / "cache",
+            options=BackupOptions(kind="full"),
+        )
+    dying = Vault(_DiesAfterManifests(tmp_path / "store"), "r/")
+    with pytest.raises(OSError, match="killed"):
+        prune(dying, Policy(2, (Option(1),)))
+    assert verify(vault).ok  # leftovers, not a lost manifest
+    commit(source, "after", {"after": b"y"})
+    assert backup(url=f"file://{source}", vault=vault, cache=tmp_path / "cache").swept

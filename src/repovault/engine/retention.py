@@ -131,7 +131,6 @@ def _prune(vault: Vault, policy: Policy, *, now: datetime | None, dry_run: bool)
         result.deleted.append(manifest.id)
         if not dry_run:
             vault.delete_snapshot(manifest.id)
-            vault.write_catalog(vault.catalog() - {manifest.id})
         log.info(
             "snapshot pruned" if not dry_run else "snapshot would be pruned",
             prefix=vault.prefix,

@@ -107,7 +107,12 @@ class Vault:
         return sorted(partial)
 
     def delete_snapshot(self, snapshot: str, *, manifest_first: bool = True) -> None:
-        """Delete a snapshot; the manifest goes first so it disappears at once."""
+        """Delete a snapshot. It leaves the catalog first, so that an interruption leaves
+        leftovers for the next sweep rather than a "lost" manifest; then the manifest goes,
+        so the snapshot disappears at once; then its objects."""
+        catalog = self.catalog()
+        if snapshot in catalog:
+            self.write_catalog(catalog - {snapshot})
         if manifest_first:
             self.storage.delete(manifest_key(self.prefix, snapshot))
         for info in list(self.storage.list(f"{snapshots_prefix(self.prefix)}{snapshot}/")):
