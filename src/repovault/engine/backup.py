@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -114,15 +113,6 @@ class PackCount:
             yield block
 
 
-def _drain(stream: object, into: list[bytes]) -> threading.Thread:
-    def run() -> None:
-        into.append(stream.read())  # type: ignore[attr-defined]
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread
-
-
 def _single_pack(cache: Path) -> Path | None:
     """The cache's only pack when it holds nothing else (a freshly fetched mirror)."""
     packs = list((cache / "objects" / "pack").glob("*.pack"))
@@ -165,7 +155,7 @@ def _store_bundle(
     assert process.stdout
     assert process.stderr
     errors: list[bytes] = []
-    drainer = _drain(process.stderr, errors)
+    drainer = g.drain(process.stderr, errors)
     process.stdin.write(g.encode("".join(f"^{oid}\n" for oid in exclude)))
     process.stdin.close()
     counter = PackCount(_reporting(chunks(process.stdout), "bundle", progress))

@@ -14,9 +14,11 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
 ENCODING = "utf-8"
@@ -81,6 +83,13 @@ def base_env(credentials: Credentials | None = None) -> dict[str, str]:
     if credentials:
         env.update(credentials.env())
     return env
+
+
+def drain(stream: IO[bytes], into: list[bytes]) -> threading.Thread:
+    """Read a subprocess's pipe to its end in a thread, so the process never blocks on it."""
+    thread = threading.Thread(target=lambda: into.append(stream.read()), daemon=True)
+    thread.start()
+    return thread
 
 
 def git_available() -> bool:

@@ -12,7 +12,6 @@ import hashlib
 import shutil
 import subprocess
 import tempfile
-import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,12 +120,7 @@ def _index_pack(git: g.Git, pack: Iterable[bytes], label: str) -> None:
     assert process.stdout
     assert process.stderr
     output: list[bytes] = []
-    readers = [
-        threading.Thread(target=lambda s=s: output.append(s.read()), daemon=True)
-        for s in (process.stdout, process.stderr)
-    ]
-    for reader in readers:
-        reader.start()
+    readers = [g.drain(process.stdout, output), g.drain(process.stderr, output)]
     try:
         for block in pack:
             process.stdin.write(block)
