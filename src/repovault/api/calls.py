@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import structlog
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
@@ -25,13 +24,11 @@ from pydantic import BaseModel, ValidationError
 
 from repovault.accounts import service as accounts
 from repovault.accounts.roles import Role, allowed
-from repovault.api.errors import problem, service_problem, validation_problem
+from repovault.api.errors import internal_problem, service_problem, validation_problem
 from repovault.common import codes
 from repovault.common.context import Context, Services
 from repovault.common.errors import Forbidden, InvalidInput, ServiceError
 from repovault.common.wire import RequestModel
-
-log = structlog.get_logger(__name__)
 
 Handler = Callable[[Context, Any], Any]
 
@@ -142,10 +139,7 @@ def _endpoint(call: Call) -> Callable[[Request], Any]:
         except ValidationError as exc:
             return validation_problem(exc)
         except Exception as exc:
-            log.exception("call failed", call=call.path, error=repr(exc))
-            return problem(
-                500, "Internal error", "the server failed; the error is logged", codes.INTERNAL
-            )
+            return internal_problem(call.path, exc)
         if result is None:
             return Response(status_code=200)
         return JSONResponse(result)

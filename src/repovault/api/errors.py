@@ -53,6 +53,17 @@ def validation_problem(exc: ValidationError | RequestValidationError) -> JSONRes
     return problem(400, "Invalid input", detail, codes.INVALID_FIELD, errors)
 
 
+def internal_problem(path: str, exc: Exception) -> JSONResponse:
+    """A bug: logged with its trace and the path; the client learns only that it happened."""
+    log.exception("unhandled error", path=path, error=repr(exc))
+    return problem(
+        500,
+        "Internal error",
+        "the server failed; the error is logged with this request's path",
+        codes.INTERNAL,
+    )
+
+
 def service_problem(exc: ServiceError) -> JSONResponse:
     headers = None
     if isinstance(exc, TooManyRequests):
@@ -85,10 +96,4 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", path=request.url.path, error=repr(exc))
-        return problem(
-            500,
-            "Internal error",
-            "the server failed; the error is logged with this request's path",
-            codes.INTERNAL,
-        )
+        return internal_problem(request.url.path, exc)
