@@ -11,7 +11,7 @@ import httpx
 
 from repovault.engine.git import Credentials
 from repovault.providers.base import Access, PauseListener, ProviderError, RemoteRepository
-from repovault.providers.http import PlatformClient, basic_or_bearer
+from repovault.providers.http import PlatformClient, api_root, basic_or_bearer
 
 
 class BitbucketServerDriver:
@@ -19,9 +19,7 @@ class BitbucketServerDriver:
         self, access: Access, client: httpx.Client, on_pause: PauseListener | None = None
     ) -> None:
         self.access = access
-        base = (access.api_url or "").rstrip("/")
-        if not base.endswith("/rest/api/1.0"):
-            base += "/rest/api/1.0"
+        base = api_root(access.api_url or "", "/rest/api/1.0")
         self.api = PlatformClient(
             client,
             base_url=base,

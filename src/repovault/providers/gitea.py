@@ -15,7 +15,7 @@ from repovault.providers.base import (
     RemoteRepository,
 )
 from repovault.providers.github import GITHUB_PER_ITEM, SHARED_LISTINGS, repository_of
-from repovault.providers.http import PlatformClient
+from repovault.providers.http import PlatformClient, api_root
 from repovault.providers.metadata import (
     ISSUES,
     PULL_REQUESTS,
@@ -39,9 +39,7 @@ class GiteaDriver:
         self, access: Access, client: httpx.Client, on_pause: PauseListener | None = None
     ) -> None:
         self.access = access
-        base = (access.api_url or "").rstrip("/")
-        if not base.endswith("/api/v1"):
-            base += "/api/v1"
+        base = api_root(access.api_url or "", "/api/v1")
         self.api = PlatformClient(
             client,
             base_url=base,

@@ -16,7 +16,7 @@ from repovault.providers.base import (
     ProviderNotFound,
     RemoteRepository,
 )
-from repovault.providers.http import PlatformClient, wiki_of
+from repovault.providers.http import PlatformClient, api_root, wiki_of
 from repovault.providers.metadata import (
     COMMENTS,
     ISSUES,
@@ -85,9 +85,7 @@ class GitLabDriver:
         self, access: Access, client: httpx.Client, on_pause: PauseListener | None = None
     ) -> None:
         self.access = access
-        base = (access.api_url or API).rstrip("/")
-        if not base.endswith("/api/v4"):
-            base += "/api/v4"
+        base = api_root(access.api_url or API, "/api/v4")
         self.api = PlatformClient(
             client,
             base_url=base,

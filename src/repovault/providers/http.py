@@ -43,6 +43,12 @@ def basic_or_bearer(username: str | None, token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def api_root(server: str, suffix: str) -> str:
+    """The API's root under a server URL, whether or not the URL given already names it."""
+    base = server.rstrip("/")
+    return base if base.endswith(suffix) else base + suffix
+
+
 def wiki_of(clone_url: str) -> str:
     """`.../name.wiki.git`: where GitHub, GitLab and Gitea keep a repository's wiki."""
     return clone_url.removesuffix(".git") + ".wiki.git"
