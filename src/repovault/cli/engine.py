@@ -18,7 +18,7 @@ import re
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 from urllib.parse import urlsplit
 
 import typer
@@ -91,7 +91,7 @@ def _credentials(token_env: str | None, username: str) -> g.Credentials | None:
     return g.Credentials(username=username, password=token)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     console.print(f"[red]error:[/red] {message}")
     raise typer.Exit(1)
 
@@ -149,7 +149,6 @@ def register(app: typer.Typer) -> None:
                 )
             except Exception as exc:
                 _fail(str(exc))
-                return
         manifest = result.snapshot
         summary = {
             "created": result.created,
@@ -184,7 +183,6 @@ def register(app: typer.Typer) -> None:
             manifests = _vault(url, storage, s3_endpoint, prefix, password_env).manifests()
         except Exception as exc:
             _fail(str(exc))
-            return
         rows = sorted(manifests.values(), key=lambda m: m.created_at)
         if as_json:
             print(
@@ -240,7 +238,6 @@ def register(app: typer.Typer) -> None:
                 )
         except Exception as exc:
             _fail(str(exc))
-            return
         for warning in result.warnings:
             console.print(f"[yellow]warning:[/yellow] {warning}")
         console.print(f"restored snapshot {result.snapshot.id} to {result.target}")
@@ -260,7 +257,6 @@ def register(app: typer.Typer) -> None:
             report = verify(_vault(url, storage, s3_endpoint, prefix, password_env), snapshot)
         except Exception as exc:
             _fail(str(exc))
-            return
         if as_json:
             print(
                 json.dumps(
@@ -304,7 +300,6 @@ def register(app: typer.Typer) -> None:
             )
         except Exception as exc:
             _fail(str(exc))
-            return
         verb = "would delete" if dry_run else "deleted"
         console.print(
             f"kept {len(result.kept)}, {verb} {len(result.deleted)}: "
