@@ -114,6 +114,8 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         password_time_cost=1,
         password_memory_kib=64,
         sync_interval_minutes=0,  # tests start synchronizations themselves
+        worker_poll_ms=10,
+        task_heartbeat_seconds=0.2,
     )
 
 

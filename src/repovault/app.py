@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -18,7 +17,6 @@ from repovault.accounts.tokens import TokenCodec
 from repovault.api import errors
 from repovault.api.calls import mount
 from repovault.api.compat import PathFolding
-from repovault.common.clock import now_ms
 from repovault.common.context import Services
 from repovault.common.secrets import SecretBox
 from repovault.config import Settings
@@ -28,9 +26,10 @@ from repovault.organizations.routes import calls as organization_calls
 from repovault.plans.routes import calls as plan_calls
 from repovault.repositories.routes import calls as repository_calls
 from repovault.storages.routes import calls as storage_calls
+from repovault.tasks.routes import calls as task_calls
+from repovault.tasks.runtime import TaskSystem
 from repovault.workers.routes import calls as worker_calls
 
-HEARTBEAT_SECONDS = 30
 log = structlog.get_logger(__name__)
 
 
@@ -61,36 +60,19 @@ def prepare(services: Services) -> None:
     sync.clear_stale_flags(services)
 
 
-async def _heartbeat(services: Services) -> None:
-    # The server hosts the embedded worker, so its record stays online while it runs; it
-    # also starts the synchronizations that are due.
-    while True:
-        await asyncio.sleep(HEARTBEAT_SECONDS)
-        await run_in_threadpool(_beat, services)
-
-
-def _beat(services: Services) -> None:
-    try:
-        with services.db.session(write=True) as session:
-            bootstrap.ensure_worker(session, services.settings.worker_id)
-        sync.start_due(services, now=now_ms())
-    except Exception as exc:
-        log.error("heartbeat failed", error=str(exc))
-
-
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
     services = services or build_services(settings or Settings())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         prepare(services)
-        beat = asyncio.create_task(_heartbeat(services))
+        system = TaskSystem(services, worker=services.settings.run_worker, coordinator=True)
+        system.start()
+        app.state.tasks = system
         try:
             yield
         finally:
-            beat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await beat
+            await run_in_threadpool(system.stop)
 
     app = FastAPI(
         title="repovault management API",
@@ -108,6 +90,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         plan_calls,
         storage_calls,
         worker_calls,
+        task_calls,
     )
     app.add_middleware(PathFolding)
     return app

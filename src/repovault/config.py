@@ -44,6 +44,24 @@ class Settings(BaseSettings):
     # Argon2id cost of password hashes (defaults are argon2-cffi's recommended profile).
     password_time_cost: int = Field(default=3, ge=1)
     password_memory_kib: int = Field(default=65536, ge=8)
+    # Tasks: the server runs a worker for REPOVAULT_WORKER_ID (turn off on API-only replicas)
+    # with this many threads; heartbeats every few seconds; a running task whose heartbeat
+    # is older than the stale limit is retried (its worker died).
+    run_worker: bool = True
+    worker_threads: int = Field(default=4, ge=1, le=64)
+    # How long an idle worker thread waits for a message before checking for shutdown.
+    worker_poll_ms: int = Field(default=100, ge=1)
+    task_heartbeat_seconds: float = Field(default=5.0, gt=0)
+    task_stale_seconds: float = Field(default=60.0, gt=0)
+    # The scheduler and reconciler look for due plans and stranded tasks this often.
+    scheduler_seconds: float = Field(default=15.0, gt=0)
+    # Notifications by email (run summaries); empty host: email is not sent.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = "repovault@localhost"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
 
     @field_validator("timezone")
     @classmethod
@@ -60,6 +78,10 @@ class Settings(BaseSettings):
         if isinstance(value, str) and value.strip().lower() in {"", "unlimited"}:
             return None
         return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @property
     def base_url(self) -> str:

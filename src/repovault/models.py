@@ -5,6 +5,7 @@ from repovault.organizations.models import Organization, Project, Wiki
 from repovault.plans.models import Plan, PlanItem, PlanRepository
 from repovault.repositories.models import Repository
 from repovault.storages.models import Storage
+from repovault.tasks.models import PlanRun, Task, TaskLog
 from repovault.workers.models import Worker
 
 __all__ = [
@@ -13,10 +14,13 @@ __all__ = [
     "Plan",
     "PlanItem",
     "PlanRepository",
+    "PlanRun",
     "Project",
     "Repository",
     "RevokedToken",
     "Storage",
+    "Task",
+    "TaskLog",
     "User",
     "Wiki",
     "Worker",

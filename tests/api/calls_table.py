@@ -51,6 +51,11 @@ def _fresh_storage(api: Api, _w: World, t: Path) -> dict[str, Any]:
     return {"id": api.ok("/storages/add", body)["id"]}
 
 
+def _queued_task(api: Api, w: World, _t: Path) -> dict[str, Any]:
+    """A task that waits (for a retry far in the future), so that it can be canceled."""
+    return {"id": w.queued_task()}
+
+
 CALLS: list[CallSpec] = [
     CallSpec("/account/logout", ANY, lambda a, w, t: {}),
     CallSpec("/account/me", ANY, lambda a, w, t: {}),
@@ -178,4 +183,32 @@ CALLS: list[CallSpec] = [
     CallSpec("/storages/getmany", READ, lambda a, w, t: {}, paged=True),
     CallSpec("/storages/remove", ADMIN, _fresh_storage, id_fields=(("id", "ST4001"),)),
     CallSpec("/workers/getmany", READ, lambda a, w, t: {}, paged=True),
+    CallSpec("/tasks/getmany", READ, lambda a, w, t: {"limit": 5}, paged=True),
+    CallSpec(
+        "/tasks/get", READ, lambda a, w, t: {"id": w.extra["task"]}, id_fields=(("id", "TK6001"),)
+    ),
+    CallSpec("/tasks/cancel", GIT, _queued_task, id_fields=(("id", "TK6001"),)),
+    CallSpec("/plans/run", GIT, lambda a, w, t: {"id": w.plan}, id_fields=(("id", "PL3001"),)),
+    CallSpec("/plans/cancel", GIT, lambda a, w, t: {"id": w.plan}, id_fields=(("id", "PL3001"),)),
+    CallSpec(
+        "/git/repositories/restore",
+        GIT,
+        lambda a, w, t: {
+            "id": w.repos[0],
+            "target": {"kind": "directory", "path": str(t / unique("restore"))},
+        },
+        id_fields=(("id", "GT1001"),),
+    ),
+    CallSpec(
+        "/git/repositories/verify",
+        GIT,
+        lambda a, w, t: {"id": w.repos[0]},
+        id_fields=(("id", "GT1001"),),
+    ),
+    CallSpec(
+        "/git/repositories/snapshots",
+        READ,
+        lambda a, w, t: {"id": w.repos[0]},
+        id_fields=(("id", "GT1001"),),
+    ),
 ]

@@ -11,9 +11,11 @@ from sqlalchemy import select
 
 from repovault.common.clock import now_ms
 from repovault.common.context import Services
-from repovault.organizations import sync as synchronization
 from repovault.organizations.models import Organization, Project
+from repovault.organizations.sync import due_organizations
 from repovault.repositories.models import Repository
+from repovault.tasks.models import SUCCEEDED, Task
+from repovault.tasks.runtime import wait_for
 from tests.api.world import add_org, add_plan, add_repos
 from tests.conftest import Api
 from tests.providers.fake_github import ERRORS, FakeGitHub, repository
@@ -185,16 +187,24 @@ def test_scheduled_synchronization_starts_each_due_organization_once(
     github.orgs["acme"] = [repository(1, "acme/a")]
     org = add_org(api, driver=1, name="acme", token="t")
     services.settings.sync_interval_minutes = 60
-    now = now_ms()
-    assert synchronization.start_due(services, now=now) == [org]
-    assert synchronization.start_due(services, now=now) == []  # running: not claimed twice
-    for thread in services.background:
-        thread.join(10)
+    system = api.client.app.state.tasks  # type: ignore[attr-defined]
+    system.schedule()
+    system.schedule()  # running: not queued twice
+    with services.db.session() as session:
+        tasks = session.scalars(select(Task).where(Task.kind == "sync")).all()
+        assert [t.organization_id for t in tasks] == [org]
+        task_id = tasks[0].id
+    system.dispatch_ready()
+    (done,) = wait_for(services, [task_id], timeout=20)
+    assert done.status == SUCCEEDED
     assert _by_name(_sync_state(api, org))["acme/a"]
-    assert synchronization.start_due(services, now=now_ms()) == []  # done, not due yet
-    assert synchronization.start_due(services, now=now_ms() + 61 * 60_000) == [org]
-    services.settings.sync_interval_minutes = 0
-    assert synchronization.start_due(services, now=now_ms() + 10**9) == []
+    assert not _sync_state(api, org)["result"]["synchronizationInProgress"]
+    with services.db.session(write=True) as session:
+        assert due_organizations(session, services.settings, now=now_ms()) == []  # not yet due
+        later = now_ms() + 61 * 60_000
+        assert due_organizations(session, services.settings, now=later) == [org]
+        services.settings.sync_interval_minutes = 0
+        assert due_organizations(session, services.settings, now=later + 10**9) == []
 
 
 def _sync_state(api: Api, org: str) -> dict[str, Any]:

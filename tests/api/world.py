@@ -12,7 +12,9 @@ from sqlalchemy import update
 
 from repovault.common.context import Services
 from repovault.organizations.models import Project
+from repovault.plans.models import Plan
 from repovault.repositories.models import Repository
+from repovault.tasks.models import QUEUED, SUCCEEDED, Task
 from tests.conftest import Api
 
 
@@ -67,6 +69,23 @@ class World:
     project: str
     azure_plan: str
     extra: dict[str, str] = field(default_factory=dict)
+    services: Services | None = None
+
+    def queued_task(self) -> str:
+        assert self.services is not None
+        with self.services.db.session(write=True) as session:
+            plan = session.get(Plan, self.plan)
+            assert plan is not None
+            task = Task(
+                kind="verify",
+                status=QUEUED,
+                repository_id=self.repos[0],
+                worker_id=plan.worker_id,
+                not_before=2**50,
+            )
+            session.add(task)
+            session.flush()
+            return task.id
 
 
 def build_world(api: Api, services: Services) -> World:
@@ -79,4 +98,24 @@ def build_world(api: Api, services: Services) -> World:
         "/plans/createazureplan",
         {"name": unique("azure-plan"), "organizationId": azure_org, "gitChoiceMode": 2},
     )["id"]
-    return World(org, repos, plan, azure_org, project, azure_plan)
+    world = World(org, repos, plan, azure_org, project, azure_plan, services=services)
+    world.extra["task"] = record_backup(services, plan, repos[0])
+    return world
+
+
+def record_backup(services: Services, plan_id: str, repository_id: str) -> str:
+    """A finished backup task, as a run leaves it (restore and verify need one)."""
+    with services.db.session(write=True) as session:
+        plan = session.get(Plan, plan_id)
+        assert plan is not None
+        task = Task(
+            kind="backup",
+            status=SUCCEEDED,
+            plan_id=plan_id,
+            repository_id=repository_id,
+            worker_id=plan.worker_id,
+            finished_at=1,
+        )
+        session.add(task)
+        session.flush()
+        return task.id

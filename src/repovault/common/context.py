@@ -27,12 +27,11 @@ class Services:
     tokens: TokenCodec
     passwords: Passwords
     http: httpx.Client  # every call to a platform goes through it (tests swap its transport)
-    background: list[threading.Thread] = field(default_factory=list)
+    # Set when the API has queued work, so the task loop dispatches it at once.
+    wake: threading.Event = field(default_factory=threading.Event)
 
-    def close(self, timeout: float = 30.0) -> None:
-        """Let background work finish, then release connections."""
-        for thread in self.background:
-            thread.join(timeout)
+    def close(self) -> None:
+        """Release connections."""
         self.http.close()
         self.db.dispose()
 

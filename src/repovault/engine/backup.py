@@ -164,8 +164,10 @@ def _store_bundle(
     finally:
         process.stdout.close()
         returncode = process.wait()
+        g.forget(process)
         drainer.join()
         process.stderr.close()
+    g.check_cancelled()
     if returncode != 0:
         message = g.decode(b"".join(errors)).strip()
         # Refs changed but no object is new (a branch deleted or moved back): git has

@@ -10,12 +10,14 @@ fast instead of hanging. Ref names are bytes in git; they are decoded with
 from __future__ import annotations
 
 import base64
+import contextlib
+import contextvars
 import os
 import re
 import shutil
 import subprocess
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -29,6 +31,70 @@ class GitError(Exception):
     def __init__(self, message: str, *, permanent: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
+
+
+class Cancelled(Exception):
+    """The work was canceled; its git processes were killed."""
+
+
+class CancelScope:
+    """The git processes started inside `cancellable(scope)`; `cancel()` (from any thread)
+    kills them and makes every later git call raise `Cancelled`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._processes: set[subprocess.Popen[bytes]] = set()
+        self.reason: str | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        return self.reason is not None
+
+    def check(self) -> None:
+        if self.reason is not None:
+            raise Cancelled(self.reason)
+
+    def cancel(self, reason: str = "canceled") -> None:
+        with self._lock:
+            if self.reason is None:
+                self.reason = reason
+            processes = list(self._processes)
+        for process in processes:
+            with contextlib.suppress(OSError):
+                process.kill()
+
+    def _add(self, process: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._processes.add(process)
+            cancelled = self.reason is not None
+        if cancelled:
+            with contextlib.suppress(OSError):
+                process.kill()
+
+    def _discard(self, process: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._processes.discard(process)
+
+
+_scope: contextvars.ContextVar[CancelScope | None] = contextvars.ContextVar(
+    "repovault_git_cancel_scope", default=None
+)
+
+
+@contextlib.contextmanager
+def cancellable(scope: CancelScope) -> Iterator[CancelScope]:
+    """Every git process this thread starts inside the block belongs to `scope`."""
+    token = _scope.set(scope)
+    try:
+        yield scope
+    finally:
+        _scope.reset(token)
+
+
+def check_cancelled() -> None:
+    scope = _scope.get()
+    if scope is not None:
+        scope.check()
 
 
 @dataclass(frozen=True)
@@ -119,25 +185,47 @@ class Git:
         cwd: Path | None = None,
         check: bool = True,
     ) -> subprocess.CompletedProcess[bytes]:
-        result = subprocess.run(
-            self._argv(args), input=input, capture_output=True, env=self.env, cwd=cwd
+        process = self.popen(
+            args, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL, cwd=cwd
         )
-        if check and result.returncode != 0:
-            raise GitError(f"git {args[0]} failed: {_describe(result.stderr)}")
-        return result
+        try:
+            stdout, stderr = process.communicate(input)
+        finally:
+            forget(process)
+        check_cancelled()
+        if check and process.returncode != 0:
+            raise GitError(f"git {args[0]} failed: {_describe(stderr)}")
+        return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
-    def popen(self, args: Sequence[str], *, stdin: int | None = None) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
+    def popen(
+        self, args: Sequence[str], *, stdin: int | None = None, cwd: Path | None = None
+    ) -> subprocess.Popen[bytes]:
+        """Start git; within a cancel scope the process is killed when the scope is
+        canceled (call `forget` once it has ended)."""
+        check_cancelled()
+        process = subprocess.Popen(
             self._argv(args),
             stdin=stdin,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=self.env,
+            cwd=cwd,
         )
+        scope = _scope.get()
+        if scope is not None:
+            scope._add(process)
+        return process
 
     def lines(self, args: Sequence[str], *, input: bytes | None = None) -> list[str]:
         out = self.run(args, input=input).stdout
         return [decode(line) for line in out.split(b"\n") if line]
+
+
+def forget(process: subprocess.Popen[bytes]) -> None:
+    """The process ended: its cancel scope no longer needs to kill it."""
+    scope = _scope.get()
+    if scope is not None:
+        scope._discard(process)
 
 
 CREDENTIAL_IN_TEXT = re.compile(r"(https?://)[^/@\s]+@")

@@ -129,10 +129,12 @@ def _index_pack(git: g.Git, pack: Iterable[bytes], label: str) -> None:
     finally:
         process.stdin.close()
         returncode = process.wait()
+        g.forget(process)
         for reader in readers:
             reader.join()
         process.stdout.close()
         process.stderr.close()
+    g.check_cancelled()
     if returncode != 0:
         raise DamagedSnapshot(
             f"snapshot {label}: the bundle does not apply: "

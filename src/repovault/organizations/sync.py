@@ -8,13 +8,12 @@
          auto-adds; otherwise they are recorded as excluded from those plans
       -> plan membership refreshed
 
-`synchronizationInProgress` is true from the request until the end, and is cleared at
-start-up if a server stopped in the middle.
+It runs as a `sync` task on the organization's worker. `synchronizationInProgress` is true
+from the request until the task ends.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -23,6 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from repovault.common.context import Services
+from repovault.config import Settings
 from repovault.organizations.models import Organization, Project, Wiki
 from repovault.organizations.service import access_of, claim_sync
 from repovault.plans import membership
@@ -187,48 +187,34 @@ def synchronize(services: Services, organization_id: str) -> SyncResult:
         raise
 
 
-def start(services: Services, organization_id: str) -> threading.Thread:
-    """Synchronize in the background (the task system will take this over)."""
-
-    def run() -> None:
-        try:
-            synchronize(services, organization_id)
-        except Exception:
-            return
-
-    thread = threading.Thread(target=run, name=f"sync-{organization_id}", daemon=True)
-    services.background[:] = [t for t in services.background if t.is_alive()]
-    services.background.append(thread)
-    thread.start()
-    return thread
-
-
-def start_due(services: Services, *, now: int) -> list[str]:
-    """Start the synchronizations that the interval says are due; the ids started."""
-    interval = services.settings.sync_interval_minutes * 60_000
+def due_organizations(session: Session, settings: Settings, *, now: int) -> list[str]:
+    """Claim the organizations whose periodic synchronization is due; their ids."""
+    interval = settings.sync_interval_minutes * 60_000
     if interval <= 0:
         return []
-    started = []
-    with services.db.session(write=True) as session:
-        due = session.execute(
-            select(Organization.id, Organization.driver).where(
-                ~Organization.synchronization_in_progress,
-                Organization.last_sync_start <= now - interval,
-            )
-        ).all()
-        for organization_id, driver in due:
-            if has_driver(driver) and claim_sync(session, organization_id):
-                started.append(organization_id)
-    for organization_id in started:
+    due = session.execute(
+        select(Organization.id, Organization.driver).where(
+            ~Organization.synchronization_in_progress,
+            Organization.last_sync_start <= now - interval,
+        )
+    ).all()
+    claimed = [oid for oid, driver in due if has_driver(driver) and claim_sync(session, oid)]
+    for organization_id in claimed:
         log.info("scheduled synchronization", organization_id=organization_id)
-        start(services, organization_id)
-    return started
+    return claimed
 
 
 def clear_stale_flags(services: Services) -> None:
+    """At start-up: an organization marked as synchronizing with no sync task left to run
+    (a server stopped in the middle of an older version's synchronization) is not."""
+    from repovault.tasks.models import QUEUED, RUNNING, Task
+
+    pending = select(Task.organization_id).where(
+        Task.kind == "sync", Task.status.in_((QUEUED, RUNNING)), Task.organization_id.is_not(None)
+    )
     with services.db.session(write=True) as session:
         session.execute(
             update(Organization)
-            .where(Organization.synchronization_in_progress)
+            .where(Organization.synchronization_in_progress, Organization.id.not_in(pending))
             .values(synchronization_in_progress=False)
         )

@@ -57,6 +57,12 @@ class Plan(Base):
     last_errors: Mapped[int] = mapped_column(Integer, default=0)
     plan_finished_time: Mapped[int] = mapped_column(BigInteger, default=0)
     is_running: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Scheduling: the next due time (0: none), the time the schedule was set (weekly
+    # intervals and "once" count from it), and the last full/differential runs (GFS).
+    next_run_at: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
+    schedule_anchor: Mapped[int] = mapped_column(BigInteger, default=now_ms)
+    last_full_run: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_differential_run: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[int] = mapped_column(BigInteger, default=now_ms)
 
 

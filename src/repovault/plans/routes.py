@@ -7,6 +7,7 @@ from typing import Any
 from repovault.accounts.roles import READ_GIT, REMOVE_GIT, WRITE_GIT
 from repovault.accounts.schemas import IdResponse
 from repovault.api.calls import Calls
+from repovault.common.clock import now_ms
 from repovault.common.context import Context
 from repovault.plans import service
 from repovault.plans.models import BACKUP_TYPE_AZURE, BACKUP_TYPE_GIT
@@ -18,6 +19,7 @@ from repovault.plans.schemas import (
     PlanIdRequest,
     PlanModify,
 )
+from repovault.tasks import scheduler
 
 calls = Calls("plans")
 
@@ -30,17 +32,27 @@ def _create(ctx: Context, body: PlanCreate, backup_type: int) -> IdResponse:
         backup_type=backup_type,
         embedded_worker=ctx.services.settings.worker_id,
     )
+    scheduler.reschedule(
+        ctx.session, plan, now=now_ms(), zone=ctx.services.settings.zone, reanchor=True
+    )
     return IdResponse(id=plan.id)
 
 
 def _modify(ctx: Context, body: PlanModify, backup_type: int) -> None:
-    service.modify_plan(
+    plan = service.modify_plan(
         ctx.session,
         ctx.services.box,
         plan_id=body.id,
         body=body,
         backup_type=backup_type,
         embedded_worker=ctx.services.settings.worker_id,
+    )
+    scheduler.reschedule(
+        ctx.session,
+        plan,
+        now=now_ms(),
+        zone=ctx.services.settings.zone,
+        reanchor="schedule" in body.model_fields_set,
     )
 
 

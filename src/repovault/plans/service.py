@@ -300,7 +300,7 @@ def modify_plan(
     body: PlanFields,
     backup_type: int,
     embedded_worker: str,
-) -> None:
+) -> Plan:
     plan = get_plan(session, plan_id)
     if plan.backup_type != backup_type:
         call = "modifyazureplanasync" if plan.backup_type == BACKUP_TYPE_AZURE else "modifygitplan"
@@ -315,6 +315,7 @@ def modify_plan(
         embedded_worker=embedded_worker,
     )
     log.info("plan modified", plan_id=plan.id, fields=sorted(body.model_fields_set))
+    return plan
 
 
 def remove_plan(session: Session, *, plan_id: str) -> None:

@@ -9,8 +9,6 @@ from repovault.accounts.schemas import IdRequest
 from repovault.api.calls import Calls
 from repovault.common.context import Context
 from repovault.common.errors import InvalidInput
-from repovault.organizations import service as organizations
-from repovault.organizations import sync as synchronization
 from repovault.repositories import licences, service
 from repovault.repositories.schemas import (
     ActivationResult,
@@ -24,6 +22,7 @@ from repovault.repositories.schemas import (
     RepositoryOut,
     RepositoryPageRequest,
 )
+from repovault.tasks import commands
 
 calls = Calls("repositories")
 
@@ -106,9 +105,8 @@ def remove(ctx: Context, body: RemoveRequest) -> RemoveResult:
 def sync(ctx: Context, body: IdRequest) -> None:
     """Synchronize the organization's repository list with its platform (in the background:
     `synchronizationInProgress` shows it)."""
-    if organizations.request_sync(ctx.session, organization_id=body.id):
-        services = ctx.services
-        ctx.after_commit.append(lambda: synchronization.start(services, body.id))
+    if commands.synchronize(ctx.services, ctx.session, organization_id=body.id):
+        ctx.after_commit.append(ctx.services.wake.set)
 
 
 @calls.post("/git/repositories/add", body=AddRequest, roles=WRITE_GIT, write=True)

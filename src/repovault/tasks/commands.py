@@ -1,0 +1,177 @@
+"""What the API asks of the task system: run or cancel a plan, restore, verify, synchronize,
+and the snapshots a repository has. Each creates rows only; the task loop sends them."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from repovault.common import codes
+from repovault.common.clock import now_ms
+from repovault.common.context import Services
+from repovault.common.errors import Conflict, InvalidInput
+from repovault.organizations import service as organizations
+from repovault.plans.models import Plan
+from repovault.plans.service import get_plan
+from repovault.repositories.models import Repository
+from repovault.repositories.service import get_repository
+from repovault.tasks import jobs, runs, scheduler, service
+from repovault.tasks.models import SUCCEEDED, WARNING, Task
+from repovault.tasks.runtime import queue_sync
+from repovault.workers.service import worker_by_name
+
+KINDS_BY_NUMBER = {1: "full", 2: "differential", 3: "incremental"}
+
+
+def run_plan(services: Services, session: Session, *, plan_id: str, kind: int | None) -> list[str]:
+    plan = get_plan(session, plan_id)
+    if not plan.is_active:
+        raise Conflict(codes.PLAN_INACTIVE, f"plan {plan.id} is not active; activate it first")
+    now = now_ms()
+    zone = services.settings.zone
+    if kind:
+        chosen = KINDS_BY_NUMBER[kind]
+    else:
+        scheme = (plan.settings.get("schedule") or {}).get("scheme", 1)
+        chosen = "full" if scheme == 5 and not plan.last_full_run else "incremental"
+        if scheme == 5 and plan.last_full_run:
+            chosen = scheduler.run_kind(plan, None, at=now, zone=zone)
+    created = runs.start_run(session, plan, due_at=now, kind=chosen, manual=True, now=now)
+    if created is None:
+        raise Conflict(codes.PLAN_RUNNING, f"plan {plan.id} was started a moment ago")
+    return [task.id for task in created[1]]
+
+
+def cancel_plan(session: Session, *, plan_id: str) -> list[str]:
+    plan = get_plan(session, plan_id)
+    return service.request_cancel(
+        session, service.open_task_ids(session, plan_id=plan.id), now=now_ms()
+    )
+
+
+def cancel_task(session: Session, *, task_id: str) -> None:
+    task = service.get_task(session, task_id)
+    if service.is_finished(task.status):
+        raise Conflict(codes.TASK_FINISHED, f"task {task.id} has already ended")
+    service.request_cancel(session, [task.id], now=now_ms())
+
+
+def _backed_up_by(session: Session, repository_id: str) -> Task | None:
+    """The newest successful backup of the repository (its plan and worker)."""
+    return session.scalars(
+        select(Task)
+        .where(
+            Task.repository_id == repository_id,
+            Task.kind == "backup",
+            Task.status.in_((SUCCEEDED, WARNING)),
+        )
+        .order_by(Task.finished_at.desc())
+        .limit(1)
+    ).first()
+
+
+def _repository_task(
+    session: Session, repository: Repository, kind: str, params: dict[str, Any]
+) -> Task:
+    last = _backed_up_by(session, repository.id)
+    if last is None:
+        raise Conflict(codes.NO_SNAPSHOT, f"repository {repository.id} has no backup yet")
+    plan = session.get(Plan, last.plan_id) if last.plan_id else None
+    return service.new_task(
+        session,
+        kind=kind,
+        worker_id=last.worker_id,
+        plan=None,
+        repository_id=repository.id,
+        organization_id=repository.organization_id,
+        params={**params, "planId": plan.id if plan else None},
+    )
+
+
+def _check_target(target: dict[str, Any], services: Services) -> dict[str, Any]:
+    kind = str(target.get("kind", "")).lower()
+    if kind == "directory":
+        path = target.get("path")
+        if not isinstance(path, str) or not PurePosixPath(path).is_absolute():
+            raise InvalidInput.field("target.path", "an absolute folder path on the worker")
+        bare = target.get("bare", True)
+        if not isinstance(bare, bool):
+            raise InvalidInput.field("target.bare", "true or false")
+        return {"kind": "directory", "path": path, "bare": bare}
+    if kind == "url":
+        url = target.get("url")
+        scheme = urlsplit(url).scheme if isinstance(url, str) else ""
+        if scheme not in ("http", "https", "ssh", "git", "file"):
+            raise InvalidInput.field("target.url", "a git URL (https://, ssh://, file://)")
+        token = target.get("token")
+        if token is not None and not isinstance(token, str):
+            raise InvalidInput.field("target.token", "a string")
+        username = target.get("username")
+        return {
+            "kind": "url",
+            "url": url,
+            "username": username if isinstance(username, str) else None,
+            "tokenSealed": services.box.seal(token) if token else None,
+        }
+    raise InvalidInput.field("target.kind", "'directory' or 'url'")
+
+
+def restore(
+    services: Services,
+    session: Session,
+    *,
+    repository_id: str,
+    snapshot_id: str | None,
+    target: dict[str, Any],
+) -> str:
+    repository = get_repository(session, repository_id)
+    params = {"snapshotId": snapshot_id, "target": _check_target(target, services)}
+    return _repository_task(session, repository, "restore", params).id
+
+
+def verify(
+    services: Services, session: Session, *, repository_id: str, snapshot_id: str | None
+) -> str:
+    repository = get_repository(session, repository_id)
+    return _repository_task(session, repository, "verify", {"snapshotId": snapshot_id}).id
+
+
+def synchronize(services: Services, session: Session, *, organization_id: str) -> str | None:
+    """Queue a sync task unless one runs already (then None)."""
+    if not organizations.request_sync(session, organization_id=organization_id):
+        return None
+    embedded = worker_by_name(session, services.settings.worker_id)
+    task = queue_sync(session, organization_id, fallback_worker=embedded.id if embedded else None)
+    return task.id if task else None
+
+
+def snapshots(services: Services, session: Session, *, repository_id: str) -> list[dict[str, Any]]:
+    """Every snapshot storage holds for the repository, newest first."""
+    get_repository(session, repository_id)
+    found = []
+    for plan, vault in jobs.snapshot_vaults(services, repository_id):
+        try:
+            manifests = vault.manifests()
+        except Exception as exc:
+            raise Conflict(
+                codes.STORAGE_FAILED, f"the snapshots of plan {plan.id} cannot be read: {exc}"
+            ) from exc
+        found += [
+            {
+                "id": m.id,
+                "createdAt": m.created_at,
+                "kind": m.kind,
+                "sizeBytes": m.stored_bytes,
+                "refCount": len(m.content.refs),
+                "planId": plan.id,
+                "storageId": plan.storage_id,
+                "parentId": m.parent,
+            }
+            for m in manifests.values()
+        ]
+    found.sort(key=lambda s: (s["createdAt"], s["id"]), reverse=True)
+    return found

@@ -1,0 +1,101 @@
+"""Task rows (the only authority on what runs), their log lines, and plan runs.
+
+A `PlanRun` is one run of a plan for one due time; `(plan_id, due_at)` is unique, so two
+server replicas that both find a plan due create one run between them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from repovault.common.clock import now_ms
+from repovault.common.ids import new_id
+from repovault.db import Base
+
+# Task status (conventions: task status, lastBackupTaskStatus).
+NEVER, SUCCEEDED, WARNING, FAILED, CANCELED, RUNNING, QUEUED, NOT_STARTED = range(8)
+FINISHED = (SUCCEEDED, WARNING, FAILED, CANCELED, NOT_STARTED)
+KINDS = ("backup", "restore", "verify", "sync", "prune")
+LEVELS = ("success", "info", "warning", "error")
+
+
+class PlanRun(Base):
+    __tablename__ = "plan_runs"
+    __table_args__ = (UniqueConstraint("plan_id", "due_at", name="uq_plan_runs_plan_due"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    plan_id: Mapped[str] = mapped_column(String(36), ForeignKey("plans.id", ondelete="CASCADE"))
+    due_at: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(20))
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[int] = mapped_column(BigInteger, default=now_ms)
+    finished_at: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_status_heartbeat", "status", "heartbeat_at"),
+        Index("ix_tasks_plan_status", "plan_id", "status"),
+        Index("ix_tasks_repository_created", "repository_id", "created_at"),
+        Index("ix_tasks_run_status", "run_id", "status"),
+        Index("ix_tasks_created", "created_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[int] = mapped_column(Integer, default=QUEUED)
+    plan_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("plans.id", ondelete="SET NULL"), default=None
+    )
+    run_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("plan_runs.id", ondelete="SET NULL"), default=None
+    )
+    repository_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("repositories.id", ondelete="SET NULL"), default=None
+    )
+    organization_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("organizations.id", ondelete="SET NULL"), default=None
+    )
+    # The worker whose queue carries it; only that worker runs it.
+    worker_id: Mapped[str] = mapped_column(String(36), ForeignKey("workers.id"), index=True)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=1)
+    retry_delay_ms: Mapped[int] = mapped_column(BigInteger, default=60_000)
+    not_before: Mapped[int] = mapped_column(BigInteger, default=0)
+    dispatched_at: Mapped[int] = mapped_column(BigInteger, default=0)
+    claim: Mapped[str | None] = mapped_column(String(200), default=None)
+    heartbeat_at: Mapped[int] = mapped_column(BigInteger, default=0)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    progress_text: Mapped[str] = mapped_column(String(400), default="")
+    created_at: Mapped[int] = mapped_column(BigInteger, default=now_ms)
+    started_at: Mapped[int] = mapped_column(BigInteger, default=0)
+    finished_at: Mapped[int] = mapped_column(BigInteger, default=0)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class TaskLog(Base):
+    __tablename__ = "task_logs"
+    __table_args__ = (Index("ix_task_logs_task", "task_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task_id: Mapped[str] = mapped_column(String(36), ForeignKey("tasks.id", ondelete="CASCADE"))
+    time: Mapped[int] = mapped_column(BigInteger, default=now_ms)
+    level: Mapped[str] = mapped_column(String(10))
+    message: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,98 @@
+"""The reconciler: the database says what should run; the broker is only told.
+
+    running tasks whose heartbeat went stale (their worker died) -> queued again after the
+      plan's retry delay, or failed when the attempts are used up
+    queued, due tasks that no message carries (never sent, sent before this in-process
+      broker started, or sent long ago) -> sent to their worker's queue, at most
+      `maxConcurrentTasks` per plan at a time
+
+Every change is a conditional UPDATE, so reconcilers on several replicas agree.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import structlog
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from repovault.plans.models import Plan
+from repovault.tasks import service
+from repovault.tasks.models import QUEUED, RUNNING, Task
+
+log = structlog.get_logger(__name__)
+
+# A message sent to a broker that keeps it (RabbitMQ, Redis) is sent again only after this
+# long, in case it was lost; duplicates are harmless (the claim decides), but pile up.
+RESEND_AFTER_MS = 10 * 60_000
+BATCH = 500
+
+
+def reclaim_stale(session: Session, *, now: int, stale_ms: int) -> list[Task]:
+    """Take back running tasks whose worker stopped beating; the tasks that ended for good
+    (failed or canceled: their runs may close)."""
+    stale = session.scalars(
+        select(Task).where(Task.status == RUNNING, Task.heartbeat_at < now - stale_ms).limit(BATCH)
+    ).all()
+    ended = []
+    for task in stale:
+        silent = (now - task.heartbeat_at) // 1000
+        why = f"its worker stopped responding (no heartbeat for {silent} s)"
+        outcome = service.requeue(session, task, claim_token=task.claim, now=now, why=why)
+        log.warning("stale task reclaimed", task_id=task.id, outcome=outcome, attempt=task.attempt)
+        if outcome == "failed":
+            session.refresh(task)
+            ended.append(task)
+    return ended
+
+
+def ready(session: Session, *, now: int, resend_before: int) -> list[tuple[str, str]]:
+    """Mark the queued tasks to send now, as (task id, worker id), and return them."""
+    candidates = session.execute(
+        select(Task.id, Task.worker_id, Task.plan_id)
+        .where(
+            Task.status == QUEUED,
+            Task.not_before <= now,
+            or_(Task.dispatched_at == 0, Task.dispatched_at < resend_before),
+        )
+        .order_by(Task.created_at, Task.id)
+        .limit(BATCH)
+    ).all()
+    if not candidates:
+        return []
+    plan_ids = {plan_id for _, _, plan_id in candidates if plan_id}
+    busy: Counter[str] = Counter()
+    limits: dict[str, int] = {}
+    if plan_ids:
+        # Running, or sent and not yet claimed: both hold one of the plan's slots.
+        for plan_id, count in session.execute(
+            select(Task.plan_id, func.count())
+            .where(
+                Task.plan_id.in_(plan_ids),
+                or_(
+                    Task.status == RUNNING,
+                    (Task.status == QUEUED) & (Task.dispatched_at >= resend_before),
+                ),
+            )
+            .group_by(Task.plan_id)
+        ).all():
+            if plan_id is not None:
+                busy[plan_id] = count
+        for plan in session.scalars(select(Plan).where(Plan.id.in_(plan_ids))):
+            limits[plan.id] = service.plan_policy(plan).concurrency
+    chosen = []
+    for task_id, worker_id, plan_id in candidates:
+        if plan_id is not None and plan_id in limits:
+            if busy[plan_id] >= limits[plan_id]:
+                continue
+            busy[plan_id] += 1
+        chosen.append((task_id, worker_id))
+    if chosen:
+        session.execute(
+            update(Task)
+            .where(Task.id.in_([task_id for task_id, _ in chosen]), Task.status == QUEUED)
+            .values(dispatched_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return chosen

@@ -1,0 +1,129 @@
+"""`/tasks/*`, and the calls that create tasks: `/plans/run`, `/plans/cancel`,
+`/git/repositories/restore`, `/git/repositories/verify`, and the snapshot listing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from repovault.accounts.roles import READ_GIT, WRITE_GIT
+from repovault.api.calls import Calls
+from repovault.common.context import Context
+from repovault.common.paging import PageRequest
+from repovault.common.wire import RequestModel, ResponseModel
+from repovault.tasks import commands, service
+
+calls = Calls("tasks")
+
+
+class TaskIdRequest(RequestModel):
+    id: str
+
+
+class RunRequest(RequestModel):
+    id: str
+    kind: int | None = Field(default=None, ge=0, le=3)
+
+
+class RestoreRequest(RequestModel):
+    id: str
+    snapshot_id: str | None = None
+    target: dict[str, Any]
+
+
+class VerifyRequest(RequestModel):
+    id: str
+    snapshot_id: str | None = None
+
+
+class SnapshotsRequest(RequestModel):
+    id: str
+    limit: int = Field(default=25, ge=1, le=1000)
+    page: int = Field(default=1, ge=1)
+
+
+class TaskIds(ResponseModel):
+    task_ids: list[str]
+
+
+class TaskIdResponse(ResponseModel):
+    task_id: str
+
+
+def _wake(ctx: Context) -> None:
+    ctx.after_commit.append(ctx.services.wake.set)
+
+
+@calls.post("/tasks/getmany", body=PageRequest, roles=READ_GIT, write=False)
+def getmany(ctx: Context, body: PageRequest) -> dict[str, Any]:
+    """List tasks (newest first unless `orderby` says otherwise)."""
+    if body.orderby is None:
+        body = body.model_copy(
+            update={"orderby": "createdAt", "ordertype": body.ordertype or "desc"}
+        )
+    page = service.list_tasks(ctx.session, body)
+    return page.envelope([service.task_item(task) for (task,) in page.rows])
+
+
+@calls.post("/tasks/get", body=TaskIdRequest, roles=READ_GIT, write=False)
+def get(ctx: Context, body: TaskIdRequest) -> dict[str, Any]:
+    """One task with its log."""
+    return service.task_detail(ctx.session, service.get_task(ctx.session, body.id))
+
+
+@calls.post("/tasks/cancel", body=TaskIdRequest, roles=WRITE_GIT, write=True)
+def cancel(ctx: Context, body: TaskIdRequest) -> None:
+    """Cancel a task: at once when queued; a running one stops at its next heartbeat."""
+    commands.cancel_task(ctx.session, task_id=body.id)
+
+
+@calls.post("/plans/run", body=RunRequest, roles=WRITE_GIT, write=True)
+def run_plan(ctx: Context, body: RunRequest) -> TaskIds:
+    """Run a plan now: one backup task per protected repository."""
+    ids = commands.run_plan(ctx.services, ctx.session, plan_id=body.id, kind=body.kind)
+    _wake(ctx)
+    return TaskIds(task_ids=ids)
+
+
+@calls.post("/plans/cancel", body=TaskIdRequest, roles=WRITE_GIT, write=True)
+def cancel_plan(ctx: Context, body: TaskIdRequest) -> None:
+    """Cancel every queued or running task of a plan."""
+    commands.cancel_plan(ctx.session, plan_id=body.id)
+
+
+@calls.post("/git/repositories/restore", body=RestoreRequest, roles=WRITE_GIT, write=True)
+def restore(ctx: Context, body: RestoreRequest) -> TaskIdResponse:
+    """Restore a snapshot (the newest when none is named) to a folder or a git URL."""
+    task_id = commands.restore(
+        ctx.services,
+        ctx.session,
+        repository_id=body.id,
+        snapshot_id=body.snapshot_id,
+        target=body.target,
+    )
+    _wake(ctx)
+    return TaskIdResponse(task_id=task_id)
+
+
+@calls.post("/git/repositories/verify", body=VerifyRequest, roles=WRITE_GIT, write=True)
+def verify(ctx: Context, body: VerifyRequest) -> TaskIdResponse:
+    """Verify a repository's snapshots (or one) by rebuilding them with git."""
+    task_id = commands.verify(
+        ctx.services, ctx.session, repository_id=body.id, snapshot_id=body.snapshot_id
+    )
+    _wake(ctx)
+    return TaskIdResponse(task_id=task_id)
+
+
+@calls.post("/git/repositories/snapshots", body=SnapshotsRequest, roles=READ_GIT, write=False)
+def snapshots(ctx: Context, body: SnapshotsRequest) -> dict[str, Any]:
+    """The snapshots storage holds for a repository, newest first."""
+    found = commands.snapshots(ctx.services, ctx.session, repository_id=body.id)
+    start = (body.page - 1) * body.limit
+    return {
+        "currentPage": body.page,
+        "pageCount": -(-len(found) // body.limit),
+        "totalEntries": len(found),
+        "result": found[start : start + body.limit],
+    }

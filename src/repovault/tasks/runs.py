@@ -1,0 +1,203 @@
+"""Plan runs: one backup task per protected repository of the plan, and the run's end.
+
+start_run: PlanRun row (unique per plan and due time) -> one queued backup task per
+  repository the plan holds with an active licence -> plan isRunning
+task_finished: the repository's lastBackup / lastSuccessfulBackup / lastBackupTaskStatus
+  -> the run's last task? close it once: plan lastStatus counters, planFinishedTime,
+     isRunning, notifications
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from repovault.plans.models import Plan, PlanRepository
+from repovault.repositories.models import Repository
+from repovault.tasks import service
+from repovault.tasks.models import (
+    FAILED,
+    NOT_STARTED,
+    QUEUED,
+    RUNNING,
+    SUCCEEDED,
+    WARNING,
+    PlanRun,
+    Task,
+)
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class RunSummary:
+    plan_id: str
+    plan_name: str
+    run_id: str
+    kind: str
+    succeeded: int
+    warnings: int
+    failed: int
+    canceled: int
+    started_at: int
+    finished_at: int
+    notification_settings: dict[str, Any]
+
+    @property
+    def outcome(self) -> str:
+        if self.failed:
+            return "failed"
+        if self.warnings or self.canceled:
+            return "finished with warnings"
+        return "succeeded"
+
+
+def start_run(
+    session: Session, plan: Plan, *, due_at: int, kind: str, manual: bool, now: int
+) -> tuple[PlanRun, list[Task]] | None:
+    """Create the run and its tasks; None when this due time already has a run (another
+    replica created it)."""
+    run = PlanRun(plan_id=plan.id, due_at=due_at, kind=kind, manual=manual)
+    try:
+        with session.begin_nested():
+            session.add(run)
+            session.flush()
+    except IntegrityError:
+        log.info("plan run exists already", plan_id=plan.id, due_at=due_at)
+        return None
+    busy = set(
+        session.scalars(
+            select(Task.repository_id).where(
+                Task.plan_id == plan.id,
+                Task.kind == "backup",
+                Task.status.in_((QUEUED, RUNNING)),
+            )
+        )
+    )
+    repository_ids = session.scalars(
+        select(PlanRepository.repository_id)
+        .join(Repository, Repository.id == PlanRepository.repository_id)
+        .where(
+            PlanRepository.plan_id == plan.id,
+            Repository.licence_active,
+            ~Repository.is_removed,
+        )
+        .order_by(Repository.name, Repository.id)
+    ).all()
+    window = (plan.settings.get("schedule") or {}).get("backupWindow")
+    tasks = []
+    for repository_id in repository_ids:
+        if repository_id in busy:
+            continue  # its previous backup still runs or waits
+        tasks.append(
+            service.new_task(
+                session,
+                kind="backup",
+                worker_id=plan.worker_id,
+                plan=plan,
+                run_id=run.id,
+                repository_id=repository_id,
+                organization_id=plan.organization_id,
+                params={"kind": kind, "window": window},
+            )
+        )
+    skipped = len(repository_ids) - len(tasks)
+    if skipped:
+        log.info("repositories still busy from an earlier run", plan_id=plan.id, skipped=skipped)
+    if kind == "full":
+        plan.last_full_run = due_at
+    elif kind == "differential":
+        plan.last_differential_run = due_at
+    if tasks:
+        plan.is_running = True
+        session.execute(
+            update(Repository)
+            .where(Repository.id.in_([t.repository_id for t in tasks]))
+            .values(last_backup_task_status=QUEUED)
+        )
+    else:
+        run.finished_at = now
+    log.info(
+        "plan run created",
+        plan_id=plan.id,
+        run_id=run.id,
+        kind=kind,
+        tasks=len(tasks),
+        manual=manual,
+    )
+    return run, tasks
+
+
+def record_backup(session: Session, task: Task) -> None:
+    """The repository's backup fields, from a finished backup task."""
+    values: dict[str, Any] = {
+        "last_backup": task.finished_at,
+        "last_backup_task_status": task.status,
+    }
+    if task.status in (SUCCEEDED, WARNING):
+        values["last_successful_backup"] = task.finished_at
+    session.execute(update(Repository).where(Repository.id == task.repository_id).values(values))
+
+
+def close_run(session: Session, run_id: str, *, now: int) -> RunSummary | None:
+    """Close the run if its last task has ended (exactly once, whoever gets here first)."""
+    open_tasks = session.scalar(
+        select(func.count()).where(Task.run_id == run_id, Task.status.in_((QUEUED, RUNNING)))
+    )
+    if open_tasks:
+        return None
+    closed = session.execute(
+        update(PlanRun)
+        .where(PlanRun.id == run_id, PlanRun.finished_at == 0)
+        .values(finished_at=now)
+    )
+    if not closed.rowcount:  # type: ignore[attr-defined]
+        return None
+    run = session.get(PlanRun, run_id)
+    assert run is not None
+    plan = session.get(Plan, run.plan_id)
+    if plan is None:
+        return None
+    counts = dict(
+        session.execute(
+            select(Task.status, func.count()).where(Task.run_id == run_id).group_by(Task.status)
+        ).all()
+    )
+    plan.last_successes = counts.get(SUCCEEDED, 0)
+    plan.last_warnings = counts.get(WARNING, 0)
+    plan.last_errors = counts.get(FAILED, 0) + counts.get(NOT_STARTED, 0)
+    plan.plan_finished_time = now
+    plan.is_running = bool(
+        session.scalar(
+            select(func.count()).where(Task.plan_id == plan.id, Task.status.in_((QUEUED, RUNNING)))
+        )
+    )
+    started = session.scalar(select(func.min(Task.started_at)).where(Task.run_id == run_id))
+    summary = RunSummary(
+        plan_id=plan.id,
+        plan_name=plan.name,
+        run_id=run_id,
+        kind=run.kind,
+        succeeded=plan.last_successes,
+        warnings=plan.last_warnings,
+        failed=plan.last_errors,
+        canceled=sum(n for status, n in counts.items() if status == 4),
+        started_at=started or run.created_at,
+        finished_at=now,
+        notification_settings=plan.settings.get("notificationSettings") or {},
+    )
+    log.info(
+        "plan run finished",
+        plan_id=plan.id,
+        run_id=run_id,
+        succeeded=summary.succeeded,
+        warnings=summary.warnings,
+        failed=summary.failed,
+        canceled=summary.canceled,
+    )
+    return summary

@@ -1,0 +1,195 @@
+"""The task system of one process: the scheduler loop, the reconciler and the worker.
+
+`repovault serve` (and `make serve`) runs all three: a loop that every few seconds (or at
+once when the API queues something) records the worker's heartbeat, creates the runs of due
+plans and due synchronizations, reclaims stale tasks and sends due tasks to their worker's
+queue; and a Dramatiq worker on this worker's queue. `repovault worker --id W` runs only the
+worker part for W (its loop keeps the heartbeat).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import structlog
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from repovault import bootstrap
+from repovault.common.clock import now_ms
+from repovault.common.context import Services
+from repovault.notifications import notify
+from repovault.organizations.models import Organization
+from repovault.organizations.sync import due_organizations
+from repovault.tasks import jobs, reconciler, runs, scheduler, service
+from repovault.tasks.dispatch import Dispatcher
+from repovault.tasks.models import QUEUED, RUNNING, Task
+from repovault.tasks.worker import execute
+
+log = structlog.get_logger(__name__)
+
+
+class TaskSystem:
+    def __init__(self, services: Services, *, worker: bool, coordinator: bool) -> None:
+        self.services = services
+        self.worker = worker  # consume this worker's queue
+        self.coordinator = coordinator  # schedule, reconcile, dispatch
+        self.worker_name = services.settings.worker_id
+        self.dispatcher = Dispatcher(services.settings.broker_url, run=self.run_task)
+        self.started_at = now_ms()
+        self._stop = threading.Event()
+        self._loop: threading.Thread | None = None
+        self.worker_row_id: str | None = None
+
+    # ---- life cycle ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        with self.services.db.session(write=True) as session:
+            self.worker_row_id = bootstrap.ensure_worker(session, self.worker_name).id
+        if self.worker:
+            self.dispatcher.start_worker(
+                self.worker_row_id,
+                threads=self.services.settings.worker_threads,
+                poll_ms=self.services.settings.worker_poll_ms,
+            )
+        self.services.wake.clear()
+        self._loop = threading.Thread(target=self._run_loop, name="repovault-tasks", daemon=True)
+        self._loop.start()
+        log.info(
+            "task system started",
+            worker=self.worker_name if self.worker else None,
+            coordinator=self.coordinator,
+            broker=self.dispatcher.kind,
+        )
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.services.wake.set()
+        if self._loop is not None:
+            self._loop.join(30)
+        self.dispatcher.stop()
+
+    def _run_loop(self) -> None:
+        interval = self.services.settings.scheduler_seconds
+        while not self._stop.is_set():
+            self.tick()
+            self.services.wake.wait(interval)
+            self.services.wake.clear()
+
+    def tick(self) -> None:
+        """One pass; each step's failure is logged and the next pass tries again."""
+        steps: list[tuple[str, Callable[[], object]]] = [("heartbeat", self._beat)]
+        if self.coordinator:
+            steps += [
+                ("scheduler", self.schedule),
+                ("reconciler", self.reconcile),
+                ("dispatch", self.dispatch_ready),
+            ]
+        for name, step in steps:
+            try:
+                step()
+            except Exception as exc:
+                log.error(f"{name} pass failed", error=str(exc), exc_info=True)
+
+    # ---- the steps -----------------------------------------------------------------------
+
+    def _beat(self) -> None:
+        with self.services.db.session(write=True) as session:
+            bootstrap.ensure_worker(session, self.worker_name)
+
+    def schedule(self) -> None:
+        now = now_ms()
+        settings = self.services.settings
+        with self.services.db.session(write=True) as session:
+            scheduler.start_due(session, now=now, zone=settings.zone)
+            for organization_id in due_organizations(session, settings, now=now):
+                queue_sync(session, organization_id, fallback_worker=self.worker_row_id)
+
+    def reconcile(self) -> None:
+        with self.services.db.session(write=True) as session:
+            ended = reconciler.reclaim_stale(
+                session,
+                now=now_ms(),
+                stale_ms=int(self.services.settings.task_stale_seconds * 1000),
+            )
+            for task in ended:
+                session.expunge(task)
+        for task in ended:
+            self.task_finished(task)
+
+    def dispatch_ready(self) -> None:
+        now = now_ms()
+        resend_before = now - reconciler.RESEND_AFTER_MS
+        if self.dispatcher.in_process:
+            resend_before = max(resend_before, self.started_at)
+        with self.services.db.session(write=True) as session:
+            chosen = reconciler.ready(session, now=now, resend_before=resend_before)
+        for task_id, worker_id in chosen:
+            self.dispatcher.send(task_id, worker_id)
+
+    # ---- the worker ----------------------------------------------------------------------
+
+    def run_task(self, task_id: str) -> None:
+        execute(
+            self.services,
+            task_id,
+            worker_name=self.worker_name,
+            jobs=jobs.JOBS,
+            guards=jobs.GUARDS,
+            on_finished=self.task_finished,
+        )
+
+    def task_finished(self, task: Task) -> None:
+        """Bookkeeping after a task ended for good; the next tasks of its plan go out."""
+        summary = None
+        with self.services.db.session(write=True) as session:
+            if task.kind == "backup" and task.repository_id:
+                runs.record_backup(session, task)
+            if task.kind == "sync" and task.organization_id:
+                session.execute(
+                    update(Organization)
+                    .where(Organization.id == task.organization_id)
+                    .values(synchronization_in_progress=False)
+                )
+            if task.run_id:
+                summary = runs.close_run(session, task.run_id, now=now_ms())
+        if summary is not None:
+            failed = notify(self.services.settings, self.services.http, summary)
+            if failed:
+                log.error("some notifications were not delivered", recipients=failed)
+        if task.plan_id:
+            try:
+                self.dispatch_ready()
+            except Exception as exc:
+                log.error("dispatch after a task failed", error=str(exc))
+
+
+def queue_sync(
+    session: Session, organization_id: str, *, fallback_worker: str | None
+) -> Task | None:
+    """A sync task for an organization the caller marked as synchronizing, on the
+    organization's default worker (else `fallback_worker`)."""
+    org = session.get(Organization, organization_id)
+    if org is None:
+        return None
+    worker_id = org.default_worker_id or fallback_worker
+    if worker_id is None:
+        return None
+    return service.new_task(
+        session, kind="sync", worker_id=worker_id, organization_id=organization_id
+    )
+
+
+def wait_for(services: Services, task_ids: list[str], timeout: float) -> list[Task]:
+    """Block until the tasks have ended (for the CLI and tests); their final rows."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with services.db.session() as session:
+            rows = session.scalars(select(Task).where(Task.id.in_(task_ids))).all()
+            if all(row.status not in (QUEUED, RUNNING) for row in rows):
+                return list(rows)
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"tasks still open after {timeout} s")
+        time.sleep(0.1)

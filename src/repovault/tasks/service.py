@@ -1,0 +1,300 @@
+"""Task rows: creating, claiming, heartbeats, finishing, canceling, listing.
+
+Every change of a task's state is one conditional UPDATE keyed on what the writer believes
+the row holds (its status, or the claim it took), so duplicate messages, a reconciler on
+another replica and a late worker can never move a task twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from repovault.common import codes
+from repovault.common.lookup import get_by_id
+from repovault.common.paging import Column, Page, PageRequest, fetch
+from repovault.plans.models import Plan
+from repovault.tasks.models import (
+    CANCELED,
+    FAILED,
+    FINISHED,
+    QUEUED,
+    RUNNING,
+    Task,
+    TaskLog,
+)
+
+log = structlog.get_logger(__name__)
+
+DEFAULT_RETRIES = 3
+DEFAULT_RETRY_DELAY_MS = 60_000
+DEFAULT_CONCURRENCY = 5
+MAX_LOG_MESSAGE = 4000
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    retries: int = DEFAULT_RETRIES
+    delay_ms: int = DEFAULT_RETRY_DELAY_MS
+    concurrency: int = DEFAULT_CONCURRENCY
+
+
+def _option(options: dict[str, Any], name: str, default: int) -> int:
+    for key, value in options.items():
+        if key.lower() == name.lower():
+            try:
+                return int(str(value).strip())
+            except ValueError:
+                return default
+    return default
+
+
+def plan_policy(plan: Plan | None) -> RetryPolicy:
+    """The plan's `advancedOptions` retry and concurrency settings (conventions' defaults)."""
+    options = (plan.settings.get("advancedOptions") if plan else None) or {}
+    return RetryPolicy(
+        retries=max(_option(options, "maxTaskRetriesCount", DEFAULT_RETRIES), 0),
+        delay_ms=max(_option(options, "taskRetriesFrequency", DEFAULT_RETRY_DELAY_MS), 0),
+        concurrency=max(_option(options, "maxConcurrentTasks", DEFAULT_CONCURRENCY), 1),
+    )
+
+
+def new_task(
+    session: Session,
+    *,
+    kind: str,
+    worker_id: str,
+    plan: Plan | None = None,
+    run_id: str | None = None,
+    repository_id: str | None = None,
+    organization_id: str | None = None,
+    params: dict[str, Any] | None = None,
+    not_before: int = 0,
+) -> Task:
+    policy = plan_policy(plan)
+    task = Task(
+        kind=kind,
+        worker_id=worker_id,
+        plan_id=plan.id if plan else None,
+        run_id=run_id,
+        repository_id=repository_id,
+        organization_id=organization_id,
+        params=params or {},
+        max_attempts=1 + policy.retries,
+        retry_delay_ms=policy.delay_ms,
+        not_before=not_before,
+    )
+    session.add(task)
+    session.flush()
+    add_log(session, task.id, "info", f"{kind} task queued")
+    return task
+
+
+def add_log(session: Session, task_id: str, level: str, message: str) -> None:
+    session.add(TaskLog(task_id=task_id, level=level, message=message[:MAX_LOG_MESSAGE]))
+
+
+def get_task(session: Session, task_id: Any) -> Task:
+    return get_by_id(session, Task, task_id, code=codes.TASK_NOT_FOUND, what="task")
+
+
+# ---- the worker's side -------------------------------------------------------------------
+
+
+def running_count(session: Session, plan_id: str) -> int:
+    return (
+        session.scalar(select(func.count()).where(Task.plan_id == plan_id, Task.status == RUNNING))
+        or 0
+    )
+
+
+def claim(session: Session, task_id: str, token: str, *, now: int, concurrency: int) -> bool:
+    """Take a queued, due task for this worker run. False: someone else has it, it is not
+    due, it was canceled, or its plan already runs `concurrency` tasks."""
+    task = session.get(Task, task_id)
+    if task is None or task.status != QUEUED or task.not_before > now:
+        return False
+    if task.plan_id and running_count(session, task.plan_id) >= concurrency:
+        # Left queued and undispatched: a finishing task of the plan dispatches it.
+        session.execute(
+            update(Task).where(Task.id == task_id, Task.status == QUEUED).values(dispatched_at=0)
+        )
+        return False
+    taken = session.execute(
+        update(Task)
+        .where(Task.id == task_id, Task.status == QUEUED, Task.attempt == task.attempt)
+        .values(
+            status=RUNNING,
+            claim=token,
+            attempt=Task.attempt + 1,
+            heartbeat_at=now,
+            started_at=now,
+            finished_at=0,
+            error=None,
+        )
+    )
+    return bool(taken.rowcount)  # type: ignore[attr-defined]
+
+
+def beat(
+    session: Session, task_id: str, token: str, *, now: int, progress: int, text: str
+) -> tuple[bool, bool]:
+    """Record a heartbeat; (still ours, cancel requested)."""
+    done = session.execute(
+        update(Task)
+        .where(Task.id == task_id, Task.claim == token, Task.status == RUNNING)
+        .values(heartbeat_at=now, progress=progress, progress_text=text[:400])
+    )
+    if not done.rowcount:  # type: ignore[attr-defined]
+        return False, True
+    requested = session.scalar(select(Task.cancel_requested).where(Task.id == task_id))
+    return True, bool(requested)
+
+
+def finish(
+    session: Session,
+    task_id: str,
+    token: str,
+    *,
+    status: int,
+    error: str | None,
+    result: dict[str, Any] | None = None,
+    now: int,
+) -> bool:
+    done = session.execute(
+        update(Task)
+        .where(Task.id == task_id, Task.claim == token, Task.status == RUNNING)
+        .values(
+            status=status,
+            error=error,
+            finished_at=now,
+            heartbeat_at=now,
+            progress=100 if status not in (CANCELED,) else Task.progress,
+            result=result or {},
+        )
+    )
+    return bool(done.rowcount)  # type: ignore[attr-defined]
+
+
+def requeue(session: Session, task: Task, *, claim_token: str | None, now: int, why: str) -> str:
+    """After a failed attempt: back to queued after the plan's retry delay, or failed when
+    the attempts are used up (canceled when a cancel was asked for). Returns "retried",
+    "failed", or "lost" when the claim was no longer `claim_token`'s."""
+    retry = task.attempt < task.max_attempts and not task.cancel_requested
+    values: dict[str, Any] = (
+        {"status": QUEUED, "not_before": now + task.retry_delay_ms, "dispatched_at": 0}
+        if retry
+        else {"status": CANCELED if task.cancel_requested else FAILED, "finished_at": now}
+    )
+    moved = session.execute(
+        update(Task)
+        .where(Task.id == task.id, Task.status == RUNNING, Task.claim == claim_token)
+        .values(claim=None, error=why, **values)
+    )
+    if not moved.rowcount:  # type: ignore[attr-defined]
+        return "lost"
+    if retry:
+        add_log(
+            session,
+            task.id,
+            "warning",
+            f"attempt {task.attempt} of {task.max_attempts} failed: {why}; "
+            f"retrying in {task.retry_delay_ms // 1000} s",
+        )
+        return "retried"
+    add_log(session, task.id, "error", f"failed after {task.attempt} attempt(s): {why}")
+    return "failed"
+
+
+# ---- the API's side ----------------------------------------------------------------------
+
+
+def request_cancel(session: Session, task_ids: Iterable[str], *, now: int) -> list[str]:
+    """Queued tasks are canceled at once; running ones are asked to stop (their worker
+    kills its git processes at its next heartbeat). Returns the ids still running."""
+    ids = list(task_ids)
+    if not ids:
+        return []
+    queued = session.scalars(select(Task.id).where(Task.id.in_(ids), Task.status == QUEUED)).all()
+    if queued:
+        session.execute(
+            update(Task)
+            .where(Task.id.in_(queued), Task.status == QUEUED)
+            .values(status=CANCELED, finished_at=now, cancel_requested=True)
+        )
+        for task_id in queued:
+            add_log(session, task_id, "warning", "canceled before it started")
+    running = session.scalars(select(Task.id).where(Task.id.in_(ids), Task.status == RUNNING)).all()
+    if running:
+        session.execute(update(Task).where(Task.id.in_(running)).values(cancel_requested=True))
+        for task_id in running:
+            add_log(session, task_id, "warning", "cancel requested")
+    return list(running)
+
+
+def open_task_ids(session: Session, *, plan_id: str) -> list[str]:
+    return list(
+        session.scalars(
+            select(Task.id).where(Task.plan_id == plan_id, Task.status.in_((QUEUED, RUNNING)))
+        )
+    )
+
+
+TASK_FIELDS = {
+    "id": Column(Task.id, "id"),
+    "kind": Column(Task.kind, "str"),
+    "planid": Column(Task.plan_id, "id"),
+    "repositoryid": Column(Task.repository_id, "id"),
+    "status": Column(Task.status, "int"),
+    "progress": Column(Task.progress, "int"),
+    "attempt": Column(Task.attempt, "int"),
+    "startedat": Column(Task.started_at, "int"),
+    "finishedat": Column(Task.finished_at, "int"),
+    "createdat": Column(Task.created_at, "int"),
+    "error": Column(Task.error, "str"),
+}
+
+
+def task_item(task: Task) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "kind": task.kind,
+        "planId": task.plan_id,
+        "repositoryId": task.repository_id,
+        "status": task.status,
+        "progress": task.progress,
+        "attempt": task.attempt,
+        "startedAt": task.started_at,
+        "finishedAt": task.finished_at,
+        "error": task.error,
+    }
+
+
+def list_tasks(session: Session, request: PageRequest) -> Page:
+    return fetch(session, select(Task), request, TASK_FIELDS, Task.id)
+
+
+def task_detail(session: Session, task: Task) -> dict[str, Any]:
+    logs = session.scalars(
+        select(TaskLog).where(TaskLog.task_id == task.id).order_by(TaskLog.id)
+    ).all()
+    return {
+        **task_item(task),
+        "organizationId": task.organization_id,
+        "workerId": task.worker_id,
+        "createdAt": task.created_at,
+        "progressText": task.progress_text,
+        "result": task.result,
+        "logs": [
+            {"time": line.time, "level": line.level, "message": line.message} for line in logs
+        ],
+    }
+
+
+def is_finished(status: int) -> bool:
+    return status in FINISHED

@@ -1,0 +1,212 @@
+"""Running one task on this worker: claim, heartbeat, run, finish.
+
+    message (task id) -> claim the row (conditional UPDATE; a duplicate or late message
+      does nothing) -> heartbeat thread (progress, cancel requests, backup window)
+      -> the kind's job (tasks/jobs.py) inside a cancel scope -> finish the row
+      -> a plan run whose last task ended is closed (plan counters, notifications)
+
+A failure is retried under the plan's retry policy (`maxTaskRetriesCount`,
+`taskRetriesFrequency`); a cancel kills the task's git processes at the next heartbeat.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from repovault.common.clock import now_ms
+from repovault.common.context import Services
+from repovault.engine import git as g
+from repovault.plans.models import Plan
+from repovault.tasks import service
+from repovault.tasks.models import CANCELED, FAILED, SUCCEEDED, WARNING, Task
+
+log = structlog.get_logger(__name__)
+
+
+class JobFailed(Exception):
+    """A job's own verdict: failed, with `permanent` when a retry cannot help."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+@dataclass
+class Job:
+    """What a job gets: the task (a detached copy), the services, and its reporting."""
+
+    services: Services
+    task: Task
+    scope: g.CancelScope
+    warnings: list[str] = field(default_factory=list)
+    result: dict[str, Any] = field(default_factory=dict)
+    progress: int = 0
+    progress_text: str = ""
+
+    def log(self, level: str, message: str) -> None:
+        if level == "warning":
+            self.warnings.append(message)
+        with self.services.db.session(write=True) as session:
+            service.add_log(session, self.task.id, level, message)
+        getattr(log, "error" if level == "error" else "info")(
+            "task log", task_id=self.task.id, level=level, message=message
+        )
+
+    def report(self, percent: int, text: str) -> None:
+        self.progress, self.progress_text = max(0, min(percent, 100)), text
+
+
+JobFunction = Callable[[Job], None]
+
+
+class Heartbeat(threading.Thread):
+    """Keeps the claim alive and stops the job when asked to (cancel, lost claim, window)."""
+
+    def __init__(
+        self,
+        job: Job,
+        token: str,
+        interval: float,
+        guard: Callable[[Job], str | None] | None,
+    ) -> None:
+        super().__init__(name=f"heartbeat-{job.task.id}", daemon=True)
+        self.job, self.token, self.interval, self.guard = job, token, interval, guard
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.interval):
+            try:
+                with self.job.services.db.session(write=True) as session:
+                    ours, cancel = service.beat(
+                        session,
+                        self.job.task.id,
+                        self.token,
+                        now=now_ms(),
+                        progress=self.job.progress,
+                        text=self.job.progress_text,
+                    )
+            except Exception as exc:
+                log.warning("heartbeat failed", task_id=self.job.task.id, error=str(exc))
+                continue
+            if not ours:
+                self.job.scope.cancel("the task was taken over (its heartbeat had gone stale)")
+            elif cancel:
+                self.job.scope.cancel("canceled on request")
+            elif self.guard is not None and (reason := self.guard(self.job)):
+                self.job.scope.cancel(reason)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+
+def claim_token(worker_name: str) -> str:
+    return f"{worker_name}@{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def execute(
+    services: Services,
+    task_id: str,
+    *,
+    worker_name: str,
+    jobs: Mapping[str, JobFunction],
+    guards: Mapping[str, Callable[[Job], str | None]],
+    on_finished: Callable[[Task], None],
+) -> None:
+    """Run one task if this worker can claim it; never raises."""
+    token = claim_token(worker_name)
+    try:
+        with services.db.session(write=True) as session:
+            task = session.get(Task, task_id)
+            plan = session.get(Plan, task.plan_id) if task and task.plan_id else None
+            concurrency = service.plan_policy(plan).concurrency
+            if not service.claim(session, task_id, token, now=now_ms(), concurrency=concurrency):
+                log.info("task not claimed", task_id=task_id)
+                return
+            task = session.get(Task, task_id)
+            assert task is not None
+            session.expunge(task)
+            service.add_log(
+                session, task_id, "info", f"attempt {task.attempt} started on {worker_name}"
+            )
+    except Exception as exc:
+        log.error("claiming a task failed", task_id=task_id, error=str(exc))
+        return
+    job = Job(services=services, task=task, scope=g.CancelScope())
+    heartbeat = Heartbeat(
+        job, token, services.settings.task_heartbeat_seconds, guards.get(task.kind)
+    )
+    heartbeat.start()
+    status, error, permanent = SUCCEEDED, None, False
+    try:
+        with g.cancellable(job.scope):
+            jobs[task.kind](job)
+            job.scope.check()
+    except Exception as exc:
+        if job.scope.cancelled:
+            status, error = CANCELED, job.scope.reason
+        else:
+            status, error = FAILED, str(exc) or type(exc).__name__
+            permanent = bool(getattr(exc, "permanent", False))
+            log.error(
+                "task failed", task_id=task_id, kind=task.kind, error=error, permanent=permanent
+            )
+    finally:
+        heartbeat.stop()
+    _finish(services, job, token, status, error, permanent, on_finished)
+
+
+def _finish(
+    services: Services,
+    job: Job,
+    token: str,
+    status: int,
+    error: str | None,
+    permanent: bool,
+    on_finished: Callable[[Task], None],
+) -> None:
+    task_id = job.task.id
+    now = now_ms()
+    if status == SUCCEEDED and job.warnings:
+        status = WARNING
+    if status == CANCELED and job.scope.reason and "window" in job.scope.reason:
+        status = FAILED  # the backup window closed: failed, resumable by the next run
+        permanent = True
+    with services.db.session(write=True) as session:
+        task = session.get(Task, task_id)
+        if task is None:
+            return
+        if status == FAILED and not permanent:
+            outcome = service.requeue(session, task, claim_token=token, now=now, why=error or "")
+        elif service.finish(
+            session, task_id, token, status=status, error=error, result=job.result, now=now
+        ):
+            outcome = "finished"
+            service.add_log(session, task_id, *_closing_line(status, error, len(job.warnings)))
+        else:
+            outcome = "lost"
+        if outcome == "lost":
+            log.warning("task ended after losing its claim", task_id=task_id)
+        if outcome in ("lost", "retried"):
+            return
+        session.refresh(task)
+        session.expunge(task)
+    on_finished(task)
+
+
+def _closing_line(status: int, error: str | None, warnings: int) -> tuple[str, str]:
+    if status == SUCCEEDED:
+        return "success", "finished"
+    if status == WARNING:
+        return "warning", f"finished with {warnings} warning(s)"
+    if status == CANCELED:
+        return "warning", f"canceled: {error}"
+    return "error", f"failed: {error}"
