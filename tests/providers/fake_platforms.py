@@ -398,9 +398,13 @@ class Platforms:
         self.gitea = FakeGitea()
         self.azure = FakeAzure()
         self.bitbucket_server = FakeBitbucketServer()
+        self.webhooks: list[httpx.Request] = []  # what reached hooks.example.com
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         host = request.url.host
+        if host == "hooks.example.com":
+            self.webhooks.append(request)
+            return httpx.Response(200, text="ok")
         if host == "api.bitbucket.org":
             return self.bitbucket.handler(request)
         if "gitlab" in host:

@@ -17,7 +17,7 @@ import re
 import shutil
 import subprocess
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -44,6 +44,7 @@ class CancelScope:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._processes: set[subprocess.Popen[bytes]] = set()
+        self._callbacks: list[Callable[[], None]] = []
         self.reason: str | None = None
 
     @property
@@ -59,9 +60,27 @@ class CancelScope:
             if self.reason is None:
                 self.reason = reason
             processes = list(self._processes)
+            callbacks = list(self._callbacks)
         for process in processes:
             with contextlib.suppress(OSError):
                 process.kill()
+        for callback in callbacks:
+            callback()
+
+    @contextlib.contextmanager
+    def on_cancel(self, callback: Callable[[], None]) -> Iterator[None]:
+        """Call `callback` if the scope is canceled while the block runs (at once if it
+        already is): for work other than git, such as a plan's custom action."""
+        with self._lock:
+            self._callbacks.append(callback)
+            cancelled = self.reason is not None
+        if cancelled:
+            callback()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._callbacks.remove(callback)
 
     def _add(self, process: subprocess.Popen[bytes]) -> None:
         with self._lock:

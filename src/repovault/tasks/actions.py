@@ -12,8 +12,10 @@ The command gets `REPOVAULT_TASK_ID`, `REPOVAULT_PLAN_ID`, `REPOVAULT_REPOSITORY
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
+import signal
 import subprocess
 from typing import Any
 
@@ -46,22 +48,38 @@ def run(
             job.log("info", f"{name}: started {argv[0]} (not waiting for it)")
             return
         limit = action.get("waitingInterval") or None
-        done = subprocess.run(
-            argv, env=env, capture_output=True, timeout=limit, stdin=subprocess.DEVNULL
+        process = subprocess.Popen(
+            argv,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: a cancel stops its children too
         )
-    except subprocess.TimeoutExpired:
-        _failed(job, name, required, f"{argv[0]} did not finish within {limit} s")
-        return
     except OSError as exc:
         _failed(job, name, required, f"{argv[0]} could not be started: {exc}")
         return
-    output = (done.stdout + done.stderr).decode(errors="replace").strip().splitlines()
+    with job.scope.on_cancel(lambda: _kill_group(process)):
+        try:
+            out, _ = process.communicate(timeout=limit)
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+            process.communicate()
+            _failed(job, name, required, f"{argv[0]} did not finish within {limit} s")
+            return
+    job.scope.check()
+    output = out.decode(errors="replace").strip().splitlines()
     for line in output[-OUTPUT_LINES:]:
         job.log("info", f"{name}: {line}")
-    if done.returncode != 0:
-        _failed(job, name, required, f"{argv[0]} exited with status {done.returncode}")
+    if process.returncode != 0:
+        _failed(job, name, required, f"{argv[0]} exited with status {process.returncode}")
     else:
         job.log("info", f"{name}: {argv[0]} succeeded")
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(OSError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def _failed(job: Job, name: str, required: bool, message: str) -> None:

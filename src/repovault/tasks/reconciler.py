@@ -96,3 +96,15 @@ def ready(session: Session, *, now: int, resend_before: int) -> list[tuple[str, 
             .execution_options(synchronize_session=False)
         )
     return chosen
+
+
+def next_wakeup(session: Session) -> int | None:
+    """The soonest time something becomes due: a waiting retry or a plan's next run."""
+    retry = session.scalar(
+        select(func.min(Task.not_before)).where(Task.status == QUEUED, Task.dispatched_at == 0)
+    )
+    plan = session.scalar(
+        select(func.min(Plan.next_run_at)).where(Plan.is_active, Plan.next_run_at > 0)
+    )
+    times = [t for t in (retry, plan) if t]
+    return min(times) if times else None

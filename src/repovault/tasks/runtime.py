@@ -72,11 +72,26 @@ class TaskSystem:
         self.dispatcher.stop()
 
     def _run_loop(self) -> None:
-        interval = self.services.settings.scheduler_seconds
         while not self._stop.is_set():
             self.tick()
-            self.services.wake.wait(interval)
+            self.services.wake.wait(self._pause())
             self.services.wake.clear()
+
+    def _pause(self) -> float:
+        """Until the next pass: the scheduler interval, or less when a retry or a due plan
+        comes sooner."""
+        interval = self.services.settings.scheduler_seconds
+        if not self.coordinator:
+            return interval
+        try:
+            with self.services.db.session() as session:
+                soonest = reconciler.next_wakeup(session)
+        except Exception as exc:
+            log.warning("next wake-up unknown", error=str(exc))
+            return interval
+        if soonest is None:
+            return interval
+        return min(interval, max((soonest - now_ms()) / 1000, 0.05))
 
     def tick(self) -> None:
         """One pass; each step's failure is logged and the next pass tries again."""

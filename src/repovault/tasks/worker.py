@@ -195,11 +195,13 @@ def _finish(
             outcome = "lost"
         if outcome == "lost":
             log.warning("task ended after losing its claim", task_id=task_id)
-        if outcome in ("lost", "retried"):
-            return
-        session.refresh(task)
-        session.expunge(task)
-    on_finished(task)
+        if outcome == "finished" or outcome == "failed":
+            session.refresh(task)
+            session.expunge(task)
+    if outcome == "retried":
+        services.wake.set()  # committed: the task loop plans its next pass around it
+    if outcome in ("finished", "failed"):
+        on_finished(task)
 
 
 def _closing_line(status: int, error: str | None, warnings: int) -> tuple[str, str]:
