@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 
@@ -17,6 +19,14 @@ def alembic_config(engine_connection: object) -> Config:
 def upgrade(engine: Engine) -> None:
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), "head")
+
+
+def is_current(engine: Engine) -> bool:
+    """Whether the database is at the newest revision this code knows."""
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    head = ScriptDirectory.from_config(alembic_config(None)).get_current_head()
+    return current == head
 
 
 def check(engine: Engine) -> None:

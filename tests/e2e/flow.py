@@ -39,7 +39,12 @@ def organization_with_plan(
     `folder`, all synchronized, activated and in one all-repositories plan."""
     org = api.ok(
         "/git/organizations/add",
-        {"driver": 6, "name": f"local-{folder.name}", "apiUrl": folder.as_uri()},
+        {
+            "driver": 6,
+            "name": f"local-{folder.name}",
+            "apiUrl": folder.as_uri(),
+            **({"defaultWorkerId": worker_id} if worker_id else {}),
+        },
     )["id"]
     api.ok("/git/repositories/sync", {"id": org})
     deadline = time.monotonic() + 60

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 
 import typer
 import uvicorn
@@ -12,6 +14,7 @@ from repovault.app import build_services, create_app
 from repovault.cli import engine
 from repovault.config import Settings
 from repovault.logs import configure_logging
+from repovault.tasks.runtime import TaskSystem
 
 app = typer.Typer(help="repovault: backups of Git hosting organizations.", no_args_is_help=True)
 
@@ -34,6 +37,44 @@ def serve() -> None:
     uvicorn.run(
         create_app(services=services), host=settings.host, port=settings.port, log_config=None
     )
+
+
+@app.command()
+def worker(
+    worker_id: str = typer.Option(
+        None, "--id", help="This worker's name, as plans name it (default REPOVAULT_WORKER_ID)"
+    ),
+    threads: int = typer.Option(None, "--threads", min=1, max=64, help="Tasks run at once"),
+) -> None:
+    """Run a worker agent: register, heartbeat, and run the tasks of its own queue.
+
+    Needs the server's database (REPOVAULT_DATABASE_URL), its broker (REPOVAULT_BROKER_URL),
+    its secret key (REPOVAULT_SECRET_KEY) and storages this machine can reach."""
+    overrides: dict[str, object] = {}
+    if worker_id:
+        overrides["worker_id"] = worker_id
+    if threads:
+        overrides["worker_threads"] = threads
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    configure_logging(logging.INFO)
+    if not settings.broker_url:
+        typer.echo("repovault worker needs REPOVAULT_BROKER_URL (amqp:// or redis://)", err=True)
+        raise typer.Exit(2)
+    services = build_services(settings)
+    if not migrations.is_current(services.db.engine):
+        typer.echo("the database is not migrated: start `repovault serve` first", err=True)
+        raise typer.Exit(2)
+    system = TaskSystem(services, worker=True, coordinator=False)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    system.start()
+    typer.echo(
+        f"repovault worker {settings.worker_id}: consuming its queue on {system.dispatcher.kind}"
+    )
+    stop.wait()
+    system.stop()
+    services.close()
 
 
 @app.command()

@@ -15,6 +15,7 @@ import contextvars
 import os
 import re
 import shutil
+import signal
 import subprocess
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -62,8 +63,7 @@ class CancelScope:
             processes = list(self._processes)
             callbacks = list(self._callbacks)
         for process in processes:
-            with contextlib.suppress(OSError):
-                process.kill()
+            kill_group(process)
         for callback in callbacks:
             callback()
 
@@ -87,12 +87,18 @@ class CancelScope:
             self._processes.add(process)
             cancelled = self.reason is not None
         if cancelled:
-            with contextlib.suppress(OSError):
-                process.kill()
+            kill_group(process)
 
     def _discard(self, process: subprocess.Popen[bytes]) -> None:
         with self._lock:
             self._processes.discard(process)
+
+
+def kill_group(process: subprocess.Popen[bytes]) -> None:
+    """Kill a process started in its own process group, with its children (git's helpers
+    such as git-remote-https or index-pack would otherwise hold its pipes open)."""
+    with contextlib.suppress(OSError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 _scope: contextvars.ContextVar[CancelScope | None] = contextvars.ContextVar(
@@ -229,6 +235,7 @@ class Git:
             stderr=subprocess.PIPE,
             env=self.env,
             cwd=cwd,
+            process_group=0,  # a cancel kills git and its helpers together
         )
         scope = _scope.get()
         if scope is not None:

@@ -12,13 +12,12 @@ The command gets `REPOVAULT_TASK_ID`, `REPOVAULT_PLAN_ID`, `REPOVAULT_REPOSITORY
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shlex
-import signal
 import subprocess
 from typing import Any
 
+from repovault.engine.git import kill_group
 from repovault.tasks.worker import Job, JobFailed
 
 OUTPUT_LINES = 50
@@ -59,11 +58,11 @@ def run(
     except OSError as exc:
         _failed(job, name, required, f"{argv[0]} could not be started: {exc}")
         return
-    with job.scope.on_cancel(lambda: _kill_group(process)):
+    with job.scope.on_cancel(lambda: kill_group(process)):
         try:
             out, _ = process.communicate(timeout=limit)
         except subprocess.TimeoutExpired:
-            _kill_group(process)
+            kill_group(process)
             process.communicate()
             _failed(job, name, required, f"{argv[0]} did not finish within {limit} s")
             return
@@ -75,11 +74,6 @@ def run(
         _failed(job, name, required, f"{argv[0]} exited with status {process.returncode}")
     else:
         job.log("info", f"{name}: {argv[0]} succeeded")
-
-
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(OSError):
-        os.killpg(process.pid, signal.SIGKILL)
 
 
 def _failed(job: Job, name: str, required: bool, message: str) -> None:

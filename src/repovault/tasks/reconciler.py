@@ -11,6 +11,7 @@ Every change is a conditional UPDATE, so reconcilers on several replicas agree.
 
 from __future__ import annotations
 
+import socket
 from collections import Counter
 
 import structlog
@@ -18,6 +19,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from repovault.plans.models import Plan
+from repovault.storage.local import process_alive
 from repovault.tasks import service
 from repovault.tasks.models import QUEUED, RUNNING, Task
 
@@ -29,16 +31,26 @@ RESEND_AFTER_MS = 10 * 60_000
 BATCH = 500
 
 
+def _dead_here(claim: str | None) -> bool:
+    """The claim was taken by a process of this host that no longer runs (a restart)."""
+    host, _, rest = (claim or "").partition("@")[2].partition(":")
+    pid = rest.partition(":")[0]
+    return host == socket.gethostname() and pid.isdigit() and not process_alive(int(pid))
+
+
 def reclaim_stale(session: Session, *, now: int, stale_ms: int) -> list[Task]:
-    """Take back running tasks whose worker stopped beating; the tasks that ended for good
-    (failed or canceled: their runs may close)."""
-    stale = session.scalars(
-        select(Task).where(Task.status == RUNNING, Task.heartbeat_at < now - stale_ms).limit(BATCH)
-    ).all()
+    """Take back running tasks whose worker stopped beating, or whose process on this host
+    is gone; the tasks that ended for good (failed or canceled: their runs may close)."""
+    running = session.scalars(select(Task).where(Task.status == RUNNING).limit(BATCH * 4)).all()
+    stale = [t for t in running if t.heartbeat_at < now - stale_ms or _dead_here(t.claim)]
     ended = []
     for task in stale:
         silent = (now - task.heartbeat_at) // 1000
-        why = f"its worker stopped responding (no heartbeat for {silent} s)"
+        why = (
+            f"its worker process is gone ({task.claim})"
+            if _dead_here(task.claim)
+            else f"its worker stopped responding (no heartbeat for {silent} s)"
+        )
         outcome = service.requeue(session, task, claim_token=task.claim, now=now, why=why)
         log.warning("stale task reclaimed", task_id=task.id, outcome=outcome, attempt=task.attempt)
         if outcome == "failed":

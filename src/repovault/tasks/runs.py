@@ -70,6 +70,19 @@ def start_run(
     except IntegrityError:
         log.info("plan run exists already", plan_id=plan.id, due_at=due_at)
         return None
+    missed = session.scalars(
+        select(Task).where(
+            Task.plan_id == plan.id,
+            Task.kind == "backup",
+            Task.status == QUEUED,
+            Task.attempt == 0,
+            Task.not_before > now,
+        )
+    ).all()
+    for waiting in missed:  # still waiting for the window when the next run is due
+        service.not_started(session, waiting.id, now=now, why="the backup window missed it")
+    for run_id in {waiting.run_id for waiting in missed if waiting.run_id}:
+        close_run(session, run_id, now=now)
     busy = set(
         session.scalars(
             select(Task.repository_id).where(

@@ -95,7 +95,9 @@ class TaskSystem:
 
     def tick(self) -> None:
         """One pass; each step's failure is logged and the next pass tries again."""
-        steps: list[tuple[str, Callable[[], object]]] = [("heartbeat", self._beat)]
+        steps: list[tuple[str, Callable[[], object]]] = (
+            [("heartbeat", self._beat)] if self.worker else []
+        )
         if self.coordinator:
             steps += [
                 ("scheduler", self.schedule),

@@ -23,6 +23,7 @@ from repovault.tasks.models import (
     CANCELED,
     FAILED,
     FINISHED,
+    NOT_STARTED,
     QUEUED,
     RUNNING,
     Task,
@@ -139,6 +140,29 @@ def claim(session: Session, task_id: str, token: str, *, now: int, concurrency: 
         )
     )
     return bool(taken.rowcount)  # type: ignore[attr-defined]
+
+
+def defer(session: Session, task_id: str, *, until: int) -> None:
+    """Leave a queued task waiting until `until` (its backup window opens)."""
+    moved = session.execute(
+        update(Task)
+        .where(Task.id == task_id, Task.status == QUEUED, Task.not_before < until)
+        .values(not_before=until, dispatched_at=0)
+    )
+    if moved.rowcount:  # type: ignore[attr-defined]
+        add_log(session, task_id, "info", "waiting for the plan's backup window to open")
+
+
+def not_started(session: Session, task_id: str, *, now: int, why: str) -> bool:
+    """A queued task that will not start (its window never opened in time)."""
+    moved = session.execute(
+        update(Task)
+        .where(Task.id == task_id, Task.status == QUEUED)
+        .values(status=NOT_STARTED, finished_at=now, error=why)
+    )
+    if moved.rowcount:  # type: ignore[attr-defined]
+        add_log(session, task_id, "error", f"not started: {why}")
+    return bool(moved.rowcount)  # type: ignore[attr-defined]
 
 
 def beat(

@@ -17,6 +17,7 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -24,9 +25,10 @@ import structlog
 from repovault.common.clock import now_ms
 from repovault.common.context import Services
 from repovault.engine import git as g
+from repovault.plans import schedule
 from repovault.plans.models import Plan
 from repovault.tasks import service
-from repovault.tasks.models import CANCELED, FAILED, SUCCEEDED, WARNING, Task
+from repovault.tasks.models import CANCELED, FAILED, QUEUED, SUCCEEDED, WARNING, Task
 
 log = structlog.get_logger(__name__)
 
@@ -108,6 +110,24 @@ class Heartbeat(threading.Thread):
         self.join()
 
 
+def window_open(services: Services, task: Task) -> bool:
+    """A backup outside its plan's backup window waits (queued) for the window to open; if
+    the window never opens it is not started (status 7)."""
+    window = task.params.get("window") if task.kind == "backup" else None
+    now = datetime.now(UTC)
+    zone = services.settings.zone
+    if window is None or schedule.window_allows(window, now, zone):
+        return True
+    opening = schedule.next_window_opening(window, now, zone)
+    with services.db.session(write=True) as session:
+        if opening is None:
+            service.not_started(session, task.id, now=now_ms(), why="the backup window is closed")
+        else:
+            service.defer(session, task.id, until=int(opening.timestamp() * 1000))
+    services.wake.set()
+    return False
+
+
 def claim_token(worker_name: str) -> str:
     return f"{worker_name}@{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
@@ -124,9 +144,15 @@ def execute(
     """Run one task if this worker can claim it; never raises."""
     token = claim_token(worker_name)
     try:
-        with services.db.session(write=True) as session:
+        with services.db.session() as session:
             task = session.get(Task, task_id)
-            plan = session.get(Plan, task.plan_id) if task and task.plan_id else None
+        if task is None or task.status != QUEUED:
+            log.info("task not claimed: it is not queued", task_id=task_id)
+            return
+        if not window_open(services, task):
+            return
+        with services.db.session(write=True) as session:
+            plan = session.get(Plan, task.plan_id) if task.plan_id else None
             concurrency = service.plan_policy(plan).concurrency
             if not service.claim(session, task_id, token, now=now_ms(), concurrency=concurrency):
                 log.info("task not claimed", task_id=task_id)
