@@ -259,7 +259,11 @@ class FakeGitHub:
                     "documentation_url": "https://docs.github.com/rest",
                 },
             )
-        response = self._page(request, self.repo_data[repo][endpoint])
+        items = self.repo_data[repo][endpoint]
+        since = request.url.params.get("since")
+        if since is not None:  # items updated at or after the time, as GitHub filters issues
+            items = [i for i in items if i.get("updated_at", "") >= since]
+        response = self._page(request, items)
         etag = '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"'
         if request.headers.get("if-none-match") == etag:
             return httpx.Response(304, headers={"ETag": etag})

@@ -100,7 +100,9 @@ class FakeGitLab:
         return httpx.Response(404, json={"message": "404 Not Found"})
 
 
-def bitbucket_repository(uuid: str, full_name: str, private: bool = True) -> dict[str, Any]:
+def bitbucket_repository(
+    uuid: str, full_name: str, private: bool = True, wiki: bool = False
+) -> dict[str, Any]:
     workspace, _, slug = full_name.partition("/")
     return {
         "type": "repository",
@@ -109,6 +111,7 @@ def bitbucket_repository(uuid: str, full_name: str, private: bool = True) -> dic
         "name": slug,
         "slug": slug,
         "is_private": private,
+        "has_wiki": wiki,
         "scm": "git",
         "mainbranch": {"name": "main", "type": "branch"},
         "links": {
@@ -347,11 +350,109 @@ def bitbucket_server_repository(repo_id: int, project: str, slug: str) -> dict[s
     }
 
 
+def _start_page(request: httpx.Request, items: list[dict[str, Any]]) -> httpx.Response:
+    """A Data Center page: `start`/`limit`, `isLastPage`, `nextPageStart`."""
+    start = int(request.url.params.get("start", 0))
+    limit = int(request.url.params.get("limit", 25))
+    chunk = items[start : start + limit]
+    last = start + limit >= len(items)
+    body: dict[str, Any] = {
+        "size": len(chunk),
+        "limit": limit,
+        "isLastPage": last,
+        "values": chunk,
+        "start": start,
+    }
+    if not last:
+        body["nextPageStart"] = start + limit
+    return httpx.Response(200, json=body)
+
+
+def dc_user(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "emailAddress": f"{name}@example.com",
+        "id": 101,
+        "displayName": name,
+        "active": True,
+        "slug": name,
+        "type": "NORMAL",
+    }
+
+
+def dc_pull_request(number: int, state: str = "OPEN") -> dict[str, Any]:
+    return {
+        "id": number,
+        "version": 0,
+        "title": f"Change {number}",
+        "description": "Details",
+        "state": state,
+        "open": state == "OPEN",
+        "closed": state != "OPEN",
+        "createdDate": 1700000000000,
+        "updatedDate": 1700000100000,
+        "fromRef": {"id": "refs/heads/feature", "displayId": "feature", "latestCommit": "a" * 40},
+        "toRef": {"id": "refs/heads/main", "displayId": "main", "latestCommit": "b" * 40},
+        "locked": False,
+        "author": {
+            "user": dc_user("alice"),
+            "role": "AUTHOR",
+            "approved": False,
+            "status": "UNAPPROVED",
+        },
+        "reviewers": [
+            {"user": dc_user("bob"), "role": "REVIEWER", "approved": True, "status": "APPROVED"}
+        ],
+        "participants": [],
+        "links": {
+            "self": [
+                {
+                    "href": f"https://bitbucket.example.com/projects/PRJ/repos/app/pull-requests/{number}"
+                }
+            ]
+        },
+    }
+
+
+def dc_comment_activity(activity_id: int, text: str) -> dict[str, Any]:
+    return {
+        "id": activity_id,
+        "createdDate": 1700000050000,
+        "user": dc_user("bob"),
+        "action": "COMMENTED",
+        "commentAction": "ADDED",
+        "comment": {
+            "id": activity_id,
+            "version": 0,
+            "text": text,
+            "author": dc_user("bob"),
+            "createdDate": 1700000050000,
+            "updatedDate": 1700000050000,
+            "comments": [],
+        },
+    }
+
+
 class FakeBitbucketServer:
     def __init__(self) -> None:
         self.projects: dict[str, list[dict[str, Any]]] = {}
+        self.pull_requests: dict[str, list[dict[str, Any]]] = {}  # "PRJ/slug" -> pulls
+        self.activities: dict[int, list[dict[str, Any]]] = {}
 
     def handler(self, request: httpx.Request) -> httpx.Response:
+        pulls = re.fullmatch(
+            r"/rest/api/1.0/projects/([^/]+)/repos/([^/]+)/pull-requests(?:/(\d+)/activities)?",
+            request.url.path,
+        )
+        if pulls:
+            key = f"{pulls.group(1)}/{pulls.group(2)}"
+            if key not in self.pull_requests:
+                return httpx.Response(
+                    404, json={"errors": [{"message": f"Repository {key} does not exist."}]}
+                )
+            if pulls.group(3):
+                return _start_page(request, self.activities.get(int(pulls.group(3)), []))
+            return _start_page(request, self.pull_requests[key])
         match = re.fullmatch(r"/rest/api/1.0/projects/([^/]+)(/repos)?", request.url.path)
         if not match or match.group(1) not in self.projects:
             return httpx.Response(
@@ -371,21 +472,7 @@ class FakeBitbucketServer:
             return httpx.Response(
                 200, json={"key": match.group(1), "id": 1, "name": match.group(1), "type": "NORMAL"}
             )
-        items = self.projects[match.group(1)]
-        start = int(request.url.params.get("start", 0))
-        limit = int(request.url.params.get("limit", 25))
-        chunk = items[start : start + limit]
-        last = start + limit >= len(items)
-        body: dict[str, Any] = {
-            "size": len(chunk),
-            "limit": limit,
-            "isLastPage": last,
-            "values": chunk,
-            "start": start,
-        }
-        if not last:
-            body["nextPageStart"] = start + limit
-        return httpx.Response(200, json=body)
+        return _start_page(request, self.projects[match.group(1)])
 
 
 class Platforms:

@@ -12,7 +12,8 @@ from repovault.providers.bitbucket import BitbucketDriver
 from repovault.providers.gitea import GiteaDriver
 from repovault.providers.github import GitHubDriver
 from repovault.providers.gitlab import GitLabDriver
-from repovault.providers.metadata import COMMENTS, ISSUES, PageCache
+from repovault.providers.metadata import COMMENTS, ISSUES, PULL_REQUESTS, PageCache, read_document
+from repovault.providers.registry import driver_for
 from tests.providers.fake_github import (
     FakeGitHub,
     comment,
@@ -23,7 +24,7 @@ from tests.providers.fake_github import (
     release,
     review,
 )
-from tests.providers.fake_platforms import Platforms
+from tests.providers.fake_platforms import Platforms, dc_comment_activity, dc_pull_request
 
 
 def _fake() -> FakeGitHub:
@@ -76,9 +77,35 @@ def test_every_kind_exported_then_revalidated_cheaply(tmp_path: Path) -> None:
     assert first.warnings == []
 
     second = driver.export_metadata("o/r", tmp_path / "run2", cache, set())
-    assert second.not_modified == second.requests  # every page answered 304
+    # Issues are asked for with `since` (one empty page); every other page answered 304.
+    assert second.incremental == 1
+    assert second.not_modified == second.requests - 1
+    since = [r for r in fake.requests if "since" in r.url.params]
+    assert [r.url.path for r in since] == ["/repos/o/r/issues"]
     for name, path in second.documents.items():
         assert path.read_bytes() == first.documents[name].read_bytes(), name
+
+
+def test_issues_since_the_last_export_are_merged_into_the_previous_document(
+    tmp_path: Path,
+) -> None:
+    fake = _fake()
+    driver = GitHubDriver(Access(1, "o", None, None, "t"), fake.client())
+    cache = PageCache(tmp_path / "etags")
+    driver.export_metadata("o/r", tmp_path / "run1", cache, set())
+    issues = fake.repo_data["o/r"]["issues"]
+    changed = dict(issues[4], title="renamed", updated_at="2999-01-01T00:00:00Z")
+    added = dict(issue(160, "brand new"), updated_at="2999-01-01T00:00:00Z")
+    fake.repo_data["o/r"]["issues"] = [*issues[:4], changed, *issues[5:], added]
+    fake.requests.clear()
+    second = driver.export_metadata("o/r", tmp_path / "run2", cache, set())
+    merged = _load(second.documents["issues.json"])
+    assert len(merged) == 151
+    assert merged[4]["title"] == "renamed"
+    assert merged[-1]["title"] == "brand new"
+    assert [m["number"] for m in merged[:4]] == [1, 2, 3, 4]
+    issue_requests = [r for r in fake.requests if r.url.path == "/repos/o/r/issues"]
+    assert len(issue_requests) == 1  # two items changed: one page, not six
 
 
 def test_ignored_kinds_and_disabled_features(tmp_path: Path) -> None:
@@ -233,3 +260,25 @@ def test_release_asset_files_are_downloaded_once(tmp_path: Path) -> None:
     fresh = driver.export_metadata("o/r", tmp_path / "three", PageCache(tmp_path / "c2"), set())
     assert "release-assets/1/example.zip" not in fresh.documents
     assert any("example.zip" in w for w in fresh.warnings)
+
+
+def test_bitbucket_data_center_pull_requests_with_activities(tmp_path: Path) -> None:
+    fakes = Platforms()
+    fakes.bitbucket_server.projects["PRJ"] = []
+    fakes.bitbucket_server.pull_requests["PRJ/app"] = [
+        dc_pull_request(n, "MERGED" if n % 2 else "OPEN") for n in range(1, 131)
+    ]
+    fakes.bitbucket_server.activities[7] = [dc_comment_activity(70, "looks good")]
+    driver = driver_for(
+        Access(2, "PRJ", "https://bitbucket.example.com", None, "bbdc-token"), fakes.client()
+    )
+    assert isinstance(driver, MetadataExporter)
+    result = driver.export_metadata("PRJ/app", tmp_path / "out", PageCache(tmp_path / "c"), set())
+    pulls = list(read_document(result.documents["pull-requests.json"]))
+    assert [p["id"] for p in pulls] == list(range(1, 131))  # two pages of 100
+    activities = list(read_document(result.documents["pull-request-activities.json"]))
+    assert [(a["pullRequest"], a["comment"]["text"]) for a in activities] == [(7, "looks good")]
+    skipped = driver.export_metadata(
+        "PRJ/app", tmp_path / "none", PageCache(tmp_path / "c"), {PULL_REQUESTS}
+    )
+    assert skipped.documents == {}

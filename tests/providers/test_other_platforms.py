@@ -54,7 +54,7 @@ def test_gitlab_refusals() -> None:
 def test_bitbucket_workspace_pages_and_app_passwords() -> None:
     fakes = Platforms()
     fakes.bitbucket.workspaces["team"] = [
-        bitbucket_repository(f"{{{i}}}", f"team/r{i}") for i in range(205)
+        bitbucket_repository(f"{{{i}}}", f"team/r{i}", wiki=i == 1) for i in range(205)
     ]
     pair = base64.b64encode(b"alice:app-password").decode()
     fakes.bitbucket.valid_basic = f"Basic {pair}"
@@ -64,6 +64,8 @@ def test_bitbucket_workspace_pages_and_app_passwords() -> None:
     assert len(repos) == 205
     assert repos[0].server_id == "{0}"
     assert repos[0].clone_url == "https://bitbucket.org/team/r0.git"  # no user inside
+    assert repos[0].wiki_url is None
+    assert repos[1].wiki_url == "https://bitbucket.org/team/r1.git/wiki"
     with pytest.raises(ProviderAuthError, match="Invalid credentials"):
         driver_for(Access(2, "team", None, "alice", "wrong"), fakes.client()).check()
 

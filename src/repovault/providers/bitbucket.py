@@ -88,12 +88,14 @@ class BitbucketDriver:
             )
             if clone is None:
                 continue
+            url = without_user(clone)  # Bitbucket puts the viewer's name in the URL
             yield RemoteRepository(
                 server_id=item["uuid"],
                 name=item["full_name"],
-                # Bitbucket puts the viewer's name in the URL; credentials travel apart.
-                clone_url=without_user(clone),
+                clone_url=url,
                 is_public=not item.get("is_private", True),
+                # A Bitbucket Cloud wiki is a git repository at `<clone URL>/wiki`.
+                wiki_url=f"{url}/wiki" if item.get("has_wiki") else None,
             )
 
     def manages(self, server_id: str) -> bool:

@@ -1,10 +1,11 @@
 """Bitbucket Data Center (and Server) at `apiUrl`: a project's repositories, with an HTTP
-access token (bearer) or a username and password/token (basic). Metadata export is not
-implemented for Data Center yet."""
+access token (bearer) or a username and password/token (basic). Metadata: pull requests
+(all states) with their activities (comments, approvals, reviews, merges)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,6 +13,34 @@ import httpx
 from repovault.engine.git import Credentials
 from repovault.providers.base import Access, PauseListener, ProviderError, RemoteRepository
 from repovault.providers.http import PlatformClient, api_root, basic_or_bearer
+from repovault.providers.metadata import (
+    COMMENTS,
+    PULL_REQUESTS,
+    Export,
+    Listing,
+    PageCache,
+    Paging,
+    PerItem,
+    export,
+)
+
+DC_LISTINGS = [
+    Listing(
+        PULL_REQUESTS, "pull-requests.json", "pull requests", "/pull-requests", {"state": "ALL"}
+    )
+]
+DC_PER_ITEM = [
+    PerItem(
+        frozenset({PULL_REQUESTS, COMMENTS}),
+        "pull-request-activities.json",
+        "pull request activities",
+        parent="pull-requests.json",
+        path="/pull-requests/{key}/activities",
+        key="id",
+        label="pullRequest",
+    )
+]
+DC_PAGING = Paging(style="start", size={"limit": 100}, items="values")
 
 
 class BitbucketServerDriver:
@@ -61,6 +90,22 @@ class BitbucketServerDriver:
 
     def manages(self, server_id: str) -> bool:
         return True
+
+    def export_metadata(
+        self, repository: str, folder: Path, cache: PageCache, ignore: set[int]
+    ) -> Export:
+        """Pull requests of `PROJECT/slug` with their activities, as JSON documents."""
+        project, _, slug = repository.partition("/")
+        return export(
+            self.api,
+            cache,
+            f"/projects/{project}/repos/{slug}",
+            folder,
+            ignore,
+            DC_LISTINGS,
+            DC_PER_ITEM,
+            DC_PAGING,
+        )
 
     def git_credentials(self) -> Credentials | None:
         if not self.access.token:

@@ -28,7 +28,14 @@ from repovault.providers.metadata import (
 
 # Gitea's API follows GitHub's: the same documents, but for the listing of issues.
 GITEA_LISTINGS = [
-    Listing(ISSUES, "issues.json", "issues", "/issues", {"state": "all", "type": "issues"}),
+    Listing(
+        ISSUES,
+        "issues.json",
+        "issues",
+        "/issues",
+        {"state": "all", "type": "issues"},
+        since="since",
+    ),
     Listing(PULL_REQUESTS, "pull-requests.json", "pull requests", "/pulls", {"state": "all"}),
     *SHARED_LISTINGS,
 ]

@@ -51,6 +51,7 @@ GITHUB_LISTINGS = [
         "/issues",
         {"state": "all", "direction": "asc"},
         keep=lambda item: "pull_request" not in item,
+        since="since",
     ),
     Listing(
         PULL_REQUESTS,

@@ -36,7 +36,12 @@ API = "https://gitlab.com/api/v4"
 
 GITLAB_LISTINGS = [
     Listing(
-        ISSUES, "issues.json", "issues", "/issues", {"scope": "all", "state": "all", "sort": "asc"}
+        ISSUES,
+        "issues.json",
+        "issues",
+        "/issues",
+        {"scope": "all", "state": "all", "sort": "asc"},
+        since="updated_after",
     ),
     Listing(
         PULL_REQUESTS,

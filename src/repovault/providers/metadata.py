@@ -14,8 +14,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,11 @@ import httpx
 
 from repovault.providers.base import ProviderError, ProviderNotFound
 from repovault.providers.http import NEXT_LINK, PlatformClient
+
+# A `since` listing is refreshed in full this often (to drop what the platform deleted); the
+# window asked for overlaps the previous export, so clock skew loses nothing.
+FULL_REFRESH_SECONDS = 7 * 86_400
+SINCE_OVERLAP = timedelta(minutes=5)
 
 # resourceKindsToIgnore values (conventions)
 ISSUES, PULL_REQUESTS, WIKI, RELEASES, LABELS_MILESTONES, LFS, COMMENTS, PIPELINES = range(1, 9)
@@ -34,6 +41,7 @@ class Export:
     warnings: list[str] = field(default_factory=list)
     requests: int = 0
     not_modified: int = 0
+    incremental: int = 0  # documents built from the previous one plus what changed since
 
 
 class PageCache:
@@ -65,6 +73,24 @@ class PageCache:
         tmp.write_bytes(etag.encode() + b"\n" + (link or "").encode() + b"\n" + body)
         tmp.replace(self._path(url))
 
+    def previous(self, name: str, *, max_age: float) -> tuple[datetime, Path] | None:
+        """The last full document of a `since` listing and when its export began, unless
+        it is older than `max_age` seconds (then a full export refreshes it)."""
+        path, stamp = self.folder / "since" / name, self.folder / "since" / f"{name}.time"
+        if not path.exists() or not stamp.exists():
+            return None
+        began = datetime.fromisoformat(stamp.read_text().strip())
+        if (datetime.now(UTC) - began).total_seconds() > max_age:
+            return None
+        return began, path
+
+    def keep(self, name: str, document: Path, began: datetime) -> None:
+        folder = self.folder / "since"
+        folder.mkdir(exist_ok=True)
+        shutil.copyfile(document, folder / f"{name}.tmp")
+        (folder / f"{name}.tmp").replace(folder / name)
+        (folder / f"{name}.time").write_text(began.isoformat())
+
 
 @dataclass(frozen=True)
 class Paging:
@@ -72,7 +98,9 @@ class Paging:
 
     link: the body is a list, the next page is in the `Link` header (GitHub, GitLab, Gitea);
     body: the items are under `items`, the next page's URL under `next` (Bitbucket);
-    skip: the items are under `items`, pages are `$top`/`$skip` (Azure DevOps)."""
+    skip: the items are under `items`, pages are `$top`/`$skip` (Azure DevOps);
+    start: the items are under `items`, the next page starts at `nextPageStart` until
+    `isLastPage` (Bitbucket Data Center)."""
 
     style: str = "link"
     size: dict[str, Any] = field(default_factory=dict)
@@ -87,6 +115,16 @@ def _next_skip(url: str, count: int, size: dict[str, Any]) -> str | None:
     parsed = httpx.URL(url)
     skip = int(parsed.params.get("$skip", 0)) + top
     return str(parsed.copy_with(params=dict(parsed.params, **{"$skip": str(skip)})))
+
+
+def _next_start(url: str, document: Any) -> str | None:
+    if not isinstance(document, dict) or document.get("isLastPage", True):
+        return None
+    start = document.get("nextPageStart")
+    if not isinstance(start, int):
+        return None
+    parsed = httpx.URL(url)
+    return str(parsed.copy_with(params=dict(parsed.params, start=str(start))))
 
 
 def conditional_pages(
@@ -123,6 +161,8 @@ def conditional_pages(
             if paging.style == "body":
                 following = document.get(paging.next) if isinstance(document, dict) else None
                 url = following if isinstance(following, str) and following else None
+            elif paging.style == "start":
+                url = _next_start(url, document)
             else:
                 url = _next_skip(url, len(items), paging.size)
         yield from items
@@ -171,6 +211,9 @@ class Listing:
     path: str  # below the repository's API path
     params: dict[str, Any] = field(default_factory=dict)
     keep: Callable[[Any], bool] | None = None
+    # The list's "updated since" parameter (GitHub/Gitea `since`, GitLab `updated_after`):
+    # the next export asks only for what changed and merges it into the previous document.
+    since: str | None = None
 
 
 @dataclass(frozen=True)
@@ -188,6 +231,15 @@ class PerItem:
 
 # For a release item: (file name, URL or API path, extra headers) of each asset file.
 AssetLinks = Callable[[Any], Iterator[tuple[str, str, dict[str, str]]]]
+
+
+def _merged(previous: Path, changed: Iterable[Any]) -> Iterator[Any]:
+    """The previous document with the changed items replaced (by `id`) and new ones added
+    at the end; memory holds the changes only."""
+    updates = {item["id"]: item for item in changed}
+    for item in read_document(previous):
+        yield updates.pop(item["id"], item)
+    yield from updates.values()
 
 
 def export(
@@ -210,10 +262,21 @@ def export(
     for listing in listings:
         if listing.kind in ignore:
             continue
-        items = pages(listing.path, listing.params)
+        began = datetime.now(UTC)
+        previous = cache.previous(listing.name, max_age=FULL_REFRESH_SECONDS)
+        params = dict(listing.params)
+        if listing.since and previous is not None:
+            since = previous[0] - SINCE_OVERLAP
+            params[listing.since] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
+        items = pages(listing.path, params)
         if listing.keep is not None:
             items = (item for item in items if listing.keep(item))
+        if listing.since and previous is not None:
+            items = _merged(previous[1], items)
+            result.incremental += 1
         export_document(result, folder, listing.name, items, listing.what)
+        if listing.since and listing.name in result.documents:
+            cache.keep(listing.name, result.documents[listing.name], began)
     for gathered in per_item:
         parent = result.documents.get(gathered.parent)
         if parent is None or not gathered.kinds.isdisjoint(ignore):
