@@ -10,6 +10,11 @@ from pathlib import Path
 from sqlalchemy import select
 
 from repovault.common.context import Services
+from repovault.engine.restore import restore_to_directory
+from repovault.engine.vault import Vault
+from repovault.organizations.models import Wiki
+from repovault.storages.models import Storage
+from repovault.storages.service import open_backend
 from repovault.tasks.models import Task
 from tests.conftest import Api
 from tests.e2e.flow import make_sources, organization_with_plan, refs_and_objects, wait_tasks
@@ -260,3 +265,25 @@ def test_tasks_rows_are_the_authority(services: Services, api: Api, tmp_path: Pa
     with services.db.session() as session:
         assert len(session.scalars(select(Task).where(Task.plan_id == plan)).all()) == 1
     assert api.ok("/git/repositories/snapshots", {"id": _repos["team/dup"]})["totalEntries"] == 1
+
+
+def test_a_plan_backs_up_the_organizations_wikis(
+    api: Api, services: Services, tmp_path: Path
+) -> None:
+    make_sources(tmp_path / "git", ("app",))
+    wiki_source = make_sources(tmp_path / "wikis", ("handbook",))["team/handbook"]
+    org, _repos, plan = organization_with_plan(api, tmp_path / "git")
+    with services.db.session(write=True) as session:
+        wiki = Wiki(organization_id=org, server_id="w-1", name="Handbook", url=wiki_source.as_uri())
+        session.add(wiki)
+        session.flush()
+        wiki_id = wiki.id
+    tasks = wait_tasks(api, api.ok("/plans/run", {"id": plan})["taskIds"])
+    assert [t["status"] for t in tasks] == [1, 1], [t["logs"] for t in tasks]
+    (wiki_task,) = [t for t in tasks if t["repositoryId"] is None]
+    assert wiki_task["result"]["wikiId"] == wiki_id
+    with services.db.session() as session:
+        storage = session.scalars(select(Storage).where(Storage.is_default)).one()
+    vault = Vault(open_backend(storage, services.box), f"wikis/{wiki_id}/{plan}/")
+    restore_to_directory(vault, tmp_path / "wiki.git")
+    assert refs_and_objects(tmp_path / "wiki.git") == refs_and_objects(wiki_source)

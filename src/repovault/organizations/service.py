@@ -22,7 +22,7 @@ from repovault.common.errors import Conflict, InvalidInput, NotFound
 from repovault.common.lookup import get_by_id
 from repovault.common.paging import Column, Page, PageRequest, fetch
 from repovault.common.secrets import SecretBox
-from repovault.organizations.models import Organization
+from repovault.organizations.models import Organization, Wiki
 from repovault.plans.models import Plan, PlanRepository
 from repovault.providers.base import Access, ProviderAuthError, ProviderError, ProviderNotFound
 from repovault.providers.registry import driver_for, has_driver
@@ -206,7 +206,8 @@ def remove_organization(
         ids = session.scalars(
             select(Repository.id).where(Repository.organization_id == org.id)
         ).all()
-        repository_data.remove_backup_data(session, box, list(ids))
+        wikis = session.scalars(select(Wiki.id).where(Wiki.organization_id == org.id)).all()
+        repository_data.remove_backup_data(session, box, list(ids), list(wikis))
     session.delete(org)
     log.info("organization removed", organization_id=org.id, removed_data=remove_data)
 

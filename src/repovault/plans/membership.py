@@ -22,13 +22,14 @@ from sqlalchemy import delete, insert, literal, select
 from sqlalchemy.orm import Session
 
 from repovault.common.paging import COMPARISONS
-from repovault.organizations.models import Project
+from repovault.organizations.models import Project, Wiki
 from repovault.plans.models import (
     CHOICE_ALL,
     CHOICE_INDIVIDUAL,
     ITEM_EXCLUDED_REPOSITORY,
     ITEM_PROJECT,
     ITEM_REPOSITORY,
+    ITEM_WIKI,
     Plan,
     PlanItem,
     PlanRepository,
@@ -163,6 +164,45 @@ def _insert(session: Session, plan_id: str, repository_ids: Iterable[str]) -> No
     rows = [{"plan_id": plan_id, "repository_id": rid} for rid in sorted(repository_ids)]
     if rows:
         session.execute(insert(PlanRepository), rows)
+
+
+def plan_wikis(session: Session, plan: Plan) -> list[Wiki]:
+    """The wikis (Azure DevOps) a plan backs up: all of the organization's (mode 1), the
+    selected ones and those of the selected projects (mode 2), or those matching a wiki rule
+    or lying in a project matching a project rule (mode 3)."""
+    wikis = list(
+        session.scalars(
+            select(Wiki).where(Wiki.organization_id == plan.organization_id).order_by(Wiki.name)
+        )
+    )
+    if plan.git_choice_mode == CHOICE_ALL or not wikis:
+        return wikis
+    if plan.git_choice_mode == CHOICE_INDIVIDUAL:
+        chosen = set(_items(session, plan.id, ITEM_WIKI))
+        projects = set(_items(session, plan.id, ITEM_PROJECT))
+        return [w for w in wikis if w.id in chosen or (w.project_id in projects)]
+    rules = plan.settings.get("rules") or []
+    wiki_rules = [r for r in rules if r.get("type") == RULE_WIKI]
+    project_rules = [r for r in rules if r.get("type") == RULE_PROJECT]
+    projects = {
+        p.id
+        for p in session.scalars(
+            select(Project).where(Project.organization_id == plan.organization_id)
+        )
+        if any(
+            rule_matches(rule, {"id": p.id, "name": p.name, "serverid": p.server_id})
+            for rule in project_rules
+        )
+    }
+    return [
+        w
+        for w in wikis
+        if w.project_id in projects
+        or any(
+            rule_matches(rule, {"id": w.id, "name": w.name, "serverid": w.server_id, "url": w.url})
+            for rule in wiki_rules
+        )
+    ]
 
 
 def refresh_organization(session: Session, organization_id: str) -> None:

@@ -6,6 +6,8 @@ removing its data is deleting that prefix wherever it exists.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import structlog
 from sqlalchemy.orm import Session
 
@@ -22,18 +24,30 @@ def prefix(repository_id: str) -> str:
     return f"repositories/{repository_id}/"
 
 
-def remove_backup_data(session: Session, box: SecretBox, repository_ids: list[str]) -> None:
-    """Delete the data of each repository; raises Conflict (and deletes no row) on failure."""
+def wiki_data_prefix(wiki_id: str) -> str:
+    """Where an Azure DevOps wiki selected by a plan is backed up."""
+    return f"wikis/{wiki_id}/"
+
+
+def remove_backup_data(
+    session: Session,
+    box: SecretBox,
+    repository_ids: Sequence[str],
+    wiki_ids: Sequence[str] = (),
+) -> None:
+    """Delete the data of each repository (and wiki); raises Conflict (and deletes no row)
+    on failure."""
     backends = all_backends(session, box)
-    for repository_id in repository_ids:
+    targets = [prefix(r) for r in repository_ids] + [wiki_data_prefix(w) for w in wiki_ids]
+    for target in targets:
         for backend in backends:
             try:
-                removed = delete_prefix(backend, prefix(repository_id))
+                removed = delete_prefix(backend, target)
             except StorageError as exc:
-                log.error("backup data removal failed", repository_id=repository_id, error=str(exc))
+                log.error("backup data removal failed", prefix=target, error=str(exc))
                 raise Conflict(
                     codes.STORAGE_FAILED,
-                    f"backup data of repository {repository_id} could not be removed: {exc}",
+                    f"backup data under {target} could not be removed: {exc}",
                 ) from exc
             if removed:
-                log.info("backup data removed", repository_id=repository_id, objects=removed)
+                log.info("backup data removed", prefix=target, objects=removed)

@@ -16,6 +16,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from repovault.common.context import Services
 from repovault.engine import codecs
@@ -26,7 +27,7 @@ from repovault.engine.restore import restore_to_directory, restore_to_url
 from repovault.engine.retention import Option, Policy, prune
 from repovault.engine.vault import Compression, Vault
 from repovault.engine.verify import verify
-from repovault.organizations.models import Organization
+from repovault.organizations.models import Organization, Wiki
 from repovault.organizations.service import access_of
 from repovault.organizations.sync import synchronize
 from repovault.plans import schedule
@@ -35,6 +36,7 @@ from repovault.providers.base import Access, Driver, MetadataExporter
 from repovault.providers.metadata import LFS, WIKI, PageCache
 from repovault.providers.registry import driver_for
 from repovault.repositories.data import prefix as repository_prefix
+from repovault.repositories.data import wiki_data_prefix
 from repovault.repositories.models import Repository
 from repovault.storages.models import Storage
 from repovault.storages.service import open_backend
@@ -79,17 +81,20 @@ def load_target(services: Services, repository_id: str | None, plan_id: str | No
         if plan is None:
             raise JobFailed("the plan no longer exists", permanent=True)
         org = session.get(Organization, repo.organization_id)
-        storage = session.get(Storage, plan.storage_id)
         assert org is not None
-        assert storage is not None
-        password = (
-            services.box.open(plan.encryption_password_sealed)
-            if plan.encryption_password_sealed
-            else None
-        )
-        for row in (repo, plan, org, storage):
+        storage, password = _plan_storage(session, services, plan)
+        for row in (repo, plan, org):
             session.expunge(row)
         return Target(repo, org, plan, storage, access_of(services.box, org), password)
+
+
+def _plan_storage(session: Session, services: Services, plan: Plan) -> tuple[Storage, str | None]:
+    """The plan's storage (detached) and its encryption password."""
+    storage = session.get(Storage, plan.storage_id)
+    assert storage is not None
+    session.expunge(storage)
+    sealed = plan.encryption_password_sealed
+    return storage, services.box.open(sealed) if sealed else None
 
 
 def _driver(job: Job, access: Access) -> Driver:
@@ -147,7 +152,48 @@ def _export_metadata(job: Job, target: Target, driver: Driver, ignore: set[int])
     return dict(export.documents)
 
 
+def run_wiki_backup(job: Job) -> None:
+    """An Azure DevOps wiki the plan selected: a git repository of its own."""
+    with job.services.db.session() as session:
+        wiki = session.get(Wiki, job.task.params["wikiId"])
+        plan = session.get(Plan, job.task.plan_id) if job.task.plan_id else None
+        if wiki is None or plan is None:
+            raise JobFailed("the wiki or its plan no longer exists", permanent=True)
+        org = session.get(Organization, wiki.organization_id)
+        assert org is not None
+        storage, password = _plan_storage(session, job.services, plan)
+        access = access_of(job.services.box, org)
+    vault = Vault(
+        open_backend(storage, job.services.box),
+        f"{wiki_data_prefix(wiki.id)}{plan.id}/",
+        password=password,
+    )
+    result = backup(
+        url=wiki.url,
+        vault=vault,
+        cache=_cache_dir(job, "mirrors", f"wiki-{wiki.id}"),
+        credentials=_driver(job, access).git_credentials(),
+        options=BackupOptions(
+            kind=job.task.params.get("kind") or "incremental", compression=_compression(plan)
+        ),
+        progress=_progress(job, "wiki"),
+    )
+    if result.created and result.snapshot is not None:
+        job.log("info", f"wiki {wiki.name}: snapshot {result.snapshot.id} written")
+    elif result.snapshot is not None:
+        job.log("info", f"wiki {wiki.name}: unchanged since snapshot {result.snapshot.id}")
+    job.result.update(
+        wikiId=wiki.id,
+        snapshotId=result.snapshot.id if result.snapshot else None,
+        created=result.created,
+    )
+    _apply_retention(job, plan, vault)
+
+
 def run_backup(job: Job) -> None:
+    if job.task.params.get("wikiId"):
+        run_wiki_backup(job)
+        return
     target = load_target(job.services, job.task.repository_id, job.task.plan_id)
     repo, plan = target.repository, target.plan
     ignore = set(plan.settings.get("resourceKindsToIgnore") or [])
@@ -203,7 +249,7 @@ def run_backup(job: Job) -> None:
     if repo.wiki_url and WIKI not in ignore:
         _backup_wiki(job, target, credentials, options)
     job.report(90, "retention")
-    _apply_retention(job, target, vault)
+    _apply_retention(job, plan, vault)
     actions.run(job, "postBackupAction", custom, environment, required=False)
 
 
@@ -229,8 +275,8 @@ def _backup_wiki(
         job.log("info", f"wiki snapshot {wiki.snapshot.id} written")
 
 
-def _apply_retention(job: Job, target: Target, vault: Vault) -> None:
-    policy = retention_policy(target.plan)
+def _apply_retention(job: Job, plan: Plan, vault: Vault) -> None:
+    policy = retention_policy(plan)
     if policy.rule == 1:
         return
     pruned = prune(vault, policy)
@@ -240,7 +286,7 @@ def _apply_retention(job: Job, target: Target, vault: Vault) -> None:
 
 def run_prune(job: Job) -> None:
     target = load_target(job.services, job.task.repository_id, job.task.plan_id)
-    _apply_retention(job, target, target.vault(job.services))
+    _apply_retention(job, target.plan, target.vault(job.services))
 
 
 def backup_window_guard(job: Job) -> str | None:

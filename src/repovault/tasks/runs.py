@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from repovault.plans import membership
 from repovault.plans.models import Plan, PlanRepository
 from repovault.repositories.models import Repository
 from repovault.tasks import service
@@ -119,7 +120,19 @@ def start_run(
                 params={"kind": kind, "window": window},
             )
         )
-    skipped = len(repository_ids) - len(tasks)
+    for wiki in membership.plan_wikis(session, plan):
+        tasks.append(
+            service.new_task(
+                session,
+                kind="backup",
+                worker_id=plan.worker_id,
+                plan=plan,
+                run_id=run.id,
+                organization_id=plan.organization_id,
+                params={"kind": kind, "window": window, "wikiId": wiki.id},
+            )
+        )
+    skipped = len(repository_ids) - len([t for t in tasks if t.repository_id])
     if skipped:
         log.info("repositories still busy from an earlier run", plan_id=plan.id, skipped=skipped)
     if kind == "full":
@@ -130,7 +143,7 @@ def start_run(
         plan.is_running = True
         session.execute(
             update(Repository)
-            .where(Repository.id.in_([t.repository_id for t in tasks]))
+            .where(Repository.id.in_([t.repository_id for t in tasks if t.repository_id]))
             .values(last_backup_task_status=QUEUED)
         )
     else:
