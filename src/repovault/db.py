@@ -7,6 +7,8 @@ commit; reads stay deferred and never wait for a writer. PostgreSQL needs nothin
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -63,6 +65,11 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer; its busy handler waits by sleeping (up to 100 ms a try), so
+        # the threads of one process queue for writing here instead, and wake at once.
+        self._write_lock: contextlib.AbstractContextManager[Any] = (
+            threading.RLock() if self.is_sqlite else contextlib.nullcontext()
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -71,7 +78,7 @@ class Database:
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on error."""
-        with self._sessions() as session:
+        with self._write_lock if write else contextlib.nullcontext(), self._sessions() as session:
             if write:
                 session.connection(execution_options={WRITE_OPTION: True})
             try:

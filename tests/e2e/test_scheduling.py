@@ -153,6 +153,13 @@ def test_a_backup_outside_its_window_waits_then_is_marked_not_started(
         row = session.get(Task, task_id)
         assert row is not None
         assert row.not_before > now_ms() + 3_000_000  # at the start of the hour after next
-    (second,) = api.ok("/plans/run", {"id": plan_id})["taskIds"] or [None]
+    (second,) = api.ok("/plans/run", {"id": plan_id})["taskIds"]
     assert api.ok("/tasks/get", {"id": task_id})["status"] == NOT_STARTED
-    assert second is not None
+    # Canceling the waiting run ends it: the plan is no longer running and says why.
+    api.ok("/plans/cancel", {"id": plan_id})
+    assert api.ok("/tasks/get", {"id": second})["status"] == 4
+    listed = api.ok("/git/organizations/getmany", {"limit": 100})["result"]
+    (summary,) = [p for o in listed for p in o["plans"] if p["id"] == plan_id]
+    assert summary["isRunning"] is False
+    assert summary["lastStatus"] == {"successes": 0, "warnings": 0, "errors": 0}
+    assert summary["planFinishedTime"] > 0

@@ -21,6 +21,7 @@ from repovault.repositories.models import Repository
 from repovault.repositories.service import get_repository
 from repovault.tasks import jobs, runs, scheduler, service
 from repovault.tasks.models import SUCCEEDED, WARNING, Task
+from repovault.tasks.runs import RunSummary
 from repovault.tasks.runtime import queue_sync
 from repovault.workers.service import worker_by_name
 
@@ -46,18 +47,28 @@ def run_plan(services: Services, session: Session, *, plan_id: str, kind: int | 
     return [task.id for task in created[1]]
 
 
-def cancel_plan(session: Session, *, plan_id: str) -> list[str]:
+def _cancel(session: Session, task_ids: list[str]) -> list[RunSummary]:
+    """Cancel; the tasks that ended here (queued ones) are booked like any ended task."""
+    now = now_ms()
+    canceled, _running = service.request_cancel(session, task_ids, now=now)
+    summaries = []
+    for task in session.scalars(select(Task).where(Task.id.in_(canceled))):
+        summary = runs.task_ended(session, task, now=now)
+        if summary is not None:
+            summaries.append(summary)
+    return summaries
+
+
+def cancel_plan(session: Session, *, plan_id: str) -> list[RunSummary]:
     plan = get_plan(session, plan_id)
-    return service.request_cancel(
-        session, service.open_task_ids(session, plan_id=plan.id), now=now_ms()
-    )
+    return _cancel(session, service.open_task_ids(session, plan_id=plan.id))
 
 
-def cancel_task(session: Session, *, task_id: str) -> None:
+def cancel_task(session: Session, *, task_id: str) -> list[RunSummary]:
     task = service.get_task(session, task_id)
     if service.is_finished(task.status):
         raise Conflict(codes.TASK_FINISHED, f"task {task.id} has already ended")
-    service.request_cancel(session, [task.id], now=now_ms())
+    return _cancel(session, [task.id])
 
 
 def _backed_up_by(session: Session, repository_id: str) -> Task | None:

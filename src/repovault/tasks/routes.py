@@ -12,7 +12,9 @@ from repovault.api.calls import Calls
 from repovault.common.context import Context
 from repovault.common.paging import PageRequest
 from repovault.common.wire import RequestModel, ResponseModel
+from repovault.notifications import notify
 from repovault.tasks import commands, service
+from repovault.tasks.runs import RunSummary
 
 calls = Calls("tasks")
 
@@ -55,6 +57,15 @@ def _wake(ctx: Context) -> None:
     ctx.after_commit.append(ctx.services.wake.set)
 
 
+def _notify(ctx: Context, summaries: list[RunSummary]) -> None:
+    """Runs that a cancel ended are announced once the cancel is committed."""
+    services = ctx.services
+    if summaries:
+        ctx.after_commit.append(
+            lambda: [notify(services.settings, services.http, s) for s in summaries]
+        )
+
+
 @calls.post("/tasks/getmany", body=PageRequest, roles=READ_GIT, write=False)
 def getmany(ctx: Context, body: PageRequest) -> dict[str, Any]:
     """List tasks (newest first unless `orderby` says otherwise)."""
@@ -75,7 +86,7 @@ def get(ctx: Context, body: TaskIdRequest) -> dict[str, Any]:
 @calls.post("/tasks/cancel", body=TaskIdRequest, roles=WRITE_GIT, write=True)
 def cancel(ctx: Context, body: TaskIdRequest) -> None:
     """Cancel a task: at once when queued; a running one stops at its next heartbeat."""
-    commands.cancel_task(ctx.session, task_id=body.id)
+    _notify(ctx, commands.cancel_task(ctx.session, task_id=body.id))
 
 
 @calls.post("/plans/run", body=RunRequest, roles=WRITE_GIT, write=True)
@@ -89,7 +100,7 @@ def run_plan(ctx: Context, body: RunRequest) -> TaskIds:
 @calls.post("/plans/cancel", body=TaskIdRequest, roles=WRITE_GIT, write=True)
 def cancel_plan(ctx: Context, body: TaskIdRequest) -> None:
     """Cancel every queued or running task of a plan."""
-    commands.cancel_plan(ctx.session, plan_id=body.id)
+    _notify(ctx, commands.cancel_plan(ctx.session, plan_id=body.id))
 
 
 @calls.post("/git/repositories/restore", body=RestoreRequest, roles=WRITE_GIT, write=True)

@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from repovault.organizations.models import Organization
 from repovault.plans import membership
 from repovault.plans.models import Plan, PlanRepository
 from repovault.repositories.models import Repository
@@ -168,6 +169,21 @@ def record_backup(session: Session, task: Task) -> None:
     if task.status in (SUCCEEDED, WARNING):
         values["last_successful_backup"] = task.finished_at
     session.execute(update(Repository).where(Repository.id == task.repository_id).values(values))
+
+
+def task_ended(session: Session, task: Task, *, now: int) -> RunSummary | None:
+    """Bookkeeping of a task that ended for good, in the transaction that ended it: the
+    repository's backup fields, the organization's sync flag, and its run when it was the
+    run's last task (the summary to notify, then)."""
+    if task.kind == "backup" and task.repository_id:
+        record_backup(session, task)
+    if task.kind == "sync" and task.organization_id:
+        session.execute(
+            update(Organization)
+            .where(Organization.id == task.organization_id)
+            .values(synchronization_in_progress=False)
+        )
+    return close_run(session, task.run_id, now=now) if task.run_id else None
 
 
 def close_run(session: Session, run_id: str, *, now: int) -> RunSummary | None:

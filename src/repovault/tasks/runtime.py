@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from repovault import bootstrap
@@ -26,7 +26,7 @@ from repovault.organizations.sync import due_organizations
 from repovault.tasks import jobs, reconciler, runs, scheduler, service
 from repovault.tasks.dispatch import Dispatcher
 from repovault.tasks.models import QUEUED, RUNNING, Task
-from repovault.tasks.worker import execute
+from repovault.tasks.worker import Completion, execute
 
 log = structlog.get_logger(__name__)
 
@@ -131,10 +131,11 @@ class TaskSystem:
                 now=now_ms(),
                 stale_ms=int(self.services.settings.task_stale_seconds * 1000),
             )
+            summaries = [self.record_finished(session, task) for task in ended]
             for task in ended:
                 session.expunge(task)
-        for task in ended:
-            self.task_finished(task)
+        for task, summary in zip(ended, summaries, strict=True):
+            self.after_finished(task, summary)
 
     def dispatch_ready(self) -> None:
         now = now_ms()
@@ -155,24 +156,15 @@ class TaskSystem:
             worker_name=self.worker_name,
             jobs=jobs.JOBS,
             guards=jobs.GUARDS,
-            on_finished=self.task_finished,
+            completion=Completion(record=self.record_finished, after=self.after_finished),
         )
 
-    def task_finished(self, task: Task) -> None:
-        """Bookkeeping after a task ended for good; the next tasks of its plan go out."""
-        summary = None
-        with self.services.db.session(write=True) as session:
-            if task.kind == "backup" and task.repository_id:
-                runs.record_backup(session, task)
-            if task.kind == "sync" and task.organization_id:
-                session.execute(
-                    update(Organization)
-                    .where(Organization.id == task.organization_id)
-                    .values(synchronization_in_progress=False)
-                )
-            if task.run_id:
-                summary = runs.close_run(session, task.run_id, now=now_ms())
-        if summary is not None:
+    def record_finished(self, session: Session, task: Task) -> runs.RunSummary | None:
+        return runs.task_ended(session, task, now=now_ms())
+
+    def after_finished(self, task: Task, summary: object) -> None:
+        """Once committed: the run's notifications, and the next tasks of its plan go out."""
+        if isinstance(summary, runs.RunSummary):
             failed = notify(self.services.settings, self.services.http, summary)
             if failed:
                 log.error("some notifications were not delivered", recipients=failed)

@@ -96,8 +96,13 @@ def new_task(
     return task
 
 
-def add_log(session: Session, task_id: str, level: str, message: str) -> None:
-    session.add(TaskLog(task_id=task_id, level=level, message=message[:MAX_LOG_MESSAGE]))
+def add_log(
+    session: Session, task_id: str, level: str, message: str, *, at: int | None = None
+) -> None:
+    line = TaskLog(task_id=task_id, level=level, message=message[:MAX_LOG_MESSAGE])
+    if at is not None:
+        line.time = at
+    session.add(line)
 
 
 def get_task(session: Session, task_id: Any) -> Task:
@@ -238,12 +243,14 @@ def requeue(session: Session, task: Task, *, claim_token: str | None, now: int, 
 # ---- the API's side ----------------------------------------------------------------------
 
 
-def request_cancel(session: Session, task_ids: Iterable[str], *, now: int) -> list[str]:
+def request_cancel(
+    session: Session, task_ids: Iterable[str], *, now: int
+) -> tuple[list[str], list[str]]:
     """Queued tasks are canceled at once; running ones are asked to stop (their worker
-    kills its git processes at its next heartbeat). Returns the ids still running."""
+    kills its git processes at its next heartbeat). Returns (canceled, still running)."""
     ids = list(task_ids)
     if not ids:
-        return []
+        return [], []
     queued = session.scalars(select(Task.id).where(Task.id.in_(ids), Task.status == QUEUED)).all()
     if queued:
         session.execute(
@@ -258,7 +265,7 @@ def request_cancel(session: Session, task_ids: Iterable[str], *, now: int) -> li
         session.execute(update(Task).where(Task.id.in_(running)).values(cancel_requested=True))
         for task_id in running:
             add_log(session, task_id, "warning", "cancel requested")
-    return list(running)
+    return list(queued), list(running)
 
 
 def open_task_ids(session: Session, *, plan_id: str) -> list[str]:

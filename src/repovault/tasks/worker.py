@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
+from sqlalchemy.orm import Session
 
 from repovault.common.clock import now_ms
 from repovault.common.context import Services
@@ -52,21 +53,39 @@ class Job:
     result: dict[str, Any] = field(default_factory=dict)
     progress: int = 0
     progress_text: str = ""
+    # Lines not yet in the database: written with the next heartbeat or the task's end.
+    _pending: list[tuple[int, str, str]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def log(self, level: str, message: str) -> None:
         if level == "warning":
             self.warnings.append(message)
-        with self.services.db.session(write=True) as session:
-            service.add_log(session, self.task.id, level, message)
+        with self._lock:
+            self._pending.append((now_ms(), level, message))
         getattr(log, "error" if level == "error" else "info")(
             "task log", task_id=self.task.id, level=level, message=message
         )
+
+    def flush(self, session: Session) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, []
+        for at, level, message in pending:
+            service.add_log(session, self.task.id, level, message, at=at)
 
     def report(self, percent: int, text: str) -> None:
         self.progress, self.progress_text = max(0, min(percent, 100)), text
 
 
 JobFunction = Callable[[Job], None]
+
+
+@dataclass(frozen=True)
+class Completion:
+    """What happens when a task has ended for good: `record` in the transaction that ends
+    it (repository fields, the plan run), `after` once committed (notifications, dispatch)."""
+
+    record: Callable[[Session, Task], object]
+    after: Callable[[Task, object], None]
 
 
 class Heartbeat(threading.Thread):
@@ -95,6 +114,7 @@ class Heartbeat(threading.Thread):
                         progress=self.job.progress,
                         text=self.job.progress_text,
                     )
+                    self.job.flush(session)
             except Exception as exc:
                 log.warning("heartbeat failed", task_id=self.job.task.id, error=str(exc))
                 continue
@@ -110,7 +130,7 @@ class Heartbeat(threading.Thread):
         self.join()
 
 
-def window_open(services: Services, task: Task) -> bool:
+def window_open(services: Services, task: Task, completion: Completion) -> bool:
     """A backup outside its plan's backup window waits (queued) for the window to open; if
     the window never opens it is not started (status 7)."""
     window = task.params.get("window") if task.kind == "backup" else None
@@ -119,11 +139,18 @@ def window_open(services: Services, task: Task) -> bool:
     if window is None or schedule.window_allows(window, now, zone):
         return True
     opening = schedule.next_window_opening(window, now, zone)
+    recorded: object = None
+    ended = False
     with services.db.session(write=True) as session:
-        if opening is None:
-            service.not_started(session, task.id, now=now_ms(), why="the backup window is closed")
-        else:
+        if opening is not None:
             service.defer(session, task.id, until=int(opening.timestamp() * 1000))
+        elif service.not_started(session, task.id, now=now_ms(), why="the backup window is closed"):
+            row = session.get(Task, task.id)
+            assert row is not None
+            recorded, ended = completion.record(session, row), True
+            session.expunge(row)
+    if ended:
+        completion.after(task, recorded)
     services.wake.set()
     return False
 
@@ -139,7 +166,7 @@ def execute(
     worker_name: str,
     jobs: Mapping[str, JobFunction],
     guards: Mapping[str, Callable[[Job], str | None]],
-    on_finished: Callable[[Task], None],
+    completion: Completion,
 ) -> None:
     """Run one task if this worker can claim it; never raises."""
     token = claim_token(worker_name)
@@ -149,7 +176,7 @@ def execute(
         if task is None or task.status != QUEUED:
             log.info("task not claimed: it is not queued", task_id=task_id)
             return
-        if not window_open(services, task):
+        if not window_open(services, task, completion):
             return
         with services.db.session(write=True) as session:
             plan = session.get(Plan, task.plan_id) if task.plan_id else None
@@ -187,7 +214,7 @@ def execute(
             )
     finally:
         heartbeat.stop()
-    _finish(services, job, token, status, error, permanent, on_finished)
+    _finish(services, job, token, status, error, permanent, completion)
 
 
 def _finish(
@@ -197,7 +224,7 @@ def _finish(
     status: int,
     error: str | None,
     permanent: bool,
-    on_finished: Callable[[Task], None],
+    completion: Completion,
 ) -> None:
     task_id = job.task.id
     now = now_ms()
@@ -206,10 +233,12 @@ def _finish(
     if status == CANCELED and job.scope.reason and "window" in job.scope.reason:
         status = FAILED  # the backup window closed: failed, resumable by the next run
         permanent = True
+    recorded: object = None
     with services.db.session(write=True) as session:
         task = session.get(Task, task_id)
         if task is None:
             return
+        job.flush(session)
         if status == FAILED and not permanent:
             outcome = service.requeue(session, task, claim_token=token, now=now, why=error or "")
         elif service.finish(
@@ -223,11 +252,12 @@ def _finish(
             log.warning("task ended after losing its claim", task_id=task_id)
         if outcome == "finished" or outcome == "failed":
             session.refresh(task)
+            recorded = completion.record(session, task)
             session.expunge(task)
     if outcome == "retried":
         services.wake.set()  # committed: the task loop plans its next pass around it
     if outcome in ("finished", "failed"):
-        on_finished(task)
+        completion.after(task, recorded)
 
 
 def _closing_line(status: int, error: str | None, warnings: int) -> tuple[str, str]:
