@@ -14,7 +14,7 @@ from repovault import __version__, bootstrap, migrate
 from repovault.accounts.passwords import Passwords
 from repovault.accounts.routes import calls as account_calls
 from repovault.accounts.tokens import TokenCodec
-from repovault.api import errors
+from repovault.api import errors, observability
 from repovault.api.calls import mount
 from repovault.api.compat import PathFolding
 from repovault.common.context import Services
@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     )
     app.state.services = services
     errors.install(app)
+    observability.install(app, services)
     mount(
         app,
         account_calls,
@@ -93,4 +94,5 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         task_calls,
     )
     app.add_middleware(PathFolding)
+    app.add_middleware(observability.RequestIds)
     return app

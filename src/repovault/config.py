@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     task_stale_seconds: float = Field(default=60.0, gt=0)
     # The scheduler and reconciler look for due plans and stranded tasks this often.
     scheduler_seconds: float = Field(default=15.0, gt=0)
+    # When set, /metrics wants it as a Bearer token.
+    metrics_token: str = ""
     # Notifications by email (run summaries); empty host: email is not sent.
     smtp_host: str = ""
     smtp_port: int = Field(default=25, ge=1, le=65535)

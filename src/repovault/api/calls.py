@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 from repovault.accounts import service as accounts
 from repovault.accounts.roles import Role, allowed
 from repovault.api.errors import internal_problem, service_problem, validation_problem
+from repovault.api.examples import REQUEST_EXAMPLES
 from repovault.common import codes
 from repovault.common.context import Context, Services
 from repovault.common.errors import Forbidden, InvalidInput, ServiceError
@@ -149,25 +150,58 @@ def _endpoint(call: Call) -> Callable[[Request], Any]:
 
 
 def mount(app: FastAPI, *groups: Calls) -> None:
-    for group in groups:
-        for call in group.calls:
-            app.add_api_route(
-                call.path,
-                _endpoint(call),
-                methods=["POST"],
-                summary=call.summary,
-                tags=[call.tag],
-                openapi_extra=_openapi(call),
-            )
+    calls = [call for group in groups for call in group.calls]
+    for call in calls:
+        app.add_api_route(
+            call.path,
+            _endpoint(call),
+            methods=["POST"],
+            summary=call.summary,
+            tags=[call.tag],
+            openapi_extra=_openapi(call),
+        )
+    _document_bodies(app, calls)
 
 
 def _openapi(call: Call) -> dict[str, Any]:
-    extra: dict[str, Any] = {
-        "requestBody": {
-            "required": False,
-            "content": {"application/json": {"schema": {"type": "object"}}},
+    content: dict[str, Any] = {"schema": {"$ref": f"#/components/schemas/{call.body.__name__}"}}
+    example = REQUEST_EXAMPLES.get(call.path)
+    if example is not None:
+        content["examples"] = {
+            "reference": {
+                "summary": "The reference's example, as printed",
+                "value": json.loads(example),
+            }
         }
+    extra: dict[str, Any] = {
+        "requestBody": {"required": False, "content": {"application/json": content}}
     }
     if call.roles is not None:
         extra["security"] = [{"bearer": []}]
     return extra
+
+
+def _document_bodies(app: FastAPI, calls: list[Call]) -> None:
+    """`/docs` shows each call's body model (camelCase keys, as scripts send them)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = generate()
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        for call in calls:
+            schema = call.body.model_json_schema(
+                by_alias=True, ref_template="#/components/schemas/{model}"
+            )
+            schemas.update(schema.pop("$defs", {}))
+            schemas[call.body.__name__] = schema
+        document["components"].setdefault("securitySchemes", {})["bearer"] = {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+        }
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

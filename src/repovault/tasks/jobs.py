@@ -99,6 +99,7 @@ def _plan_storage(session: Session, services: Services, plan: Plan) -> tuple[Sto
 
 def _driver(job: Job, access: Access) -> Driver:
     def paused(seconds: float, reason: str) -> None:
+        job.pauses += 1
         job.log("warning", f"rate limited: paused {seconds:.0f} s ({reason})")
 
     return driver_for(access, job.services.http, paused)
@@ -152,6 +153,13 @@ def _export_metadata(job: Job, target: Target, driver: Driver, ignore: set[int])
     return dict(export.documents)
 
 
+def _count(job: Job, snapshot: Manifest | None, created: bool) -> None:
+    """A new snapshot's bytes: stored (compressed, encrypted) and transferred (as fetched)."""
+    if created and snapshot is not None:
+        job.bytes_stored += snapshot.stored_bytes
+        job.bytes_transferred += sum(o.raw_size for o in snapshot.objects)
+
+
 def run_wiki_backup(job: Job) -> None:
     """An Azure DevOps wiki the plan selected: a git repository of its own."""
     with job.services.db.session() as session:
@@ -178,6 +186,7 @@ def run_wiki_backup(job: Job) -> None:
         ),
         progress=_progress(job, "wiki"),
     )
+    _count(job, result.snapshot, result.created)
     if result.created and result.snapshot is not None:
         job.log("info", f"wiki {wiki.name}: snapshot {result.snapshot.id} written")
     elif result.snapshot is not None:
@@ -229,6 +238,7 @@ def run_backup(job: Job) -> None:
     finally:
         shutil.rmtree(_work_dir(job), ignore_errors=True)
     snapshot = result.snapshot
+    _count(job, snapshot, result.created)
     if result.created and snapshot is not None:
         job.log(
             "info",
@@ -271,6 +281,7 @@ def _backup_wiki(
     except g.GitError as exc:
         job.log("info", f"wiki not backed up (it may have no pages yet): {exc}")
         return
+    _count(job, wiki.snapshot, wiki.created)
     if wiki.created and wiki.snapshot is not None:
         job.log("info", f"wiki snapshot {wiki.snapshot.id} written")
 

@@ -88,6 +88,10 @@ class Task(Base):
     started_at: Mapped[int] = mapped_column(BigInteger, default=0)
     finished_at: Mapped[int] = mapped_column(BigInteger, default=0)
     error: Mapped[str | None] = mapped_column(Text, default=None)
+    # What the task moved (a backup's new snapshot) and how often it paused for rate limits.
+    bytes_stored: Mapped[int] = mapped_column(BigInteger, default=0)
+    bytes_transferred: Mapped[int] = mapped_column(BigInteger, default=0)
+    pauses: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class TaskLog(Base):

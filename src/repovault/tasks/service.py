@@ -194,7 +194,10 @@ def finish(
     error: str | None,
     result: dict[str, Any] | None = None,
     now: int,
+    moved: tuple[int, int, int] = (0, 0, 0),
 ) -> bool:
+    """End a running task this claim holds; `moved` is (bytes stored, bytes transferred,
+    rate-limit pauses)."""
     done = session.execute(
         update(Task)
         .where(Task.id == task_id, Task.claim == token, Task.status == RUNNING)
@@ -205,6 +208,9 @@ def finish(
             heartbeat_at=now,
             progress=100 if status not in (CANCELED,) else Task.progress,
             result=result or {},
+            bytes_stored=moved[0],
+            bytes_transferred=moved[1],
+            pauses=moved[2],
         )
     )
     return bool(done.rowcount)  # type: ignore[attr-defined]

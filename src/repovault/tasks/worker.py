@@ -53,6 +53,9 @@ class Job:
     result: dict[str, Any] = field(default_factory=dict)
     progress: int = 0
     progress_text: str = ""
+    bytes_stored: int = 0
+    bytes_transferred: int = 0
+    pauses: int = 0
     # Lines not yet in the database: written with the next heartbeat or the task's end.
     _pending: list[tuple[int, str, str]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -169,6 +172,18 @@ def execute(
     completion: Completion,
 ) -> None:
     """Run one task if this worker can claim it; never raises."""
+    with structlog.contextvars.bound_contextvars(task_id=task_id, worker=worker_name):
+        _execute(services, task_id, worker_name, jobs, guards, completion)
+
+
+def _execute(
+    services: Services,
+    task_id: str,
+    worker_name: str,
+    jobs: Mapping[str, JobFunction],
+    guards: Mapping[str, Callable[[Job], str | None]],
+    completion: Completion,
+) -> None:
     token = claim_token(worker_name)
     try:
         with services.db.session() as session:
@@ -242,7 +257,14 @@ def _finish(
         if status == FAILED and not permanent:
             outcome = service.requeue(session, task, claim_token=token, now=now, why=error or "")
         elif service.finish(
-            session, task_id, token, status=status, error=error, result=job.result, now=now
+            session,
+            task_id,
+            token,
+            status=status,
+            error=error,
+            result=job.result,
+            now=now,
+            moved=(job.bytes_stored, job.bytes_transferred, job.pauses),
         ):
             outcome = "finished"
             service.add_log(session, task_id, *_closing_line(status, error, len(job.warnings)))
