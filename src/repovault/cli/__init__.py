@@ -11,7 +11,7 @@ import uvicorn
 
 from repovault import migrate as migrations
 from repovault.app import build_services, create_app
-from repovault.cli import engine
+from repovault.cli import engine, remote
 from repovault.config import Settings
 from repovault.logs import configure_logging
 from repovault.tasks.runtime import TaskSystem
@@ -87,6 +87,7 @@ def migrate() -> None:
 
 
 engine.register(app)
+remote.register(app)
 
 if __name__ == "__main__":
     app()

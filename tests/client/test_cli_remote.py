@@ -1,0 +1,112 @@
+"""`repovault` in remote mode against a real server: login, tables, --json, exit codes."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from repovault.cli import app
+from repovault.cli.remote import config_path
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.e2e.flow import make_sources, refs_and_objects
+
+
+@pytest.fixture
+def cli(server_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("REPOVAULT_SERVER", raising=False)
+    monkeypatch.delenv("REPOVAULT_TOKEN", raising=False)
+    monkeypatch.setenv("ADMIN_PASSWORD", ADMIN_PASSWORD)
+    monkeypatch.setenv("COLUMNS", "250")  # tables keep whole ids
+    runner = CliRunner()
+    done = runner.invoke(
+        app,
+        [
+            "login",
+            "--server",
+            server_url,
+            "--email",
+            ADMIN_EMAIL,
+            "--password-env",
+            "ADMIN_PASSWORD",
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    return runner
+
+
+def _json(cli: CliRunner, *args: str) -> object:
+    done = cli.invoke(app, [*args, "--json"])
+    assert done.exit_code == 0, done.output
+    return json.loads(done.stdout)
+
+
+def test_login_keeps_the_token_private(cli: CliRunner) -> None:
+    path = config_path()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert "accessToken" not in path.read_text()
+    assert json.loads(path.read_text())["token"]
+    done = cli.invoke(app, ["logout"])
+    assert done.exit_code == 0
+    assert not path.exists()
+    assert cli.invoke(app, ["orgs", "list"]).exit_code == 4  # not logged in
+
+
+def test_a_plan_from_the_terminal(cli: CliRunner, tmp_path: Path) -> None:
+    sources = make_sources(tmp_path / "git", ("app",))
+    org = _json(cli, "orgs", "add", "6", "local", "--api-url", (tmp_path / "git").as_uri())
+    assert isinstance(org, dict)
+    sync = cli.invoke(app, ["orgs", "sync", org["id"]])
+    assert sync.exit_code == 0, sync.output
+    watched = cli.invoke(app, ["tasks", "watch"])
+    assert watched.exit_code == 0, watched.output
+    repos = _json(cli, "repos", "list", org["id"])
+    assert isinstance(repos, list)
+    (repo,) = repos
+    assert cli.invoke(app, ["repos", "activate", repo["id"]]).exit_code == 0
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(
+        json.dumps({"name": "nightly", "organizationId": org["id"], "gitChoiceMode": 1})
+    )
+    plan = _json(cli, "plans", "create", "--file", str(plan_file))
+    assert isinstance(plan, dict)
+    run = cli.invoke(app, ["plans", "run", plan["id"], "--wait"])
+    assert run.exit_code == 0, run.output
+    assert "1 of 1 task(s) succeeded" in run.output
+    table = cli.invoke(app, ["repos", "list", org["id"]])
+    assert "team/app" in table.stdout
+    assert "succeeded" in table.stdout
+    snapshots = _json(cli, "repos", "snapshots", repo["id"])
+    assert isinstance(snapshots, list)
+    assert len(snapshots) == 1
+    target = tmp_path / "restored.git"
+    restored = cli.invoke(app, ["repos", "restore", repo["id"], "--to", str(target)])
+    assert restored.exit_code == 0, restored.output
+    assert refs_and_objects(target) == refs_and_objects(sources["team/app"])
+    tasks = _json(cli, "tasks", "list", "--kind", "backup")
+    assert isinstance(tasks, dict)
+    assert tasks["totalEntries"] == 1
+    log = cli.invoke(app, ["tasks", "get", tasks["result"][0]["id"]])
+    assert "written: full" in log.stdout
+    assert "embedded" in cli.invoke(app, ["workers", "list"]).stdout
+
+
+def test_exit_codes_scripts_rely_on(cli: CliRunner, tmp_path: Path) -> None:
+    missing = "00000000-0000-4000-8000-000000000000"
+    gone = cli.invoke(app, ["plans", "get", missing])
+    assert gone.exit_code == 3
+    assert "PL3001" in gone.output
+    org = _json(cli, "orgs", "add", "6", "dup")
+    assert isinstance(org, dict)
+    assert cli.invoke(app, ["orgs", "add", "6", "dup"]).exit_code == 5  # conflict
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"name": "", "organizationId": org["id"]}))
+    refused = cli.invoke(app, ["plans", "create", "--file", str(bad)])
+    assert refused.exit_code == 1
+    assert "name" in refused.output
+    assert cli.invoke(app, ["repos", "restore", missing]).exit_code == 2  # neither --to nor --push
