@@ -22,15 +22,31 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(STAMP)
 
+# The web console's one script, htmx, fetched from the npm registry (never committed); the
+# console works without it, only without live updates.
+HTMX_VERSION := 2.0.4
+HTMX := src/repovault/console/static/vendor/htmx.min.js
+
+$(HTMX):
+	@mkdir -p $(dir $@)
+	@tmp=$$(mktemp -d); if command -v npm >/dev/null 2>&1 \
+	  && (cd $$tmp && timeout 120 npm pack --silent htmx.org@$(HTMX_VERSION) >/dev/null \
+	  && tar xzf htmx.org-$(HTMX_VERSION).tgz package/dist/htmx.min.js); then \
+	  cp $$tmp/package/dist/htmx.min.js $@; \
+	else echo "note: htmx not fetched (npm missing or offline): the console works without live updates"; fi; \
+	rm -rf $$tmp
+
+console-assets: $(HTMX) ## Fetch htmx for the web console
+
 install: $(STAMP) ## Create .venv and install repovault
 
-serve: $(STAMP) ## Migrate and start the server on the embedded default (./data)
+serve: $(STAMP) | $(HTMX) ## Migrate and start the server on the embedded default (./data)
 	$(BIN)/repovault serve
 
 migrate: $(STAMP) ## Apply database migrations only
 	$(BIN)/repovault migrate
 
-test: $(TEST_STAMP) ## Run the whole test suite
+test: $(TEST_STAMP) | $(HTMX) ## Run the whole test suite
 	$(BIN)/pytest
 
 lint: $(TEST_STAMP) ## ruff + mypy (strict on src/)

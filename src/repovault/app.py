@@ -10,7 +10,7 @@ import structlog
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
-from repovault import __version__, bootstrap, migrate
+from repovault import __version__, bootstrap, console, migrate
 from repovault.accounts.passwords import Passwords
 from repovault.accounts.routes import calls as account_calls
 from repovault.accounts.tokens import TokenCodec
@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         worker_calls,
         task_calls,
     )
+    console.install(app, services)
     app.add_middleware(PathFolding)
     app.add_middleware(observability.RequestIds)
     return app

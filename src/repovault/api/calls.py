@@ -106,6 +106,19 @@ def _execute(services: Services, call: Call, raw: bytes, token: str | None, addr
     return result
 
 
+class Invoker:
+    """Runs an API call by its path through the same pipeline as HTTP (token, roles,
+    validation, transaction): the web console acts exactly as the API would."""
+
+    def __init__(self, services: Services, calls: list[Call]) -> None:
+        self.services = services
+        self.calls = {call.path: call for call in calls}
+
+    def __call__(self, path: str, body: dict[str, Any], *, token: str | None, addr: str) -> Any:
+        call = self.calls[path.lower()]
+        return _execute(self.services, call, json.dumps(body).encode(), token, addr)
+
+
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
@@ -161,6 +174,7 @@ def mount(app: FastAPI, *groups: Calls) -> None:
             openapi_extra=_openapi(call),
         )
     _document_bodies(app, calls)
+    app.state.invoke = Invoker(app.state.services, calls)
 
 
 def _openapi(call: Call) -> dict[str, Any]:
