@@ -114,10 +114,22 @@ def commit_into(bare: Path, work: Path) -> None:
     git(work, "push", "-q", "origin", "main")
 
 
-def test_plan_counters_and_restore_to_a_git_url(api: Api, tmp_path: Path) -> None:
+def test_plan_counters_and_restore_to_a_git_url(
+    api: Api, services: Services, tmp_path: Path
+) -> None:
     sources = make_sources(tmp_path / "git", ("one",))
-    org, repos, plan = organization_with_plan(api, tmp_path / "git")
+    own = api.ok(
+        "/storages/add", {"name": "own", "type": 1, "settings": {"path": str(tmp_path / "own")}}
+    )["id"]
+    org, repos, plan = organization_with_plan(api, tmp_path / "git", storageId=own)
     wait_tasks(api, api.ok("/plans/run", {"id": plan, "kind": 1})["taskIds"])
+    # The plan's own storage holds the snapshots; the default one does not.
+    assert (tmp_path / "own" / "repositories" / repos["team/one"] / plan).is_dir()
+    assert not (services.settings.data_dir / "storage" / "repositories").exists()
+    assert (
+        api.ok("/git/repositories/snapshots", {"id": repos["team/one"]})["result"][0]["storageId"]
+        == own
+    )
     listed = api.ok("/git/organizations/getmany", {"limit": 100})["result"]
     (entry,) = [o for o in listed if o["id"] == org]
     (summary,) = entry["plans"]

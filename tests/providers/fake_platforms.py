@@ -62,6 +62,7 @@ def _data_page(
 
 class FakeGitLab:
     def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}  # release link files by path
         self.groups: dict[str, list[dict[str, Any]]] = {}
         self.valid_tokens: set[str] | None = None
         self.projects: dict[str, dict[str, list[Any]]] = {}  # path -> endpoint -> items
@@ -71,6 +72,11 @@ class FakeGitLab:
         if self.valid_tokens is not None and token not in self.valid_tokens:
             return httpx.Response(401, json={"message": "401 Unauthorized"})
         path = request.url.raw_path.decode().split("?")[0]
+        if "/-/releases/" in path and "/downloads/" in path:  # a release link's file
+            content = self.files.get(path)
+            if content is None:
+                return httpx.Response(404, json={"message": "404 Not Found"})
+            return httpx.Response(200, content=content)
         data = re.fullmatch(r"/api/v4/projects/([^/]+)/(.+)", path)
         if data:
             project = data.group(1).replace("%2F", "/")

@@ -174,14 +174,42 @@ def test_gitlab_export_gathers_notes_and_approvals(tmp_path: Path) -> None:
         "merge_requests/2/approvals": [
             {"id": 91, "iid": 2, "approved": True, "approved_by": [{"user": {"username": "b"}}]}
         ],
-        "releases": [{"tag_name": "v1", "name": "One", "assets": {"count": 0, "links": []}}],
+        "releases": [
+            {
+                "tag_name": "v1",
+                "name": "One",
+                "assets": {
+                    "count": 2,
+                    "sources": [],
+                    "links": [
+                        {
+                            "id": 1,
+                            "name": "app.bin",
+                            "url": "https://gitlab.com/platform/api/-/releases/v1/downloads/app.bin",
+                            "direct_asset_url": "https://gitlab.com/platform/api/-/releases/v1/downloads/app.bin",
+                            "link_type": "package",
+                        },
+                        {
+                            "id": 2,
+                            "name": "elsewhere.zip",
+                            "url": "https://downloads.example.org/elsewhere.zip",
+                            "direct_asset_url": "https://downloads.example.org/elsewhere.zip",
+                            "link_type": "other",
+                        },
+                    ],
+                },
+            }
+        ],
         "labels": [],
         "milestones": [],
     }
+    fakes.gitlab.files["/platform/api/-/releases/v1/downloads/app.bin"] = b"\x7fELF binary"
     driver = GitLabDriver(Access(3, "platform", None, None, "t"), fakes.client())
     result = driver.export_metadata(
         "platform/api", tmp_path / "out", PageCache(tmp_path / "c"), set()
     )
+    # The link on the GitLab server is downloaded; the one elsewhere stays a description.
+    assert result.documents.pop("release-assets/v1/app.bin").read_bytes() == b"\x7fELF binary"
     assert _load(result.documents["issue-notes.json"])[0] == {
         "issue_iid": 1,
         "id": 301,

@@ -42,20 +42,10 @@ from repovault.common import codes
 from repovault.common.clock import now_ms
 from repovault.common.context import Services
 from repovault.repositories.models import Repository
-from repovault.tasks.models import QUEUED, RUNNING, Task
+from repovault.tasks.models import QUEUED, RUNNING, STATUS_NAMES, Task
 from repovault.workers.models import ONLINE_WITHIN_MS, Worker
 
 DAY_MS = 86_400_000
-STATUS_NAMES = {
-    0: "never",
-    1: "succeeded",
-    2: "warning",
-    3: "failed",
-    4: "canceled",
-    5: "running",
-    6: "queued",
-    7: "not_started",
-}
 
 
 class DatabaseCollector(Collector):

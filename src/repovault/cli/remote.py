@@ -38,20 +38,11 @@ from repovault.client import (
     NotFound,
     Unauthorized,
 )
+from repovault.tasks.models import status_label
 
 console = Console(stderr=True)
 out = Console()
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts")]
-STATUS = {
-    0: "never",
-    1: "succeeded",
-    2: "warnings",
-    3: "failed",
-    4: "canceled",
-    5: "running",
-    6: "queued",
-    7: "not started",
-}
 EXIT_API, EXIT_NOT_FOUND, EXIT_AUTH, EXIT_CONFLICT, EXIT_TASK_FAILED, EXIT_UNREACHABLE = (
     1,
     3,
@@ -148,7 +139,7 @@ def _cell(row: dict[str, Any], key: str) -> str:
     }:
         return _when(value)
     if key in {"status", "lastBackupTaskStatus"} and isinstance(value, int):
-        return STATUS.get(value, str(value))
+        return status_label(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     return "" if value is None else str(value)
@@ -657,7 +648,7 @@ def tasks_get(task_id: str, as_json: JsonOpt = False) -> None:
         out.print_json(json.dumps(task))
         return
     out.print(
-        f"{task['kind']} task {task['id']}: {STATUS.get(task['status'])} "
+        f"{task['kind']} task {task['id']}: {status_label(task['status'])} "
         f"({task['progress']}%, attempt {task['attempt']})"
     )
     colours = {"success": "green", "info": "white", "warning": "yellow", "error": "red"}
@@ -720,14 +711,14 @@ def _watch(api: Client, task_ids: list[str]) -> None:
                 progress.update(
                     bars[task["id"]],
                     completed=task["progress"],
-                    state=STATUS.get(task["status"], "?"),
+                    state=status_label(task["status"]),
                 )
 
         ended = api.wait_for_tasks(task_ids, interval=0.5, on_update=update)
     bad = [t for t in ended if t["status"] in (3, 4, 7)]
     for task in bad:
         console.print(
-            f"[red]{task['id']}[/red] {STATUS[task['status']]}: {task.get('error') or ''}"
+            f"[red]{task['id']}[/red] {status_label(task['status'])}: {task.get('error') or ''}"
         )
     console.print(f"{len(ended) - len(bad)} of {len(ended)} task(s) succeeded")
     if bad:

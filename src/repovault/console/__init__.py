@@ -29,20 +29,11 @@ from repovault.common.context import Services
 from repovault.common.errors import ServiceError
 from repovault.console import forms
 from repovault.plans import schedule as schedules
+from repovault.tasks.models import status_label
 
 log = structlog.get_logger(__name__)
 COOKIE = "repovault_session"
 PREFIX = "/console"
-STATUS = {
-    0: "never",
-    1: "succeeded",
-    2: "warnings",
-    3: "failed",
-    4: "canceled",
-    5: "running",
-    6: "queued",
-    7: "not started",
-}
 DRIVERS = {1: "GitHub", 2: "Bitbucket", 3: "GitLab", 4: "Azure DevOps", 5: "Gitea", 6: "Git"}
 
 
@@ -64,7 +55,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["when"] = _when
-    env.filters["status"] = lambda value: STATUS.get(value, str(value))
+    env.filters["status"] = status_label
     env.filters["driver"] = lambda value: DRIVERS.get(value, str(value))
     env.globals["prefix"] = PREFIX
     return env

@@ -223,6 +223,15 @@ def claim_sync(session: Session, organization_id: str) -> bool:
     return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
 
+def end_sync(session: Session, organization_id: str) -> None:
+    """The organization's synchronization is over (done, failed or canceled)."""
+    session.execute(
+        update(Organization)
+        .where(Organization.id == organization_id)
+        .values(synchronization_in_progress=False)
+    )
+
+
 def request_sync(session: Session, *, organization_id: str) -> bool:
     """Start a synchronization unless one runs (or the driver has no implementation: the
     request is recorded and nothing runs)."""

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from repovault.common.context import Services
 from repovault.config import Settings
 from repovault.organizations.models import Organization, Project, Wiki
-from repovault.organizations.service import access_of, claim_sync
+from repovault.organizations.service import access_of, claim_sync, end_sync
 from repovault.plans import membership
 from repovault.plans.models import CHOICE_INDIVIDUAL, ITEM_EXCLUDED_REPOSITORY, Plan, PlanItem
 from repovault.providers.base import (
@@ -164,7 +164,7 @@ def synchronize(services: Services, organization_id: str) -> SyncResult:
                 return result
             project_ids = _upsert_projects(session, org, projects, wikis)
             _apply(session, org, remote, driver.manages, result, project_ids)
-            org.synchronization_in_progress = False
+            end_sync(session, org.id)
         log.info(
             "synchronization finished",
             organization_id=organization_id,
@@ -179,11 +179,7 @@ def synchronize(services: Services, organization_id: str) -> SyncResult:
     except Exception as exc:
         log.error("synchronization failed", organization_id=organization_id, error=str(exc))
         with services.db.session(write=True) as session:
-            session.execute(
-                update(Organization)
-                .where(Organization.id == organization_id)
-                .values(synchronization_in_progress=False)
-            )
+            end_sync(session, organization_id)
         raise
 
 

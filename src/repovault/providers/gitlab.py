@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -145,6 +146,16 @@ class GitLabDriver:
         """Issues and merge requests with their notes and approvals, releases, labels and
         milestones of the project `group/path`, as JSON documents in `folder`."""
         project = quote(repository, safe="")
+        host = httpx.URL(self.api.url("/")).host
+
+        def assets(release: Any) -> Iterator[tuple[str, str, dict[str, str]]]:
+            # Links on the GitLab server itself (uploads, the package registry) are files
+            # this token may read; links elsewhere stay in releases.json as they are.
+            for link in (release.get("assets") or {}).get("links") or []:
+                url = link.get("direct_asset_url") or link.get("url") or ""
+                if httpx.URL(url).host == host:
+                    yield link.get("name") or url.rsplit("/", 1)[-1], url, {}
+
         return export(
             self.api,
             cache,
@@ -154,6 +165,7 @@ class GitLabDriver:
             GITLAB_LISTINGS,
             GITLAB_PER_ITEM,
             Paging(size={"per_page": 100}),
+            assets,
         )
 
     def git_credentials(self) -> Credentials | None:

@@ -297,7 +297,9 @@ def _download_assets(
     for release in read_document(releases):
         for name, url, headers in assets(release):
             safe = re.sub(r"[^\w.+-]", "_", name).lstrip(".") or "asset"
-            document = f"release-assets/{release['id']}/{safe}"
+            # GitHub and Gitea number releases; GitLab names them by their tag.
+            release_key = re.sub(r"[^\w.+-]", "_", str(release.get("id") or release["tag_name"]))
+            document = f"release-assets/{release_key}/{safe}"
             kept = cache.asset(url)
             try:
                 if not kept.exists():

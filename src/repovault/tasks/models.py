@@ -28,6 +28,23 @@ from repovault.db import Base
 # Task status (conventions: task status, lastBackupTaskStatus).
 NEVER, SUCCEEDED, WARNING, FAILED, CANCELED, RUNNING, QUEUED, NOT_STARTED = range(8)
 FINISHED = (SUCCEEDED, WARNING, FAILED, CANCELED, NOT_STARTED)
+STATUS_NAMES = {
+    NEVER: "never",
+    SUCCEEDED: "succeeded",
+    WARNING: "warning",
+    FAILED: "failed",
+    CANCELED: "canceled",
+    RUNNING: "running",
+    QUEUED: "queued",
+    NOT_STARTED: "not_started",
+}
+
+
+def status_label(status: int) -> str:
+    """A status for people: "succeeded", "not started", ..."""
+    return STATUS_NAMES.get(status, str(status)).replace("_", " ")
+
+
 KINDS = ("backup", "restore", "verify", "sync", "prune")
 LEVELS = ("success", "info", "warning", "error")
 

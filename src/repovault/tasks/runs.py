@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from repovault.organizations.models import Organization
+from repovault.organizations.service import end_sync
 from repovault.plans import membership
 from repovault.plans.models import Plan, PlanRepository
 from repovault.repositories.models import Repository
@@ -105,34 +105,22 @@ def start_run(
         .order_by(Repository.name, Repository.id)
     ).all()
     window = (plan.settings.get("schedule") or {}).get("backupWindow")
-    tasks = []
-    for repository_id in repository_ids:
-        if repository_id in busy:
-            continue  # its previous backup still runs or waits
-        tasks.append(
-            service.new_task(
-                session,
-                kind="backup",
-                worker_id=plan.worker_id,
-                plan=plan,
-                run_id=run.id,
-                repository_id=repository_id,
-                organization_id=plan.organization_id,
-                params={"kind": kind, "window": window},
-            )
+
+    def backup_task(repository_id: str | None = None, **params: Any) -> Task:
+        return service.new_task(
+            session,
+            kind="backup",
+            worker_id=plan.worker_id,
+            plan=plan,
+            run_id=run.id,
+            repository_id=repository_id,
+            organization_id=plan.organization_id,
+            params={"kind": kind, "window": window, **params},
         )
-    for wiki in membership.plan_wikis(session, plan):
-        tasks.append(
-            service.new_task(
-                session,
-                kind="backup",
-                worker_id=plan.worker_id,
-                plan=plan,
-                run_id=run.id,
-                organization_id=plan.organization_id,
-                params={"kind": kind, "window": window, "wikiId": wiki.id},
-            )
-        )
+
+    # A repository whose previous backup still runs or waits is left to it.
+    tasks = [backup_task(rid) for rid in repository_ids if rid not in busy]
+    tasks += [backup_task(wikiId=wiki.id) for wiki in membership.plan_wikis(session, plan)]
     skipped = len(repository_ids) - len([t for t in tasks if t.repository_id])
     if skipped:
         log.info("repositories still busy from an earlier run", plan_id=plan.id, skipped=skipped)
@@ -178,11 +166,7 @@ def task_ended(session: Session, task: Task, *, now: int) -> RunSummary | None:
     if task.kind == "backup" and task.repository_id:
         record_backup(session, task)
     if task.kind == "sync" and task.organization_id:
-        session.execute(
-            update(Organization)
-            .where(Organization.id == task.organization_id)
-            .values(synchronization_in_progress=False)
-        )
+        end_sync(session, task.organization_id)
     return close_run(session, task.run_id, now=now) if task.run_id else None
 
 

@@ -173,32 +173,34 @@ def execute(
 ) -> None:
     """Run one task if this worker can claim it; never raises."""
     with structlog.contextvars.bound_contextvars(task_id=task_id, worker=worker_name):
-        _execute(services, task_id, worker_name, jobs, guards, completion)
+        claimed = _claim(services, task_id, worker_name, completion)
+        if claimed is None:
+            return
+        task, token = claimed
+        job = Job(services=services, task=task, scope=g.CancelScope())
+        status, error, permanent = _run(job, token, jobs, guards)
+        _finish(services, job, token, status, error, permanent, completion)
 
 
-def _execute(
-    services: Services,
-    task_id: str,
-    worker_name: str,
-    jobs: Mapping[str, JobFunction],
-    guards: Mapping[str, Callable[[Job], str | None]],
-    completion: Completion,
-) -> None:
+def _claim(
+    services: Services, task_id: str, worker_name: str, completion: Completion
+) -> tuple[Task, str] | None:
+    """The task (detached) and this run's claim token, or None when it is not ours to run."""
     token = claim_token(worker_name)
     try:
         with services.db.session() as session:
             task = session.get(Task, task_id)
         if task is None or task.status != QUEUED:
             log.info("task not claimed: it is not queued", task_id=task_id)
-            return
+            return None
         if not window_open(services, task, completion):
-            return
+            return None
         with services.db.session(write=True) as session:
             plan = session.get(Plan, task.plan_id) if task.plan_id else None
             concurrency = service.plan_policy(plan).concurrency
             if not service.claim(session, task_id, token, now=now_ms(), concurrency=concurrency):
                 log.info("task not claimed", task_id=task_id)
-                return
+                return None
             task = session.get(Task, task_id)
             assert task is not None
             session.expunge(task)
@@ -207,29 +209,36 @@ def _execute(
             )
     except Exception as exc:
         log.error("claiming a task failed", task_id=task_id, error=str(exc))
-        return
-    job = Job(services=services, task=task, scope=g.CancelScope())
+        return None
+    return task, token
+
+
+def _run(
+    job: Job,
+    token: str,
+    jobs: Mapping[str, JobFunction],
+    guards: Mapping[str, Callable[[Job], str | None]],
+) -> tuple[int, str | None, bool]:
+    """Run the kind's job under a heartbeat; (status, error, permanent)."""
+    task = job.task
     heartbeat = Heartbeat(
-        job, token, services.settings.task_heartbeat_seconds, guards.get(task.kind)
+        job, token, job.services.settings.task_heartbeat_seconds, guards.get(task.kind)
     )
     heartbeat.start()
-    status, error, permanent = SUCCEEDED, None, False
     try:
         with g.cancellable(job.scope):
             jobs[task.kind](job)
             job.scope.check()
     except Exception as exc:
         if job.scope.cancelled:
-            status, error = CANCELED, job.scope.reason
-        else:
-            status, error = FAILED, str(exc) or type(exc).__name__
-            permanent = bool(getattr(exc, "permanent", False))
-            log.error(
-                "task failed", task_id=task_id, kind=task.kind, error=error, permanent=permanent
-            )
+            return CANCELED, job.scope.reason, False
+        error = str(exc) or type(exc).__name__
+        permanent = bool(getattr(exc, "permanent", False))
+        log.error("task failed", task_id=task.id, kind=task.kind, error=error, permanent=permanent)
+        return FAILED, error, permanent
     finally:
         heartbeat.stop()
-    _finish(services, job, token, status, error, permanent, completion)
+    return SUCCEEDED, None, False
 
 
 def _finish(
