@@ -104,6 +104,11 @@ def test_exit_codes_scripts_rely_on(cli: CliRunner, tmp_path: Path) -> None:
     org = _json(cli, "orgs", "add", "6", "dup")
     assert isinstance(org, dict)
     assert cli.invoke(app, ["orgs", "add", "6", "dup"]).exit_code == 5  # conflict
+    assert cli.invoke(app, ["orgs", "modify", org["id"], "--name", "renamed"]).exit_code == 0
+    listed = _json(cli, "orgs", "list")
+    assert isinstance(listed, list)
+    assert [o["name"] for o in listed] == ["renamed"]
+    assert ADMIN_EMAIL in cli.invoke(app, ["whoami"]).stdout
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"name": "", "organizationId": org["id"]}))
     refused = cli.invoke(app, ["plans", "create", "--file", str(bad)])

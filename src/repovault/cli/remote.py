@@ -181,6 +181,16 @@ def login(
     console.print(f"logged in to {server} as {email} (token kept in {config_path()})")
 
 
+def whoami(as_json: JsonOpt = False) -> None:
+    """The logged-in user and their roles."""
+    with remote() as api:
+        me = api.me()
+    if as_json:
+        out.print_json(json.dumps(me))
+    else:
+        out.print(f"{me.get('email')} ({', '.join(me.get('roles', []))})")
+
+
 def logout() -> None:
     """Revoke the kept token and forget it."""
     with remote() as api:
@@ -242,6 +252,33 @@ def orgs_add(
             auto_add_new_repositories=auto_add,
         )
     _print_id(reply, as_json)
+
+
+@orgs.command("modify")
+def orgs_modify(
+    organization_id: str,
+    name: str | None = None,
+    api_url: Annotated[str | None, typer.Option(help="Server or file:// folder")] = None,
+    username: str | None = None,
+    token_env: Annotated[str | None, typer.Option(help="Variable holding a new token")] = None,
+    worker: Annotated[str | None, typer.Option(help="Default worker id")] = None,
+    auto_add: Annotated[bool | None, typer.Option(help="New repositories join plans")] = None,
+    read_only: Annotated[bool | None, typer.Option(help="Read-only organization")] = None,
+) -> None:
+    """Change an organization; what is not given is kept."""
+    fields = {
+        "name": name,
+        "apiUrl": api_url,
+        "username": username,
+        "token": os.environ.get(token_env) if token_env else None,
+        "defaultWorkerId": worker,
+        "autoAddNewRepositories": auto_add,
+        "isReadOnly": read_only,
+    }
+    with remote() as api:
+        api.modify_organization(
+            organization_id, **{k: v for k, v in fields.items() if v is not None}
+        )
 
 
 @orgs.command("remove")
@@ -462,6 +499,32 @@ def plans_modify(file: PlanFile, azure: AzureOpt = False) -> None:
             api.modify_git_plan(plan)
 
 
+@plans.command("attach")
+def plans_attach(plan_id: str, repository_id: str) -> None:
+    """Add a repository to an individual-selection plan."""
+    with remote() as api:
+        api.attach_git_repository(plan_id, repository_id)
+
+
+@plans.command("detach")
+def plans_detach(plan_id: str, repository_id: str) -> None:
+    with remote() as api:
+        api.detach_git_repository(plan_id, repository_id)
+
+
+@plans.command("attach-project")
+def plans_attach_project(plan_id: str, project_id: str) -> None:
+    """Add an Azure DevOps project (its repositories) to a plan."""
+    with remote() as api:
+        api.attach_azure_project(plan_id, project_id)
+
+
+@plans.command("detach-project")
+def plans_detach_project(plan_id: str, project_id: str) -> None:
+    with remote() as api:
+        api.detach_azure_project(plan_id, project_id)
+
+
 @plans.command("remove")
 def plans_remove(plan_id: str) -> None:
     with remote() as api:
@@ -596,6 +659,18 @@ def users_create(
     _print_id(reply, as_json)
 
 
+@users.command("modify")
+def users_modify(
+    user_id: str,
+    email: str | None = None,
+    role: Annotated[list[str] | None, typer.Option(help="The new roles (all of them)")] = None,
+    password_env: Annotated[str | None, typer.Option(help="Variable holding a password")] = None,
+) -> None:
+    password = os.environ.get(password_env) if password_env else None
+    with remote() as api:
+        api.modify_user(user_id, email=email, password=password, roles=role)
+
+
 @users.command("remove")
 def users_remove(user_id: str) -> None:
     with remote() as api:
@@ -728,6 +803,7 @@ def _watch(api: Client, task_ids: list[str]) -> None:
 def register(app: typer.Typer) -> None:
     app.command()(login)
     app.command()(logout)
+    app.command()(whoami)
     app.add_typer(orgs, name="orgs")
     app.add_typer(repos, name="repos")
     app.add_typer(plans, name="plans")

@@ -23,6 +23,7 @@ from repovault.plans.models import Plan, PlanRepository
 from repovault.repositories.models import Repository
 from repovault.tasks import service
 from repovault.tasks.models import (
+    CANCELED,
     FAILED,
     NOT_STARTED,
     QUEUED,
@@ -212,7 +213,7 @@ def close_run(session: Session, run_id: str, *, now: int) -> RunSummary | None:
         succeeded=plan.last_successes,
         warnings=plan.last_warnings,
         failed=plan.last_errors,
-        canceled=sum(n for status, n in counts.items() if status == 4),
+        canceled=counts.get(CANCELED, 0),
         started_at=started or run.created_at,
         finished_at=now,
         notification_settings=plan.settings.get("notificationSettings") or {},
