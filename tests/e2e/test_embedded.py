@@ -299,3 +299,22 @@ def test_a_plan_backs_up_the_organizations_wikis(
     vault = Vault(open_backend(storage, services.box), f"wikis/{wiki_id}/{plan}/")
     restore_to_directory(vault, tmp_path / "wiki.git")
     assert refs_and_objects(tmp_path / "wiki.git") == refs_and_objects(wiki_source)
+
+
+def test_retention_runs_after_each_backup(api: Api, tmp_path: Path) -> None:
+    sources = make_sources(tmp_path / "git", ("kept",))
+    schedule = {
+        "scheme": 1,
+        "options": [],
+        "retention": {"rule": 2, "options": [{"number": 2, "period": 1, "type": 0}]},
+    }
+    _org, repos, plan = organization_with_plan(api, tmp_path / "git", schedule=schedule)
+    repo = repos["team/kept"]
+    for round_ in range(3):
+        if round_:
+            commit_into(sources["team/kept"], tmp_path / f"clone{round_}")
+        (task,) = wait_tasks(api, api.ok("/plans/run", {"id": plan, "kind": 1})["taskIds"])
+        assert task["status"] == 1, task["logs"]
+    kept = api.ok("/git/repositories/snapshots", {"id": repo})["result"]
+    assert [s["kind"] for s in kept] == ["full", "full"]  # the oldest full was pruned
+    assert any("retention removed 1 snapshot" in line["message"] for line in task["logs"])
