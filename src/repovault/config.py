@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     worker_poll_ms: int = Field(default=100, ge=1)
     task_heartbeat_seconds: float = Field(default=5.0, gt=0)
     task_stale_seconds: float = Field(default=60.0, gt=0)
+    # Finished tasks (and their logs) are kept this many days (0: forever).
+    task_history_days: int = Field(default=90, ge=0)
     # The scheduler and reconciler look for due plans and stranded tasks this often.
     scheduler_seconds: float = Field(default=15.0, gt=0)
     # When set, /metrics wants it as a Bearer token.

@@ -5,7 +5,7 @@ from repovault.organizations.models import Organization, Project, Wiki
 from repovault.plans.models import Plan, PlanItem, PlanRepository
 from repovault.repositories.models import Repository
 from repovault.storages.models import Storage
-from repovault.tasks.models import PlanRun, Task, TaskLog
+from repovault.tasks.models import PlanRun, RepositoryVault, Task, TaskLog
 from repovault.workers.models import Worker
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "PlanRun",
     "Project",
     "Repository",
+    "RepositoryVault",
     "RevokedToken",
     "Storage",
     "Task",

@@ -14,7 +14,7 @@ from repovault.common.context import Services
 from repovault.organizations.models import Project
 from repovault.plans.models import Plan
 from repovault.repositories.models import Repository
-from repovault.tasks.models import QUEUED, SUCCEEDED, Task
+from repovault.tasks.models import QUEUED, SUCCEEDED, RepositoryVault, Task
 from tests.conftest import Api
 
 
@@ -117,5 +117,6 @@ def record_backup(services: Services, plan_id: str, repository_id: str) -> str:
             finished_at=1,
         )
         session.add(task)
+        session.add(RepositoryVault(repository_id=repository_id, plan_id=plan_id, last_success=1))
         session.flush()
         return task.id

@@ -7,7 +7,7 @@ import json
 import time
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from repovault.common.context import Services
 from repovault.engine.restore import restore_to_directory
@@ -318,3 +318,25 @@ def test_retention_runs_after_each_backup(api: Api, tmp_path: Path) -> None:
     kept = api.ok("/git/repositories/snapshots", {"id": repo})["result"]
     assert [s["kind"] for s in kept] == ["full", "full"]  # the oldest full was pruned
     assert any("retention removed 1 snapshot" in line["message"] for line in task["logs"])
+
+
+def test_old_task_history_is_forgotten_but_backups_stay_reachable(
+    api: Api, services: Services, tmp_path: Path
+) -> None:
+    sources = make_sources(tmp_path / "git", ("old",))
+    _org, repos, plan = organization_with_plan(api, tmp_path / "git")
+    wait_tasks(api, api.ok("/plans/run", {"id": plan})["taskIds"])
+    long_ago = 1_000_000  # 1970: far older than the 90 days kept
+    with services.db.session(write=True) as session:
+        session.execute(update(Task).values(finished_at=long_ago))
+    api.client.app.state.tasks.reconcile()  # type: ignore[attr-defined]
+    assert api.ok("/tasks/getmany", {})["totalEntries"] == 0
+    repo = repos["team/old"]
+    assert api.ok("/git/repositories/snapshots", {"id": repo})["totalEntries"] == 1
+    target = tmp_path / "restored.git"
+    restore = api.ok(
+        "/git/repositories/restore",
+        {"id": repo, "target": {"kind": "directory", "path": str(target)}},
+    )
+    assert wait_tasks(api, [restore["taskId"]])[0]["status"] == 1
+    assert refs_and_objects(target) == refs_and_objects(sources["team/old"])

@@ -20,7 +20,7 @@ from repovault.plans.service import get_plan
 from repovault.repositories.models import Repository
 from repovault.repositories.service import get_repository
 from repovault.tasks import jobs, runs, scheduler, service
-from repovault.tasks.models import SUCCEEDED, WARNING, Task
+from repovault.tasks.models import RepositoryVault, Task
 from repovault.tasks.runs import RunSummary
 from repovault.tasks.runtime import queue_sync
 from repovault.workers.service import worker_by_name
@@ -71,16 +71,13 @@ def cancel_task(session: Session, *, task_id: str) -> list[RunSummary]:
     return _cancel(session, [task.id])
 
 
-def _backed_up_by(session: Session, repository_id: str) -> Task | None:
-    """The newest successful backup of the repository (its plan and worker)."""
+def _backed_up_by(session: Session, repository_id: str) -> Plan | None:
+    """The plan that backed the repository up last (its worker reaches its storage)."""
     return session.scalars(
-        select(Task)
-        .where(
-            Task.repository_id == repository_id,
-            Task.kind == "backup",
-            Task.status.in_((SUCCEEDED, WARNING)),
-        )
-        .order_by(Task.finished_at.desc())
+        select(Plan)
+        .join(RepositoryVault, RepositoryVault.plan_id == Plan.id)
+        .where(RepositoryVault.repository_id == repository_id)
+        .order_by(RepositoryVault.last_success.desc())
         .limit(1)
     ).first()
 
@@ -88,18 +85,17 @@ def _backed_up_by(session: Session, repository_id: str) -> Task | None:
 def _repository_task(
     session: Session, repository: Repository, kind: str, params: dict[str, Any]
 ) -> Task:
-    last = _backed_up_by(session, repository.id)
-    if last is None:
+    plan = _backed_up_by(session, repository.id)
+    if plan is None:
         raise Conflict(codes.NO_SNAPSHOT, f"repository {repository.id} has no backup yet")
-    plan = session.get(Plan, last.plan_id) if last.plan_id else None
     return service.new_task(
         session,
         kind=kind,
-        worker_id=last.worker_id,
+        worker_id=plan.worker_id,
         plan=None,
         repository_id=repository.id,
         organization_id=repository.organization_id,
-        params={**params, "planId": plan.id if plan else None},
+        params={**params, "planId": plan.id},
     )
 
 

@@ -41,7 +41,7 @@ from repovault.repositories.models import Repository
 from repovault.storages.models import Storage
 from repovault.storages.service import open_backend
 from repovault.tasks import actions
-from repovault.tasks.models import SUCCEEDED, WARNING, Task
+from repovault.tasks.models import RepositoryVault
 from repovault.tasks.worker import Job, JobFailed
 
 log = structlog.get_logger(__name__)
@@ -315,16 +315,11 @@ def backup_window_guard(job: Job) -> str | None:
 def snapshot_vaults(services: Services, repository_id: str) -> list[tuple[Plan, Vault]]:
     """The vaults that hold this repository's snapshots: one per plan that backed it up."""
     with services.db.session() as session:
-        plan_ids = session.scalars(
-            select(Task.plan_id)
-            .where(
-                Task.repository_id == repository_id,
-                Task.kind == "backup",
-                Task.status.in_((SUCCEEDED, WARNING)),
-            )
-            .distinct()
+        plans = session.scalars(
+            select(Plan)
+            .join(RepositoryVault, RepositoryVault.plan_id == Plan.id)
+            .where(RepositoryVault.repository_id == repository_id)
         ).all()
-        plans = session.scalars(select(Plan).where(Plan.id.in_([p for p in plan_ids if p]))).all()
         vaults = []
         for plan in plans:
             target = load_target(services, repository_id, plan.id)

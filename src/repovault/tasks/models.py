@@ -49,6 +49,22 @@ KINDS = ("backup", "restore", "verify", "sync", "prune")
 LEVELS = ("success", "info", "warning", "error")
 
 
+class RepositoryVault(Base):
+    """A plan has stored snapshots of a repository (in its vault `repositories/<repository
+    id>/<plan id>/`): where restore, verify and the snapshot list look, whatever the task
+    history still holds."""
+
+    __tablename__ = "repository_vaults"
+
+    repository_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("repositories.id", ondelete="CASCADE"), primary_key=True
+    )
+    plan_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True
+    )
+    last_success: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class PlanRun(Base):
     __tablename__ = "plan_runs"
     __table_args__ = (UniqueConstraint("plan_id", "due_at", name="uq_plan_runs_plan_due"),)

@@ -15,13 +15,13 @@ import socket
 from collections import Counter
 
 import structlog
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from repovault.plans.models import Plan
 from repovault.storage.local import process_alive
 from repovault.tasks import service
-from repovault.tasks.models import QUEUED, RUNNING, Task
+from repovault.tasks.models import FINISHED, QUEUED, RUNNING, PlanRun, Task
 
 log = structlog.get_logger(__name__)
 
@@ -120,3 +120,27 @@ def next_wakeup(session: Session) -> int | None:
     )
     times = [t for t in (retry, plan) if t]
     return min(times) if times else None
+
+
+def forget_old(session: Session, *, now: int, keep_days: int) -> int:
+    """Delete finished tasks (their logs go with them) and finished plan runs older than the
+    history kept; a batch at a time. What backups stored is recorded in `repository_vaults`,
+    so nothing a restore needs is lost."""
+    if keep_days <= 0:
+        return 0
+    before = now - keep_days * 86_400_000
+    old = session.scalars(
+        select(Task.id)
+        .where(Task.status.in_(FINISHED), Task.finished_at > 0, Task.finished_at < before)
+        .limit(BATCH * 2)
+    ).all()
+    if old:
+        session.execute(delete(Task).where(Task.id.in_(old)))
+    session.execute(
+        delete(PlanRun).where(
+            PlanRun.finished_at > 0,
+            PlanRun.finished_at < before,
+            ~select(Task.id).where(Task.run_id == PlanRun.id).exists(),
+        )
+    )
+    return len(old)

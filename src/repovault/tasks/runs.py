@@ -31,6 +31,7 @@ from repovault.tasks.models import (
     SUCCEEDED,
     WARNING,
     PlanRun,
+    RepositoryVault,
     Task,
 )
 
@@ -157,7 +158,19 @@ def record_backup(session: Session, task: Task) -> None:
     }
     if task.status in (SUCCEEDED, WARNING):
         values["last_successful_backup"] = task.finished_at
+        _remember_vault(session, task)
     session.execute(update(Repository).where(Repository.id == task.repository_id).values(values))
+
+
+def _remember_vault(session: Session, task: Task) -> None:
+    """This plan's vault holds the repository's snapshots (see RepositoryVault)."""
+    if task.repository_id is None or task.plan_id is None:
+        return
+    vault = session.get(RepositoryVault, (task.repository_id, task.plan_id))
+    if vault is None:
+        vault = RepositoryVault(repository_id=task.repository_id, plan_id=task.plan_id)
+        session.add(vault)
+    vault.last_success = task.finished_at
 
 
 def task_ended(session: Session, task: Task, *, now: int) -> RunSummary | None:

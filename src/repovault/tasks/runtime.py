@@ -134,6 +134,11 @@ class TaskSystem:
             summaries = [self.record_finished(session, task) for task in ended]
             for task in ended:
                 session.expunge(task)
+            forgotten = reconciler.forget_old(
+                session, now=now_ms(), keep_days=self.services.settings.task_history_days
+            )
+        if forgotten:
+            log.info("old tasks forgotten", tasks=forgotten)
         for task, summary in zip(ended, summaries, strict=True):
             self.after_finished(task, summary)
 
