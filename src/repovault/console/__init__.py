@@ -24,7 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import ValidationError
 
-from repovault.api.errors import validation_errors
+from repovault.api.errors import service_problem, validation_errors
 from repovault.common.context import Services
 from repovault.common.errors import ServiceError
 from repovault.console import forms
@@ -435,8 +435,6 @@ def install(app: FastAPI, services: Services) -> None:
     async def _service_error(request: Request, exc: ServiceError) -> Response:
         if request.url.path.startswith(PREFIX):
             return console.page(request, "error.html", status=exc.status, errors=_errors(exc))
-        from repovault.api.errors import service_problem
-
         return service_problem(exc)
 
 

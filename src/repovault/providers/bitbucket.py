@@ -117,6 +117,12 @@ class BitbucketDriver:
         )
 
     def git_credentials(self) -> Credentials | None:
-        if not self.access.token:
-            return None
-        return Credentials(self.access.username or "x-token-auth", self.access.token)
+        return bitbucket_credentials(self.access)
+
+
+def bitbucket_credentials(access: Access) -> Credentials | None:
+    """Git over HTTPS on Bitbucket (Cloud and Data Center): the user name with an app password,
+    or `x-token-auth` with an access token."""
+    if not access.token:
+        return None
+    return Credentials(access.username or "x-token-auth", access.token)

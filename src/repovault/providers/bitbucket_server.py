@@ -12,6 +12,7 @@ import httpx
 
 from repovault.engine.git import Credentials
 from repovault.providers.base import Access, PauseListener, ProviderError, RemoteRepository
+from repovault.providers.bitbucket import bitbucket_credentials
 from repovault.providers.http import PlatformClient, api_root, basic_or_bearer
 from repovault.providers.metadata import (
     COMMENTS,
@@ -108,9 +109,7 @@ class BitbucketServerDriver:
         )
 
     def git_credentials(self) -> Credentials | None:
-        if not self.access.token:
-            return None
-        return Credentials(self.access.username or "x-token-auth", self.access.token)
+        return bitbucket_credentials(self.access)
 
 
 def is_data_center(access: Access) -> bool:

@@ -140,9 +140,7 @@ def restore(
     return _repository_task(session, repository, "restore", params).id
 
 
-def verify(
-    services: Services, session: Session, *, repository_id: str, snapshot_id: str | None
-) -> str:
+def verify(session: Session, *, repository_id: str, snapshot_id: str | None) -> str:
     repository = get_repository(session, repository_id)
     return _repository_task(session, repository, "verify", {"snapshotId": snapshot_id}).id
 

@@ -322,8 +322,10 @@ def snapshot_vaults(services: Services, repository_id: str) -> list[tuple[Plan, 
         ).all()
         vaults = []
         for plan in plans:
-            target = load_target(services, repository_id, plan.id)
-            vaults.append((plan, target.vault(services)))
+            storage, password = _plan_storage(session, services, plan)
+            backend = open_backend(storage, services.box)
+            prefix = vault_prefix(repository_id, plan.id)
+            vaults.append((plan, Vault(backend, prefix, password=password)))
     return vaults
 
 

@@ -120,9 +120,7 @@ def restore(ctx: Context, body: RestoreRequest) -> TaskIdResponse:
 @calls.post("/git/repositories/verify", body=VerifyRequest, roles=WRITE_GIT, write=True)
 def verify(ctx: Context, body: VerifyRequest) -> TaskIdResponse:
     """Verify a repository's snapshots (or one) by rebuilding them with git."""
-    task_id = commands.verify(
-        ctx.services, ctx.session, repository_id=body.id, snapshot_id=body.snapshot_id
-    )
+    task_id = commands.verify(ctx.session, repository_id=body.id, snapshot_id=body.snapshot_id)
     _wake(ctx)
     return TaskIdResponse(task_id=task_id)
 

@@ -206,7 +206,7 @@ def finish(
             error=error,
             finished_at=now,
             heartbeat_at=now,
-            progress=100 if status not in (CANCELED,) else Task.progress,
+            progress=100 if status != CANCELED else Task.progress,
             result=result or {},
             bytes_stored=moved[0],
             bytes_transferred=moved[1],
