@@ -1,4 +1,5 @@
-"""First start: the admin user, the default local storage and the embedded worker record."""
+"""First start: the admin user, the default local storage and, when this server runs it, the
+embedded worker's record."""
 
 from __future__ import annotations
 
@@ -41,7 +42,12 @@ def ensure_admin(session: Session, settings: Settings, passwords: Passwords) -> 
             flush=True,
         )
     accounts.create_user(
-        session, passwords, email=email, password=password, roles=[Role.SYSTEM_ADMINISTRATOR.value]
+        session,
+        passwords,
+        caller=None,
+        email=email,
+        password=password,
+        roles=[Role.SYSTEM_ADMINISTRATOR.value],
     )
     log.info("first administrator created", email=email)
 
@@ -62,14 +68,17 @@ def ensure_default_storage(session: Session, settings: Settings) -> None:
     log.info("default storage created", path=str(path))
 
 
-def ensure_worker(session: Session, name: str) -> Worker:
+def ensure_worker(session: Session, name: str, *, beat: bool = True) -> Worker:
+    """The worker row of `name`, created when missing. `beat` records a heartbeat (it shows
+    online for 90 s): only a process that runs that worker passes it."""
     worker = session.scalar(select(Worker).where(Worker.name == name))
     if worker is None:
-        worker = Worker(name=name)
+        worker = Worker(name=name, last_seen=0)
         session.add(worker)
-    worker.hostname = socket.gethostname()
-    worker.version = __version__
-    worker.last_seen = now_ms()
+    if beat:
+        worker.hostname = socket.gethostname()
+        worker.version = __version__
+        worker.last_seen = now_ms()
     session.flush()
     return worker
 
@@ -78,4 +87,5 @@ def bootstrap(session: Session, services: Services) -> None:
     settings = services.settings
     ensure_admin(session, settings, services.passwords)
     ensure_default_storage(session, settings)
-    ensure_worker(session, settings.worker_id)
+    if settings.run_worker:  # an API-only replica registers no worker (the task loop beats)
+        ensure_worker(session, settings.worker_id, beat=False)

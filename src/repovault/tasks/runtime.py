@@ -27,6 +27,7 @@ from repovault.tasks import jobs, reconciler, runs, scheduler, service
 from repovault.tasks.dispatch import Dispatcher
 from repovault.tasks.models import QUEUED, RUNNING, Task
 from repovault.tasks.worker import Completion, execute
+from repovault.workers.service import worker_by_name
 
 log = structlog.get_logger(__name__)
 
@@ -47,8 +48,13 @@ class TaskSystem:
 
     def start(self) -> None:
         with self.services.db.session(write=True) as session:
-            self.worker_row_id = bootstrap.ensure_worker(session, self.worker_name).id
+            if self.worker:
+                self.worker_row_id = bootstrap.ensure_worker(session, self.worker_name).id
+            else:  # no worker here: never register one, nor make an old row look online
+                row = worker_by_name(session, self.worker_name)
+                self.worker_row_id = row.id if row is not None else None
         if self.worker:
+            assert self.worker_row_id is not None
             self.dispatcher.start_worker(
                 self.worker_row_id,
                 threads=self.services.settings.worker_threads,
