@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
@@ -48,6 +49,9 @@ class Settings(BaseSettings):
     # with this many threads; heartbeats every few seconds; a running task whose heartbeat
     # is older than the stale limit is retried (its worker died).
     run_worker: bool = True
+    # `process`: the server's worker runs in a child process (its own GIL: backups and the
+    # API do not slow each other); `thread`: in the server's process (tests, debugging).
+    worker_mode: Literal["process", "thread"] = "process"
     worker_threads: int = Field(default=4, ge=1, le=64)
     # How long an idle worker thread waits for a message before checking for shutdown.
     worker_poll_ms: int = Field(default=100, ge=1)

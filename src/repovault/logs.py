@@ -7,8 +7,17 @@ import sys
 
 import structlog
 
+_level = logging.INFO
+
+
+def configured_level() -> int:
+    """The level of the last `configure_logging` (a worker child process logs at it too)."""
+    return _level
+
 
 def configure_logging(level: int = logging.INFO) -> None:
+    global _level
+    _level = level
     logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level)
     structlog.configure(
         processors=[
