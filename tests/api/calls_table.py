@@ -64,7 +64,7 @@ CALLS: list[CallSpec] = [
     CallSpec(
         "/users/modify",
         USERS,
-        lambda a, w, t: {**_fresh_user(a, w, t), "roles": ["Viewer"]},
+        lambda a, w, t: {**_fresh_user(a, w, t), "roles": ["UserManagement"]},
         id_fields=(("id", "AU1004"),),
     ),
     CallSpec("/users/remove", USERS, _fresh_user, id_fields=(("id", "AU1004"),)),

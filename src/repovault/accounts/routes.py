@@ -50,6 +50,7 @@ def create_user(ctx: Context, body: UserCreate) -> IdResponse:
     user = service.create_user(
         ctx.session,
         ctx.services.passwords,
+        caller=ctx.caller,
         email=body.email,
         password=body.password,
         roles=body.roles,
@@ -77,6 +78,7 @@ def modify_user(ctx: Context, body: UserModify) -> None:
     service.modify_user(
         ctx.session,
         ctx.services.passwords,
+        caller=ctx.caller,
         user_id=body.id,
         email=body.email,
         password=body.password,
@@ -87,4 +89,4 @@ def modify_user(ctx: Context, body: UserModify) -> None:
 @calls.post("/users/remove", body=IdRequest, roles=MANAGE_USERS, write=True)
 def remove_user(ctx: Context, body: IdRequest) -> None:
     """Remove a user (the last SystemAdministrator stays)."""
-    service.remove_user(ctx.session, user_id=body.id)
+    service.remove_user(ctx.session, caller=ctx.caller, user_id=body.id)

@@ -22,6 +22,7 @@ from repovault.common.clock import now_ms
 from repovault.common.context import Context
 from repovault.common.errors import (
     Conflict,
+    Forbidden,
     InvalidInput,
     TooManyRequests,
     Unauthorized,
@@ -145,20 +146,47 @@ def _get_user(session: Session, user_id: str) -> User:
     return get_by_id(session, User, user_id, code=codes.USER_NOT_FOUND, what="user")
 
 
-def _admins(session: Session) -> list[User]:
-    return [u for u in session.scalars(select(User)) if Role.SYSTEM_ADMINISTRATOR.value in u.roles]
+ADMIN = Role.SYSTEM_ADMINISTRATOR.value
+
+
+def _admin_count(session: Session) -> int:
+    """SystemAdministrators, their rows locked (PostgreSQL) so that two demotions at once
+    cannot both see the other administrator."""
+    users = session.scalars(select(User).with_for_update()).all()
+    return sum(1 for user in users if ADMIN in user.roles)
+
+
+def _within_reach(caller: User | None, roles: set[str], doing: str) -> None:
+    """A caller grants, removes and acts only within the roles it holds itself; the
+    SystemAdministrator holds them all. `None` is the server itself (first start)."""
+    if caller is None or ADMIN in caller.roles:
+        return
+    beyond = sorted(roles - set(caller.roles))
+    if beyond:
+        raise Forbidden(
+            codes.ROLE_MISSING,
+            f"{doing} needs the roles {beyond}, which the caller does not hold",
+        )
 
 
 def create_user(
-    session: Session, passwords: Passwords, *, email: str, password: str, roles: list[str]
+    session: Session,
+    passwords: Passwords,
+    *,
+    caller: User | None,
+    email: str,
+    password: str,
+    roles: list[str],
 ) -> User:
     email = _check_email(email)
+    roles = _check_roles(roles)
+    _within_reach(caller, set(roles), "granting roles")
     if session.scalar(select(User.id).where(User.email == email)):
         raise Conflict(codes.USER_EXISTS, f"a user {email!r} exists already")
-    user = User(email=email, password_hash=passwords.hash(password), roles=_check_roles(roles))
+    user = User(email=email, password_hash=passwords.hash(password), roles=roles)
     session.add(user)
     session.flush()
-    log.info("user created", user_id=user.id, roles=user.roles)
+    log.info("user created", user_id=user.id, roles=user.roles, by=caller.id if caller else None)
     return user
 
 
@@ -166,12 +194,24 @@ def modify_user(
     session: Session,
     passwords: Passwords,
     *,
+    caller: User,
     user_id: str,
     email: str | None,
     password: str | None,
     roles: list[str] | None,
 ) -> None:
     user = _get_user(session, user_id)
+    if user.id != caller.id:
+        _within_reach(caller, set(user.roles), f"changing user {user.id}")
+    new_roles = _check_roles(roles) if roles is not None else None
+    if new_roles is not None and set(new_roles) != set(user.roles):
+        if user.id == caller.id:
+            raise Forbidden(
+                codes.OWN_ROLES, "nobody changes their own roles; another user must do it"
+            )
+        _within_reach(caller, set(new_roles) ^ set(user.roles), "changing roles")
+        if ADMIN in user.roles and ADMIN not in new_roles and _admin_count(session) == 1:
+            raise Conflict(codes.LAST_ADMIN, "the last SystemAdministrator keeps that role")
     if email is not None:
         email = _check_email(email)
         other = session.scalar(select(User.id).where(User.email == email, User.id != user.id))
@@ -180,21 +220,19 @@ def modify_user(
         user.email = email
     if password is not None:
         user.password_hash = passwords.hash(password)
-    if roles is not None:
-        new_roles = _check_roles(roles)
-        admin = Role.SYSTEM_ADMINISTRATOR.value
-        if admin in user.roles and admin not in new_roles and len(_admins(session)) == 1:
-            raise Conflict(codes.LAST_ADMIN, "the last SystemAdministrator keeps that role")
+    if new_roles is not None:
+        if new_roles != user.roles:
+            log.info("roles changed", user_id=user.id, roles=new_roles, by=caller.id)
         user.roles = new_roles
 
 
-def remove_user(session: Session, *, user_id: str) -> None:
+def remove_user(session: Session, *, caller: User, user_id: str) -> None:
     user = _get_user(session, user_id)
-    admins = _admins(session)
-    if Role.SYSTEM_ADMINISTRATOR.value in user.roles and len(admins) == 1:
+    _within_reach(caller, set(user.roles), f"removing user {user.id}")
+    if ADMIN in user.roles and _admin_count(session) == 1:
         raise Conflict(codes.LAST_ADMIN, "the last SystemAdministrator cannot be removed")
     session.delete(user)
-    log.info("user removed", user_id=user.id)
+    log.info("user removed", user_id=user.id, by=caller.id)
 
 
 USER_FIELDS = {
