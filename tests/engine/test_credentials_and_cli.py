@@ -171,3 +171,36 @@ def test_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     damaged = run("verify", url, "--storage", store, "--json")
     assert damaged.exit_code == 1
     assert json.loads(damaged.stdout)["problems"]
+
+
+def test_command_line_restore_of_a_damaged_newest_snapshot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --allow-earlier the CLI names the damaged snapshot and exits non-zero; with it,
+    it restores the snapshot before and says so."""
+    source = tricky_repository(tmp_path / "source")
+    url = f"file://{source}"
+    store = str(tmp_path / "store")
+    monkeypatch.setenv("REPOVAULT_DATA_DIR", str(tmp_path / "data"))
+    runner = CliRunner()
+
+    def run(*args: str) -> Any:
+        return runner.invoke(app, list(args))
+
+    ids = []
+    for force in ("--no-force", "--force"):
+        backed = run("backup", url, "--storage", store, force, "--json")
+        assert backed.exit_code == 0, backed.output
+        ids.append(json.loads(backed.stdout.strip().splitlines()[-1])["snapshot"])
+    next((tmp_path / "store").rglob(f"{ids[1]}/manifest.json")).unlink()
+
+    refused = run("restore", url, "--storage", store, "--to", str(tmp_path / "a.git"))
+    assert refused.exit_code == 1, refused.output
+    assert ids[1] in refused.output and "manifest.json is missing" in refused.output
+    assert not (tmp_path / "a.git").exists()
+    earlier = run(
+        "restore", url, "--storage", store, "--to", str(tmp_path / "b.git"), "--allow-earlier"
+    )
+    assert earlier.exit_code == 0, earlier.output
+    assert f"restored snapshot {ids[0]}" in earlier.output
+    assert ids[1] in earlier.output  # the warning names the damaged one

@@ -14,6 +14,8 @@ import pytest
 
 from repovault.engine.backup import backup
 from repovault.engine.crypto import DecryptionError
+from repovault.engine.errors import EngineError, MissingManifest, MissingObject, TargetNotEmpty
+from repovault.engine.lock import LockedError
 from repovault.engine.restore import restore_to_directory
 from repovault.engine.vault import DamagedSnapshot, Vault
 from repovault.engine.verify import verify
@@ -136,3 +138,58 @@ def test_sigkill_mid_backup_leaves_a_clean_vault(tmp_path: Path) -> None:
     restore_to_directory(vault, tmp_path / "restored")
     assert state(tmp_path / "restored") == state(source)
     assert verify(vault).ok
+
+
+def test_newest_manifest_lost_fails_unless_an_earlier_snapshot_is_allowed(tmp_path: Path) -> None:
+    vault, snapshots, ids = _two_snapshots(tmp_path)
+    (snapshots / ids[1] / "manifest.json").unlink()
+    # The newest snapshot is damaged: restoring "the newest" says so instead of quietly
+    # restoring the one before it.
+    with pytest.raises(MissingManifest, match=f"{ids[1]}.*manifest.json is missing") as caught:
+        restore_to_directory(vault, tmp_path / "newest")
+    assert caught.value.permanent
+    assert not (tmp_path / "newest").exists()
+    # Named explicitly, it fails the same way; allowing an earlier one does not change that.
+    with pytest.raises(MissingManifest, match=ids[1]):
+        restore_to_directory(vault, tmp_path / "named", snapshot=ids[1], allow_earlier=True)
+    # Asked for, the newest intact earlier snapshot is restored, and the result says why.
+    result = restore_to_directory(vault, tmp_path / "earlier", allow_earlier=True)
+    assert result.snapshot.id == ids[0]
+    assert result.passed_over == [ids[1]]
+    assert any(ids[1] in w and ids[0] in w for w in result.warnings), result.warnings
+
+
+def test_a_lost_parent_manifest_damages_its_children(tmp_path: Path) -> None:
+    vault, snapshots, ids = _two_snapshots(tmp_path)
+    (snapshots / ids[0] / "manifest.json").unlink()
+    with pytest.raises(MissingManifest, match=f"{ids[1]}.*depends on {ids[0]}"):
+        restore_to_directory(vault, tmp_path / "child", snapshot=ids[1])
+    with pytest.raises(DamagedSnapshot, match="no intact snapshot"):
+        restore_to_directory(vault, tmp_path / "any", allow_earlier=True)
+
+
+def test_a_deleted_catalog_is_reported_and_rebuilt_by_verify(tmp_path: Path) -> None:
+    vault, _, ids = _two_snapshots(tmp_path)
+    (tmp_path / "store" / "r" / "catalog.json").unlink()
+    report = verify(vault)
+    assert [p.snapshot for p in report.problems] == ["catalog.json"], report
+    assert "rebuilt" in report.problems[0].message
+    assert vault.catalog() == set(ids)
+    assert verify(vault).ok
+
+
+def test_errors_say_whether_a_retry_can_help(tmp_path: Path) -> None:
+    vault, snapshots, ids = _two_snapshots(tmp_path, "right")
+    (snapshots / ids[1] / "bundle").unlink()
+    with pytest.raises(MissingObject, match=f"snapshot {ids[1]}.*bundle.*missing") as missing:
+        restore_to_directory(vault, tmp_path / "a")
+    with pytest.raises(DecryptionError) as wrong:
+        restore_to_directory(Vault(vault.storage, "r/", password="wrong"), tmp_path / "b")
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "file").write_text("x")
+    with pytest.raises(TargetNotEmpty) as not_empty:
+        restore_to_directory(vault, tmp_path / "full", snapshot=ids[0])
+    for caught in (missing, wrong, not_empty):
+        assert isinstance(caught.value, EngineError)
+        assert caught.value.permanent, caught.value
+    assert not LockedError("busy").permanent

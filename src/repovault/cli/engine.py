@@ -218,6 +218,13 @@ def register(app: typer.Typer) -> None:
         push: Annotated[str | None, typer.Option(help="Push the snapshot to this git URL")] = None,
         bare: Annotated[bool, typer.Option(help="Bare mirror (default) or working clone")] = True,
         snapshot: Annotated[str | None, typer.Option(help="Snapshot id (default: newest)")] = None,
+        allow_earlier: Annotated[
+            bool,
+            typer.Option(
+                "--allow-earlier",
+                help="When the newest snapshot is damaged, restore the newest intact earlier one",
+            ),
+        ] = False,
         token_env: Annotated[str | None, typer.Option(help="Token for --push")] = None,
         username: Annotated[str, typer.Option()] = "x-access-token",
         prefix: PrefixOpt = None,
@@ -230,11 +237,17 @@ def register(app: typer.Typer) -> None:
         vault = _vault(url, storage, s3_endpoint, prefix, password_env)
         try:
             if to is not None:
-                result = restore_to_directory(vault, to, snapshot=snapshot, bare=bare)
+                result = restore_to_directory(
+                    vault, to, snapshot=snapshot, bare=bare, allow_earlier=allow_earlier
+                )
             else:
                 assert push is not None
                 result = restore_to_url(
-                    vault, push, snapshot=snapshot, credentials=_credentials(token_env, username)
+                    vault,
+                    push,
+                    snapshot=snapshot,
+                    credentials=_credentials(token_env, username),
+                    allow_earlier=allow_earlier,
                 )
         except Exception as exc:
             _fail(str(exc))

@@ -48,6 +48,8 @@ class BackupResult:
     created: bool
     swept: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # What the caller should pass on: a stale lock taken over, a catalog rebuilt.
+    warnings: list[str] = field(default_factory=list)
 
 
 def _is_repository(path: Path) -> bool:
@@ -250,8 +252,11 @@ def backup(
     options = options or BackupOptions()
     started = time.monotonic()
     label = g.redact(url)
-    with locked(vault.storage, vault.prefix):
+    with locked(vault.storage, vault.prefix) as held:
+        warnings = list(held.warnings)
         swept = vault.sweep()
+        if repaired := vault.repair_catalog():
+            warnings.append(repaired)
         manifests = vault.manifests()
         latest = max(manifests.values(), key=lambda m: (m.created_at, m.id), default=None)
         # With nothing to compare against, the fetch alone tells the state (and HEAD).
@@ -264,7 +269,9 @@ def backup(
             and remote.head == latest.content.head
         ):
             log.info("repository unchanged", repository=label, snapshot=latest.id)
-            return BackupResult(latest, False, swept, seconds=time.monotonic() - started)
+            return BackupResult(
+                latest, False, swept, seconds=time.monotonic() - started, warnings=warnings
+            )
         git, fresh = update_cache(cache, url, credentials, remote.head if remote else None)
         head = remote.head if remote else g.head_target(git)
         kind, parent = _choose(options.kind, manifests, fresh)
@@ -324,4 +331,4 @@ def backup(
         stored_bytes=manifest.stored_bytes,
         seconds=round(seconds, 3),
     )
-    return BackupResult(manifest, True, swept, seconds=seconds)
+    return BackupResult(manifest, True, swept, seconds=seconds, warnings=warnings)

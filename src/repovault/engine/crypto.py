@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from repovault.engine.errors import EngineError
 from repovault.engine.streams import rechunk, split_head
 
 MAGIC = b"RVE1"
@@ -44,8 +45,8 @@ SCRYPT = {"n": 2**15, "r": 8, "p": 1}
 CHECK_LABEL = b"repovault key check v1"
 
 
-class DecryptionError(Exception):
-    """Wrong password, or stored bytes that were changed."""
+class DecryptionError(EngineError):
+    """Wrong password, or stored bytes that were changed: permanent either way."""
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,15 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
+from repovault.engine.errors import EngineError
+
 ENCODING = "utf-8"
 ERRORS = "surrogateescape"
 
 
-class GitError(Exception):
+class GitError(EngineError):
+    """A git command failed: transient (the network, the server) unless raised permanent."""
+
     def __init__(self, message: str, *, permanent: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent

@@ -23,6 +23,7 @@ from typing import Any
 
 from repovault import __version__
 from repovault.engine import crypto
+from repovault.engine.errors import MissingManifest
 
 FORMAT = 1
 KINDS = ("full", "differential", "incremental")
@@ -145,7 +146,11 @@ def chain(manifests: dict[str, Manifest], snapshot: str) -> list[Manifest]:
     while current is not None:
         manifest = manifests.get(current)
         if manifest is None:
-            raise LookupError(f"snapshot {current} is missing from the chain of {snapshot}")
+            raise MissingManifest(
+                f"snapshot {snapshot} is damaged: it depends on {current}, "
+                "whose manifest.json is missing",
+                snapshot=snapshot,
+            )
         ordered.append(manifest)
         current = manifest.parent
     return list(reversed(ordered))

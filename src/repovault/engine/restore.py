@@ -4,6 +4,12 @@ The chain (the full snapshot, then each child down to the one asked for) is stre
 order into `git index-pack`, each object checked against its manifest on the way; then the
 refs are set to exactly the manifest's, HEAD to its target, and `git fsck` must find every
 ref's history complete.
+
+Which snapshot: the one named, else the newest. A snapshot that lost its manifest (it is in
+`catalog.json`, so it was completed once) or depends on one that did is damaged: restoring
+it, or "the newest" when it is the newest, fails and names it. With `allow_earlier` the
+newest intact earlier snapshot is restored instead, and the result says which were passed
+over and why.
 """
 
 from __future__ import annotations
@@ -19,15 +25,38 @@ from pathlib import Path
 import structlog
 
 from repovault.engine import git as g
+from repovault.engine.errors import (
+    CorruptObject,
+    DamagedSnapshot,
+    MissingManifest,
+    NoSnapshot,
+    PushFailed,
+    TargetNotEmpty,
+)
 from repovault.engine.manifest import Manifest, StoredObject, chain
 from repovault.engine.streams import split_head
-from repovault.engine.vault import DamagedSnapshot, Vault
+from repovault.engine.vault import Vault
 
 log = structlog.get_logger(__name__)
 
 
-class RestoreError(Exception):
-    pass
+@dataclass
+class Choice:
+    """The snapshot to restore, and the damaged newer ones passed over to reach it."""
+
+    manifest: Manifest
+    passed_over: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def note(self) -> str | None:
+        """What the caller is told when an earlier snapshot was restored instead."""
+        if not self.passed_over:
+            return None
+        return (
+            f"restored snapshot {self.manifest.id} instead of the newest, as allowed: "
+            f"{'; '.join(self.reasons)}"
+        )
 
 
 @dataclass
@@ -35,17 +64,68 @@ class RestoreResult:
     snapshot: Manifest
     target: str
     warnings: list[str] = field(default_factory=list)
+    passed_over: list[str] = field(default_factory=list)
 
 
-def pick(manifests: dict[str, Manifest], snapshot: str | None) -> Manifest:
-    if not manifests:
-        raise RestoreError("there is no snapshot to restore")
-    if snapshot is None:
-        return max(manifests.values(), key=lambda m: (m.created_at, m.id))
-    found = manifests.get(snapshot)
-    if found is None:
-        raise RestoreError(f"no snapshot {snapshot}")
-    return found
+def _damage(manifests: dict[str, Manifest], lost: set[str], snapshot: str) -> str | None:
+    """Why a snapshot cannot be restored from its manifests, or None when it can."""
+    if snapshot in lost:
+        return (
+            f"snapshot {snapshot} is damaged: its manifest.json is missing "
+            "(it was completed once; see catalog.json)"
+        )
+    try:
+        chain(manifests, snapshot)
+    except MissingManifest as exc:
+        return str(exc)
+    return None
+
+
+def choose(
+    manifests: dict[str, Manifest],
+    lost: set[str],
+    snapshot: str | None = None,
+    *,
+    allow_earlier: bool = False,
+) -> Choice:
+    """The snapshot to restore: `snapshot`, else the newest. `lost` holds the ids of snapshots
+    whose manifest is gone (`Vault.lost`); ids sort by creation time."""
+    if snapshot is not None:
+        if snapshot not in manifests and snapshot not in lost:
+            raise NoSnapshot(f"no snapshot {snapshot}")
+        problem = _damage(manifests, lost, snapshot)
+        if problem is not None:
+            raise MissingManifest(problem, snapshot=snapshot)
+        return Choice(manifests[snapshot])
+    ids = sorted(set(manifests) | lost, reverse=True)
+    if not ids:
+        raise NoSnapshot("there is no snapshot to restore")
+    passed: list[str] = []
+    reasons: list[str] = []
+    for candidate in ids:
+        problem = _damage(manifests, lost, candidate)
+        if problem is None:
+            return Choice(manifests[candidate], passed, reasons)
+        if not allow_earlier:
+            raise MissingManifest(
+                f"the newest {problem}; restore an earlier snapshot by its id, or allow "
+                "restoring the newest intact earlier snapshot (allowEarlier, --allow-earlier)",
+                snapshot=candidate,
+            )
+        passed.append(candidate)
+        reasons.append(problem)
+    raise MissingManifest(
+        f"no intact snapshot to restore: {'; '.join(reasons)}", snapshot=passed[0]
+    )
+
+
+def pick(
+    vault: Vault, snapshot: str | None, *, allow_earlier: bool = False
+) -> tuple[dict[str, Manifest], Choice]:
+    manifests = vault.manifests()
+    return manifests, choose(
+        manifests, vault.lost(manifests), snapshot, allow_earlier=allow_earlier
+    )
 
 
 BUNDLE_SIGNATURE = b"# v2 git bundle\n"
@@ -64,7 +144,7 @@ def _pack_of(manifest: Manifest, data: Iterator[bytes]) -> Iterator[bytes]:
             yield bytes(buffer[end + 2 :])
             yield from data
             return
-    raise DamagedSnapshot(f"snapshot {manifest.id}: the bundle has no valid header")
+    raise CorruptObject(f"snapshot {manifest.id}: the bundle has no valid header")
 
 
 def _index_bundle(vault: Vault, manifest: Manifest, bundle: StoredObject, git: g.Git) -> None:
@@ -114,6 +194,10 @@ class SpliceFailed(Exception):
     pass
 
 
+# index-pack failures that say nothing about the snapshot.
+LOCAL_TROUBLE = ("No space left on device", "Cannot allocate memory", "Disk quota exceeded")
+
+
 def _index_pack(git: g.Git, pack: Iterable[bytes], label: str) -> None:
     process = git.popen(["index-pack", "--stdin", "--fix-thin"], stdin=subprocess.PIPE)
     assert process.stdin
@@ -136,10 +220,11 @@ def _index_pack(git: g.Git, pack: Iterable[bytes], label: str) -> None:
         process.stderr.close()
     g.check_cancelled()
     if returncode != 0:
-        raise DamagedSnapshot(
-            f"snapshot {label}: the bundle does not apply: "
-            f"{g.decode(b''.join(output)).strip()[:300]}"
-        )
+        detail = g.decode(b"".join(output)).strip()[:300]
+        if any(sign in detail for sign in LOCAL_TROUBLE):
+            # The restoring machine's trouble, not the snapshot's: worth another attempt.
+            raise g.GitError(f"snapshot {label}: git index-pack failed: {detail}")
+        raise CorruptObject(f"snapshot {label}: the bundle does not apply: {detail}")
 
 
 def apply(vault: Vault, manifest: Manifest, git: g.Git, git_dir: Path) -> None:
@@ -154,7 +239,7 @@ def _apply_lfs(vault: Vault, manifest: Manifest, git_dir: Path) -> None:
     for oid in manifest.content.lfs:
         stored = manifest.object(f"lfs/{oid}")
         if stored is None:
-            raise DamagedSnapshot(f"snapshot {manifest.id}: LFS object {oid} is not listed")
+            raise CorruptObject(f"snapshot {manifest.id}: LFS object {oid} is not listed")
         target = git_dir / "lfs" / "objects" / oid[:2] / oid[2:4] / oid
         target.parent.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
@@ -164,14 +249,14 @@ def _apply_lfs(vault: Vault, manifest: Manifest, git_dir: Path) -> None:
                 out.write(block)
         if digest.hexdigest() != oid:
             target.unlink()
-            raise DamagedSnapshot(f"snapshot {manifest.id}: LFS object {oid} has other content")
+            raise CorruptObject(f"snapshot {manifest.id}: LFS object {oid} has other content")
 
 
 def check_refs(git: g.Git, manifest: Manifest) -> None:
     refs = g.local_refs(git)
     if refs != manifest.content.refs:
         missing = sorted(set(manifest.content.refs) - set(refs))
-        raise DamagedSnapshot(f"snapshot {manifest.id}: refs differ after restore ({missing})")
+        raise CorruptObject(f"snapshot {manifest.id}: refs differ after restore ({missing})")
 
 
 def fsck(git: g.Git, manifest: Manifest, *, full: bool = True) -> None:
@@ -179,7 +264,7 @@ def fsck(git: g.Git, manifest: Manifest, *, full: bool = True) -> None:
     mode = "--full" if full else "--connectivity-only"
     fsck = git.run(["fsck", mode, "--no-dangling", "--no-progress"], check=False)
     if fsck.returncode != 0:
-        raise DamagedSnapshot(
+        raise CorruptObject(
             f"snapshot {manifest.id}: git fsck failed: "
             f"{g.decode(fsck.stdout + fsck.stderr).strip()[:500]}"
         )
@@ -214,23 +299,37 @@ def materialize(
 
 def read_document(vault: Vault, snapshot: str, name: str) -> bytes:
     """A metadata document stored with a snapshot (issues, pull requests, ...)."""
-    manifest = pick(vault.manifests(), snapshot)
+    _, choice = pick(vault, snapshot)
+    manifest = choice.manifest
     stored = manifest.object(f"meta/{name}")
     if stored is None:
-        raise RestoreError(f"snapshot {snapshot} has no document {name!r}")
+        raise NoSnapshot(f"snapshot {snapshot} has no document {name!r}")
     return b"".join(vault.read_object(manifest, stored))
 
 
 def _empty_target(path: Path) -> None:
     if path.exists() and any(path.iterdir()):
-        raise RestoreError(f"{path} is not empty; restore into a new or empty folder")
+        raise TargetNotEmpty(f"{path} is not empty; restore into a new or empty folder")
+
+
+def _result(choice: Choice, target: str) -> RestoreResult:
+    result = RestoreResult(choice.manifest, target, passed_over=list(choice.passed_over))
+    if choice.note:
+        result.warnings.append(choice.note)
+        log.warning("earlier snapshot restored", snapshot=choice.manifest.id, why=choice.note)
+    return result
 
 
 def restore_to_directory(
-    vault: Vault, path: Path, *, snapshot: str | None = None, bare: bool = True
+    vault: Vault,
+    path: Path,
+    *,
+    snapshot: str | None = None,
+    bare: bool = True,
+    allow_earlier: bool = False,
 ) -> RestoreResult:
-    manifests = vault.manifests()
-    manifest = pick(manifests, snapshot)
+    manifests, choice = pick(vault, snapshot, allow_earlier=allow_earlier)
+    manifest = choice.manifest
     _empty_target(path)
     path.mkdir(parents=True, exist_ok=True)
     try:
@@ -250,7 +349,7 @@ def restore_to_directory(
         shutil.rmtree(path, ignore_errors=True)
         raise
     log.info("snapshot restored", snapshot=manifest.id, target=str(path), bare=bare)
-    return RestoreResult(manifest, str(path))
+    return _result(choice, str(path))
 
 
 def restore_to_url(
@@ -259,10 +358,11 @@ def restore_to_url(
     *,
     snapshot: str | None = None,
     credentials: g.Credentials | None = None,
+    allow_earlier: bool = False,
 ) -> RestoreResult:
-    manifests = vault.manifests()
-    manifest = pick(manifests, snapshot)
-    result = RestoreResult(manifest, g.redact(url))
+    manifests, choice = pick(vault, snapshot, allow_earlier=allow_earlier)
+    manifest = choice.manifest
+    result = _result(choice, g.redact(url))
     with tempfile.TemporaryDirectory(prefix="repovault-push-") as scratch:
         repo = Path(scratch) / "repo.git"
         g.Git().run(["init", "--quiet", "--bare", str(repo)])
@@ -275,7 +375,7 @@ def restore_to_url(
             if line.startswith("!")
         ]
         if pushed.returncode != 0 and not refused:
-            raise RestoreError(
+            raise PushFailed(
                 f"push to {result.target} failed: {g.decode(pushed.stderr).strip()[:500]}"
             )
         result.warnings += refused
@@ -286,7 +386,7 @@ def restore_to_url(
             )
         if manifest.content.lfs or any(m.content.lfs for m in chain(manifests, manifest.id)):
             git.run(["lfs", "push", "--all", url])
-    for warning in result.warnings:
+    for warning in result.warnings[1 if choice.note else 0 :]:
         log.warning("restore push", snapshot=manifest.id, target=result.target, detail=warning)
     log.info("snapshot pushed", snapshot=manifest.id, target=result.target)
     return result

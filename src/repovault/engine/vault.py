@@ -15,6 +15,13 @@ from dataclasses import dataclass
 import structlog
 
 from repovault.engine import codecs, crypto
+from repovault.engine.errors import (
+    AuthenticationFailed,
+    ChecksumMismatch,
+    CorruptObject,
+    MissingObject,
+)
+from repovault.engine.errors import DamagedSnapshot as DamagedSnapshot
 from repovault.engine.manifest import (
     Manifest,
     StoredObject,
@@ -26,10 +33,6 @@ from repovault.engine.streams import Digest, IterReader, chunks
 from repovault.storage.base import Backend
 
 log = structlog.get_logger(__name__)
-
-
-class DamagedSnapshot(Exception):
-    """A stored object is missing, altered or does not decode."""
 
 
 @dataclass(frozen=True)
@@ -92,19 +95,54 @@ class Vault:
         master = self.master_key(create=False) if complete else None
         result = {}
         for snapshot in sorted(complete):
-            with self.storage.get(manifest_key(self.prefix, snapshot)) as stream:
-                result[snapshot] = Manifest.from_json(stream.read(), master)
+            try:
+                with self.storage.get(manifest_key(self.prefix, snapshot)) as stream:
+                    raw = stream.read()
+            except FileNotFoundError:
+                continue  # deleted since the listing (retention): not a snapshot any more
+            try:
+                result[snapshot] = Manifest.from_json(raw, master)
+            except (ValueError, KeyError, TypeError) as exc:
+                raise CorruptObject(
+                    f"snapshot {snapshot}: manifest.json cannot be read: {exc}"
+                ) from exc
         return result
+
+    def lost(self, manifests: dict[str, Manifest]) -> set[str]:
+        """Snapshots completed once (in the catalog) whose manifest is gone: damage."""
+        return self.catalog() - set(manifests)
 
     def sweep(self) -> list[str]:
         """Delete what interrupted backups left (objects of snapshots never completed).
         Call only while holding the folder's lock. Objects of a catalogued snapshot whose
-        manifest was lost are damage, kept for `verify` to report."""
-        _, partial = self.snapshot_ids()
-        for snapshot in sorted(partial - self.catalog()):
+        manifest was lost are damage, kept for `verify` to report.
+
+        Without `catalog.json` (deleted), only snapshots newer than the newest complete one
+        are swept: each backup sweeps before it writes, so an older one is damage."""
+        complete, partial = self.snapshot_ids()
+        catalog = self.read_catalog()
+        if catalog is None:
+            newest = max(complete, default="")
+            doomed = {snapshot for snapshot in partial if snapshot > newest}
+        else:
+            doomed = partial - catalog
+        for snapshot in sorted(doomed):
             self.delete_snapshot(snapshot, manifest_first=False)
             log.info("partial snapshot swept", prefix=self.prefix, snapshot=snapshot)
-        return sorted(partial)
+        return sorted(doomed)
+
+    def repair_catalog(self) -> str | None:
+        """Rebuild a deleted `catalog.json` from the manifests; says so when it did. Call
+        only while holding the folder's lock."""
+        if self.read_catalog() is not None:
+            return None
+        complete, _ = self.snapshot_ids()
+        if not complete:
+            return None
+        self.write_catalog(complete)
+        note = f"catalog.json was missing: rebuilt from the {len(complete)} manifest(s)"
+        log.warning("catalog rebuilt", prefix=self.prefix, snapshots=len(complete))
+        return note
 
     def delete_snapshot(self, snapshot: str, *, manifest_first: bool = True) -> None:
         """Delete a snapshot. It leaves the catalog first, so that an interruption leaves
@@ -122,7 +160,10 @@ class Vault:
         master = self.master_key(create=manifest.encrypted)
         body = manifest.to_json(master)
         self.storage.put(manifest_key(self.prefix, manifest.id), io.BytesIO(body))
-        self.write_catalog(self.catalog() | {manifest.id})
+        catalog = self.read_catalog()
+        if catalog is None:  # none yet, or deleted: every manifest there is belongs in it
+            catalog = self.snapshot_ids()[0]
+        self.write_catalog(catalog | {manifest.id})
 
     @property
     def catalog_key(self) -> str:
@@ -131,11 +172,15 @@ class Vault:
     def catalog(self) -> set[str]:
         """Ids of every snapshot completed here: one whose manifest is gone was damaged,
         unlike the leftovers of an interrupted backup, which were never catalogued."""
+        return self.read_catalog() or set()
+
+    def read_catalog(self) -> set[str] | None:
+        """The catalog, or None when `catalog.json` does not exist."""
         try:
             with self.storage.get(self.catalog_key) as stream:
                 return set(json.loads(stream.read())["snapshots"])
         except FileNotFoundError:
-            return set()
+            return None
 
     def write_catalog(self, ids: set[str]) -> None:
         body = json.dumps({"snapshots": sorted(ids)}, indent=1).encode()
@@ -158,10 +203,11 @@ class Vault:
 
     def read_object(self, manifest: Manifest, stored: StoredObject) -> Iterator[bytes]:
         """The object's original bytes, checked against the manifest as they stream."""
+        label = f"snapshot {manifest.id}: {stored.name}"
         try:
             source = self.storage.get(stored.key)
         except FileNotFoundError as exc:
-            raise DamagedSnapshot(f"{stored.key} is missing") from exc
+            raise MissingObject(f"{label} is missing ({stored.key})") from exc
         digest = Digest(chunks(source))
         stage: Iterable[bytes] = digest
         if manifest.encrypted:
@@ -173,12 +219,22 @@ class Vault:
             for _ in digest:  # drain anything the decoders left unread
                 pass
         except (crypto.DecryptionError, codecs.CorruptData) as exc:
-            raise DamagedSnapshot(f"{stored.key}: {exc}") from exc
+            for _ in digest:  # the whole object, to tell altered bytes from bad encoding
+                pass
+            if digest.size != stored.size or digest.hexdigest != stored.sha256:
+                raise self._mismatch(label, stored, digest) from exc
+            if isinstance(exc, crypto.DecryptionError):
+                raise AuthenticationFailed(f"{label} does not authenticate: {exc}") from exc
+            raise CorruptObject(f"{label} does not decode: {exc}") from exc
         finally:
             source.close()
         if digest.size != stored.size or digest.hexdigest != stored.sha256:
-            raise DamagedSnapshot(
-                f"{stored.key} does not match its manifest "
-                f"({digest.size} bytes, expected {stored.size}; checksum "
-                f"{'differs' if digest.hexdigest != stored.sha256 else 'matches'})"
-            )
+            raise self._mismatch(label, stored, digest)
+
+    @staticmethod
+    def _mismatch(label: str, stored: StoredObject, digest: Digest) -> ChecksumMismatch:
+        return ChecksumMismatch(
+            f"{label} does not match its manifest "
+            f"({digest.size} bytes, expected {stored.size}; checksum "
+            f"{'differs' if digest.hexdigest != stored.sha256 else 'matches'}; {stored.key})"
+        )

@@ -3,6 +3,9 @@ bundle applied in chain order, every snapshot's refs present and connected, and 
 
 Snapshots are checked tree by tree: each full snapshot is unbundled into a scratch
 repository and its descendants on top, so a vault is read once whatever its depth.
+
+A missing `catalog.json` (deleted) is reported as a problem of its own and rebuilt from the
+manifests, under the folder's lock; while a backup holds the lock, that backup rebuilds it.
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ from pathlib import Path
 import structlog
 
 from repovault.engine import git as g
-from repovault.engine.crypto import DecryptionError
+from repovault.engine.errors import DamagedSnapshot, EngineError
+from repovault.engine.lock import LockedError, locked
 from repovault.engine.manifest import Manifest
 from repovault.engine.restore import apply, check_refs, fsck
-from repovault.engine.vault import DamagedSnapshot, Vault
+from repovault.engine.vault import Vault
 
 log = structlog.get_logger(__name__)
 
@@ -66,12 +70,32 @@ def _connected(git: g.Git, manifest: Manifest, manifests: dict[str, Manifest]) -
         )
 
 
+CATALOG = "catalog.json"
+
+
+def _catalog_problem(vault: Vault) -> Problem | None:
+    """A deleted catalog, reported and rebuilt (it is what tells a lost manifest from the
+    leftovers of an interrupted backup)."""
+    if vault.read_catalog() is not None or not vault.snapshot_ids()[0]:
+        return None
+    try:
+        with locked(vault.storage, vault.prefix):
+            repaired = vault.repair_catalog()
+    except LockedError as exc:
+        return Problem(CATALOG, f"catalog.json is missing; not rebuilt now ({exc})")
+    if repaired is None:
+        return None  # a backup rebuilt it meanwhile
+    return Problem(CATALOG, f"{repaired}; snapshots that lost their manifest before cannot be told")
+
+
 def verify(vault: Vault, snapshot: str | None = None) -> VerifyReport:
     problems: list[Problem] = []
     try:
         manifests = vault.manifests()
-    except (DecryptionError, ValueError, KeyError) as exc:
+    except (EngineError, ValueError, KeyError) as exc:
         return VerifyReport([], [Problem("*", f"manifests cannot be read: {exc}")])
+    if (missing := _catalog_problem(vault)) is not None:
+        problems.append(missing)
     catalog = vault.catalog()
     problems += [
         Problem(lost, "the manifest is missing (the snapshot was completed once)")
@@ -106,7 +130,7 @@ def verify(vault: Vault, snapshot: str | None = None) -> VerifyReport:
                     g.set_refs(git, manifest.content.refs, manifest.content.head)
                     check_refs(git, manifest)
                     _connected(git, manifest, manifests)
-                except (DamagedSnapshot, g.GitError, DecryptionError) as exc:
+                except EngineError as exc:
                     broken.add(manifest.id)
                     problems.append(Problem(manifest.id, str(exc)))
                 checked.append(manifest.id)

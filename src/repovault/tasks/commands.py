@@ -134,9 +134,14 @@ def restore(
     repository_id: str,
     snapshot_id: str | None,
     target: dict[str, Any],
+    allow_earlier: bool = False,
 ) -> str:
     repository = get_repository(session, repository_id)
-    params = {"snapshotId": snapshot_id, "target": _check_target(target, services)}
+    params = {
+        "snapshotId": snapshot_id,
+        "target": _check_target(target, services),
+        "allowEarlier": allow_earlier,
+    }
     return _repository_task(session, repository, "restore", params).id
 
 

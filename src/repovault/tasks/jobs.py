@@ -23,10 +23,10 @@ from repovault.engine import codecs
 from repovault.engine import git as g
 from repovault.engine.backup import BackupOptions, backup
 from repovault.engine.manifest import Manifest, wiki_prefix
-from repovault.engine.restore import restore_to_directory, restore_to_url
+from repovault.engine.restore import Choice, choose, restore_to_directory, restore_to_url
 from repovault.engine.retention import Option, Policy, prune
 from repovault.engine.vault import Compression, Vault
-from repovault.engine.verify import verify
+from repovault.engine.verify import CATALOG, verify
 from repovault.organizations.models import Organization, Wiki
 from repovault.organizations.service import access_of
 from repovault.organizations.sync import synchronize
@@ -186,6 +186,8 @@ def run_wiki_backup(job: Job) -> None:
         ),
         progress=_progress(job, "wiki"),
     )
+    for warning in result.warnings:
+        job.log("warning", f"wiki {wiki.name}: {warning}")
     _count(job, result.snapshot, result.created)
     if result.created and result.snapshot is not None:
         job.log("info", f"wiki {wiki.name}: snapshot {result.snapshot.id} written")
@@ -238,6 +240,8 @@ def run_backup(job: Job) -> None:
     finally:
         shutil.rmtree(_work_dir(job), ignore_errors=True)
     snapshot = result.snapshot
+    for warning in result.warnings:
+        job.log("warning", warning)
     _count(job, snapshot, result.created)
     if result.created and snapshot is not None:
         job.log(
@@ -281,6 +285,8 @@ def _backup_wiki(
     except g.GitError as exc:
         job.log("info", f"wiki not backed up (it may have no pages yet): {exc}")
         return
+    for warning in wiki.warnings:
+        job.log("warning", f"wiki: {warning}")
     _count(job, wiki.snapshot, wiki.created)
     if wiki.created and wiki.snapshot is not None:
         job.log("info", f"wiki snapshot {wiki.snapshot.id} written")
@@ -330,29 +336,40 @@ def snapshot_vaults(services: Services, repository_id: str) -> list[tuple[Plan, 
 
 
 def find_snapshot(
-    services: Services, repository_id: str, snapshot_id: str | None
-) -> tuple[Vault, Manifest] | None:
-    """The vault and manifest of a snapshot (the newest of all plans when none is named)."""
-    best: tuple[Vault, Manifest] | None = None
+    services: Services,
+    repository_id: str,
+    snapshot_id: str | None,
+    *,
+    allow_earlier: bool = False,
+) -> tuple[Vault, Choice]:
+    """The vault and the snapshot to restore: the one named, else the newest of all plans'
+    vaults (ids are unique and sort by time). A damaged one (its manifest lost) fails,
+    naming it, unless `allow_earlier` lets the newest intact earlier one be chosen."""
+    manifests: dict[str, Manifest] = {}
+    lost: set[str] = set()
+    owner: dict[str, Vault] = {}
     for _plan, vault in snapshot_vaults(services, repository_id):
-        manifests = vault.manifests()
-        if snapshot_id is not None:
-            if snapshot_id in manifests:
-                return vault, manifests[snapshot_id]
-            continue
-        newest = max(manifests.values(), key=lambda m: (m.created_at, m.id), default=None)
-        if newest and (best is None or newest.created_at > best[1].created_at):
-            best = (vault, newest)
-    return best
+        found = vault.manifests()
+        gone = vault.lost(found)
+        manifests.update(found)
+        lost |= gone
+        owner.update(dict.fromkeys([*found, *gone], vault))
+    choice = choose(manifests, lost, snapshot_id, allow_earlier=allow_earlier)
+    return owner[choice.manifest.id], choice
 
 
 def run_restore(job: Job) -> None:
     params = job.task.params
     assert job.task.repository_id is not None
-    found = find_snapshot(job.services, job.task.repository_id, params.get("snapshotId"))
-    if found is None:
-        raise JobFailed("no snapshot to restore", permanent=True)
-    vault, manifest = found
+    vault, choice = find_snapshot(
+        job.services,
+        job.task.repository_id,
+        params.get("snapshotId"),
+        allow_earlier=bool(params.get("allowEarlier")),
+    )
+    manifest = choice.manifest
+    if choice.note:
+        job.log("warning", choice.note)
     target = params["target"]
     job.report(10, f"restoring snapshot {manifest.id}")
     if target["kind"] == "directory":
@@ -372,7 +389,9 @@ def run_restore(job: Job) -> None:
         f"snapshot {manifest.id} restored to {result.target}: "
         f"{len(manifest.content.refs)} ref(s), checked by git",
     )
-    job.result.update(snapshotId=manifest.id, target=result.target)
+    job.result.update(
+        snapshotId=manifest.id, target=result.target, passedOver=list(choice.passed_over)
+    )
 
 
 def run_verify(job: Job) -> None:
@@ -389,7 +408,10 @@ def run_verify(job: Job) -> None:
         checked += len(report.checked)
         for problem in report.problems:
             problems += 1
-            job.log("error", f"plan {plan.name}: snapshot {problem.snapshot}: {problem.message}")
+            what = (
+                problem.snapshot if problem.snapshot == CATALOG else f"snapshot {problem.snapshot}"
+            )
+            job.log("error", f"plan {plan.name}: {what}: {problem.message}")
     if checked == 0 and problems == 0:
         missing = f"no snapshot {snapshot_id}" if snapshot_id else "no snapshot in storage"
         raise JobFailed(missing, permanent=True)

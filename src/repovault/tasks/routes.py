@@ -32,6 +32,8 @@ class RestoreRequest(RequestModel):
     id: str
     snapshot_id: str | None = None
     target: dict[str, Any]
+    # Restore the newest intact earlier snapshot when the newest one is damaged.
+    allow_earlier: bool = False
 
 
 class VerifyRequest(RequestModel):
@@ -112,6 +114,7 @@ def restore(ctx: Context, body: RestoreRequest) -> TaskIdResponse:
         repository_id=body.id,
         snapshot_id=body.snapshot_id,
         target=body.target,
+        allow_earlier=body.allow_earlier,
     )
     _wake(ctx)
     return TaskIdResponse(task_id=task_id)

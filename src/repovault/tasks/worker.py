@@ -6,7 +6,9 @@
       -> a plan run whose last task ended is closed (plan counters, notifications)
 
 A failure is retried under the plan's retry policy (`maxTaskRetriesCount`,
-`taskRetriesFrequency`); a cancel kills the task's git processes at the next heartbeat.
+`taskRetriesFrequency`) unless `tasks.errors.is_permanent` says a retry cannot fix it (then
+the task fails on that attempt); a cancel kills the task's git processes at the next
+heartbeat.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from repovault.engine import git as g
 from repovault.plans import schedule
 from repovault.plans.models import Plan
 from repovault.tasks import service
+from repovault.tasks.errors import is_permanent
 from repovault.tasks.models import CANCELED, FAILED, QUEUED, SUCCEEDED, WARNING, Task
 
 log = structlog.get_logger(__name__)
@@ -233,7 +236,7 @@ def _run(
         if job.scope.cancelled:
             return CANCELED, job.scope.reason, False
         error = str(exc) or type(exc).__name__
-        permanent = bool(getattr(exc, "permanent", False))
+        permanent = is_permanent(exc)
         log.error("task failed", task_id=task.id, kind=task.kind, error=error, permanent=permanent)
         return FAILED, error, permanent
     finally:
@@ -254,6 +257,7 @@ def _finish(
     now = now_ms()
     if status == SUCCEEDED and job.warnings:
         status = WARNING
+    unfixable = status == FAILED and permanent  # said so in the closing line
     if status == CANCELED and job.scope.reason and "window" in job.scope.reason:
         status = FAILED  # the backup window closed: failed, resumable by the next run
         permanent = True
@@ -276,7 +280,9 @@ def _finish(
             moved=(job.bytes_stored, job.bytes_transferred, job.pauses),
         ):
             outcome = "finished"
-            service.add_log(session, task_id, *_closing_line(status, error, len(job.warnings)))
+            service.add_log(
+                session, task_id, *_closing_line(status, error, len(job.warnings), unfixable)
+            )
         else:
             outcome = "lost"
         if outcome == "lost":
@@ -291,11 +297,15 @@ def _finish(
         completion.after(task, recorded)
 
 
-def _closing_line(status: int, error: str | None, warnings: int) -> tuple[str, str]:
+def _closing_line(
+    status: int, error: str | None, warnings: int, permanent: bool = False
+) -> tuple[str, str]:
     if status == SUCCEEDED:
         return "success", "finished"
     if status == WARNING:
         return "warning", f"finished with {warnings} warning(s)"
     if status == CANCELED:
         return "warning", f"canceled: {error}"
+    if permanent:
+        return "error", f"failed (a retry cannot fix this): {error}"
     return "error", f"failed: {error}"
