@@ -33,6 +33,9 @@ ADMIN_EMAIL = "admin@company.com"
 ADMIN_PASSWORD = "admin123"
 PG_ENV = "REPOVAULT_TEST_DATABASE_URL"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+# Apps built in-process keep the embedded worker on threads, where they share the test's
+# fake platforms; tests/e2e/test_worker_process.py runs the child-process default.
+os.environ.setdefault("REPOVAULT_WORKER_MODE", "thread")
 
 
 def _postgres_admin_url() -> str | None:
@@ -106,6 +109,8 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
         database_url=database_url,
+        # Tests restore into folders of their own; the data folder stays protected.
+        restore_roots=[tmp_path],
         secret_key="test-secret-key-0123456789",
         admin_email=ADMIN_EMAIL,
         admin_password=ADMIN_PASSWORD,

@@ -6,14 +6,15 @@ data folder when it is not given, so a restart keeps tokens and stored credentia
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SECRET_KEY_FILE = "secret.key"  # noqa: S105 (a file name)
 
@@ -34,6 +35,9 @@ class Settings(BaseSettings):
     token_issuer: str = ""
     token_audience: str = ""
     worker_id: str = "embedded"
+    # Directory restores go only below these folders (`:`-separated in the environment);
+    # empty: the `restores` folder of the data folder.
+    restore_roots: Annotated[list[Path], NoDecode] = Field(default_factory=list)
     # Failed logins per email or client address inside the window before 429.
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
@@ -80,6 +84,13 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    @field_validator("restore_roots", mode="before")
+    @classmethod
+    def _path_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part for part in value.split(os.pathsep) if part.strip()]
+        return value
+
     @field_validator("licences", mode="before")
     @classmethod
     def _unlimited(cls, value: object) -> object:
@@ -102,6 +113,11 @@ class Settings(BaseSettings):
     @property
     def audience(self) -> str:
         return self.token_audience or self.base_url
+
+    @property
+    def effective_restore_roots(self) -> list[Path]:
+        """The restore roots as real absolute paths (symlinks resolved)."""
+        return [root.resolve() for root in self.restore_roots or [self.data_dir / "restores"]]
 
     @property
     def effective_database_url(self) -> str:

@@ -67,6 +67,7 @@ class Cluster:
             "REPOVAULT_BROKER_URL": self.settings.broker_url,
             "REPOVAULT_SECRET_KEY": SECRET,
             "REPOVAULT_DATA_DIR": str(self.tmp / f"worker-{name}"),
+            "REPOVAULT_RESTORE_ROOTS": str(self.tmp),
             "REPOVAULT_TASK_HEARTBEAT_SECONDS": "0.2",
             "REPOVAULT_WORKER_POLL_MS": "50",
             "REPOVAULT_WORKER_THREADS": "2",
@@ -115,6 +116,7 @@ def cluster(
         password_memory_kib=64,
         sync_interval_minutes=0,
         run_worker=False,  # the API replica: workers are separate processes
+        restore_roots=[tmp_path],
         task_stale_seconds=3,
         task_heartbeat_seconds=0.2,
         worker_poll_ms=20,

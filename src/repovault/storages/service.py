@@ -126,6 +126,12 @@ def remove_storage(session: Session, *, storage_id: str) -> None:
     log.info("storage removed", storage_id=storage.id)
 
 
+def local_folders(session: Session) -> list[Path]:
+    """The folders of every local storage: never a restore target."""
+    rows = session.scalars(select(Storage.settings).where(Storage.type == TYPE_LOCAL))
+    return [Path(settings["path"]) for settings in rows if settings.get("path")]
+
+
 def open_backend(storage: Storage, box: SecretBox) -> Backend:
     return BACKENDS[storage.type](storage.settings, box)
 

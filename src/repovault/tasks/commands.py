@@ -3,9 +3,7 @@ and the snapshots a repository has. Each creates rows only; the task loop sends 
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,16 +11,18 @@ from sqlalchemy.orm import Session
 from repovault.common import codes
 from repovault.common.clock import now_ms
 from repovault.common.context import Services
-from repovault.common.errors import Conflict, InvalidInput
+from repovault.common.errors import Conflict
 from repovault.organizations import service as organizations
 from repovault.plans.models import Plan
 from repovault.plans.service import get_plan
 from repovault.repositories.models import Repository
 from repovault.repositories.service import get_repository
+from repovault.storages.service import local_folders
 from repovault.tasks import jobs, runs, scheduler, service
 from repovault.tasks.models import RepositoryVault, Task
 from repovault.tasks.runs import RunSummary
 from repovault.tasks.runtime import queue_sync
+from repovault.tasks.targets import check_target
 from repovault.workers.service import worker_by_name
 
 KINDS_BY_NUMBER = {1: "full", 2: "differential", 3: "incremental"}
@@ -99,34 +99,6 @@ def _repository_task(
     )
 
 
-def _check_target(target: dict[str, Any], services: Services) -> dict[str, Any]:
-    kind = str(target.get("kind", "")).lower()
-    if kind == "directory":
-        path = target.get("path")
-        if not isinstance(path, str) or not PurePosixPath(path).is_absolute():
-            raise InvalidInput.field("target.path", "an absolute folder path on the worker")
-        bare = target.get("bare", True)
-        if not isinstance(bare, bool):
-            raise InvalidInput.field("target.bare", "true or false")
-        return {"kind": "directory", "path": path, "bare": bare}
-    if kind == "url":
-        url = target.get("url")
-        scheme = urlsplit(url).scheme if isinstance(url, str) else ""
-        if scheme not in ("http", "https", "ssh", "git", "file"):
-            raise InvalidInput.field("target.url", "a git URL (https://, ssh://, file://)")
-        token = target.get("token")
-        if token is not None and not isinstance(token, str):
-            raise InvalidInput.field("target.token", "a string")
-        username = target.get("username")
-        return {
-            "kind": "url",
-            "url": url,
-            "username": username if isinstance(username, str) else None,
-            "tokenSealed": services.box.seal(token) if token else None,
-        }
-    raise InvalidInput.field("target.kind", "'directory' or 'url'")
-
-
 def restore(
     services: Services,
     session: Session,
@@ -137,11 +109,8 @@ def restore(
     allow_earlier: bool = False,
 ) -> str:
     repository = get_repository(session, repository_id)
-    params = {
-        "snapshotId": snapshot_id,
-        "target": _check_target(target, services),
-        "allowEarlier": allow_earlier,
-    }
+    checked = check_target(target, services.settings, services.box, storages=local_folders(session))
+    params = {"snapshotId": snapshot_id, "target": checked, "allowEarlier": allow_earlier}
     return _repository_task(session, repository, "restore", params).id
 
 
