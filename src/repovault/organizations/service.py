@@ -22,6 +22,7 @@ from repovault.common.errors import Conflict, InvalidInput, NotFound
 from repovault.common.lookup import get_by_id
 from repovault.common.paging import Column, Page, PageRequest, fetch
 from repovault.common.secrets import SecretBox
+from repovault.common.urls import check_no_credentials
 from repovault.organizations.models import Organization, Wiki
 from repovault.plans.models import Plan, PlanRepository
 from repovault.providers.base import Access, ProviderAuthError, ProviderError, ProviderNotFound
@@ -61,6 +62,7 @@ def _check_api_url(driver: int, api_url: str | None) -> str | None:
         raise InvalidInput.field(
             "apiUrl", f"expected a {' or '.join(sorted(schemes))} URL, got {api_url!r}"
         )
+    check_no_credentials(api_url, "apiUrl", instead="the organization's token")
     return api_url
 
 

@@ -15,6 +15,7 @@ from repovault.common.errors import InvalidInput, ServiceError
 from repovault.common.lookup import get_by_id
 from repovault.common.paging import Column, Page, PageRequest, fetch
 from repovault.common.secrets import SecretBox
+from repovault.common.urls import check_no_credentials
 from repovault.organizations.models import Organization
 from repovault.organizations.service import DRIVER_GIT, get_organization
 from repovault.plans import membership
@@ -78,10 +79,7 @@ def _check_url(url: str, field: str) -> str:
         raise InvalidInput.field(
             field, f"not a git URL: {url!r} (http, https, ssh, git, file or user@host:path)"
         )
-    if parts.password:
-        raise InvalidInput.field(
-            field, "put credentials in the organization's token, not in the URL"
-        )
+    check_no_credentials(url, field, instead="the organization's token")
     return url
 
 
