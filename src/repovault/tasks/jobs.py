@@ -39,9 +39,10 @@ from repovault.repositories.data import prefix as repository_prefix
 from repovault.repositories.data import wiki_data_prefix
 from repovault.repositories.models import Repository
 from repovault.storages.models import Storage
-from repovault.storages.service import open_backend
+from repovault.storages.service import local_folders, open_backend
 from repovault.tasks import actions
 from repovault.tasks.models import RepositoryVault
+from repovault.tasks.targets import check_directory
 from repovault.tasks.worker import Job, JobFailed
 
 log = structlog.get_logger(__name__)
@@ -373,8 +374,13 @@ def run_restore(job: Job) -> None:
     target = params["target"]
     job.report(10, f"restoring snapshot {manifest.id}")
     if target["kind"] == "directory":
+        # Checked again here, on this worker's own settings: the folder may have changed
+        # (or the API's settings differ) since the call.
+        with job.services.db.session() as session:
+            storages = local_folders(session)
+        path = check_directory(job.services.settings, target["path"], storages=storages)
         result = restore_to_directory(
-            vault, Path(target["path"]), snapshot=manifest.id, bare=target.get("bare", True)
+            vault, path, snapshot=manifest.id, bare=target.get("bare", True)
         )
     else:
         token = job.services.box.open(target["tokenSealed"]) if target.get("tokenSealed") else None
