@@ -13,6 +13,7 @@ the body. The handler runs in a worker thread with its own session; it never see
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -72,12 +73,24 @@ class Calls:
         return register
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is too large a number")
+    return value
+
+
 def _parse(raw: bytes, model: type[RequestModel]) -> RequestModel:
     if not raw.strip():
         data: Any = {}
     else:
         try:
-            data = json.loads(raw)
+            # NaN, Infinity and 1e999 are not JSON numbers: stored, no answer could show them.
+            data = json.loads(raw, parse_constant=_not_json, parse_float=_finite)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise InvalidInput(codes.INVALID_JSON, f"the body is not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
@@ -91,7 +104,23 @@ def _serialize(result: Any) -> Any:
     return result
 
 
-def _execute(services: Services, call: Call, raw: bytes, token: str | None, addr: str) -> Any:
+def _respond(result: Any) -> Response:
+    if result is None:
+        return Response(status_code=200)
+    return JSONResponse(result)
+
+
+def _execute(
+    services: Services,
+    call: Call,
+    raw: bytes,
+    token: str | None,
+    addr: str,
+    finish: Callable[[Any], Any] = lambda result: result,
+) -> Any:
+    """The whole call in one transaction. `finish` turns the result into what is returned
+    (for HTTP, the encoded response) before the commit: an answer that cannot be encoded
+    rolls the call back instead of failing after it."""
     with services.db.session(write=call.write) as session:
         ctx = Context(session=session, services=services, client_addr=addr)
         if call.roles is not None:
@@ -100,7 +129,7 @@ def _execute(services: Services, call: Call, raw: bytes, token: str | None, addr
                 needed = sorted({Role.SYSTEM_ADMINISTRATOR, *call.roles})
                 raise Forbidden(codes.ROLE_MISSING, f"{call.path} needs one of the roles {needed}")
         body = _parse(raw, call.body)
-        result = _serialize(call.handler(ctx, body))
+        result = finish(_serialize(call.handler(ctx, body)))
     for action in ctx.after_commit:
         action()
     return result
@@ -147,16 +176,16 @@ def _endpoint(call: Call) -> Callable[[Request], Any]:
         try:
             raw = await _read_body(request, services.settings.max_body_bytes)
             addr = request.client.host if request.client else ""
-            result = await run_in_threadpool(_execute, services, call, raw, _bearer(request), addr)
+            response: Response = await run_in_threadpool(
+                _execute, services, call, raw, _bearer(request), addr, _respond
+            )
         except ServiceError as exc:
             return service_problem(exc)
         except ValidationError as exc:
             return validation_problem(exc)
         except Exception as exc:
             return internal_problem(call.path, exc)
-        if result is None:
-            return Response(status_code=200)
-        return JSONResponse(result)
+        return response
 
     endpoint.__name__ = call.path.strip("/").replace("/", "_") or "root"
     return endpoint

@@ -13,34 +13,83 @@ import math
 import operator as operator_module
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, WithJsonSchema
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from repovault.common import codes
 from repovault.common.errors import InvalidInput
 from repovault.common.ids import parse_guid
-from repovault.common.wire import RequestModel
+from repovault.common.wire import INT64_MAX, INT64_MIN, RequestModel
 
 Kind = Literal["str", "int", "bool", "id"]
 OPERATORS = ("eq", "neq", "lt", "lte", "gt", "gte", "contains", "startswith", "endswith", "in")
 TEXT_OPERATORS = ("contains", "startswith", "endswith")
 
 
+# Bounds of a list request (docs/api.md, "Bounds"); the OpenAPI schema shows each one.
+MAX_LIMIT = 1000
+# (page - 1) * limit is the SQL OFFSET: kept far inside a signed 64-bit integer.
+MAX_PAGE = 1_000_000_000
+MAX_FILTERS = 50
+MAX_FILTER_TEXT = 1000
+MAX_FILTER_LIST = 1000
+MAX_NAME = 100  # a property, operator, orderby or ordertype
+
+_SCALAR_SCHEMAS: list[dict[str, Any]] = [
+    {"type": "string", "maxLength": MAX_FILTER_TEXT},
+    {"type": "integer", "minimum": INT64_MIN, "maximum": INT64_MAX},
+    {"type": "boolean"},
+    {"type": "null"},
+]
+FILTER_VALUE_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        *_SCALAR_SCHEMAS,
+        {"type": "array", "items": {"anyOf": _SCALAR_SCHEMAS}, "maxItems": MAX_FILTER_LIST},
+    ],
+    "description": f"text of at most {MAX_FILTER_TEXT} characters, a signed 64-bit integer, "
+    f"true/false or null; for 'in', a list of at most {MAX_FILTER_LIST} of them",
+}
+
+
+def _bounded_scalar(value: Any) -> None:
+    if isinstance(value, str) and len(value) > MAX_FILTER_TEXT:
+        raise ValueError(f"text of at most {MAX_FILTER_TEXT} characters")
+    if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
+        raise ValueError(f"an integer from {INT64_MIN} to {INT64_MAX}")
+
+
+def _bounded_value(value: Any) -> Any:
+    """Checked here, before any SQL: the kind of the value is checked against the
+    property's when the filter is compiled."""
+    if isinstance(value, list):
+        if len(value) > MAX_FILTER_LIST:
+            raise ValueError(f"a list of at most {MAX_FILTER_LIST} values")
+        for item in value:
+            _bounded_scalar(item)
+    else:
+        _bounded_scalar(value)
+    return value
+
+
+FilterValue = Annotated[Any, AfterValidator(_bounded_value), WithJsonSchema(FILTER_VALUE_SCHEMA)]
+Name = Annotated[str, Field(max_length=MAX_NAME)]
+
+
 class FilterSpec(RequestModel):
-    property: str
-    operator: str
-    value: Any = None
+    property: Name
+    operator: Name
+    value: FilterValue = None
 
 
 class PageRequest(RequestModel):
-    limit: int = Field(default=25, ge=1, le=1000)
-    page: int = Field(default=1, ge=1)
-    orderby: str | None = None
-    ordertype: str | None = None
-    filters: list[FilterSpec] | None = None
+    limit: int = Field(default=25, ge=1, le=MAX_LIMIT)
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
+    orderby: Name | None = None
+    ordertype: Name | None = None
+    filters: list[FilterSpec] | None = Field(default=None, max_length=MAX_FILTERS)
 
 
 Expr = ColumnElement[Any] | QueryableAttribute[Any]
@@ -86,9 +135,12 @@ def _coerce(kind: Kind, value: Any, field: str) -> Any:
             return value
         if isinstance(value, str):
             try:
-                return int(value.strip())
+                number = int(value.strip())
             except ValueError:
                 pass
+            else:
+                if INT64_MIN <= number <= INT64_MAX:
+                    return number
     elif kind == "id":
         if isinstance(value, str):
             # A malformed id matches nothing rather than failing the whole call.

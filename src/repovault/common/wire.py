@@ -7,10 +7,46 @@ serialize with camelCase keys exactly as in the reference.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import re
+from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic.alias_generators import to_camel
+from pydantic.config import ExtraValues
+from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
+
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """`text` with lone surrogates spelled `\\udxxx`, so that it can be encoded."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def lone_surrogate(data: Any, path: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:
+    """Where the first string (or object key) holding a lone surrogate is in a JSON value.
+
+    JSON text may spell one (`"\\ud800"`), but it is not Unicode text: no database, no log
+    and no JSON answer can encode it, so a body holding one is refused, whole.
+    """
+    if isinstance(data, str):
+        return path if _SURROGATE.search(data) else None
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(key, str) and _SURROGATE.search(key):
+                return (*path, printable(key))
+            found = lone_surrogate(value, (*path, key))
+            if found is not None:
+                return found
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            found = lone_surrogate(value, (*path, i))
+            if found is not None:
+                return found
+    return None
 
 
 class RequestModel(BaseModel):
@@ -39,6 +75,37 @@ class RequestModel(BaseModel):
                 lookup[synonym] = field.alias or field_name
             cls._lookup_cache = lookup  # type: ignore[attr-defined]
         return lookup
+
+    @classmethod
+    def model_validate(
+        cls,
+        obj: Any,
+        *,
+        strict: bool | None = None,
+        extra: ExtraValues | None = None,
+        from_attributes: bool | None = None,
+        context: Any | None = None,
+        by_alias: bool | None = None,
+        by_name: bool | None = None,
+    ) -> Self:
+        """Validates a whole body; first refuses one with a lone surrogate anywhere."""
+        where = lone_surrogate(obj)
+        if where is not None:
+            error = PydanticCustomError(
+                "lone_surrogate",
+                "holds a lone surrogate (\\ud800-\\udfff), which is not Unicode text",
+            )
+            line: InitErrorDetails = {"type": error, "loc": where or ("body",), "input": None}
+            raise ValidationError.from_exception_data(cls.__name__, [line])
+        return super().model_validate(
+            obj,
+            strict=strict,
+            extra=extra,
+            from_attributes=from_attributes,
+            context=context,
+            by_alias=by_alias,
+            by_name=by_name,
+        )
 
     @model_validator(mode="before")
     @classmethod
