@@ -409,6 +409,13 @@ def repos_restore(
     push: Annotated[str | None, typer.Option(help="A git URL to push to")] = None,
     token_env: Annotated[str | None, typer.Option(help="Variable holding the push token")] = None,
     snapshot: Annotated[str | None, typer.Option(help="Snapshot id (default: the newest)")] = None,
+    allow_earlier: Annotated[
+        bool,
+        typer.Option(
+            "--allow-earlier",
+            help="When the newest snapshot is damaged, restore the newest intact earlier one",
+        ),
+    ] = False,
     work_tree: Annotated[bool, typer.Option(help="A checkout, not a bare repository")] = False,
     wait: Annotated[bool, typer.Option(help="Wait and show progress")] = True,
 ) -> None:
@@ -427,7 +434,9 @@ def repos_restore(
         if token_env:
             target["token"] = os.environ.get(token_env, "")
     with remote() as api:
-        task_id = api.restore(repository_id, target, snapshot_id=snapshot)["taskId"]
+        task_id = api.restore(
+            repository_id, target, snapshot_id=snapshot, allow_earlier=allow_earlier
+        )["taskId"]
         _after_start(api, [task_id], wait)
 
 

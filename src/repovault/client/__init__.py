@@ -255,11 +255,24 @@ class _Calls(Generic[R, P]):
             lambda r: r["result"],
         )
 
-    def restore(self, repository_id: str, target: Json, *, snapshot_id: str | None = None) -> R:
-        """`target`: {"kind": "directory", "path", "bare"} or {"kind": "url", "url", "token"}."""
+    def restore(
+        self,
+        repository_id: str,
+        target: Json,
+        *,
+        snapshot_id: str | None = None,
+        allow_earlier: bool = False,
+    ) -> R:
+        """`target`: {"kind": "directory", "path", "bare"} or {"kind": "url", "url", "token"}.
+        `allow_earlier`: when the newest snapshot is damaged, the newest intact earlier one."""
         return self._call(
             "/git/repositories/restore",
-            _some(id=repository_id, snapshotId=snapshot_id, target=target),
+            _some(
+                id=repository_id,
+                snapshotId=snapshot_id,
+                target=target,
+                allowEarlier=allow_earlier or None,
+            ),
         )
 
     def verify(self, repository_id: str, *, snapshot_id: str | None = None) -> R:
