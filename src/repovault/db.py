@@ -2,12 +2,17 @@
 
 SQLite (the embedded default) runs in WAL mode with foreign keys on. Write transactions on
 SQLite start with `BEGIN IMMEDIATE`, so two writers never both read-then-write and collide at
-commit; reads stay deferred and never wait for a writer. PostgreSQL needs nothing special.
+commit; reads stay deferred and never wait for a writer. Writers queue for SQLite's one write
+slot on a lock instead of its busy handler: a thread lock inside a process, plus a file lock
+(`<database>-writelock`) between the processes of one host (the server and its worker
+process). PostgreSQL needs nothing special.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -58,6 +63,57 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+class WriteLock:
+    """SQLite's writers, in turn: threads on a reentrant lock, processes on `flock` (the
+    kernel wakes the next one at once, where SQLite's busy handler sleeps up to 100 ms a
+    try). A process that dies releases its file lock with it."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._depth = 0  # changed only by the thread holding `_lock`
+        self._fd: int | None = None
+        self._pid = 0
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+        try:
+            if self._depth == 0 and self.path is not None:
+                fcntl.flock(self._file(), fcntl.LOCK_EX)
+        except BaseException:
+            self._lock.release()
+            raise
+        self._depth += 1
+
+    def __exit__(self, *_exc: object) -> None:
+        self._depth -= 1
+        try:
+            if self._depth == 0 and self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._lock.release()
+
+    def _file(self) -> int:
+        if self._fd is None or self._pid != os.getpid():
+            assert self.path is not None
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+    def close(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
+
+
+def _sqlite_file(engine: Engine) -> str | None:
+    name = engine.url.database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return os.path.abspath(name)
+
+
 class Database:
     """The engine plus a session factory; one per process."""
 
@@ -66,9 +122,12 @@ class Database:
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer; its busy handler waits by sleeping (up to 100 ms a try), so
-        # the threads of one process queue for writing here instead, and wake at once.
+        # writers queue here instead, and wake at once.
+        sqlite_file = _sqlite_file(self.engine) if self.is_sqlite else None
         self._write_lock: contextlib.AbstractContextManager[Any] = (
-            threading.RLock() if self.is_sqlite else contextlib.nullcontext()
+            WriteLock(f"{sqlite_file}-writelock" if sqlite_file else None)
+            if self.is_sqlite
+            else contextlib.nullcontext()
         )
 
     @property
@@ -90,3 +149,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if isinstance(self._write_lock, WriteLock):
+            self._write_lock.close()

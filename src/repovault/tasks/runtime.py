@@ -1,10 +1,11 @@
 """The task system of one process: the scheduler loop, the reconciler and the worker.
 
 `repovault serve` (and `make serve`) runs all three: a loop that every few seconds (or at
-once when the API queues something) records the worker's heartbeat, creates the runs of due
-plans and due synchronizations, reclaims stale tasks and sends due tasks to their worker's
-queue; and a Dramatiq worker on this worker's queue. `repovault worker --id W` runs only the
-worker part for W (its loop keeps the heartbeat).
+once when the API queues something) creates the runs of due plans and due synchronizations,
+reclaims stale tasks and sends due tasks to their worker's queue; and the `embedded` worker,
+a Dramatiq worker on its own queue that records its heartbeat. By default that worker runs
+in a child process (tasks/embedded.py; `REPOVAULT_WORKER_MODE=thread` keeps it on threads of
+the server). `repovault worker --id W` runs only the worker part for W.
 """
 
 from __future__ import annotations
@@ -25,35 +26,64 @@ from repovault.organizations.models import Organization
 from repovault.organizations.sync import due_organizations
 from repovault.tasks import jobs, reconciler, runs, scheduler, service
 from repovault.tasks.dispatch import Dispatcher
+from repovault.tasks.embedded import ServerLink, WorkerProcess
 from repovault.tasks.models import QUEUED, RUNNING, Task
 from repovault.tasks.worker import Completion, execute
+from repovault.workers.models import Worker
 from repovault.workers.service import worker_by_name
 
 log = structlog.get_logger(__name__)
 
 
 class TaskSystem:
-    def __init__(self, services: Services, *, worker: bool, coordinator: bool) -> None:
+    """`worker`: this server runs its worker (`REPOVAULT_WORKER_ID`); `coordinator`: it
+    schedules, reconciles and dispatches. A coordinator's worker runs in a child process
+    when `mode` (default `REPOVAULT_WORKER_MODE`) is `process` (tasks/embedded.py), else on
+    threads of this process. `server` is given in that child: its link to the coordinator."""
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        worker: bool,
+        coordinator: bool,
+        mode: str | None = None,
+        server: ServerLink | None = None,
+    ) -> None:
         self.services = services
-        self.worker = worker  # consume this worker's queue
+        self.worker = worker  # this worker's queue is consumed (here or in the child)
         self.coordinator = coordinator  # schedule, reconcile, dispatch
+        self.mode = mode or services.settings.worker_mode
+        self.server = server
         self.worker_name = services.settings.worker_id
-        self.dispatcher = Dispatcher(services.settings.broker_url, run=self.run_task)
+        self._dispatch_soon = threading.Event()
+        self.process: WorkerProcess | None = None
+        if worker and coordinator and self.mode == "process":
+            self.process = WorkerProcess(
+                services, on_ended=self._dispatch_soon.set, on_change=services.wake.set
+            )
+        self.local_worker = worker and self.process is None  # Dramatiq threads here
+        self.dispatcher = Dispatcher(
+            services.settings.broker_url, run=self.run_task if self.local_worker else None
+        )
         self.started_at = now_ms()
         self._stop = threading.Event()
         self._loop: threading.Thread | None = None
+        self._dispatcher_thread: threading.Thread | None = None
         self.worker_row_id: str | None = None
 
     # ---- life cycle ----------------------------------------------------------------------
 
     def start(self) -> None:
         with self.services.db.session(write=True) as session:
+            row: Worker | None
             if self.worker:
-                self.worker_row_id = bootstrap.ensure_worker(session, self.worker_name).id
+                # A child process beats for itself: the row is online only while it runs.
+                row = bootstrap.ensure_worker(session, self.worker_name, beat=self.local_worker)
             else:  # no worker here: never register one, nor make an old row look online
                 row = worker_by_name(session, self.worker_name)
-                self.worker_row_id = row.id if row is not None else None
-        if self.worker:
+            self.worker_row_id = row.id if row is not None else None
+        if self.local_worker:
             assert self.worker_row_id is not None
             self.dispatcher.start_worker(
                 self.worker_row_id,
@@ -61,11 +91,18 @@ class TaskSystem:
                 poll_ms=self.services.settings.worker_poll_ms,
             )
         self.services.wake.clear()
+        if self.process is not None:
+            self.process.start()
+            self._dispatcher_thread = threading.Thread(
+                target=self._dispatch_when_asked, name="repovault-dispatch", daemon=True
+            )
+            self._dispatcher_thread.start()
         self._loop = threading.Thread(target=self._run_loop, name="repovault-tasks", daemon=True)
         self._loop.start()
         log.info(
             "task system started",
             worker=self.worker_name if self.worker else None,
+            worker_pid=self.process.pid if self.process is not None else None,
             coordinator=self.coordinator,
             broker=self.dispatcher.kind,
         )
@@ -73,15 +110,34 @@ class TaskSystem:
     def stop(self) -> None:
         self._stop.set()
         self.services.wake.set()
+        self._dispatch_soon.set()
         if self._loop is not None:
             self._loop.join(30)
+        if self._dispatcher_thread is not None:
+            self._dispatcher_thread.join(30)
+        if self.process is not None:
+            self.process.stop()
         self.dispatcher.stop()
 
     def _run_loop(self) -> None:
         while not self._stop.is_set():
             self.tick()
-            self.services.wake.wait(self._pause())
+            woken = self.services.wake.wait(self._pause())
             self.services.wake.clear()
+            if woken and self.server is not None and not self._stop.is_set():
+                self.server.wake()  # in a worker child: the coordinator's loop plans it
+
+    def _dispatch_when_asked(self) -> None:
+        """The child's finished tasks free slots: send the next ones (one pass for many)."""
+        while True:
+            self._dispatch_soon.wait()
+            if self._stop.is_set():
+                return
+            self._dispatch_soon.clear()
+            try:
+                self.dispatch_ready()
+            except Exception as exc:
+                log.error("dispatch after a task failed", error=str(exc))
 
     def _pause(self) -> float:
         """Until the next pass: the scheduler interval, or less when a retry or a due plan
@@ -102,7 +158,7 @@ class TaskSystem:
     def tick(self) -> None:
         """One pass; each step's failure is logged and the next pass tries again."""
         steps: list[tuple[str, Callable[[], object]]] = (
-            [("heartbeat", self._beat)] if self.worker else []
+            [("heartbeat", self._beat)] if self.local_worker else []
         )
         if self.coordinator:
             steps += [
@@ -151,12 +207,18 @@ class TaskSystem:
     def dispatch_ready(self) -> None:
         now = now_ms()
         resend_before = now - reconciler.RESEND_AFTER_MS
+        child = self.process if self.dispatcher.in_process else None
         if self.dispatcher.in_process:
-            resend_before = max(resend_before, self.started_at)
+            # What an in-memory queue held before it started (this process, or the current
+            # worker child) was lost with it.
+            resend_before = max(resend_before, child.since if child else self.started_at)
         with self.services.db.session(write=True) as session:
             chosen = reconciler.ready(session, now=now, resend_before=resend_before)
         for task_id, worker_id in chosen:
-            self.dispatcher.send(task_id, worker_id)
+            if child is not None and worker_id == self.worker_row_id:
+                child.send(task_id)
+            else:
+                self.dispatcher.send(task_id, worker_id)
 
     # ---- the worker ----------------------------------------------------------------------
 
@@ -179,7 +241,9 @@ class TaskSystem:
             failed = notify(self.services.settings, self.services.http, summary)
             if failed:
                 log.error("some notifications were not delivered", recipients=failed)
-        if task.plan_id:
+        if task.plan_id and self.server is not None:
+            self.server.ended()  # in a worker child: the coordinator sends the next ones
+        elif task.plan_id:
             try:
                 self.dispatch_ready()
             except Exception as exc:
