@@ -21,6 +21,9 @@ from repovault.common.urls import check_no_credentials
 from repovault.config import Settings
 
 
+GIT_SCHEMES = ("http", "https", "ssh", "git", "file")
+
+
 class TargetRefused(ValueError):
     """The target is not one this server may write to; no retry changes that."""
 
@@ -76,8 +79,7 @@ def check_target(
         return {"kind": "directory", "path": path, "bare": bare}
     if kind == "url":
         url = target.get("url")
-        scheme = urlsplit(url).scheme if isinstance(url, str) else ""
-        if scheme not in ("http", "https", "ssh", "git", "file"):
+        if not isinstance(url, str) or urlsplit(url).scheme not in GIT_SCHEMES:
             raise InvalidInput.field("target.url", "a git URL (https://, ssh://, file://)")
         check_no_credentials(url, "target.url", instead="target.token (and target.username)")
         token = target.get("token")
