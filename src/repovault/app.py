@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import structlog
+import uvicorn
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
@@ -17,6 +18,7 @@ from repovault.accounts.tokens import TokenCodec
 from repovault.api import errors, observability
 from repovault.api.calls import mount
 from repovault.api.compat import PathFolding
+from repovault.api.proxies import ForwardedFor
 from repovault.common.context import Services
 from repovault.common.secrets import SecretBox
 from repovault.config import Settings
@@ -96,4 +98,20 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     console.install(app, services)
     app.add_middleware(PathFolding)
     app.add_middleware(observability.RequestIds)
+    # Outermost: every layer inside, request logs included, sees the client's address.
+    app.add_middleware(ForwardedFor, trusted=lambda: services.settings.trusted_proxies)
     return app
+
+
+def server_config(app: FastAPI, settings: Settings, **overrides: object) -> uvicorn.Config:
+    """How `repovault serve` runs the app under uvicorn. uvicorn's own proxy handling is
+    off (by default it believes X-Forwarded-For from 127.0.0.1): `ForwardedFor` decides,
+    from `REPOVAULT_TRUSTED_PROXIES`."""
+    options: dict[str, object] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,
+        "proxy_headers": False,
+        **overrides,
+    }
+    return uvicorn.Config(app, **options)  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ data folder when it is not given, so a restart keeps tokens and stored credentia
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from functools import cached_property
@@ -38,8 +39,15 @@ class Settings(BaseSettings):
     # Directory restores go only below these folders (`:`-separated in the environment);
     # empty: the `restores` folder of the data folder.
     restore_roots: Annotated[list[Path], NoDecode] = Field(default_factory=list)
-    # Failed logins per email or client address inside the window before 429.
+    # Failed logins inside the window before 429: per email, per client address, and over
+    # all (the last stops guesses spread over many addresses, at the price of refusing every
+    # login for the rest of the window: raise it for large installations).
     login_max_failures: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=10, ge=1)
+    login_max_failures_overall: int = Field(default=100, ge=1)
+    # Addresses or networks of the reverse proxies whose X-Forwarded-For is believed
+    # (comma-separated); empty: none, the peer's address is the client's.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     login_window_seconds: int = Field(default=900, ge=1)
     # Each failure past the third waits this long times the excess, to slow guessing.
     login_failure_delay_seconds: float = Field(default=0.5, ge=0)
@@ -89,6 +97,23 @@ class Settings(BaseSettings):
     def _path_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [part for part in value.split(os.pathsep) if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"not an address or network: {entry!r}") from exc
         return value
 
     @field_validator("licences", mode="before")

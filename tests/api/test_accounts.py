@@ -52,6 +52,7 @@ def test_logout_revokes_only_that_token(api: Api) -> None:
 
 def test_repeated_failures_are_throttled_with_retry_after(api: Api, services: Services) -> None:
     limit = services.settings.login_max_failures
+    services.settings.login_max_failures_per_address = limit
     for _ in range(limit):
         bad = api.post("/account/login", {"email": ADMIN_EMAIL, "password": "x"}, token="")
         assert bad.status_code == 401

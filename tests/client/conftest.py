@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 import uvicorn
 
-from repovault.app import create_app
+from repovault.app import create_app, server_config
 from repovault.common.context import Services
 
 
@@ -19,8 +19,8 @@ def server_url(services: Services) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(services=services), host="127.0.0.1", port=port, log_config=None, lifespan="on"
+    config = server_config(
+        create_app(services=services), services.settings, host="127.0.0.1", port=port, lifespan="on"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -1,8 +1,10 @@
 """Accounts: who may call, and the users' lifecycle.
 
-Login is throttled per email and per client address: past the third failure inside the
-window each attempt is slowed, and past `login_max_failures` it is answered 429 with
-`Retry-After` until the window ends, even with the right password.
+Login is throttled per email, per client address and overall: past the third failure of an
+email or address inside the window each attempt is slowed, and past a key's limit
+(`login_max_failures`, `login_max_failures_per_address`, `login_max_failures_overall`) it is
+answered 429 with `Retry-After` until the window ends, even with the right password. The
+client address is the one `api.proxies` settles (X-Forwarded-For only from trusted proxies).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from repovault.common.errors import (
 )
 from repovault.common.lookup import get_by_id
 from repovault.common.paging import Column, Page, PageRequest, fetch
+from repovault.config import Settings
 
 log = structlog.get_logger(__name__)
 
@@ -52,21 +55,34 @@ def authenticate(ctx: Context, *, token: str | None) -> tuple[User, Claims]:
     return user, claims
 
 
-def _throttle_keys(email: str, addr: str) -> list[str]:
-    keys = [f"email:{email}"]
+OVERALL_KEY = "all"
+
+
+def _throttle_keys(settings: Settings, email: str, addr: str) -> list[tuple[str, int]]:
+    """The counters a failure adds to, each with its limit: the email's (cleared by a good
+    login), the client address's and the overall one."""
+    keys = [(f"email:{email}", settings.login_max_failures)]
     if addr:
-        keys.append(f"addr:{addr}")
+        keys.append((f"addr:{addr}", settings.login_max_failures_per_address))
+    keys.append((OVERALL_KEY, settings.login_max_failures_overall))
     return keys
 
 
-def _check_throttle(ctx: Context, keys: list[str], now: int) -> None:
-    settings = ctx.services.settings
-    window_ms = settings.login_window_seconds * 1000
-    for key in keys:
+def _check_throttle(ctx: Context, keys: list[tuple[str, int]], now: int) -> None:
+    window_ms = ctx.services.settings.login_window_seconds * 1000
+    for key, limit in keys:
         row = ctx.session.get(LoginFailure, key)
-        if row and now - row.window_start < window_ms and row.count >= settings.login_max_failures:
+        if row and now - row.window_start < window_ms and row.count >= limit:
             retry = max(1, (row.window_start + window_ms - now + 999) // 1000)
-            log.warning("login throttled", key=key, failures=row.count, retry_after=retry)
+            log.warning(
+                "login throttled",
+                key=key,
+                failures=row.count,
+                retry_after=retry,
+                hint="every login is refused until then: failed logins from many addresses"
+                if key == OVERALL_KEY
+                else None,
+            )
             raise TooManyRequests(
                 codes.LOGIN_THROTTLED,
                 f"too many failed logins; try again in {retry} s",
@@ -74,10 +90,12 @@ def _check_throttle(ctx: Context, keys: list[str], now: int) -> None:
             )
 
 
-def _record_failure(ctx: Context, keys: list[str], now: int) -> int:
+def _record_failure(ctx: Context, keys: list[tuple[str, int]], now: int) -> int:
+    """Counts the failure on every key; the worst count of the email and the address (which
+    slows the next tries; the overall count slows nobody)."""
     window_ms = ctx.services.settings.login_window_seconds * 1000
     worst = 0
-    for key in keys:
+    for key, _limit in keys:
         row = ctx.session.get(LoginFailure, key)
         if row is None:
             row = LoginFailure(key=key, count=0, window_start=now)
@@ -85,13 +103,14 @@ def _record_failure(ctx: Context, keys: list[str], now: int) -> int:
         elif now - row.window_start >= window_ms:
             row.count, row.window_start = 0, now
         row.count += 1
-        worst = max(worst, row.count)
+        if key != OVERALL_KEY:
+            worst = max(worst, row.count)
     return worst
 
 
 def login(ctx: Context, *, email: str, password: str, remember: bool) -> tuple[str, User]:
     email = email.strip().lower()
-    keys = _throttle_keys(email, ctx.client_addr)
+    keys = _throttle_keys(ctx.services.settings, email, ctx.client_addr)
     now = now_ms()
     _check_throttle(ctx, keys, now)
     user = ctx.session.scalar(select(User).where(User.email == email))
@@ -104,7 +123,7 @@ def login(ctx: Context, *, email: str, password: str, remember: bool) -> tuple[s
         if excess > 0:
             time.sleep(ctx.services.settings.login_failure_delay_seconds * excess)
         raise Unauthorized(codes.BAD_CREDENTIALS, "wrong email or password")
-    ctx.session.execute(delete(LoginFailure).where(LoginFailure.key == keys[0]))
+    ctx.session.execute(delete(LoginFailure).where(LoginFailure.key == keys[0][0]))
     token, _ = ctx.services.tokens.issue(
         user_id=user.id, email=user.email, roles=list(user.roles), remember=remember
     )

@@ -10,7 +10,7 @@ import typer
 import uvicorn
 
 from repovault import migrate as migrations
-from repovault.app import build_services, create_app
+from repovault.app import build_services, create_app, server_config
 from repovault.cli import engine, remote
 from repovault.config import Settings
 from repovault.logs import configure_logging
@@ -34,9 +34,7 @@ def serve() -> None:
     configure_logging(logging.INFO)
     services = build_services(settings)
     typer.echo(f"repovault: data in {settings.data_dir.resolve()}, serving {settings.base_url}")
-    uvicorn.run(
-        create_app(services=services), host=settings.host, port=settings.port, log_config=None
-    )
+    uvicorn.Server(server_config(create_app(services=services), settings)).run()
 
 
 @app.command()
