@@ -18,12 +18,12 @@ from repovault.accounts.schemas import (
 )
 from repovault.api.calls import Calls
 from repovault.common.context import Context
-from repovault.common.paging import PageRequest
+from repovault.common.paging import PageOf, PageRequest
 
 calls = Calls("account")
 
 
-@calls.post("/account/login", body=LoginRequest, roles=None, write=True)
+@calls.post("/account/login", body=LoginRequest, roles=None, write=True, errors=(400, 401, 429))
 def login(ctx: Context, body: LoginRequest) -> LoginResponse:
     """Log in and obtain an access token (30 days with rememberMe, else 12 hours)."""
     token, user = service.login(
@@ -58,7 +58,13 @@ def create_user(ctx: Context, body: UserCreate) -> IdResponse:
     return IdResponse(id=user.id)
 
 
-@calls.post("/users/getmany", body=PageRequest, roles=MANAGE_USERS, write=False)
+@calls.post(
+    "/users/getmany",
+    body=PageRequest,
+    roles=MANAGE_USERS,
+    write=False,
+    response=PageOf[UserOut],
+)
 def list_users(ctx: Context, body: PageRequest) -> dict[str, Any]:
     """List users (paged; filters on id, email, createdAt)."""
     page = service.list_users(ctx.session, body)

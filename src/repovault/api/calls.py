@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast, get_type_hints
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
@@ -39,6 +40,22 @@ class EmptyBody(RequestModel):
     pass
 
 
+class _Derived:
+    """`response` not given: the handler's return annotation says it (a model, or None)."""
+
+
+DERIVED: Any = _Derived()
+# Statuses a call can answer besides 200 and 400 (every call validates its body).
+STATUS_TITLES = {
+    400: "Invalid input: the body is not a JSON object, too large, or a field is invalid",
+    401: "Unauthorized: no valid token (or wrong credentials)",
+    403: "Forbidden: the caller's roles do not open the call",
+    404: "Not found: an object the body names does not exist",
+    409: "Conflict: the change contradicts the current state",
+    429: "Too many requests: wait for Retry-After seconds",
+}
+
+
 @dataclass(frozen=True)
 class Call:
     path: str
@@ -48,6 +65,34 @@ class Call:
     write: bool
     summary: str
     tag: str
+    # What a 200 carries: a model, or None for an empty body.
+    response: type[BaseModel] | None = None
+    # The error statuses it documents.
+    errors: tuple[int, ...] = (400,)
+
+
+def _response_model(handler: Handler, response: Any) -> type[BaseModel] | None:
+    if response is not DERIVED:
+        return cast("type[BaseModel] | None", response)
+    returned = get_type_hints(handler).get("return")
+    if returned is None or returned is type(None):
+        return None
+    if isinstance(returned, type) and issubclass(returned, BaseModel):
+        return returned
+    raise TypeError(f"{handler.__qualname__}: name the response model (response=...)")
+
+
+def _error_statuses(
+    body: type[RequestModel], roles: frozenset[Role] | None, write: bool
+) -> tuple[int, ...]:
+    statuses = {400}
+    if roles is not None:
+        statuses |= {401, 403}
+    if any(name == "id" or name.endswith("_id") for name in body.model_fields):
+        statuses.add(404)
+    if write:
+        statuses.add(409)
+    return tuple(sorted(statuses))
 
 
 class Calls:
@@ -64,10 +109,28 @@ class Calls:
         body: type[RequestModel] = EmptyBody,
         roles: frozenset[Role] | None,
         write: bool,
+        response: Any = DERIVED,
+        errors: tuple[int, ...] | None = None,
     ) -> Callable[[Handler], Handler]:
+        """Registers a call. `response` documents what a 200 carries (a model; None for an
+        empty body); by default the handler's return annotation. `errors` are the error
+        statuses documented; by default derived from the roles, the body's id fields
+        (404) and whether the call writes (409)."""
+
         def register(handler: Handler) -> Handler:
             summary = (handler.__doc__ or path).strip().splitlines()[0]
-            self.calls.append(Call(path.lower(), handler, body, roles, write, summary, self.tag))
+            call = Call(
+                path.lower(),
+                handler,
+                body,
+                roles,
+                write,
+                summary,
+                self.tag,
+                _response_model(handler, response),
+                errors if errors is not None else _error_statuses(body, roles, write),
+            )
+            self.calls.append(call)
             return handler
 
         return register
@@ -224,8 +287,65 @@ def _openapi(call: Call) -> dict[str, Any]:
     return extra
 
 
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "An RFC 9457 problem document; `errorCode` is stable (docs/api.md).",
+    "type": "object",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errorCode": {"type": "string"},
+        "errors": {
+            "description": "Each bad field (a dotted path) with its messages; {} otherwise.",
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "required": ["type", "title", "status", "detail", "errorCode", "errors"],
+}
+
+
+def _component(model: type[BaseModel]) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", model.__name__)
+
+
+def _add_schema(schemas: dict[str, Any], name: str, schema: dict[str, Any]) -> None:
+    for def_name, definition in schema.pop("$defs", {}).items():
+        _add_schema(schemas, def_name, definition)
+    known = schemas.get(name)
+    if known is not None and known != schema:
+        raise RuntimeError(f"two different models are both named {name} in the OpenAPI schema")
+    schemas[name] = schema
+
+
+def _responses(call: Call) -> dict[str, Any]:
+    if call.response is None:
+        ok: dict[str, Any] = {"description": "Done; the answer has an empty body"}
+    else:
+        ref = {"$ref": f"#/components/schemas/{_component(call.response)}"}
+        ok = {"description": "Done", "content": {"application/json": {"schema": ref}}}
+    responses: dict[str, Any] = {"200": ok}
+    for status in call.errors:
+        problem = {"schema": {"$ref": "#/components/schemas/Problem"}}
+        responses[str(status)] = {
+            "description": STATUS_TITLES[status],
+            "content": {"application/problem+json": problem},
+        }
+        if status == 429:
+            responses["429"]["headers"] = {
+                "Retry-After": {
+                    "description": "Seconds to wait before trying again",
+                    "schema": {"type": "integer"},
+                }
+            }
+    return responses
+
+
 def _document_bodies(app: FastAPI, calls: list[Call]) -> None:
-    """`/docs` shows each call's body model (camelCase keys, as scripts send them)."""
+    """`/docs` shows each call's body model (camelCase keys, as scripts send them), what its
+    200 carries, and its error answers (problem documents)."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -233,12 +353,17 @@ def _document_bodies(app: FastAPI, calls: list[Call]) -> None:
             return app.openapi_schema
         document = generate()
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        template = "#/components/schemas/{model}"
         for call in calls:
-            schema = call.body.model_json_schema(
-                by_alias=True, ref_template="#/components/schemas/{model}"
-            )
-            schemas.update(schema.pop("$defs", {}))
-            schemas[call.body.__name__] = schema
+            schema = call.body.model_json_schema(by_alias=True, ref_template=template)
+            _add_schema(schemas, call.body.__name__, schema)
+            if call.response is not None:
+                schema = call.response.model_json_schema(
+                    by_alias=True, ref_template=template, mode="serialization"
+                )
+                _add_schema(schemas, _component(call.response), schema)
+            document["paths"][call.path]["post"]["responses"] = _responses(call)
+        schemas["Problem"] = PROBLEM_SCHEMA
         document["components"].setdefault("securitySchemes", {})["bearer"] = {
             "type": "http",
             "scheme": "bearer",

@@ -13,7 +13,7 @@ import math
 import operator as operator_module
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, Field, WithJsonSchema
 from sqlalchemy import ColumnElement, Select, and_, func, select
@@ -22,7 +22,7 @@ from sqlalchemy.orm import QueryableAttribute, Session
 from repovault.common import codes
 from repovault.common.errors import InvalidInput
 from repovault.common.ids import parse_guid
-from repovault.common.wire import INT64_MAX, INT64_MIN, RequestModel
+from repovault.common.wire import INT64_MAX, INT64_MIN, RequestModel, ResponseModel
 
 Kind = Literal["str", "int", "bool", "id"]
 OPERATORS = ("eq", "neq", "lt", "lte", "gt", "gte", "contains", "startswith", "endswith", "in")
@@ -90,6 +90,18 @@ class PageRequest(RequestModel):
     orderby: Name | None = None
     ordertype: Name | None = None
     filters: list[FilterSpec] | None = Field(default=None, max_length=MAX_FILTERS)
+
+
+Item = TypeVar("Item")
+
+
+class PageOf(ResponseModel, Generic[Item]):
+    """The answer of a list call (documentation: the routes build the same dict)."""
+
+    current_page: int
+    page_count: int
+    total_entries: int
+    result: list[Item]
 
 
 Expr = ColumnElement[Any] | QueryableAttribute[Any]

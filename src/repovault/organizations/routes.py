@@ -8,7 +8,7 @@ from repovault.accounts.roles import READ_GIT, REMOVE_GIT, WRITE_GIT
 from repovault.accounts.schemas import IdResponse
 from repovault.api.calls import Calls
 from repovault.common.context import Context
-from repovault.common.paging import PageRequest
+from repovault.common.paging import PageOf, PageRequest
 from repovault.organizations import service
 from repovault.organizations.schemas import (
     LastStatus,
@@ -60,7 +60,13 @@ def remove(ctx: Context, body: OrganizationRemove) -> None:
     )
 
 
-@calls.post("/git/organizations/getmany", body=PageRequest, roles=READ_GIT, write=False)
+@calls.post(
+    "/git/organizations/getmany",
+    body=PageRequest,
+    roles=READ_GIT,
+    write=False,
+    response=PageOf[OrganizationOut],
+)
 def getmany(ctx: Context, body: PageRequest) -> dict[str, Any]:
     """List Git organizations with their repository counters and plans."""
     page, plans = service.list_organizations(ctx.session, body)

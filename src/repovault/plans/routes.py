@@ -9,15 +9,18 @@ from repovault.accounts.schemas import IdResponse
 from repovault.api.calls import Calls
 from repovault.common.clock import now_ms
 from repovault.common.context import Context
+from repovault.common.paging import PageOf
 from repovault.plans import service
 from repovault.plans.models import BACKUP_TYPE_AZURE, BACKUP_TYPE_GIT
 from repovault.plans.schemas import (
+    AssignedPlan,
     AssignedRequest,
     AttachProject,
     AttachRepository,
     PlanCreate,
     PlanIdRequest,
     PlanModify,
+    PlanOut,
 )
 from repovault.tasks import scheduler
 
@@ -80,7 +83,7 @@ def modify_azure_plan(ctx: Context, body: PlanModify) -> None:
     _modify(ctx, body, BACKUP_TYPE_AZURE)
 
 
-@calls.post("/plans/get", body=PlanIdRequest, roles=READ_GIT, write=False)
+@calls.post("/plans/get", body=PlanIdRequest, roles=READ_GIT, write=False, response=PlanOut)
 def get(ctx: Context, body: PlanIdRequest) -> dict[str, Any]:
     """The full plan DTO (the encryption password is never returned)."""
     return service.plan_dto(ctx.session, service.get_plan(ctx.session, body.id))
@@ -92,7 +95,13 @@ def remove(ctx: Context, body: PlanIdRequest) -> None:
     service.remove_plan(ctx.session, plan_id=body.id)
 
 
-@calls.post("/plans/listassignedtoorganization", body=AssignedRequest, roles=READ_GIT, write=False)
+@calls.post(
+    "/plans/listassignedtoorganization",
+    body=AssignedRequest,
+    roles=READ_GIT,
+    write=False,
+    response=PageOf[AssignedPlan],
+)
 def list_assigned(ctx: Context, body: AssignedRequest) -> dict[str, Any]:
     """List the backup plans of an organization with their repositories."""
     page, ids = service.list_assigned(

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator, model_validator
 
 from repovault.common.paging import OPERATORS, PageRequest
-from repovault.common.wire import RequestModel
+from repovault.common.wire import RequestModel, ResponseModel
 
 Day = Annotated[int, Field(ge=0, le=6)]
 HourFlag = Annotated[int, Field(ge=0, le=1)]
@@ -242,3 +242,49 @@ class AttachRepository(RequestModel):
 class AttachProject(RequestModel):
     plan_id: str
     project_id: str
+
+
+class EncryptionOut(ResponseModel):
+    algorithm: int
+    password: None  # never returned
+
+
+class PlanOut(ResponseModel):
+    """The plan DTO `/plans/get` answers (documentation: the service builds the same dict).
+    The settings parts are returned as they were stored from the request."""
+
+    id: str
+    is_active: bool
+    name: str
+    type: int
+    backup_type: int
+    storage_id: str
+    worker_id: str
+    organization_id: str
+    include_metadata: bool
+    include_all_repositories: bool
+    git_choice_mode: int
+    repositories_ids: list[str]
+    excluded_repositories_ids: list[str]
+    projects_ids: list[str]
+    wikis_ids: list[str]
+    rules: list[Any] | None
+    schedule: dict[str, Any] | None
+    advanced_options: dict[str, Any] | None
+    compression_settings: dict[str, Any] | None
+    encryption_settings: EncryptionOut | None
+    custom_actions: Any
+    notification_settings: Any
+    use_extra_credentials: bool
+    additional_credentials: list[Any] | None
+    resource_kinds_to_ignore: list[Any] | None
+    delta_settings: Any
+    filtering_settings: Any
+    ignore_corrupted_attachments: bool
+
+
+class AssignedPlan(ResponseModel):
+    id: str
+    name: str
+    include_all_repositories: bool
+    repository_ids: list[str]

@@ -19,6 +19,7 @@ from repovault.repositories.schemas import (
     RemoveError,
     RemoveRequest,
     RemoveResult,
+    RepositoriesPage,
     RepositoryOut,
     RepositoryPageRequest,
 )
@@ -27,7 +28,13 @@ from repovault.tasks import commands
 calls = Calls("repositories")
 
 
-@calls.post("/git/repositories/getmany", body=RepositoryPageRequest, roles=READ_GIT, write=False)
+@calls.post(
+    "/git/repositories/getmany",
+    body=RepositoryPageRequest,
+    roles=READ_GIT,
+    write=False,
+    response=RepositoriesPage,
+)
 def getmany(ctx: Context, body: RepositoryPageRequest) -> dict[str, Any]:
     """List an organization's repositories with their protection and backup status."""
     org, page, removed = service.list_repositories(

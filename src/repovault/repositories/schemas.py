@@ -44,6 +44,22 @@ class RepositoryOut(ResponseModel):
     is_public: bool
 
 
+class RepositoriesResult(ResponseModel):
+    synchronization_in_progress: bool
+    last_synchronization_repositories_start_time: int
+    repositories: list[RepositoryOut]
+    removed_repositories: int
+
+
+class RepositoriesPage(ResponseModel):
+    """The answer of `/git/repositories/getmany`: a page whose `result` is an object."""
+
+    current_page: int
+    page_count: int
+    total_entries: int
+    result: RepositoriesResult
+
+
 class ItemError(ResponseModel):
     id: str
     error_code: str

@@ -8,7 +8,7 @@ from repovault.accounts.roles import ADMIN_ONLY, READ_GIT
 from repovault.accounts.schemas import IdRequest, IdResponse
 from repovault.api.calls import Calls
 from repovault.common.context import Context
-from repovault.common.paging import PageRequest
+from repovault.common.paging import PageOf, PageRequest
 from repovault.storages import service
 from repovault.storages.schemas import StorageAdd, StorageOut
 
@@ -24,7 +24,13 @@ def add(ctx: Context, body: StorageAdd) -> IdResponse:
     return IdResponse(id=storage.id)
 
 
-@calls.post("/storages/getmany", body=PageRequest, roles=READ_GIT, write=False)
+@calls.post(
+    "/storages/getmany",
+    body=PageRequest,
+    roles=READ_GIT,
+    write=False,
+    response=PageOf[StorageOut],
+)
 def getmany(ctx: Context, body: PageRequest) -> dict[str, Any]:
     """List backup storages (secrets are never returned)."""
     page = service.list_storages(ctx.session, body)

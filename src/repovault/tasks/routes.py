@@ -10,7 +10,7 @@ from pydantic import Field
 from repovault.accounts.roles import READ_GIT, WRITE_GIT
 from repovault.api.calls import Calls
 from repovault.common.context import Context
-from repovault.common.paging import PageRequest
+from repovault.common.paging import PageOf, PageRequest
 from repovault.common.wire import RequestModel, ResponseModel
 from repovault.notifications import notify
 from repovault.tasks import commands, service
@@ -55,6 +55,49 @@ class TaskIdResponse(ResponseModel):
     task_id: str
 
 
+class TaskItem(ResponseModel):
+    """A task as `/tasks/getmany` lists it (the service builds the same dict)."""
+
+    id: str
+    kind: str
+    plan_id: str | None
+    repository_id: str | None
+    status: int
+    progress: int
+    attempt: int
+    started_at: int
+    finished_at: int
+    error: str | None
+
+
+class TaskLogLine(ResponseModel):
+    time: int
+    level: str
+    message: str
+
+
+class TaskDetail(TaskItem):
+    """A task as `/tasks/get` answers it."""
+
+    organization_id: str | None
+    worker_id: str
+    created_at: int
+    progress_text: str
+    result: dict[str, Any]
+    logs: list[TaskLogLine]
+
+
+class SnapshotOut(ResponseModel):
+    id: str
+    created_at: int
+    kind: str
+    size_bytes: int
+    ref_count: int
+    plan_id: str
+    storage_id: str
+    parent_id: str | None
+
+
 def _wake(ctx: Context) -> None:
     ctx.after_commit.append(ctx.services.wake.set)
 
@@ -68,7 +111,13 @@ def _notify(ctx: Context, summaries: list[RunSummary]) -> None:
         )
 
 
-@calls.post("/tasks/getmany", body=PageRequest, roles=READ_GIT, write=False)
+@calls.post(
+    "/tasks/getmany",
+    body=PageRequest,
+    roles=READ_GIT,
+    write=False,
+    response=PageOf[TaskItem],
+)
 def getmany(ctx: Context, body: PageRequest) -> dict[str, Any]:
     """List tasks (newest first unless `orderby` says otherwise)."""
     if body.orderby is None:
@@ -79,7 +128,7 @@ def getmany(ctx: Context, body: PageRequest) -> dict[str, Any]:
     return page.envelope([service.task_item(task) for (task,) in page.rows])
 
 
-@calls.post("/tasks/get", body=TaskIdRequest, roles=READ_GIT, write=False)
+@calls.post("/tasks/get", body=TaskIdRequest, roles=READ_GIT, write=False, response=TaskDetail)
 def get(ctx: Context, body: TaskIdRequest) -> dict[str, Any]:
     """One task with its log."""
     return service.task_detail(ctx.session, service.get_task(ctx.session, body.id))
@@ -128,7 +177,13 @@ def verify(ctx: Context, body: VerifyRequest) -> TaskIdResponse:
     return TaskIdResponse(task_id=task_id)
 
 
-@calls.post("/git/repositories/snapshots", body=SnapshotsRequest, roles=READ_GIT, write=False)
+@calls.post(
+    "/git/repositories/snapshots",
+    body=SnapshotsRequest,
+    roles=READ_GIT,
+    write=False,
+    response=PageOf[SnapshotOut],
+)
 def snapshots(ctx: Context, body: SnapshotsRequest) -> dict[str, Any]:
     """The snapshots storage holds for a repository, newest first."""
     found = commands.snapshots(ctx.services, ctx.session, repository_id=body.id)

@@ -8,7 +8,7 @@ from repovault.accounts.roles import READ_GIT
 from repovault.api.calls import Calls
 from repovault.common.clock import now_ms
 from repovault.common.context import Context
-from repovault.common.paging import PageRequest
+from repovault.common.paging import PageOf, PageRequest
 from repovault.common.wire import ResponseModel
 from repovault.workers import service
 from repovault.workers.models import ONLINE_WITHIN_MS
@@ -25,7 +25,13 @@ class WorkerOut(ResponseModel):
     is_online: bool
 
 
-@calls.post("/workers/getmany", body=PageRequest, roles=READ_GIT, write=False)
+@calls.post(
+    "/workers/getmany",
+    body=PageRequest,
+    roles=READ_GIT,
+    write=False,
+    response=PageOf[WorkerOut],
+)
 def getmany(ctx: Context, body: PageRequest) -> dict[str, Any]:
     """List workers; isOnline means a heartbeat within the last 90 seconds."""
     page = service.list_workers(ctx.session, body)
