@@ -196,7 +196,8 @@ def test_command_line_restore_of_a_damaged_newest_snapshot(
 
     refused = run("restore", url, "--storage", store, "--to", str(tmp_path / "a.git"))
     assert refused.exit_code == 1, refused.output
-    assert ids[1] in refused.output and "manifest.json is missing" in refused.output
+    assert ids[1] in refused.output
+    assert "manifest.json is missing" in refused.output
     assert not (tmp_path / "a.git").exists()
     earlier = run(
         "restore", url, "--storage", store, "--to", str(tmp_path / "b.git"), "--allow-earlier"

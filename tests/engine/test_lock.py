@@ -64,9 +64,12 @@ def test_a_lock_of_this_very_process_that_it_does_not_hold_is_stale(tmp_path: Pa
     assert any("stale" in w and mine in w for w in result.warnings), result.warnings
     assert list(storage.list("r/lock.json")) == []
     # While this process does hold it, the lock is respected.
-    with locked(storage, "r/"), pytest.raises(LockedError, match="this process"):
-        with locked(storage, "r/"):
-            pass
+    with (
+        locked(storage, "r/"),
+        pytest.raises(LockedError, match="this process"),
+        locked(storage, "r/"),
+    ):
+        pass
 
 
 class _ReadOnlyDeletes(LocalBackend):
