@@ -193,3 +193,19 @@ def test_errors_say_whether_a_retry_can_help(tmp_path: Path) -> None:
         assert isinstance(caught.value, EngineError)
         assert caught.value.permanent, caught.value
     assert not LockedError("busy").permanent
+
+
+def test_a_backup_without_catalog_rebuilds_it_and_keeps_damage(tmp_path: Path) -> None:
+    """With catalog.json deleted, a snapshot that lost its manifest is not swept as the
+    leftovers of an interrupted backup; the backup rebuilds the catalog and says so."""
+    vault, snapshots, ids = _two_snapshots(tmp_path)
+    (tmp_path / "store" / "r" / "catalog.json").unlink()
+    (snapshots / ids[0] / "manifest.json").unlink()
+    source = tmp_path / "source"
+    commit(source, "change 3", {"f3.bin": os.urandom(1000)})
+    result = backup(url=f"file://{source}", vault=vault, cache=tmp_path / "cache")
+    assert result.swept == []
+    assert (snapshots / ids[0] / "bundle").exists()
+    assert any("catalog.json was missing" in w for w in result.warnings), result.warnings
+    assert result.snapshot is not None
+    assert vault.catalog() == {ids[1], result.snapshot.id}
