@@ -36,6 +36,7 @@ log = structlog.get_logger(__name__)
 
 
 def build_services(settings: Settings) -> Services:
+    settings.secure_data_dir()
     secret = settings.effective_secret_key
     return Services(
         settings=settings,
@@ -55,7 +56,6 @@ def build_services(settings: Settings) -> Services:
 
 def prepare(services: Services) -> None:
     """Migrate, then create what a fresh install needs. Safe to run on every start."""
-    services.settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(services.db.engine)
     with services.db.session(write=True) as session:
         bootstrap.bootstrap(session, services)

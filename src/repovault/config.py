@@ -14,10 +14,26 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import structlog
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+log = structlog.get_logger(__name__)
 
 SECRET_KEY_FILE = "secret.key"  # noqa: S105 (a file name)
+
+
+def _private(path: Path, mode: int) -> None:
+    try:
+        path.chmod(mode)
+    except OSError as exc:
+        log.warning(
+            "cannot make private: other local users may read it",
+            path=str(path),
+            mode=oct(mode),
+            error=str(exc),
+        )
 
 
 class Settings(BaseSettings):
@@ -148,6 +164,31 @@ class Settings(BaseSettings):
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'repovault.db').resolve()}"
 
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite database file, when the database is SQLite."""
+        url = make_url(self.effective_database_url)
+        if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+            return None
+        return Path(url.database)
+
+    def secure_data_dir(self) -> None:
+        """The data folder 0700 and the SQLite database (with its WAL files) and the secret
+        key 0600: created so, and tightened on an install made before."""
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _private(self.data_dir, 0o700)
+        database = self.sqlite_path
+        if database is not None:
+            database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # SQLite gives its -wal and -shm files the mode of the database file.
+            os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
+        private = [self.data_dir / SECRET_KEY_FILE]
+        if database is not None:
+            private += [database, *database.parent.glob(f"{database.name}-*")]
+        for path in private:
+            if path.exists():
+                _private(path, 0o600)
+
     @cached_property
     def effective_secret_key(self) -> bytes:
         """The configured key, else the one kept in the data folder (created on first use)."""
@@ -157,7 +198,8 @@ class Settings(BaseSettings):
         if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp")
-            tmp.write_text(secrets.token_urlsafe(48))
-            tmp.chmod(0o600)
+            fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(48))
             tmp.replace(path)
         return path.read_text().strip().encode()
