@@ -63,6 +63,7 @@ bench: $(TEST_STAMP) ## Run the benchmarks in bench/
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/tasks.py
+	$(BIN)/python bench/load.py
 
 clean: ## Remove the virtual environment and caches (keeps ./data)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

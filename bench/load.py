@@ -1,0 +1,314 @@
+"""Benchmark: backups and list calls at once on the embedded default (issue 10, "Load").
+
+For each worker mode, side by side in one run (`thread`: the embedded worker's threads share
+the server's process and GIL, the old behaviour and the baseline; `process`: the worker runs
+in a child process, the default), a real `repovault serve` on loopback with SQLite:
+
+1. backups alone: full backups of small local repositories, plan run after plan run, for
+   `--seconds`; the rate is the backup tasks that succeeded in that window;
+2. the same backups while `--clients` concurrent clients (asyncio + httpx, in another
+   process) call `/git/repositories/getmany` and `/git/organizations/getmany` back to back;
+   the backup rate again, and the list calls' p50/p99 latency.
+
+    .venv/bin/python bench/load.py [--repos 40] [--clients 32] [--seconds 20]
+
+Exits non-zero when the `process` mode misses a target: loaded backups at least half the
+unloaded rate, list calls under 100 ms at p99.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.tasks import make_repositories
+
+ADMIN = {"email": "bench@example.org", "password": "bench-password"}
+TARGET_KEPT = 0.5
+TARGET_P99_MS = 100.0
+MODES = ("thread", "process")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Result:
+    mode: str
+    unloaded: float  # backups/s
+    loaded: float
+    calls: int
+    call_rate: float
+    p50: float
+    p99: float
+    errors: int
+
+
+class Server:
+    def __init__(self, data: Path, mode: str, threads: int) -> None:
+        self.data = data
+        self.port = free_port()
+        env = {
+            **os.environ,
+            "REPOVAULT_DATA_DIR": str(data),
+            "REPOVAULT_PORT": str(self.port),
+            "REPOVAULT_ADMIN_EMAIL": ADMIN["email"],
+            "REPOVAULT_ADMIN_PASSWORD": ADMIN["password"],
+            "REPOVAULT_PASSWORD_TIME_COST": "1",
+            "REPOVAULT_PASSWORD_MEMORY_KIB": "64",
+            "REPOVAULT_SYNC_INTERVAL_MINUTES": "0",
+            "REPOVAULT_WORKER_MODE": mode,
+            "REPOVAULT_WORKER_THREADS": str(threads),
+            "REPOVAULT_TASK_HEARTBEAT_SECONDS": "1",
+        }
+        self.log = (data.parent / f"server-{mode}.log").open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "repovault", "serve"],
+            env=env,
+            stdout=self.log,
+            stderr=self.log,
+        )
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.client = httpx.Client(base_url=self.base, timeout=120)
+        self.token = ""
+        deadline = time.monotonic() + 120
+        while not self.token:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the server did not start (log: {self.log.name})")
+            try:
+                reply = self.client.post("/account/login", json=ADMIN)
+                self.token = reply.json()["accessToken"]
+            except (httpx.HTTPError, KeyError, ValueError):
+                time.sleep(0.2)
+
+    def ok(self, path: str, body: Any) -> Any:
+        reply = self.client.post(path, json=body, headers={"Authorization": f"Bearer {self.token}"})
+        reply.raise_for_status()
+        return reply.json() if reply.content else None
+
+    def db(self) -> sqlite3.Connection:
+        return sqlite3.connect(f"file:{self.data / 'repovault.db'}?mode=ro", uri=True)
+
+    def stop(self) -> None:
+        self.client.close()
+        self.process.terminate()
+        try:
+            self.process.wait(60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+def setup(server: Server, repos_root: Path, threads: int) -> tuple[str, str]:
+    """(organization id, plan id): every repository of the folder, active, in one plan."""
+    deadline = time.monotonic() + 120
+    while not any(w["isOnline"] for w in server.ok("/workers/getmany", {})["result"]):
+        if time.monotonic() > deadline:
+            raise SystemExit("the worker did not come online")
+        time.sleep(0.2)
+    org = server.ok(
+        "/git/organizations/add", {"driver": 6, "name": "bench", "apiUrl": repos_root.as_uri()}
+    )["id"]
+    server.ok("/git/repositories/sync", {"id": org})
+    while True:
+        reply = server.ok("/git/repositories/getmany", {"id": org, "limit": 1000})
+        if not reply["result"]["synchronizationInProgress"] and reply["totalEntries"]:
+            break
+        if time.monotonic() > deadline:
+            raise SystemExit("the synchronization did not finish")
+        time.sleep(0.2)
+    ids = [r["id"] for r in reply["result"]["repositories"]]
+    server.ok("/git/repositories/activate", {"ids": ids})
+    plan = server.ok(
+        "/plans/creategitplan",
+        {
+            "name": "bench",
+            "organizationId": org,
+            "gitChoiceMode": 1,
+            "includeMetadata": False,
+            "schedule": {"scheme": 1, "options": []},
+            "advancedOptions": {"maxConcurrentTasks": str(threads)},
+        },
+    )["id"]
+    return org, plan
+
+
+class Backups(threading.Thread):
+    """Full backups of the plan's repositories, one plan run after the other."""
+
+    def __init__(self, server: Server, plan: str) -> None:
+        super().__init__(daemon=True)
+        self.server, self.plan = server, plan
+        self.stopping = threading.Event()
+        self.failure: str | None = None
+
+    def run(self) -> None:
+        try:
+            with self.server.db() as db:
+                while not self.stopping.is_set():
+                    ids = self.server.ok("/plans/run", {"id": self.plan, "kind": 1})["taskIds"]
+                    marks = ",".join("?" * len(ids))
+                    query = f"SELECT count(*) FROM tasks WHERE id IN ({marks}) AND status IN (5, 6)"  # noqa: S608
+                    while db.execute(query, ids).fetchone()[0] and not self.stopping.is_set():
+                        time.sleep(0.02)
+        except Exception as exc:
+            self.failure = repr(exc)
+
+    def succeeded_between(self, start_ms: int, end_ms: int) -> int:
+        with self.server.db() as db:
+            found = db.execute(
+                "SELECT count(*) FROM tasks WHERE kind = 'backup' AND status IN (1, 2)"
+                " AND finished_at >= ? AND finished_at < ?",
+                (start_ms, end_ms),
+            ).fetchone()[0]
+        return int(found)
+
+
+def list_load(base: str, token: str, org: str, clients: int, seconds: float, out: Any) -> None:
+    """In its own process: `clients` callers back to back; sends (latencies ms, errors)."""
+
+    async def main() -> tuple[list[float], int]:
+        latencies: list[float] = []
+        errors = 0
+        bodies = [
+            ("/git/repositories/getmany", {"id": org, "limit": 100, "orderby": "name"}),
+            ("/git/organizations/getmany", {"limit": 25}),
+        ]
+        limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+            end = time.perf_counter() + seconds
+
+            async def caller(index: int) -> None:
+                nonlocal errors
+                turn = index
+                while time.perf_counter() < end:
+                    path, body = bodies[turn % len(bodies)]
+                    turn += 1
+                    started = time.perf_counter()
+                    try:
+                        reply = await client.post(path, json=body, headers=headers)
+                        ok = reply.status_code == 200
+                    except httpx.HTTPError:
+                        ok = False
+                    if ok:
+                        latencies.append((time.perf_counter() - started) * 1000)
+                    else:
+                        errors += 1
+
+            await asyncio.gather(*(caller(i) for i in range(clients)))
+        return latencies, errors
+
+    out.send(asyncio.run(main()))
+    out.close()
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def measure(mode: str, args: argparse.Namespace, root: Path, repos_root: Path) -> Result:
+    server = Server(root / mode, mode, args.threads)
+    try:
+        org, plan = setup(server, repos_root, args.threads)
+        backups = Backups(server, plan)
+        backups.start()
+        time.sleep(args.warmup)
+        start = now_ms()
+        time.sleep(args.seconds)
+        unloaded = backups.succeeded_between(start, now_ms()) / args.seconds
+
+        receive, send = multiprocessing.get_context("spawn").Pipe(duplex=False)
+        load = multiprocessing.get_context("spawn").Process(
+            target=list_load,
+            args=(server.base, server.token, org, args.clients, args.seconds + 2, send),
+        )
+        load.start()
+        time.sleep(1)  # the clients are connected and calling
+        start = now_ms()
+        time.sleep(args.seconds)
+        loaded = backups.succeeded_between(start, now_ms()) / args.seconds
+        latencies, errors = receive.recv()
+        load.join()
+        backups.stopping.set()
+        backups.join(120)
+        if backups.failure:
+            raise SystemExit(f"{mode}: the backups failed: {backups.failure}")
+    finally:
+        server.stop()
+    latencies.sort()
+    return Result(
+        mode=mode,
+        unloaded=unloaded,
+        loaded=loaded,
+        calls=len(latencies),
+        call_rate=len(latencies) / (args.seconds + 2),
+        p50=statistics.median(latencies) if latencies else float("nan"),
+        p99=latencies[max(int(len(latencies) * 0.99) - 1, 0)] if latencies else float("nan"),
+        errors=errors,
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repos", type=int, default=40)
+    parser.add_argument("--threads", type=int, default=4, help="worker threads")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=20, help="each phase")
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--modes", default=",".join(MODES))
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="repovault-bench-load-"))
+    make_repositories(root / "src", args.repos)
+    results = [measure(mode, args, root, root / "src") for mode in args.modes.split(",")]
+
+    print(
+        f"{args.repos} repositories (full backups), {args.threads} worker threads, "
+        f"{args.clients} list clients, {args.seconds:.0f} s per phase, {os.cpu_count()} CPUs"
+    )
+    print(
+        f"\n{'worker mode':18} {'backups/s alone':>16} {'under load':>11} {'kept':>6}"
+        f" {'list p50 ms':>12} {'list p99 ms':>12} {'calls/s':>8} {'errors':>7}"
+    )
+    for r in results:
+        kept = r.loaded / r.unloaded if r.unloaded else 0.0
+        label = f"{r.mode}{' (baseline)' if r.mode == 'thread' else ''}"
+        print(
+            f"{label:18} {r.unloaded:16.1f} {r.loaded:11.1f} {kept:6.0%}"
+            f" {r.p50:12.1f} {r.p99:12.1f} {r.call_rate:8.0f} {r.errors:7d}"
+        )
+    chosen = [r for r in results if r.mode == "process"]
+    if not chosen:
+        return 0
+    r = chosen[0]
+    ok = r.unloaded > 0 and r.loaded >= TARGET_KEPT * r.unloaded and r.p99 < TARGET_P99_MS
+    print(
+        f"\ntarget (process mode): backups under load >= {TARGET_KEPT:.0%} of alone and list "
+        f"p99 < {TARGET_P99_MS:.0f} ms: {'met' if ok else 'MISSED'}"
+    )
+    return 0 if ok and not r.errors else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
