@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     # Directory restores go only below these folders (`:`-separated in the environment);
     # empty: the `restores` folder of the data folder.
     restore_roots: Annotated[list[Path], NoDecode] = Field(default_factory=list)
+    # The mirror cache (data/cache/mirrors) holds a plain, unencrypted copy of every
+    # repository so that the next backup fetches only what is new. False: encrypted plans
+    # keep none (each of their backups clones again, then removes the copy).
+    cache_encrypted_plans: bool = True
     # Failed logins inside the window before 429: per email, per client address, and over
     # all (the last stops guesses spread over many addresses, at the price of refusing every
     # login for the rest of the window: raise it for large installations).

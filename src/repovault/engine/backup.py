@@ -38,6 +38,9 @@ class BackupOptions:
     compression: Compression = field(default_factory=Compression)
     lfs: str = "auto"  # auto (when HEAD's .gitattributes uses LFS), always, never
     force: bool = False  # a new snapshot even when nothing changed
+    # False: the mirror (a plain copy of the repository) is removed when the backup ends,
+    # and the next one clones again; snapshots still build on their parent.
+    keep_cache: bool = True
     # Documents stored beside the bundle: bytes, or files streamed from disk.
     metadata: dict[str, bytes | Path] = field(default_factory=dict)
 
@@ -250,6 +253,21 @@ def backup(
     progress: Progress | None = None,
 ) -> BackupResult:
     options = options or BackupOptions()
+    try:
+        return _backup(url, vault, cache, credentials, options, progress)
+    finally:
+        if not options.keep_cache:
+            shutil.rmtree(cache, ignore_errors=True)
+
+
+def _backup(
+    url: str,
+    vault: Vault,
+    cache: Path,
+    credentials: g.Credentials | None,
+    options: BackupOptions,
+    progress: Progress | None,
+) -> BackupResult:
     started = time.monotonic()
     label = g.redact(url)
     with locked(vault.storage, vault.prefix) as held:
@@ -274,7 +292,9 @@ def backup(
             )
         git, fresh = update_cache(cache, url, credentials, remote.head if remote else None)
         head = remote.head if remote else g.head_target(git)
-        kind, parent = _choose(options.kind, manifests, fresh)
+        # A cache kept from the last run is the norm; a new one means a full snapshot, unless
+        # the plan keeps none (then every cache is new, and the parent's tips are excluded).
+        kind, parent = _choose(options.kind, manifests, fresh and options.keep_cache)
         snapshot = snapshot_id()
         refs = g.local_refs(git)
         if head is not None and head.startswith("refs/") and head not in refs:

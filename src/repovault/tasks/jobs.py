@@ -110,6 +110,11 @@ def _work_dir(job: Job, *parts: str) -> Path:
     return job.services.settings.data_dir.joinpath("work", job.task.id, *parts)
 
 
+def _keep_cache(job: Job, password: str | None) -> bool:
+    """The mirror cache is a plain copy: an encrypted plan keeps none when so configured."""
+    return password is None or job.services.settings.cache_encrypted_plans
+
+
 def _cache_dir(job: Job, *parts: str) -> Path:
     return job.services.settings.data_dir.joinpath("cache", *parts)
 
@@ -183,7 +188,9 @@ def run_wiki_backup(job: Job) -> None:
         cache=_cache_dir(job, "mirrors", f"wiki-{wiki.id}"),
         credentials=_driver(job, access).git_credentials(),
         options=BackupOptions(
-            kind=job.task.params.get("kind") or "incremental", compression=_compression(plan)
+            kind=job.task.params.get("kind") or "incremental",
+            compression=_compression(plan),
+            keep_cache=_keep_cache(job, password),
         ),
         progress=_progress(job, "wiki"),
     )
@@ -228,6 +235,7 @@ def run_backup(job: Job) -> None:
             compression=_compression(plan),
             lfs="never" if LFS in ignore else "auto",
             metadata=documents,
+            keep_cache=_keep_cache(job, target.password),
         )
         vault = target.vault(job.services)
         result = backup(
@@ -279,7 +287,9 @@ def _backup_wiki(
             vault=target.vault(job.services, wiki=True),
             cache=_cache_dir(job, "mirrors", f"{target.repository.id}.wiki"),
             credentials=credentials,
-            options=BackupOptions(kind=options.kind, compression=options.compression),
+            options=BackupOptions(
+                kind=options.kind, compression=options.compression, keep_cache=options.keep_cache
+            ),
         )
     except g.Cancelled:
         raise
