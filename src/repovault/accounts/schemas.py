@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from repovault.common.paging import PageRequest
-from repovault.common.wire import RequestModel, ResponseModel
+from repovault.common.wire import Id, RequestModel, ResponseModel
+
+# A role name (checked against the known roles by the service).
+Role = Annotated[str, Field(max_length=100)]
 
 
 class LoginRequest(RequestModel):
@@ -28,18 +33,18 @@ class MeResponse(ResponseModel):
 class UserCreate(RequestModel):
     email: str = Field(min_length=3, max_length=320)
     password: str = Field(min_length=8, max_length=1024)
-    roles: list[str] = Field(default_factory=list)
+    roles: list[Role] = Field(default_factory=list, max_length=20)
 
 
 class UserModify(RequestModel):
-    id: str
+    id: Id
     email: str | None = Field(default=None, min_length=3, max_length=320)
     password: str | None = Field(default=None, min_length=8, max_length=1024)
-    roles: list[str] | None = None
+    roles: list[Role] | None = Field(default=None, max_length=20)
 
 
 class IdRequest(RequestModel):
-    id: str
+    id: Id
 
 
 class IdResponse(ResponseModel):

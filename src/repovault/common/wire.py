@@ -8,15 +8,23 @@ serialize with camelCase keys exactly as in the reference.
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 from pydantic.config import ExtraValues
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
+# Bounds shared by the request models (docs/api.md, "Bounds"): the OpenAPI schema shows them.
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
+INT32_MAX = 2**31 - 1
+# An id is a GUID (36 characters); longer malformed ids stay a 404 up to this length.
+MAX_ID = 100
+
+Id = Annotated[str, Field(max_length=MAX_ID)]
+Int32 = Annotated[int, Field(ge=-(2**31), le=INT32_MAX)]
+Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 

@@ -2,38 +2,42 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
-from repovault.common.wire import RequestModel, ResponseModel
+from repovault.common.wire import Id, Int32, RequestModel, ResponseModel
+
+Token = Annotated[str, Field(max_length=10_000)]
 
 
 class OrganizationAdd(RequestModel):
-    driver: int
+    driver: Int32
     name: str = Field(min_length=1, max_length=400)
     api_url: str | None = Field(default=None, max_length=2000)
     token: str | None = Field(default=None, max_length=10_000)
     username: str | None = Field(default=None, max_length=400)
-    default_worker_id: str | None = None
+    default_worker_id: Id | None = None
     auto_add_new_repositories: bool = False
     is_read_only: bool = False
     # Further tokens of the same platform account kind, used in turn under rate limits.
-    additional_tokens: list[str] | None = Field(default=None, max_length=20)
+    additional_tokens: list[Token] | None = Field(default=None, max_length=20)
 
 
 class OrganizationModify(RequestModel):
-    id: str
+    id: Id
     name: str | None = Field(default=None, min_length=1, max_length=400)
     api_url: str | None = Field(default=None, max_length=2000)
     token: str | None = Field(default=None, max_length=10_000)
     username: str | None = Field(default=None, max_length=400)
-    default_worker_id: str | None = None
+    default_worker_id: Id | None = None
     auto_add_new_repositories: bool | None = None
     is_read_only: bool | None = None
-    additional_tokens: list[str] | None = Field(default=None, max_length=20)
+    additional_tokens: list[Token] | None = Field(default=None, max_length=20)
 
 
 class OrganizationRemove(RequestModel):
-    id: str
+    id: Id
     removedata: bool = False
 
 
@@ -56,7 +60,7 @@ class PlanSummary(ResponseModel):
 
 class OrganizationOut(ResponseModel):
     id: str
-    driver: int
+    driver: Int32
     name: str
     api_url: str | None
     is_read_only: bool

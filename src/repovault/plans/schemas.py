@@ -12,8 +12,8 @@ from typing import Annotated, Any
 
 from pydantic import Field, field_validator, model_validator
 
-from repovault.common.paging import OPERATORS, PageRequest
-from repovault.common.wire import RequestModel, ResponseModel
+from repovault.common.paging import OPERATORS, FilterValue, PageRequest
+from repovault.common.wire import INT32_MAX, Id, Int32, Int64, RequestModel, ResponseModel
 
 Day = Annotated[int, Field(ge=0, le=6)]
 HourFlag = Annotated[int, Field(ge=0, le=1)]
@@ -62,7 +62,7 @@ class Retention(RequestModel):
     id: Any = None
     rule: int = Field(default=1, ge=1, le=3)
     options: list[RetentionOption] | None = Field(default=None, max_length=16)
-    order: int = 0
+    order: Int32 = 0
 
     @model_validator(mode="after")
     def _options_for_rule(self) -> Retention:
@@ -74,7 +74,7 @@ class Retention(RequestModel):
 class Schedule(RequestModel):
     id: Any = None
     scheme: int = Field(default=1, ge=1, le=5)
-    delay: int = Field(default=0, ge=0)
+    delay: int = Field(default=0, ge=0, le=INT32_MAX)
     prevent_system_sleep: bool = False
     options: list[ScheduleOption] = Field(default_factory=list, max_length=64)
     backup_window: list[Annotated[list[HourFlag], Field(min_length=24, max_length=24)]] | None = (
@@ -103,9 +103,9 @@ class Encryption(RequestModel):
 
 class ActionTarget(RequestModel):
     enabled: bool = False
-    script_type: int = Field(default=0, ge=0)
+    script_type: int = Field(default=0, ge=0, le=INT32_MAX)
     command: str | None = Field(default=None, max_length=4096)
-    password_id: str | None = None
+    password_id: Id | None = None
     arguments: str | None = Field(default=None, max_length=4096)
 
 
@@ -113,7 +113,7 @@ class Action(RequestModel):
     windows: ActionTarget | None = None
     unix: ActionTarget | None = None
     wait_for_execution: bool = False
-    waiting_interval: int = Field(default=0, ge=0)
+    waiting_interval: int = Field(default=0, ge=0, le=INT32_MAX)
 
 
 class CustomActions(RequestModel):
@@ -125,13 +125,15 @@ class CustomActions(RequestModel):
 class Notifications(RequestModel):
     enabled: bool = False
     plan_notifications_configuration: Any = None
-    recipients: list[str] = Field(default_factory=list, max_length=100)
+    recipients: list[Annotated[str, Field(max_length=320)]] = Field(
+        default_factory=list, max_length=100
+    )
 
 
 class RuleFilter(RequestModel):
-    property: str = Field(min_length=1)
-    operator: str
-    value: Any = None
+    property: str = Field(min_length=1, max_length=100)
+    operator: str = Field(max_length=100)
+    value: FilterValue = None
 
     @field_validator("operator")
     @classmethod
@@ -163,7 +165,9 @@ class Rule(RequestModel):
     rule_choice: RuleChoice | None = None
 
 
-IdList = list[str]
+IdList = list[Id]
+OptionKey = Annotated[str, Field(max_length=100)]
+OptionValue = Annotated[str, Field(max_length=1000)] | Int64 | float | bool | None
 
 
 class PlanFields(RequestModel):
@@ -174,10 +178,10 @@ class PlanFields(RequestModel):
     is_active: bool = True
     name: str = Field(min_length=1, max_length=400)
     type: int = Field(default=1, ge=1, le=1)
-    backup_type: int | None = None
-    storage_id: str | None = None
-    worker_id: str | None = None
-    organization_id: str
+    backup_type: Int32 | None = None
+    storage_id: Id | None = None
+    worker_id: Id | None = None
+    organization_id: Id
     include_metadata: bool = True
     include_all_repositories: bool | None = None
     git_choice_mode: int | None = Field(default=None, ge=1, le=3)
@@ -187,14 +191,16 @@ class PlanFields(RequestModel):
     wikis_ids: IdList | None = Field(default=None, max_length=10_000)
     rules: list[Rule] | None = Field(default=None, max_length=100)
     schedule: Schedule | None = None
-    advanced_options: dict[str, str | int | float | bool | None] | None = None
+    advanced_options: dict[OptionKey, OptionValue] | None = Field(default=None, max_length=100)
     compression_settings: Compression | None = None
     encryption_settings: Encryption | None = None
     custom_actions: CustomActions | None = None
     notification_settings: Notifications | None = None
     use_extra_credentials: bool = False
     additional_credentials: IdList | None = Field(default=None, max_length=100)
-    resource_kinds_to_ignore: list[Annotated[int, Field(ge=1, le=8)]] | None = None
+    resource_kinds_to_ignore: list[Annotated[int, Field(ge=1, le=8)]] | None = Field(
+        default=None, max_length=100
+    )
     delta_settings: Any = None
     filtering_settings: Any = None
     ignore_corrupted_attachments: bool = False
@@ -220,28 +226,28 @@ class PlanCreate(PlanFields):
 
 
 class PlanModify(PlanFields):
-    id: str
+    id: Id
     # On modify every field is optional: what is absent keeps its current value.
     name: str = Field(default="", max_length=400)
-    organization_id: str = ""
+    organization_id: Id = ""
 
 
 class PlanIdRequest(RequestModel):
-    id: str
+    id: Id
 
 
 class AssignedRequest(PageRequest):
-    organization_id: str
+    organization_id: Id
 
 
 class AttachRepository(RequestModel):
-    plan_id: str
-    repository_id: str
+    plan_id: Id
+    repository_id: Id
 
 
 class AttachProject(RequestModel):
-    plan_id: str
-    project_id: str
+    plan_id: Id
+    project_id: Id
 
 
 class EncryptionOut(ResponseModel):

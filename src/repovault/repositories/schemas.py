@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
 from repovault.common.paging import PageRequest
-from repovault.common.wire import RequestModel, ResponseModel
+from repovault.common.wire import Id, RequestModel, ResponseModel
 
 
 class RepositoryPageRequest(PageRequest):
-    id: str
+    id: Id
 
 
 class IdsRequest(RequestModel):
@@ -26,8 +26,8 @@ class RemoveRequest(RequestModel):
 
 
 class AddRequest(RequestModel):
-    organization_id: str
-    urls: list[str] = Field(min_length=1, max_length=10_000)
+    organization_id: Id
+    urls: list[Annotated[str, Field(max_length=2000)]] = Field(min_length=1, max_length=10_000)
 
 
 class RepositoryOut(ResponseModel):

@@ -6,13 +6,13 @@ from typing import Any
 
 from pydantic import Field
 
-from repovault.common.wire import RequestModel, ResponseModel
+from repovault.common.wire import Int32, RequestModel, ResponseModel
 
 
 class StorageAdd(RequestModel):
     name: str = Field(min_length=1, max_length=400)
-    type: int
-    settings: dict[str, Any] = Field(default_factory=dict)
+    type: Int32
+    settings: dict[str, Any] = Field(default_factory=dict, max_length=20)
 
 
 class StorageOut(ResponseModel):

@@ -10,8 +10,8 @@ from pydantic import Field
 from repovault.accounts.roles import READ_GIT, WRITE_GIT
 from repovault.api.calls import Calls
 from repovault.common.context import Context
-from repovault.common.paging import PageOf, PageRequest
-from repovault.common.wire import RequestModel, ResponseModel
+from repovault.common.paging import MAX_PAGE, PageOf, PageRequest
+from repovault.common.wire import Id, RequestModel, ResponseModel
 from repovault.notifications import notify
 from repovault.tasks import commands, service
 from repovault.tasks.runs import RunSummary
@@ -20,31 +20,31 @@ calls = Calls("tasks")
 
 
 class TaskIdRequest(RequestModel):
-    id: str
+    id: Id
 
 
 class RunRequest(RequestModel):
-    id: str
+    id: Id
     kind: int | None = Field(default=None, ge=0, le=3)
 
 
 class RestoreRequest(RequestModel):
-    id: str
-    snapshot_id: str | None = None
-    target: dict[str, Any]
+    id: Id
+    snapshot_id: Id | None = None
+    target: dict[str, Any] = Field(max_length=20)
     # Restore the newest intact earlier snapshot when the newest one is damaged.
     allow_earlier: bool = False
 
 
 class VerifyRequest(RequestModel):
-    id: str
-    snapshot_id: str | None = None
+    id: Id
+    snapshot_id: Id | None = None
 
 
 class SnapshotsRequest(RequestModel):
-    id: str
+    id: Id
     limit: int = Field(default=25, ge=1, le=1000)
-    page: int = Field(default=1, ge=1)
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
 
 
 class TaskIds(ResponseModel):
