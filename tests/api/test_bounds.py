@@ -176,3 +176,41 @@ def test_non_finite_numbers_are_not_json(api: Api, world: World) -> None:
         )
         assert response.status_code == 400, response.text
         assert response.json()["errorCode"] == "RQ1001"
+
+
+def _unbounded(schema: dict[str, Any], components: dict[str, Any], path: str) -> list[str]:
+    """Every string, integer, array and object-map in a request schema that has no bound."""
+    found: list[str] = []
+    ref = schema.get("$ref")
+    if ref is not None:
+        return _unbounded(components[ref.rsplit("/", 1)[1]], components, path)
+    kind = schema.get("type")
+    if kind == "string" and "maxLength" not in schema and "enum" not in schema:
+        found.append(f"{path}: string without maxLength")
+    if kind == "integer" and ("minimum" not in schema or "maximum" not in schema):
+        found.append(f"{path}: integer without minimum and maximum")
+    if kind == "array" and "maxItems" not in schema:
+        found.append(f"{path}: array without maxItems")
+    extra = schema.get("additionalProperties")
+    if kind == "object" and extra not in (None, False) and "maxProperties" not in schema:
+        found.append(f"{path}: object without maxProperties")
+    for name, prop in schema.get("properties", {}).items():
+        found += _unbounded(prop, components, f"{path}.{name}")
+    for key in ("anyOf", "allOf", "oneOf"):
+        for option in schema.get(key, []):
+            found += _unbounded(option, components, path)
+    if isinstance(schema.get("items"), dict):
+        found += _unbounded(schema["items"], components, f"{path}[]")
+    if isinstance(extra, dict):
+        found += _unbounded(extra, components, f"{path}{{}}")
+    return found
+
+
+def test_openapi_bounds_every_request_field(api: Api) -> None:
+    document = api.client.get("/openapi.json").json()
+    components = document["components"]["schemas"]
+    found = []
+    for path, item in document["paths"].items():
+        body = item["post"]["requestBody"]["content"]["application/json"]["schema"]
+        found += _unbounded(body, components, path)
+    assert not found
