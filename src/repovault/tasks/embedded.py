@@ -137,7 +137,7 @@ class WorkerProcess:
                 process.kill()
                 process.wait()
         if self._monitor is not None:
-            self._monitor.join(5)
+            self._monitor.join(STOP_WAIT_S)  # and any child it was starting meanwhile
         if link is not None:
             link.close()
 
@@ -166,6 +166,8 @@ class WorkerProcess:
         with self._lock:
             self.process, self._link, self.since = process, link, since
         log.info("worker process started", pid=process.pid)
+        if self._stopping.is_set():  # `stop` ran while this one was starting
+            link.send({"stop": True})
 
     def _watch(self) -> None:
         delay = RESTART_FIRST_S
