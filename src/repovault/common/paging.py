@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, Field, WithJsonSchema
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import BigInteger, ColumnElement, Select, and_, func, literal, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from repovault.common import codes
@@ -162,12 +162,18 @@ def _coerce(kind: Kind, value: Any, field: str) -> Any:
     raise InvalidInput.field(field, f"expected a {kind} value, got {value!r}")
 
 
+def _bind(kind: Kind, value: Any) -> Any:
+    """Integers are bound as 64-bit whatever the column's width: PostgreSQL would cast a
+    value to a 32-bit column's type, and fail on one that does not fit."""
+    return literal(value, BigInteger()) if kind == "int" else value
+
+
 def _condition(column: Column, operator: str, value: Any, field: str) -> ColumnElement[bool]:
     expr = column.expr
     if operator == "in":
         if not isinstance(value, list):
             raise InvalidInput.field(field, "operator 'in' takes a list of values")
-        return expr.in_([_coerce(column.kind, item, field) for item in value])
+        return expr.in_([_bind(column.kind, _coerce(column.kind, item, field)) for item in value])
     if operator in TEXT_OPERATORS:
         if column.kind not in ("str", "id"):
             raise InvalidInput.field(field, f"operator {operator!r} applies to text fields only")
@@ -179,7 +185,7 @@ def _condition(column: Column, operator: str, value: Any, field: str) -> ColumnE
         return expr.iendswith(text, autoescape=True)
     if column.kind == "bool" and operator not in ("eq", "neq"):
         raise InvalidInput.field(field, f"operator {operator!r} does not apply to true/false")
-    coerced = _coerce(column.kind, value, field)
+    coerced = _bind(column.kind, _coerce(column.kind, value, field))
     condition: ColumnElement[bool] = COMPARISONS[operator](expr, coerced)
     return condition
 
