@@ -20,7 +20,6 @@ from repovault.common.secrets import SecretBox
 from repovault.common.urls import check_no_credentials
 from repovault.config import Settings
 
-
 GIT_SCHEMES = ("http", "https", "ssh", "git", "file")
 
 
