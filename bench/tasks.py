@@ -95,6 +95,7 @@ def through_tasks(repos_root: Path, threads: int, data: Path) -> tuple[float, fl
         sync_interval_minutes=0,
         worker_threads=threads,
         task_heartbeat_seconds=1,
+        worker_mode="thread",  # the task system alone; bench/load.py compares the modes
     )
     services = build_services(settings)
     prepare(services)
