@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import Connection, MetaData, Table, insert, select, text
+from sqlalchemy import select, text
 
 from repovault import migrate
 from repovault.common.context import Services
@@ -20,6 +20,7 @@ from repovault.db import make_engine
 from repovault.repositories.models import Repository
 from tests.api.world import add_org, build_world
 from tests.conftest import Api
+from tests.integration.old_rows import organization, repository
 
 SECRET = "ghp_s3cretT0ken"
 
@@ -83,58 +84,26 @@ def test_a_restore_url_with_credentials_is_refused(api: Api, services: Services)
     assert "target.token" in response.json()["errors"]["target.url"][0]
 
 
-def _row(conn: Connection, table: str, **values: object) -> None:
-    conn.execute(insert(Table(table, MetaData(), autoload_with=conn)).values(**values))
-
-
 def test_migration_0008_removes_credentials_from_stored_urls(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    repo = {
-        "organization_id": "o",
-        "is_public": False,
-        "licence_active": True,
-        "is_removed": False,
-        "status": 1,
-        "last_backup": 0,
-        "last_successful_backup": 0,
-        "next_backup": 0,
-        "last_backup_task_status": 0,
-        "created_at": 0,
-    }
+    leaked = f"https://{SECRET}@git.example.com/team/app.git"
+    clean = "https://git.example.com/team/app.git"
+    ssh = "ssh://git@git.example.com/team/lib.git"
     with engine.begin() as conn:
         command.upgrade(migrate.alembic_config(conn), "0007")
-        _row(
+        organization(conn, "o", api_url=f"https://{SECRET}@git.example.com")
+        repository(
             conn,
-            "organizations",
-            id="o",
-            driver=6,
-            name="o",
-            api_url=f"https://{SECRET}@git.example.com",
-            extra_tokens_sealed=[],
-            is_read_only=False,
-            is_created_by_marketplace=False,
-            auto_add_new_repositories=False,
-            synchronization_in_progress=False,
-            last_sync_start=0,
-            sync_requested_at=0,
-            created_at=0,
-        )
-        leaked = f"https://{SECRET}@git.example.com/team/app.git"
-        _row(
-            conn,
-            "repositories",
-            id="r1",
+            "r1",
+            "o",
             server_id=leaked,
             name="team/app",
             url=leaked,
             wiki_url=f"https://{SECRET}@git.example.com/team/app.wiki.git",
-            **repo,
         )
         # The same repository added again without the token: the two must stay distinct.
-        clean = "https://git.example.com/team/app.git"
-        _row(conn, "repositories", id="r2", server_id=clean, name="team/app", url=clean, **repo)
-        ssh = "ssh://git@git.example.com/team/lib.git"
-        _row(conn, "repositories", id="r3", server_id=ssh, name="team/lib", url=ssh, **repo)
+        repository(conn, "r2", "o", server_id=clean, name="team/app", url=clean)
+        repository(conn, "r3", "o", server_id=ssh, name="team/lib", url=ssh)
     migrate.upgrade(engine)
     with engine.connect() as conn:
         rows = {

@@ -17,6 +17,24 @@ class Client(Protocol):
     def ok(self, path: str, body: Any = None, **kwargs: Any) -> Any: ...
 
 
+def held_after_snapshot(folder: Path) -> tuple[dict[str, Any], Path, Path]:
+    """Custom actions that hold a backup after its snapshot is written, until told to go on:
+    (the plan's `customActions`, the file that appears once it holds, the file that releases
+    it). The moment a crash test kills a worker."""
+    started, release = folder / "started", folder / "release"
+    script = folder / "post-snapshot.sh"
+    script.write_text(
+        f"#!/bin/sh\ntouch {started}\nwhile [ ! -e {release} ]; do sleep 0.05; done\n"
+    )
+    actions: dict[str, Any] = {
+        "postSnapshotAction": {
+            "unix": {"enabled": True, "command": "/bin/sh", "arguments": str(script)},
+            "waitForExecution": True,
+        }
+    }
+    return actions, started, release
+
+
 def make_sources(folder: Path, names: tuple[str, ...] = ("app", "lib", "docs")) -> dict[str, Path]:
     """Bare repositories with tricky content (tags, notes, refs/pull/*, orphan branches)."""
     work = folder.parent / f"{folder.name}-work"

@@ -12,7 +12,6 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -24,7 +23,13 @@ from repovault.config import Settings
 from repovault.tasks.dispatch import queue_of
 from repovault.tasks.models import Task
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api, _truncate
-from tests.e2e.flow import make_sources, organization_with_plan, refs_and_objects, wait_tasks
+from tests.e2e.flow import (
+    held_after_snapshot,
+    make_sources,
+    organization_with_plan,
+    refs_and_objects,
+    wait_tasks,
+)
 from tests.providers.fake_platforms import Platforms
 
 BROKERS = {
@@ -204,17 +209,7 @@ def test_a_killed_worker_task_is_retried_and_nothing_is_duplicated(cluster: Clus
     cluster.start_worker("alpha")
     alpha = cluster.worker_id("alpha")
     sources = make_sources(tmp / "git", ("app",))
-    started, release = tmp / "started", tmp / "release"
-    script = tmp / "post-snapshot.sh"
-    script.write_text(
-        f"#!/bin/sh\ntouch {started}\nwhile [ ! -e {release} ]; do sleep 0.05; done\n"
-    )
-    actions: dict[str, Any] = {
-        "postSnapshotAction": {
-            "unix": {"enabled": True, "command": "/bin/sh", "arguments": str(script)},
-            "waitForExecution": True,
-        }
-    }
+    actions, started, release = held_after_snapshot(tmp)
     _org, repos, plan = organization_with_plan(
         api,
         tmp / "git",

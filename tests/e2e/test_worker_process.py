@@ -19,7 +19,13 @@ import httpx
 import pytest
 
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
-from tests.e2e.flow import make_sources, organization_with_plan, refs_and_objects, wait_tasks
+from tests.e2e.flow import (
+    held_after_snapshot,
+    make_sources,
+    organization_with_plan,
+    refs_and_objects,
+    wait_tasks,
+)
 
 CHILD = "repovault.tasks.embedded"
 
@@ -185,17 +191,7 @@ def test_a_killed_worker_process_is_restarted_and_its_task_retried(
 ) -> None:
     first = server.worker()
     make_sources(tmp_path / "git", ("app",))
-    started, release = tmp_path / "started", tmp_path / "release"
-    script = tmp_path / "post-snapshot.sh"
-    script.write_text(
-        f"#!/bin/sh\ntouch {started}\nwhile [ ! -e {release} ]; do sleep 0.05; done\n"
-    )
-    actions: dict[str, Any] = {
-        "postSnapshotAction": {
-            "unix": {"enabled": True, "command": "/bin/sh", "arguments": str(script)},
-            "waitForExecution": True,
-        }
-    }
+    actions, started, release = held_after_snapshot(tmp_path)
     _org, repos, plan = organization_with_plan(
         server,
         tmp_path / "git",

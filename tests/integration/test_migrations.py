@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from alembic import command
-from sqlalchemy import Connection, MetaData, Table, insert
+from sqlalchemy import MetaData, Table
 
 from repovault import migrate
 from repovault.db import make_engine
+from tests.integration.old_rows import insert_row, organization, repository
 
 
 def test_migrations_match_the_models(database_url: str) -> None:
@@ -18,54 +19,21 @@ def test_migrations_match_the_models(database_url: str) -> None:
     engine.dispose()
 
 
-def _row(conn: Connection, table: str, **values: object) -> None:
-    conn.execute(insert(Table(table, MetaData(), autoload_with=conn)).values(**values))
-
-
 def test_repository_vaults_are_filled_from_the_task_history(tmp_path: Path) -> None:
     """0007 records, for backups made before it, which plan's vault holds which repository."""
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     common = {"created_at": 0}
     with engine.begin() as conn:
         command.upgrade(migrate.alembic_config(conn), "0006")
-        _row(
+        insert_row(
             conn, "workers", id="w", name="embedded", hostname="", version="", last_seen=0, **common
         )
-        _row(conn, "storages", id="s", name="local", type=1, settings={}, is_default=True, **common)
-        _row(
-            conn,
-            "organizations",
-            id="o",
-            driver=6,
-            name="o",
-            extra_tokens_sealed=[],
-            is_read_only=False,
-            is_created_by_marketplace=False,
-            auto_add_new_repositories=False,
-            synchronization_in_progress=False,
-            last_sync_start=0,
-            sync_requested_at=0,
-            **common,
+        insert_row(
+            conn, "storages", id="s", name="local", type=1, settings={}, is_default=True, **common
         )
-        _row(
-            conn,
-            "repositories",
-            id="r",
-            organization_id="o",
-            server_id="r",
-            name="r",
-            url="",
-            is_public=False,
-            licence_active=True,
-            is_removed=False,
-            status=1,
-            last_backup=0,
-            last_successful_backup=0,
-            next_backup=0,
-            last_backup_task_status=0,
-            **common,
-        )
-        _row(
+        organization(conn, "o")
+        repository(conn, "r", "o")
+        insert_row(
             conn,
             "plans",
             id="p",
@@ -89,7 +57,7 @@ def test_repository_vaults_are_filled_from_the_task_history(tmp_path: Path) -> N
             **common,
         )
         for task_id, status, finished in (("t1", 1, 100), ("t2", 2, 300), ("t3", 3, 500)):
-            _row(
+            insert_row(
                 conn,
                 "tasks",
                 id=task_id,

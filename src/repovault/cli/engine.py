@@ -48,6 +48,13 @@ PrefixOpt = Annotated[
 ]
 PasswordOpt = Annotated[str, typer.Option("--password-env", help="Variable holding the password")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
+AllowEarlierOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-earlier",
+        help="When the newest snapshot is damaged, restore the newest intact earlier one",
+    ),
+]
 
 
 def open_storage(spec: str, endpoint: str | None) -> Backend:
@@ -218,13 +225,7 @@ def register(app: typer.Typer) -> None:
         push: Annotated[str | None, typer.Option(help="Push the snapshot to this git URL")] = None,
         bare: Annotated[bool, typer.Option(help="Bare mirror (default) or working clone")] = True,
         snapshot: Annotated[str | None, typer.Option(help="Snapshot id (default: newest)")] = None,
-        allow_earlier: Annotated[
-            bool,
-            typer.Option(
-                "--allow-earlier",
-                help="When the newest snapshot is damaged, restore the newest intact earlier one",
-            ),
-        ] = False,
+        allow_earlier: AllowEarlierOpt = False,
         token_env: Annotated[str | None, typer.Option(help="Token for --push")] = None,
         username: Annotated[str, typer.Option()] = "x-access-token",
         prefix: PrefixOpt = None,

@@ -30,6 +30,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from repovault.cli.engine import AllowEarlierOpt
 from repovault.client import (
     ApiError,
     Client,
@@ -409,13 +410,7 @@ def repos_restore(
     push: Annotated[str | None, typer.Option(help="A git URL to push to")] = None,
     token_env: Annotated[str | None, typer.Option(help="Variable holding the push token")] = None,
     snapshot: Annotated[str | None, typer.Option(help="Snapshot id (default: the newest)")] = None,
-    allow_earlier: Annotated[
-        bool,
-        typer.Option(
-            "--allow-earlier",
-            help="When the newest snapshot is damaged, restore the newest intact earlier one",
-        ),
-    ] = False,
+    allow_earlier: AllowEarlierOpt = False,
     work_tree: Annotated[bool, typer.Option(help="A checkout, not a bare repository")] = False,
     wait: Annotated[bool, typer.Option(help="Wait and show progress")] = True,
 ) -> None:
