@@ -29,11 +29,12 @@ from repovault.organizations.models import Organization
 from repovault.organizations.sync import synchronize
 from repovault.plans.membership import refresh_plan
 from repovault.plans.models import CHOICE_ALL, Plan
+from repovault.plans.running import run_plan
 from repovault.repositories.models import Repository
+from repovault.runner.loop import TaskSystem
 from repovault.storage.local import LocalBackend
 from repovault.storages.models import Storage
-from repovault.tasks.commands import run_plan
-from repovault.tasks.runtime import TaskSystem, wait_for
+from repovault.tasks.service import wait_for
 from repovault.workers.models import Worker
 
 

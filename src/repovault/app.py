@@ -27,9 +27,9 @@ from repovault.organizations import sync
 from repovault.organizations.routes import calls as organization_calls
 from repovault.plans.routes import calls as plan_calls
 from repovault.repositories.routes import calls as repository_calls
+from repovault.runner.loop import TaskSystem
 from repovault.storages.routes import calls as storage_calls
 from repovault.tasks.routes import calls as task_calls
-from repovault.tasks.runtime import TaskSystem
 from repovault.workers.routes import calls as worker_calls
 
 log = structlog.get_logger(__name__)

@@ -4,22 +4,19 @@ embedded worker's record."""
 from __future__ import annotations
 
 import secrets
-import socket
 import sys
 
 import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from repovault import __version__
 from repovault.accounts import service as accounts
 from repovault.accounts.passwords import Passwords
 from repovault.accounts.roles import Role
-from repovault.common.clock import now_ms
 from repovault.common.context import Services
 from repovault.config import Settings
 from repovault.storages.models import TYPE_LOCAL, Storage
-from repovault.workers.models import Worker
+from repovault.workers.service import ensure_worker
 
 log = structlog.get_logger(__name__)
 
@@ -66,21 +63,6 @@ def ensure_default_storage(session: Session, settings: Settings) -> None:
         )
     )
     log.info("default storage created", path=str(path))
-
-
-def ensure_worker(session: Session, name: str, *, beat: bool = True) -> Worker:
-    """The worker row of `name`, created when missing. `beat` records a heartbeat (it shows
-    online for 90 s): only a process that runs that worker passes it."""
-    worker = session.scalar(select(Worker).where(Worker.name == name))
-    if worker is None:
-        worker = Worker(name=name, last_seen=0)
-        session.add(worker)
-    if beat:
-        worker.hostname = socket.gethostname()
-        worker.version = __version__
-        worker.last_seen = now_ms()
-    session.flush()
-    return worker
 
 
 def bootstrap(session: Session, services: Services) -> None:

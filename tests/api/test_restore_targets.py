@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 
 from repovault.common.context import Services
 from repovault.config import Settings
+from repovault.repositories.targets import TargetRefused, check_directory
 from repovault.tasks.models import Task
-from repovault.tasks.targets import TargetRefused, check_directory
 from tests.api.world import build_world
 from tests.conftest import Api
 

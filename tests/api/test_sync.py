@@ -15,7 +15,7 @@ from repovault.organizations.models import Organization, Project
 from repovault.organizations.sync import due_organizations
 from repovault.repositories.models import Repository
 from repovault.tasks.models import SUCCEEDED, Task
-from repovault.tasks.runtime import wait_for
+from repovault.tasks.service import wait_for
 from tests.api.world import add_org, add_plan, add_repos
 from tests.conftest import Api
 from tests.providers.fake_github import ERRORS, FakeGitHub, repository

@@ -16,9 +16,9 @@ from sqlalchemy import select, update
 from repovault.common.clock import now_ms
 from repovault.common.context import Services
 from repovault.plans.models import Plan
+from repovault.runner.loop import TaskSystem
 from repovault.tasks import scheduler
 from repovault.tasks.models import NOT_STARTED, QUEUED, RUNNING, PlanRun, Task
-from repovault.tasks.runtime import TaskSystem
 from tests.conftest import Api
 from tests.e2e.flow import make_sources, organization_with_plan, wait_tasks
 

@@ -27,7 +27,7 @@ from tests.e2e.flow import (
     wait_tasks,
 )
 
-CHILD = "repovault.tasks.embedded"
+CHILD = "repovault.runner.process"
 
 
 def _free_port() -> int:

@@ -1,4 +1,4 @@
-"""One place decides whether a failed attempt is worth another (tasks/errors.py)."""
+"""One place decides whether a failed attempt is worth another (runner/errors.py)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from repovault.engine.errors import (
 )
 from repovault.engine.lock import LockedError
 from repovault.providers.base import ProviderAuthError, ProviderError
+from repovault.runner.errors import is_permanent
+from repovault.runner.execute import JobFailed
 from repovault.storage.base import StorageError
-from repovault.tasks.errors import is_permanent
-from repovault.tasks.worker import JobFailed
 
 
 @pytest.mark.parametrize(

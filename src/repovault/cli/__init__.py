@@ -14,7 +14,7 @@ from repovault.app import build_services, create_app, server_config
 from repovault.cli import engine, remote
 from repovault.config import Settings
 from repovault.logs import configure_logging
-from repovault.tasks.runtime import TaskSystem
+from repovault.runner.loop import TaskSystem
 
 app = typer.Typer(help="repovault: backups of Git hosting organizations.", no_args_is_help=True)
 

@@ -1,7 +1,7 @@
 """What can go wrong in the engine, and whether trying again can help.
 
 Every engine error says so in `permanent`: a task whose error is permanent fails on the
-attempt that met it (`repovault.tasks.errors.is_permanent` decides for any exception);
+attempt that met it (`repovault.runner.errors.is_permanent` decides for any exception);
 a transient one is retried under the plan's retry policy.
 
     EngineError                      permanent unless the class says otherwise

@@ -10,7 +10,7 @@ from repovault.api.calls import Calls
 from repovault.common.clock import now_ms
 from repovault.common.context import Context
 from repovault.common.paging import PageOf
-from repovault.plans import service
+from repovault.plans import running, service
 from repovault.plans.models import BACKUP_TYPE_AZURE, BACKUP_TYPE_GIT
 from repovault.plans.schemas import (
     AssignedPlan,
@@ -21,8 +21,10 @@ from repovault.plans.schemas import (
     PlanIdRequest,
     PlanModify,
     PlanOut,
+    RunRequest,
 )
-from repovault.tasks import scheduler
+from repovault.tasks import scheduler, signals
+from repovault.tasks.schemas import TaskIdRequest, TaskIds
 
 calls = Calls("plans")
 
@@ -142,3 +144,17 @@ def attach_azure_project(ctx: Context, body: AttachProject) -> None:
 def detach_azure_project(ctx: Context, body: AttachProject) -> None:
     """Remove an Azure DevOps project from a plan with individual selection."""
     service.detach_project(ctx.session, plan_id=body.plan_id, project_id=body.project_id)
+
+
+@calls.post("/plans/run", body=RunRequest, roles=WRITE_GIT, write=True)
+def run_plan(ctx: Context, body: RunRequest) -> TaskIds:
+    """Run a plan now: one backup task per protected repository."""
+    ids = running.run_plan(ctx.services, ctx.session, plan_id=body.id, kind=body.kind)
+    signals.wake(ctx)
+    return TaskIds(task_ids=ids)
+
+
+@calls.post("/plans/cancel", body=TaskIdRequest, roles=WRITE_GIT, write=True)
+def cancel_plan(ctx: Context, body: TaskIdRequest) -> None:
+    """Cancel every queued or running task of a plan."""
+    signals.announce(ctx, running.cancel_plan(ctx.session, plan_id=body.id))

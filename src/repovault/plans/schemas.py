@@ -294,3 +294,8 @@ class AssignedPlan(ResponseModel):
     name: str
     include_all_repositories: bool
     repository_ids: list[str]
+
+
+class RunRequest(RequestModel):
+    id: Id
+    kind: int | None = Field(default=None, ge=0, le=3)

@@ -9,7 +9,9 @@ from repovault.accounts.schemas import IdRequest
 from repovault.api.calls import Calls
 from repovault.common.context import Context
 from repovault.common.errors import InvalidInput
-from repovault.repositories import licences, service
+from repovault.common.paging import PageOf
+from repovault.organizations import syncing
+from repovault.repositories import backups, licences, service
 from repovault.repositories.schemas import (
     ActivationResult,
     AddRequest,
@@ -22,8 +24,13 @@ from repovault.repositories.schemas import (
     RepositoriesPage,
     RepositoryOut,
     RepositoryPageRequest,
+    RestoreRequest,
+    SnapshotOut,
+    SnapshotsRequest,
+    VerifyRequest,
 )
-from repovault.tasks import commands
+from repovault.tasks import signals
+from repovault.tasks.schemas import TaskIdResponse
 
 calls = Calls("repositories")
 
@@ -112,7 +119,7 @@ def remove(ctx: Context, body: RemoveRequest) -> RemoveResult:
 def sync(ctx: Context, body: IdRequest) -> None:
     """Synchronize the organization's repository list with its platform (in the background:
     `synchronizationInProgress` shows it)."""
-    if commands.synchronize(ctx.services, ctx.session, organization_id=body.id):
+    if syncing.synchronize(ctx.services, ctx.session, organization_id=body.id):
         ctx.after_commit.append(ctx.services.wake.set)
 
 
@@ -123,3 +130,45 @@ def add(ctx: Context, body: AddRequest) -> IdsResponse:
         ctx.session, organization_id=body.organization_id, urls=body.urls
     )
     return IdsResponse(ids=ids)
+
+
+@calls.post("/git/repositories/restore", body=RestoreRequest, roles=WRITE_GIT, write=True)
+def restore(ctx: Context, body: RestoreRequest) -> TaskIdResponse:
+    """Restore a snapshot (the newest when none is named) to a folder or a git URL."""
+    task_id = backups.restore(
+        ctx.services,
+        ctx.session,
+        repository_id=body.id,
+        snapshot_id=body.snapshot_id,
+        target=body.target,
+        allow_earlier=body.allow_earlier,
+    )
+    signals.wake(ctx)
+    return TaskIdResponse(task_id=task_id)
+
+
+@calls.post("/git/repositories/verify", body=VerifyRequest, roles=WRITE_GIT, write=True)
+def verify(ctx: Context, body: VerifyRequest) -> TaskIdResponse:
+    """Verify a repository's snapshots (or one) by rebuilding them with git."""
+    task_id = backups.verify(ctx.session, repository_id=body.id, snapshot_id=body.snapshot_id)
+    signals.wake(ctx)
+    return TaskIdResponse(task_id=task_id)
+
+
+@calls.post(
+    "/git/repositories/snapshots",
+    body=SnapshotsRequest,
+    roles=READ_GIT,
+    write=False,
+    response=PageOf[SnapshotOut],
+)
+def snapshots(ctx: Context, body: SnapshotsRequest) -> dict[str, Any]:
+    """The snapshots storage holds for a repository, newest first."""
+    found = backups.snapshots(ctx.services, ctx.session, repository_id=body.id)
+    start = (body.page - 1) * body.limit
+    return {
+        "currentPage": body.page,
+        "pageCount": -(-len(found) // body.limit),
+        "totalEntries": len(found),
+        "result": found[start : start + body.limit],
+    }

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from repovault.common.paging import PageRequest
+from repovault.common.paging import MAX_PAGE, PageRequest
 from repovault.common.wire import Id, RequestModel, ResponseModel
 
 
@@ -84,3 +84,33 @@ class RemoveResult(ResponseModel):
 
 class IdsResponse(ResponseModel):
     ids: list[str]
+
+
+class RestoreRequest(RequestModel):
+    id: Id
+    snapshot_id: Id | None = None
+    target: dict[str, Any] = Field(max_length=20)
+    # Restore the newest intact earlier snapshot when the newest one is damaged.
+    allow_earlier: bool = False
+
+
+class VerifyRequest(RequestModel):
+    id: Id
+    snapshot_id: Id | None = None
+
+
+class SnapshotsRequest(RequestModel):
+    id: Id
+    limit: int = Field(default=25, ge=1, le=1000)
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
+
+
+class SnapshotOut(ResponseModel):
+    id: str
+    created_at: int
+    kind: str
+    size_bytes: int
+    ref_count: int
+    plan_id: str
+    storage_id: str
+    parent_id: str | None

@@ -17,6 +17,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from repovault.common import codes
+from repovault.common.clock import now_ms
+from repovault.common.errors import Conflict
 from repovault.organizations.service import end_sync
 from repovault.plans import membership
 from repovault.plans.models import Plan, PlanRepository
@@ -241,3 +244,22 @@ def close_run(session: Session, run_id: str, *, now: int) -> RunSummary | None:
         canceled=summary.canceled,
     )
     return summary
+
+
+def cancel(session: Session, task_ids: list[str]) -> list[RunSummary]:
+    """Cancel; the tasks that ended here (queued ones) are booked like any ended task."""
+    now = now_ms()
+    canceled, _running = service.request_cancel(session, task_ids, now=now)
+    summaries = []
+    for task in session.scalars(select(Task).where(Task.id.in_(canceled))):
+        summary = task_ended(session, task, now=now)
+        if summary is not None:
+            summaries.append(summary)
+    return summaries
+
+
+def cancel_task(session: Session, *, task_id: str) -> list[RunSummary]:
+    task = service.get_task(session, task_id)
+    if service.is_finished(task.status):
+        raise Conflict(codes.TASK_FINISHED, f"task {task.id} has already ended")
+    return cancel(session, [task.id])

@@ -7,6 +7,7 @@ another replica and a late worker can never move a task twice.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -16,8 +17,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from repovault.common import codes
+from repovault.common.context import Services
 from repovault.common.lookup import get_by_id
 from repovault.common.paging import Column, Page, PageRequest, fetch
+from repovault.organizations.models import Organization
 from repovault.plans.models import Plan
 from repovault.tasks.models import (
     CANCELED,
@@ -335,3 +338,30 @@ def task_detail(session: Session, task: Task) -> dict[str, Any]:
 
 def is_finished(status: int) -> bool:
     return status in FINISHED
+
+
+def queue_sync(
+    session: Session, organization_id: str, *, fallback_worker: str | None
+) -> Task | None:
+    """A sync task for an organization the caller marked as synchronizing, on the
+    organization's default worker (else `fallback_worker`)."""
+    org = session.get(Organization, organization_id)
+    if org is None:
+        return None
+    worker_id = org.default_worker_id or fallback_worker
+    if worker_id is None:
+        return None
+    return new_task(session, kind="sync", worker_id=worker_id, organization_id=organization_id)
+
+
+def wait_for(services: Services, task_ids: list[str], timeout: float) -> list[Task]:
+    """Block until the tasks have ended (for the CLI and tests); their final rows."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with services.db.session() as session:
+            rows = session.scalars(select(Task).where(Task.id.in_(task_ids))).all()
+            if all(row.status not in (QUEUED, RUNNING) for row in rows):
+                return list(rows)
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"tasks still open after {timeout} s")
+        time.sleep(0.1)

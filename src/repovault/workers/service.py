@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import socket
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from repovault import __version__
 from repovault.common import codes
+from repovault.common.clock import now_ms
 from repovault.common.lookup import get_by_id
 from repovault.common.paging import Column, Page, PageRequest, fetch
 from repovault.workers.models import Worker
@@ -30,3 +34,18 @@ WORKER_FIELDS = {
 
 def list_workers(session: Session, request: PageRequest) -> Page:
     return fetch(session, select(Worker), request, WORKER_FIELDS, Worker.id)
+
+
+def ensure_worker(session: Session, name: str, *, beat: bool = True) -> Worker:
+    """The worker row of `name`, created when missing. `beat` records a heartbeat (it shows
+    online for 90 s): only a process that runs that worker passes it."""
+    worker = session.scalar(select(Worker).where(Worker.name == name))
+    if worker is None:
+        worker = Worker(name=name, last_seen=0)
+        session.add(worker)
+    if beat:
+        worker.hostname = socket.gethostname()
+        worker.version = __version__
+        worker.last_seen = now_ms()
+    session.flush()
+    return worker

@@ -2,7 +2,7 @@
 
     message (task id) -> claim the row (conditional UPDATE; a duplicate or late message
       does nothing) -> heartbeat thread (progress, cancel requests, backup window)
-      -> the kind's job (tasks/jobs.py) inside a cancel scope -> finish the row
+      -> the kind's job (runner/jobs.py) inside a cancel scope -> finish the row
       -> a plan run whose last task ended is closed (plan counters, notifications)
 
 A failure is retried under the plan's retry policy (`maxTaskRetriesCount`,
@@ -30,8 +30,8 @@ from repovault.common.context import Services
 from repovault.engine import git as g
 from repovault.plans import schedule
 from repovault.plans.models import Plan
+from repovault.runner.errors import is_permanent
 from repovault.tasks import service
-from repovault.tasks.errors import is_permanent
 from repovault.tasks.models import CANCELED, FAILED, QUEUED, SUCCEEDED, WARNING, Task
 
 log = structlog.get_logger(__name__)

@@ -4,33 +4,30 @@
 once when the API queues something) creates the runs of due plans and due synchronizations,
 reclaims stale tasks and sends due tasks to their worker's queue; and the `embedded` worker,
 a Dramatiq worker on its own queue that records its heartbeat. By default that worker runs
-in a child process (tasks/embedded.py; `REPOVAULT_WORKER_MODE=thread` keeps it on threads of
+in a child process (runner/process.py; `REPOVAULT_WORKER_MODE=thread` keeps it on threads of
 the server). `repovault worker --id W` runs only the worker part for W.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 
 import structlog
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from repovault import bootstrap
 from repovault.common.clock import now_ms
 from repovault.common.context import Services
 from repovault.notifications import notify
-from repovault.organizations.models import Organization
 from repovault.organizations.sync import due_organizations
-from repovault.tasks import jobs, reconciler, runs, scheduler, service
+from repovault.runner import jobs
+from repovault.runner.execute import Completion, execute
+from repovault.runner.process import ServerLink, WorkerProcess
+from repovault.tasks import reconciler, runs, scheduler, service
 from repovault.tasks.dispatch import Dispatcher
-from repovault.tasks.embedded import ServerLink, WorkerProcess
-from repovault.tasks.models import QUEUED, RUNNING, Task
-from repovault.tasks.worker import Completion, execute
+from repovault.tasks.models import Task
 from repovault.workers.models import Worker
-from repovault.workers.service import worker_by_name
+from repovault.workers.service import ensure_worker, worker_by_name
 
 log = structlog.get_logger(__name__)
 
@@ -38,7 +35,7 @@ log = structlog.get_logger(__name__)
 class TaskSystem:
     """`worker`: this server runs its worker (`REPOVAULT_WORKER_ID`); `coordinator`: it
     schedules, reconciles and dispatches. A coordinator's worker runs in a child process
-    when `mode` (default `REPOVAULT_WORKER_MODE`) is `process` (tasks/embedded.py), else on
+    when `mode` (default `REPOVAULT_WORKER_MODE`) is `process` (runner/process.py), else on
     threads of this process. `server` is given in that child: its link to the coordinator."""
 
     def __init__(
@@ -79,7 +76,7 @@ class TaskSystem:
             row: Worker | None
             if self.worker:
                 # A child process beats for itself: the row is online only while it runs.
-                row = bootstrap.ensure_worker(session, self.worker_name, beat=self.local_worker)
+                row = ensure_worker(session, self.worker_name, beat=self.local_worker)
             else:  # no worker here: never register one, nor make an old row look online
                 row = worker_by_name(session, self.worker_name)
             self.worker_row_id = row.id if row is not None else None
@@ -176,7 +173,7 @@ class TaskSystem:
 
     def _beat(self) -> None:
         with self.services.db.session(write=True) as session:
-            bootstrap.ensure_worker(session, self.worker_name)
+            ensure_worker(session, self.worker_name)
 
     def schedule(self) -> None:
         now = now_ms()
@@ -184,7 +181,7 @@ class TaskSystem:
         with self.services.db.session(write=True) as session:
             scheduler.start_due(session, now=now, zone=settings.zone)
             for organization_id in due_organizations(session, settings, now=now):
-                queue_sync(session, organization_id, fallback_worker=self.worker_row_id)
+                service.queue_sync(session, organization_id, fallback_worker=self.worker_row_id)
 
     def reconcile(self) -> None:
         with self.services.db.session(write=True) as session:
@@ -248,32 +245,3 @@ class TaskSystem:
                 self.dispatch_ready()
             except Exception as exc:
                 log.error("dispatch after a task failed", error=str(exc))
-
-
-def queue_sync(
-    session: Session, organization_id: str, *, fallback_worker: str | None
-) -> Task | None:
-    """A sync task for an organization the caller marked as synchronizing, on the
-    organization's default worker (else `fallback_worker`)."""
-    org = session.get(Organization, organization_id)
-    if org is None:
-        return None
-    worker_id = org.default_worker_id or fallback_worker
-    if worker_id is None:
-        return None
-    return service.new_task(
-        session, kind="sync", worker_id=worker_id, organization_id=organization_id
-    )
-
-
-def wait_for(services: Services, task_ids: list[str], timeout: float) -> list[Task]:
-    """Block until the tasks have ended (for the CLI and tests); their final rows."""
-    deadline = time.monotonic() + timeout
-    while True:
-        with services.db.session() as session:
-            rows = session.scalars(select(Task).where(Task.id.in_(task_ids))).all()
-            if all(row.status not in (QUEUED, RUNNING) for row in rows):
-                return list(rows)
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"tasks still open after {timeout} s")
-        time.sleep(0.1)

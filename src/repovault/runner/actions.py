@@ -18,7 +18,7 @@ import subprocess
 from typing import Any
 
 from repovault.engine.git import kill_group
-from repovault.tasks.worker import Job, JobFailed
+from repovault.runner.execute import Job, JobFailed
 
 OUTPUT_LINES = 50
 

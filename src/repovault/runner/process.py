@@ -2,7 +2,7 @@
 
 The API, the scheduler, the reconciler and the dispatch stay in the server process; the
 worker (its Dramatiq threads, the backups, their heartbeats and logs) runs in a child
-started with `python -m repovault.tasks.embedded FD`, so the two never wait for one GIL.
+started with `python -m repovault.runner.process FD`, so the two never wait for one GIL.
 
     server (coordinator)                      child (worker `embedded`)
       dispatch -> {"task": id}  ----link---->  its own in-process Dramatiq queue
@@ -147,7 +147,7 @@ class WorkerProcess:
         ours, theirs = socket.socketpair()
         since = now_ms()
         process = subprocess.Popen(
-            [sys.executable, "-m", "repovault.tasks.embedded", str(theirs.fileno())],
+            [sys.executable, "-m", "repovault.runner.process", str(theirs.fileno())],
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
             # Its own session: a terminal's Ctrl-C (or `timeout`) signals the server, whose
@@ -234,7 +234,7 @@ def main(fd: int) -> None:
     from repovault.app import build_services
     from repovault.config import Settings
     from repovault.logs import configure_logging
-    from repovault.tasks.runtime import TaskSystem
+    from repovault.runner.loop import TaskSystem
 
     link = Link(socket.socket(fileno=fd))
     hello = link.receive()

@@ -1,0 +1,40 @@
+"""Running a plan now (`/plans/run`) and canceling its tasks (`/plans/cancel`): each creates
+or changes task rows only; the task loop sends them."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from repovault.common import codes
+from repovault.common.clock import now_ms
+from repovault.common.context import Services
+from repovault.common.errors import Conflict
+from repovault.plans.service import get_plan
+from repovault.tasks import runs, scheduler, service
+from repovault.tasks.runs import RunSummary
+
+KINDS_BY_NUMBER = {1: "full", 2: "differential", 3: "incremental"}
+
+
+def run_plan(services: Services, session: Session, *, plan_id: str, kind: int | None) -> list[str]:
+    plan = get_plan(session, plan_id)
+    if not plan.is_active:
+        raise Conflict(codes.PLAN_INACTIVE, f"plan {plan.id} is not active; activate it first")
+    now = now_ms()
+    zone = services.settings.zone
+    if kind:
+        chosen = KINDS_BY_NUMBER[kind]
+    else:
+        scheme = (plan.settings.get("schedule") or {}).get("scheme", 1)
+        chosen = "full" if scheme == 5 and not plan.last_full_run else "incremental"
+        if scheme == 5 and plan.last_full_run:
+            chosen = scheduler.run_kind(plan, None, at=now, zone=zone)
+    created = runs.start_run(session, plan, due_at=now, kind=chosen, manual=True, now=now)
+    if created is None:
+        raise Conflict(codes.PLAN_RUNNING, f"plan {plan.id} was started a moment ago")
+    return [task.id for task in created[1]]
+
+
+def cancel_plan(session: Session, *, plan_id: str) -> list[RunSummary]:
+    plan = get_plan(session, plan_id)
+    return runs.cancel(session, service.open_task_ids(session, plan_id=plan.id))

@@ -1,0 +1,22 @@
+"""What each task kind does on the worker: one module per kind, and the registry the worker
+runs them from (`JOBS`), with the guards that may stop a running job (`GUARDS`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from repovault.runner.backup import backup_window_guard, run_backup
+from repovault.runner.execute import Job
+from repovault.runner.prune import run_prune
+from repovault.runner.restore import run_restore
+from repovault.runner.sync import run_sync
+from repovault.runner.verify import run_verify
+
+JOBS: dict[str, Callable[[Job], None]] = {
+    "backup": run_backup,
+    "restore": run_restore,
+    "verify": run_verify,
+    "sync": run_sync,
+    "prune": run_prune,
+}
+GUARDS: dict[str, Callable[[Job], str | None]] = {"backup": backup_window_guard}

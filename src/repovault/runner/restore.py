@@ -1,0 +1,51 @@
+"""The `restore` job: a snapshot into a folder below a restore root, or pushed to a URL."""
+
+from __future__ import annotations
+
+from repovault.engine import git as g
+from repovault.engine.restore import restore_to_directory, restore_to_url
+from repovault.repositories.targets import check_directory
+from repovault.runner.execute import Job
+from repovault.runner.vaults import find_snapshot
+from repovault.storages.service import local_folders
+
+
+def run_restore(job: Job) -> None:
+    params = job.task.params
+    assert job.task.repository_id is not None
+    vault, choice = find_snapshot(
+        job.services,
+        job.task.repository_id,
+        params.get("snapshotId"),
+        allow_earlier=bool(params.get("allowEarlier")),
+    )
+    manifest = choice.manifest
+    if choice.note:
+        job.log("warning", choice.note)
+    target = params["target"]
+    job.report(10, f"restoring snapshot {manifest.id}")
+    if target["kind"] == "directory":
+        # Checked again here, on this worker's own settings: the folder may have changed
+        # (or the API's settings differ) since the call.
+        with job.services.db.session() as session:
+            storages = local_folders(session)
+        path = check_directory(job.services.settings, target["path"], storages=storages)
+        result = restore_to_directory(
+            vault, path, snapshot=manifest.id, bare=target.get("bare", True)
+        )
+    else:
+        token = job.services.box.open(target["tokenSealed"]) if target.get("tokenSealed") else None
+        credentials = (
+            g.Credentials(target.get("username") or "x-access-token", token) if token else None
+        )
+        result = restore_to_url(vault, target["url"], snapshot=manifest.id, credentials=credentials)
+    for warning in result.warnings:
+        job.log("warning", warning)
+    job.log(
+        "info",
+        f"snapshot {manifest.id} restored to {result.target}: "
+        f"{len(manifest.content.refs)} ref(s), checked by git",
+    )
+    job.result.update(
+        snapshotId=manifest.id, target=result.target, passedOver=list(choice.passed_over)
+    )

@@ -1,0 +1,118 @@
+"""Where a repository's snapshots are: one vault per plan that backed it up.
+
+A repository's snapshots from one plan live in their own vault,
+`repositories/<repository id>/<plan id>/` in the plan's storage, so two plans with different
+passwords or storages never share a chain (and removing a repository's data is still one
+prefix).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from repovault.common.context import Services
+from repovault.engine.manifest import Manifest, wiki_prefix
+from repovault.engine.restore import Choice, choose
+from repovault.engine.vault import Vault
+from repovault.organizations.models import Organization
+from repovault.organizations.service import access_of
+from repovault.plans.models import Plan
+from repovault.providers.base import Access
+from repovault.repositories.data import prefix as repository_prefix
+from repovault.repositories.models import Repository
+from repovault.runner.execute import JobFailed
+from repovault.storages.models import Storage
+from repovault.storages.service import open_backend
+from repovault.tasks.models import RepositoryVault
+
+
+def vault_prefix(repository_id: str, plan_id: str) -> str:
+    return f"{repository_prefix(repository_id)}{plan_id}/"
+
+
+@dataclass
+class Target:
+    """Everything a job needs of one repository under one plan, read in one session."""
+
+    repository: Repository
+    organization: Organization
+    plan: Plan
+    storage: Storage
+    access: Access
+    password: str | None
+
+    def vault(self, services: Services, *, wiki: bool = False) -> Vault:
+        prefix = vault_prefix(self.repository.id, self.plan.id)
+        return Vault(
+            open_backend(self.storage, services.box),
+            wiki_prefix(prefix) if wiki else prefix,
+            password=self.password,
+        )
+
+
+def load_target(services: Services, repository_id: str | None, plan_id: str | None) -> Target:
+    with services.db.session() as session:
+        repo = session.get(Repository, repository_id) if repository_id else None
+        plan = session.get(Plan, plan_id) if plan_id else None
+        if repo is None:
+            raise JobFailed("the repository no longer exists", permanent=True)
+        if plan is None:
+            raise JobFailed("the plan no longer exists", permanent=True)
+        org = session.get(Organization, repo.organization_id)
+        assert org is not None
+        storage, password = plan_storage(session, services, plan)
+        for row in (repo, plan, org):
+            session.expunge(row)
+        return Target(repo, org, plan, storage, access_of(services.box, org), password)
+
+
+def plan_storage(session: Session, services: Services, plan: Plan) -> tuple[Storage, str | None]:
+    """The plan's storage (detached) and its encryption password."""
+    storage = session.get(Storage, plan.storage_id)
+    assert storage is not None
+    session.expunge(storage)
+    sealed = plan.encryption_password_sealed
+    return storage, services.box.open(sealed) if sealed else None
+
+
+def snapshot_vaults(services: Services, repository_id: str) -> list[tuple[Plan, Vault]]:
+    """The vaults that hold this repository's snapshots: one per plan that backed it up."""
+    with services.db.session() as session:
+        plans = session.scalars(
+            select(Plan)
+            .join(RepositoryVault, RepositoryVault.plan_id == Plan.id)
+            .where(RepositoryVault.repository_id == repository_id)
+        ).all()
+        vaults = []
+        for plan in plans:
+            storage, password = plan_storage(session, services, plan)
+            backend = open_backend(storage, services.box)
+            prefix = vault_prefix(repository_id, plan.id)
+            vaults.append((plan, Vault(backend, prefix, password=password)))
+    return vaults
+
+
+def find_snapshot(
+    services: Services,
+    repository_id: str,
+    snapshot_id: str | None,
+    *,
+    allow_earlier: bool = False,
+) -> tuple[Vault, Choice]:
+    """The vault and the snapshot to restore: the one named, else the newest of all plans'
+    vaults (ids are unique and sort by time). A damaged one (its manifest lost) fails,
+    naming it, unless `allow_earlier` lets the newest intact earlier one be chosen."""
+    manifests: dict[str, Manifest] = {}
+    lost: set[str] = set()
+    owner: dict[str, Vault] = {}
+    for _plan, vault in snapshot_vaults(services, repository_id):
+        found = vault.manifests()
+        gone = vault.lost(found)
+        manifests.update(found)
+        lost |= gone
+        owner.update(dict.fromkeys([*found, *gone], vault))
+    choice = choose(manifests, lost, snapshot_id, allow_earlier=allow_earlier)
+    return owner[choice.manifest.id], choice

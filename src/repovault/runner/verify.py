@@ -1,0 +1,34 @@
+"""The `verify` job: every snapshot (or one) rebuilt and checked by git."""
+
+from __future__ import annotations
+
+from repovault.engine.verify import CATALOG, verify
+from repovault.runner.execute import Job, JobFailed
+from repovault.runner.vaults import snapshot_vaults
+
+
+def run_verify(job: Job) -> None:
+    assert job.task.repository_id is not None
+    snapshot_id = job.task.params.get("snapshotId")
+    vaults = snapshot_vaults(job.services, job.task.repository_id)
+    if not vaults:
+        raise JobFailed("the repository has no snapshots to verify", permanent=True)
+    checked, problems = 0, 0
+    for plan, vault in vaults:
+        if snapshot_id is not None and snapshot_id not in vault.manifests():
+            continue
+        report = verify(vault, snapshot_id)
+        checked += len(report.checked)
+        for problem in report.problems:
+            problems += 1
+            what = (
+                problem.snapshot if problem.snapshot == CATALOG else f"snapshot {problem.snapshot}"
+            )
+            job.log("error", f"plan {plan.name}: {what}: {problem.message}")
+    if checked == 0 and problems == 0:
+        missing = f"no snapshot {snapshot_id}" if snapshot_id else "no snapshot in storage"
+        raise JobFailed(missing, permanent=True)
+    job.result.update(checked=checked, problems=problems)
+    if problems:
+        raise JobFailed(f"{problems} problem(s) found in {checked} snapshot(s)", permanent=True)
+    job.log("info", f"{checked} snapshot(s) verified: every object present and connected")
