@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select
 
 from repovault.app import build_services, prepare
+from repovault.common.enums import ChoiceMode
 from repovault.config import Settings
 from repovault.engine.backup import BackupOptions, backup
 from repovault.engine.vault import Vault
@@ -28,7 +29,7 @@ from repovault.logs import configure_logging
 from repovault.organizations.models import Organization
 from repovault.organizations.sync import synchronize
 from repovault.plans.membership import refresh_plan
-from repovault.plans.models import CHOICE_ALL, Plan
+from repovault.plans.models import Plan
 from repovault.plans.running import run_plan
 from repovault.repositories.models import Repository
 from repovault.runner.loop import TaskSystem
@@ -113,7 +114,7 @@ def through_tasks(repos_root: Path, threads: int, data: Path) -> tuple[float, fl
             organization_id=org.id,
             name="bench",
             backup_type=5,
-            git_choice_mode=CHOICE_ALL,
+            git_choice_mode=ChoiceMode.ALL,
             storage_id=storage.id,
             worker_id=worker.id,
             settings={"advancedOptions": {"maxConcurrentTasks": str(threads)}},

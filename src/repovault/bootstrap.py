@@ -14,8 +14,9 @@ from repovault.accounts import service as accounts
 from repovault.accounts.passwords import Passwords
 from repovault.accounts.roles import Role
 from repovault.common.context import Services
+from repovault.common.enums import StorageType
 from repovault.config import Settings
-from repovault.storages.models import TYPE_LOCAL, Storage
+from repovault.storages.models import Storage
 from repovault.workers.service import ensure_worker
 
 log = structlog.get_logger(__name__)
@@ -57,7 +58,7 @@ def ensure_default_storage(session: Session, settings: Settings) -> None:
     session.add(
         Storage(
             name=DEFAULT_STORAGE_NAME,
-            type=TYPE_LOCAL,
+            type=StorageType.LOCAL,
             settings={"path": str(path)},
             is_default=True,
         )

@@ -11,10 +11,11 @@ from sqlalchemy import select
 
 from repovault.common.clock import now_ms
 from repovault.common.context import Services
+from repovault.common.enums import TaskStatus
 from repovault.organizations.models import Organization, Project
 from repovault.organizations.sync import due_organizations
 from repovault.repositories.models import Repository
-from repovault.tasks.models import SUCCEEDED, Task
+from repovault.tasks.models import Task
 from repovault.tasks.service import wait_for
 from tests.api.world import add_org, add_plan, add_repos
 from tests.conftest import Api
@@ -196,7 +197,7 @@ def test_scheduled_synchronization_starts_each_due_organization_once(
         task_id = tasks[0].id
     system.dispatch_ready()
     (done,) = wait_for(services, [task_id], timeout=20)
-    assert done.status == SUCCEEDED
+    assert done.status == TaskStatus.SUCCEEDED
     assert _by_name(_sync_state(api, org))["acme/a"]
     assert not _sync_state(api, org)["result"]["synchronizationInProgress"]
     with services.db.session(write=True) as session:

@@ -11,10 +11,11 @@ from typing import Any
 from sqlalchemy import update
 
 from repovault.common.context import Services
+from repovault.common.enums import TaskStatus
 from repovault.organizations.models import Project
 from repovault.plans.models import Plan
 from repovault.repositories.models import Repository
-from repovault.tasks.models import QUEUED, SUCCEEDED, RepositoryVault, Task
+from repovault.tasks.models import RepositoryVault, Task
 from tests.conftest import Api
 
 
@@ -78,7 +79,7 @@ class World:
             assert plan is not None
             task = Task(
                 kind="verify",
-                status=QUEUED,
+                status=TaskStatus.QUEUED,
                 repository_id=self.repos[0],
                 worker_id=plan.worker_id,
                 not_before=2**50,
@@ -110,7 +111,7 @@ def record_backup(services: Services, plan_id: str, repository_id: str) -> str:
         assert plan is not None
         task = Task(
             kind="backup",
-            status=SUCCEEDED,
+            status=TaskStatus.SUCCEEDED,
             plan_id=plan_id,
             repository_id=repository_id,
             worker_id=plan.worker_id,

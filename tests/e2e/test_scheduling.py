@@ -15,10 +15,11 @@ from sqlalchemy import select, update
 
 from repovault.common.clock import now_ms
 from repovault.common.context import Services
+from repovault.common.enums import TaskStatus
 from repovault.plans.models import Plan
 from repovault.runner.loop import TaskSystem
 from repovault.tasks import scheduler
-from repovault.tasks.models import NOT_STARTED, QUEUED, RUNNING, PlanRun, Task
+from repovault.tasks.models import PlanRun, Task
 from tests.conftest import Api
 from tests.e2e.flow import make_sources, organization_with_plan, wait_tasks
 
@@ -116,7 +117,7 @@ def test_a_restarted_server_runs_what_was_queued_or_running(
         session.execute(
             update(Task)
             .where(Task.id == task_ids[0])
-            .values(status=RUNNING, claim=dead, attempt=1, heartbeat_at=now_ms())
+            .values(status=TaskStatus.RUNNING, claim=dead, attempt=1, heartbeat_at=now_ms())
         )
     restarted = TaskSystem(services, worker=True, coordinator=True)
     restarted.start()
@@ -148,13 +149,13 @@ def test_a_backup_outside_its_window_waits_then_is_marked_not_started(
             break
         assert datetime.now(UTC) < deadline, task
         time.sleep(0.05)
-    assert task["status"] == QUEUED
+    assert task["status"] == TaskStatus.QUEUED
     with services.db.session() as session:
         row = session.get(Task, task_id)
         assert row is not None
         assert row.not_before > now_ms() + 3_000_000  # at the start of the hour after next
     (second,) = api.ok("/plans/run", {"id": plan_id})["taskIds"]
-    assert api.ok("/tasks/get", {"id": task_id})["status"] == NOT_STARTED
+    assert api.ok("/tasks/get", {"id": task_id})["status"] == TaskStatus.NOT_STARTED
     # Canceling the waiting run ends it: the plan is no longer running and says why.
     api.ok("/plans/cancel", {"id": plan_id})
     assert api.ok("/tasks/get", {"id": second})["status"] == 4

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from repovault.common.enums import Scheme
 from repovault.plans import schedule
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -94,7 +95,7 @@ def test_next_due_is_the_first_matching_minute(
     option: dict[str, Any], after: datetime, anchor_back: int
 ) -> None:
     anchor = after - timedelta(days=anchor_back)
-    sched = {"scheme": schedule.SCHEME_BASIC, "options": [{"trigger": 1, "type": 0, **option}]}
+    sched = {"scheme": Scheme.BASIC, "options": [{"trigger": 1, "type": 0, **option}]}
     due = schedule.next_due(sched, after=after, anchor=anchor, zone=UTC_ZONE)
     assert due is not None
     assert due.at > after
@@ -127,7 +128,7 @@ def _minutes_between(option: dict[str, Any], after: datetime, before: datetime) 
 def test_successive_runs_increase_and_land_on_allowed_days(
     option: dict[str, Any], after: datetime, zone: ZoneInfo
 ) -> None:
-    sched = {"scheme": schedule.SCHEME_BASIC, "options": [{"trigger": 1, **option}]}
+    sched = {"scheme": Scheme.BASIC, "options": [{"trigger": 1, **option}]}
     at = after
     for _ in range(5):
         due = schedule.next_due(sched, after=at, anchor=after, zone=zone)

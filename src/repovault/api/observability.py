@@ -41,8 +41,9 @@ from repovault.api.errors import problem
 from repovault.common import codes
 from repovault.common.clock import now_ms
 from repovault.common.context import Services
+from repovault.common.enums import TaskStatus
 from repovault.repositories.models import Repository
-from repovault.tasks.models import QUEUED, RUNNING, STATUS_NAMES, Task
+from repovault.tasks.models import STATUS_NAMES, Task
 from repovault.workers.models import ONLINE_WITHIN_MS, Worker
 
 DAY_MS = 86_400_000
@@ -63,7 +64,7 @@ class DatabaseCollector(Collector):
             ).all()
             open_tasks = session.execute(
                 select(Task.kind, Task.status, func.count())
-                .where(Task.status.in_((QUEUED, RUNNING)))
+                .where(Task.status.in_((TaskStatus.QUEUED, TaskStatus.RUNNING)))
                 .group_by(Task.kind, Task.status)
             ).all()
             durations = session.execute(

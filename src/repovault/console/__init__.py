@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from repovault.api.errors import service_problem, validation_errors
 from repovault.common.context import Services
+from repovault.common.enums import Driver, label_of
 from repovault.common.errors import ServiceError
 from repovault.console import forms
 from repovault.plans import schedule as schedules
@@ -34,7 +35,6 @@ from repovault.tasks.models import status_label
 log = structlog.get_logger(__name__)
 COOKIE = "repovault_session"
 PREFIX = "/console"
-DRIVERS = {1: "GitHub", 2: "Bitbucket", 3: "GitLab", 4: "Azure DevOps", 5: "Gitea", 6: "Git"}
 
 
 class LoginNeeded(Exception):
@@ -56,7 +56,7 @@ def _environment() -> Environment:
     )
     env.filters["when"] = _when
     env.filters["status"] = status_label
-    env.filters["driver"] = lambda value: DRIVERS.get(value, str(value))
+    env.filters["driver"] = lambda value: label_of(Driver, value)
     env.globals["prefix"] = PREFIX
     return env
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from repovault.common import codes
 from repovault.common.clock import now_ms
+from repovault.common.enums import Driver
 from repovault.common.errors import Conflict, InvalidInput, NotFound
 from repovault.common.lookup import get_by_id
 from repovault.common.paging import Column, Page, PageRequest, fetch
@@ -33,30 +34,18 @@ from repovault.workers import service as workers
 
 log = structlog.get_logger(__name__)
 
-DRIVER_GITHUB = 1
-DRIVER_BITBUCKET = 2
-DRIVER_GITLAB = 3
-DRIVER_AZURE = 4
-DRIVER_GITEA = 5
-DRIVER_GIT = 6
-DRIVERS = {
-    DRIVER_GITHUB: "GitHub",
-    DRIVER_BITBUCKET: "Bitbucket",
-    DRIVER_GITLAB: "GitLab",
-    DRIVER_AZURE: "Azure DevOps",
-    DRIVER_GITEA: "Gitea/Forgejo",
-    DRIVER_GIT: "Git",
-}
+# The drivers' names, by number (as error messages show them).
+DRIVERS = {int(driver): driver.label for driver in Driver}
 API_URL_SCHEMES = {"http", "https"}
 
 
 def _check_api_url(driver: int, api_url: str | None) -> str | None:
     if api_url is None or not api_url.strip():
-        if driver == DRIVER_GITEA:
+        if driver == Driver.GITEA:
             raise InvalidInput.field("apiUrl", "Gitea/Forgejo organizations need the server's URL")
         return None
     api_url = api_url.strip()
-    schemes = API_URL_SCHEMES | ({"file"} if driver == DRIVER_GIT else set())
+    schemes = API_URL_SCHEMES | ({"file"} if driver == Driver.GIT else set())
     parts = urlsplit(api_url)
     if parts.scheme not in schemes or (parts.scheme != "file" and not parts.netloc):
         raise InvalidInput.field(

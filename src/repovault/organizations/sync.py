@@ -22,11 +22,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from repovault.common.context import Services
+from repovault.common.enums import ChoiceMode, RepositoryStatus, TaskStatus
 from repovault.config import Settings
 from repovault.organizations.models import Organization, Project, Wiki
 from repovault.organizations.service import access_of, claim_sync, end_sync
 from repovault.plans import membership
-from repovault.plans.models import CHOICE_INDIVIDUAL, ITEM_EXCLUDED_REPOSITORY, Plan, PlanItem
+from repovault.plans.models import ITEM_EXCLUDED_REPOSITORY, Plan, PlanItem
 from repovault.providers.base import (
     ProjectsDriver,
     RemoteProject,
@@ -34,7 +35,7 @@ from repovault.providers.base import (
     RemoteWiki,
 )
 from repovault.providers.registry import driver_for, has_driver
-from repovault.repositories.models import STATUS_ACTIVE, STATUS_REMOVED, Repository
+from repovault.repositories.models import Repository
 
 log = structlog.get_logger(__name__)
 
@@ -114,16 +115,16 @@ def _apply(
         if item.project_server_id:
             repo.project_id = projects.get(item.project_server_id)
         if repo.is_removed:
-            repo.is_removed, repo.status = False, STATUS_ACTIVE
+            repo.is_removed, repo.status = False, RepositoryStatus.ACTIVE
             result.restored += 1
     for server_id, repo in existing.items():
         if server_id not in remote and not repo.is_removed and manages(server_id):
-            repo.is_removed, repo.status = True, STATUS_REMOVED
+            repo.is_removed, repo.status = True, RepositoryStatus.REMOVED
             result.removed += 1
     if result.added and not org.auto_add_new_repositories:
         plans = session.scalars(
             select(Plan.id).where(
-                Plan.organization_id == org.id, Plan.git_choice_mode != CHOICE_INDIVIDUAL
+                Plan.organization_id == org.id, Plan.git_choice_mode != ChoiceMode.INDIVIDUAL
             )
         ).all()
         session.add_all(
@@ -203,10 +204,12 @@ def due_organizations(session: Session, settings: Settings, *, now: int) -> list
 def clear_stale_flags(services: Services) -> None:
     """At start-up: an organization marked as synchronizing with no sync task left to run
     (a server stopped in the middle of an older version's synchronization) is not."""
-    from repovault.tasks.models import QUEUED, RUNNING, Task
+    from repovault.tasks.models import Task
 
     pending = select(Task.organization_id).where(
-        Task.kind == "sync", Task.status.in_((QUEUED, RUNNING)), Task.organization_id.is_not(None)
+        Task.kind == "sync",
+        Task.status.in_((TaskStatus.QUEUED, TaskStatus.RUNNING)),
+        Task.organization_id.is_not(None),
     )
     with services.db.session(write=True) as session:
         session.execute(

@@ -21,11 +21,10 @@ from typing import Any
 from sqlalchemy import delete, insert, literal, select
 from sqlalchemy.orm import Session
 
+from repovault.common.enums import ChoiceMode, RuleType
 from repovault.common.paging import COMPARISONS
 from repovault.organizations.models import Project, Wiki
 from repovault.plans.models import (
-    CHOICE_ALL,
-    CHOICE_INDIVIDUAL,
     ITEM_EXCLUDED_REPOSITORY,
     ITEM_PROJECT,
     ITEM_REPOSITORY,
@@ -35,10 +34,6 @@ from repovault.plans.models import (
     PlanRepository,
 )
 from repovault.repositories.models import Repository
-
-RULE_PROJECT = 1
-RULE_WIKI = 2
-RULE_REPOSITORY = 3
 
 
 def _items(session: Session, plan_id: str, kind: str) -> list[str]:
@@ -87,8 +82,8 @@ def rule_matches(rule: dict[str, Any], item: dict[str, Any]) -> bool:
 
 def _rule_members(session: Session, plan: Plan) -> set[str]:
     rules = plan.settings.get("rules") or []
-    repo_rules = [r for r in rules if r.get("type") == RULE_REPOSITORY]
-    project_rules = [r for r in rules if r.get("type") == RULE_PROJECT]
+    repo_rules = [r for r in rules if r.get("type") == RuleType.REPOSITORY]
+    project_rules = [r for r in rules if r.get("type") == RuleType.PROJECT]
     members: set[str] = set()
     projects: set[str] = set()
     if project_rules:
@@ -138,7 +133,7 @@ def refresh_plan(session: Session, plan: Plan) -> None:
     excluded = select(PlanItem.item_id).where(
         PlanItem.plan_id == plan.id, PlanItem.kind == ITEM_EXCLUDED_REPOSITORY
     )
-    if plan.git_choice_mode == CHOICE_ALL:
+    if plan.git_choice_mode == ChoiceMode.ALL:
         # Set-based, so a plan over a hundred thousand repositories costs one statement.
         session.execute(
             insert(PlanRepository).from_select(
@@ -153,7 +148,7 @@ def refresh_plan(session: Session, plan: Plan) -> None:
         return
     members = (
         _individual_members(session, plan)
-        if plan.git_choice_mode == CHOICE_INDIVIDUAL
+        if plan.git_choice_mode == ChoiceMode.INDIVIDUAL
         else _rule_members(session, plan)
     )
     members -= set(session.scalars(excluded))
@@ -175,15 +170,15 @@ def plan_wikis(session: Session, plan: Plan) -> list[Wiki]:
             select(Wiki).where(Wiki.organization_id == plan.organization_id).order_by(Wiki.name)
         )
     )
-    if plan.git_choice_mode == CHOICE_ALL or not wikis:
+    if plan.git_choice_mode == ChoiceMode.ALL or not wikis:
         return wikis
-    if plan.git_choice_mode == CHOICE_INDIVIDUAL:
+    if plan.git_choice_mode == ChoiceMode.INDIVIDUAL:
         chosen = set(_items(session, plan.id, ITEM_WIKI))
         projects = set(_items(session, plan.id, ITEM_PROJECT))
         return [w for w in wikis if w.id in chosen or (w.project_id in projects)]
     rules = plan.settings.get("rules") or []
-    wiki_rules = [r for r in rules if r.get("type") == RULE_WIKI]
-    project_rules = [r for r in rules if r.get("type") == RULE_PROJECT]
+    wiki_rules = [r for r in rules if r.get("type") == RuleType.WIKI]
+    project_rules = [r for r in rules if r.get("type") == RuleType.PROJECT]
     projects = {
         p.id
         for p in session.scalars(

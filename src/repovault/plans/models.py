@@ -14,6 +14,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column
 
 from repovault.common.clock import now_ms
+from repovault.common.enums import ChoiceMode
 from repovault.common.ids import new_id
 from repovault.db import Base
 
@@ -21,13 +22,6 @@ ITEM_REPOSITORY = "repository"
 ITEM_EXCLUDED_REPOSITORY = "excluded"
 ITEM_PROJECT = "project"
 ITEM_WIKI = "wiki"
-
-BACKUP_TYPE_GIT = 5
-BACKUP_TYPE_AZURE = 10
-
-CHOICE_ALL = 1
-CHOICE_INDIVIDUAL = 2
-CHOICE_RULES = 3
 
 
 class Plan(Base):
@@ -43,7 +37,7 @@ class Plan(Base):
     backup_type: Mapped[int] = mapped_column(Integer)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     include_metadata: Mapped[bool] = mapped_column(Boolean, default=True)
-    git_choice_mode: Mapped[int] = mapped_column(Integer, default=CHOICE_INDIVIDUAL)
+    git_choice_mode: Mapped[int] = mapped_column(Integer, default=ChoiceMode.INDIVIDUAL)
     use_extra_credentials: Mapped[bool] = mapped_column(Boolean, default=False)
     ignore_corrupted_attachments: Mapped[bool] = mapped_column(Boolean, default=False)
     storage_id: Mapped[str] = mapped_column(String(36), ForeignKey("storages.id"), index=True)

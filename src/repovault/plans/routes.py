@@ -9,9 +9,9 @@ from repovault.accounts.schemas import IdResponse
 from repovault.api.calls import Calls
 from repovault.common.clock import now_ms
 from repovault.common.context import Context
+from repovault.common.enums import BackupType
 from repovault.common.paging import PageOf
 from repovault.plans import running, service
-from repovault.plans.models import BACKUP_TYPE_AZURE, BACKUP_TYPE_GIT
 from repovault.plans.schemas import (
     AssignedPlan,
     AssignedRequest,
@@ -64,25 +64,25 @@ def _modify(ctx: Context, body: PlanModify, backup_type: int) -> None:
 @calls.post("/plans/creategitplan", body=PlanCreate, roles=WRITE_GIT, write=True)
 def create_git_plan(ctx: Context, body: PlanCreate) -> IdResponse:
     """Create a Git backup plan (the modifygitplan DTO without id)."""
-    return _create(ctx, body, BACKUP_TYPE_GIT)
+    return _create(ctx, body, BackupType.GIT)
 
 
 @calls.post("/plans/createazureplan", body=PlanCreate, roles=WRITE_GIT, write=True)
 def create_azure_plan(ctx: Context, body: PlanCreate) -> IdResponse:
     """Create an Azure DevOps backup plan (the ModifyAzurePlanAsync DTO without id)."""
-    return _create(ctx, body, BACKUP_TYPE_AZURE)
+    return _create(ctx, body, BackupType.AZURE)
 
 
 @calls.post("/plans/modifygitplan", body=PlanModify, roles=WRITE_GIT, write=True)
 def modify_git_plan(ctx: Context, body: PlanModify) -> None:
     """Edit a Git backup plan; absent fields keep their values."""
-    _modify(ctx, body, BACKUP_TYPE_GIT)
+    _modify(ctx, body, BackupType.GIT)
 
 
 @calls.post("/plans/modifyazureplanasync", body=PlanModify, roles=WRITE_GIT, write=True)
 def modify_azure_plan(ctx: Context, body: PlanModify) -> None:
     """Edit an Azure DevOps backup plan; absent fields keep their values."""
-    _modify(ctx, body, BACKUP_TYPE_AZURE)
+    _modify(ctx, body, BackupType.AZURE)
 
 
 @calls.post("/plans/get", body=PlanIdRequest, roles=READ_GIT, write=False, response=PlanOut)

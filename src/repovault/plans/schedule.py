@@ -24,7 +24,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-SCHEME_MANUAL, SCHEME_BASIC, SCHEME_CUSTOM, SCHEME_FOREVER_INCREMENTAL, SCHEME_GFS = range(1, 6)
+from repovault.common.enums import Scheme
+
 ONCE, WEEKLY, MONTHLY, DAILY, HOURLY, MINUTELY = range(6)
 KIND_NAMES = {1: "full", 2: "differential", 3: "incremental"}
 KIND_RANK = {"incremental": 0, "differential": 1, "full": 2}
@@ -132,7 +133,7 @@ def next_due(
 
     When several options fall on the same instant the strongest kind wins (full over
     differential over incremental)."""
-    if not schedule or schedule.get("scheme", SCHEME_MANUAL) == SCHEME_MANUAL:
+    if not schedule or schedule.get("scheme", Scheme.MANUAL) == Scheme.MANUAL:
         return None
     best: Due | None = None
     for option in schedule.get("options") or []:
@@ -170,7 +171,7 @@ def scheme_kind(
     incremental, which the engine makes full when there is nothing to build on."""
     if option_kind:
         return option_kind
-    if scheme != SCHEME_GFS:
+    if scheme != Scheme.GFS:
         return "incremental"
     local = at.astimezone(zone)
 

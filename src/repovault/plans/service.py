@@ -17,19 +17,16 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from repovault.common import codes
+from repovault.common.enums import BackupType, ChoiceMode, Driver
 from repovault.common.errors import Conflict, InvalidInput, NotFound
 from repovault.common.ids import new_id, parse_guid
 from repovault.common.lookup import get_by_id
 from repovault.common.paging import Column, Page, PageRequest, fetch
 from repovault.common.secrets import SecretBox
 from repovault.organizations.models import Project, Wiki
-from repovault.organizations.service import DRIVER_AZURE, get_organization
+from repovault.organizations.service import get_organization
 from repovault.plans import membership
 from repovault.plans.models import (
-    BACKUP_TYPE_AZURE,
-    CHOICE_ALL,
-    CHOICE_INDIVIDUAL,
-    CHOICE_RULES,
     ITEM_EXCLUDED_REPOSITORY,
     ITEM_PROJECT,
     ITEM_REPOSITORY,
@@ -194,14 +191,14 @@ def _default_worker(session: Session, organization_id: str, embedded_worker: str
 
 
 def _choice_mode(plan: Plan, body: PlanFields, present: set[str], creating: bool) -> int:
-    mode = plan.git_choice_mode if not creating else CHOICE_INDIVIDUAL
+    mode = plan.git_choice_mode if not creating else ChoiceMode.INDIVIDUAL
     if "git_choice_mode" in present and body.git_choice_mode is not None:
         mode = body.git_choice_mode
     if "include_all_repositories" in present and body.include_all_repositories is not None:
         if body.include_all_repositories:
-            mode = CHOICE_ALL
-        elif mode == CHOICE_ALL:
-            mode = CHOICE_INDIVIDUAL
+            mode = ChoiceMode.ALL
+        elif mode == ChoiceMode.ALL:
+            mode = ChoiceMode.INDIVIDUAL
     return mode
 
 
@@ -221,11 +218,11 @@ def _apply(
         return creating or field in present
 
     if body.backup_type is not None and body.backup_type != backup_type:
-        kind = "Azure DevOps (10)" if backup_type == BACKUP_TYPE_AZURE else "Git (5)"
+        kind = "Azure DevOps (10)" if backup_type == BackupType.AZURE else "Git (5)"
         raise InvalidInput.field("backupType", f"this call handles {kind} plans only")
     if creating:
         org = get_organization(session, body.organization_id)
-        if backup_type == BACKUP_TYPE_AZURE and org.driver != DRIVER_AZURE:
+        if backup_type == BackupType.AZURE and org.driver != Driver.AZURE:
             raise InvalidInput.field(
                 "organizationId",
                 "an Azure DevOps plan needs an Azure DevOps (driver 4) organization",
@@ -303,7 +300,7 @@ def modify_plan(
 ) -> Plan:
     plan = get_plan(session, plan_id)
     if plan.backup_type != backup_type:
-        call = "modifyazureplanasync" if plan.backup_type == BACKUP_TYPE_AZURE else "modifygitplan"
+        call = "modifyazureplanasync" if plan.backup_type == BackupType.AZURE else "modifygitplan"
         raise InvalidInput.field("id", f"plan {plan.id} is changed with /plans/{call}")
     _apply(
         session,
@@ -351,7 +348,7 @@ def plan_dto(session: Session, plan: Plan) -> dict[str, Any]:
         "workerId": plan.worker_id,
         "organizationId": plan.organization_id,
         "includeMetadata": plan.include_metadata,
-        "includeAllRepositories": plan.git_choice_mode == CHOICE_ALL,
+        "includeAllRepositories": plan.git_choice_mode == ChoiceMode.ALL,
         "gitChoiceMode": plan.git_choice_mode,
         "repositoriesIds": items[(plan.id, ITEM_REPOSITORY)],
         "excludedRepositoriesIds": items[(plan.id, ITEM_EXCLUDED_REPOSITORY)],
@@ -380,7 +377,7 @@ def plan_dto(session: Session, plan: Plan) -> dict[str, Any]:
 ASSIGNED_FIELDS = {
     "id": Column(Plan.id, "id"),
     "name": Column(Plan.name, "str"),
-    "includeallrepositories": Column(Plan.git_choice_mode == CHOICE_ALL, "bool"),
+    "includeallrepositories": Column(Plan.git_choice_mode == ChoiceMode.ALL, "bool"),
 }
 
 
@@ -394,11 +391,11 @@ def list_assigned(
     page = fetch(session, stmt, request, ASSIGNED_FIELDS, Plan.id)
     plans = [row[0] for row in page.rows]
     ids: dict[str, list[str]] = {p.id: [] for p in plans}
-    individual = [p.id for p in plans if p.git_choice_mode == CHOICE_INDIVIDUAL]
+    individual = [p.id for p in plans if p.git_choice_mode == ChoiceMode.INDIVIDUAL]
     for (plan_id, _kind), items in _items_by_kind(session, individual).items():
         if _kind == ITEM_REPOSITORY:
             ids[plan_id] = items
-    by_rules = [p.id for p in plans if p.git_choice_mode == CHOICE_RULES]
+    by_rules = [p.id for p in plans if p.git_choice_mode == ChoiceMode.RULES]
     if by_rules:
         rows = session.execute(
             select(PlanRepository.plan_id, PlanRepository.repository_id)
@@ -456,7 +453,7 @@ def _plan_and_repository(session: Session, plan_id: str, repository_id: str) -> 
         what="repository",
         field="repositoryId",
     )
-    if plan.git_choice_mode == CHOICE_RULES:
+    if plan.git_choice_mode == ChoiceMode.RULES:
         raise Conflict(
             codes.PLAN_NOT_INDIVIDUAL,
             "this plan selects repositories by rules; change its rules instead",
@@ -467,7 +464,7 @@ def _plan_and_repository(session: Session, plan_id: str, repository_id: str) -> 
 def attach_repository(session: Session, *, plan_id: str, repository_id: str) -> None:
     """Select the repository (individual plans) or stop excluding it (all-repository plans)."""
     plan, repo_id = _plan_and_repository(session, plan_id, repository_id)
-    if plan.git_choice_mode == CHOICE_ALL:
+    if plan.git_choice_mode == ChoiceMode.ALL:
         _drop_item(session, plan, ITEM_EXCLUDED_REPOSITORY, repo_id)
     else:
         _add_item(session, plan, ITEM_REPOSITORY, repo_id)
@@ -478,7 +475,7 @@ def attach_repository(session: Session, *, plan_id: str, repository_id: str) -> 
 def detach_repository(session: Session, *, plan_id: str, repository_id: str) -> None:
     """Unselect the repository (individual plans) or exclude it (all-repository plans)."""
     plan, repo_id = _plan_and_repository(session, plan_id, repository_id)
-    if plan.git_choice_mode == CHOICE_ALL:
+    if plan.git_choice_mode == ChoiceMode.ALL:
         _add_item(session, plan, ITEM_EXCLUDED_REPOSITORY, repo_id)
     else:
         _drop_item(session, plan, ITEM_REPOSITORY, repo_id)
@@ -497,7 +494,7 @@ def _plan_and_project(session: Session, plan_id: str, project_id: str) -> tuple[
         what="project",
         field="projectId",
     )
-    if plan.git_choice_mode != CHOICE_INDIVIDUAL:
+    if plan.git_choice_mode != ChoiceMode.INDIVIDUAL:
         raise Conflict(
             codes.PLAN_NOT_INDIVIDUAL,
             "projects are attached only to plans with individual selection",

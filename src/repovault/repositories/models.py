@@ -6,12 +6,9 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from repovault.common.clock import now_ms
+from repovault.common.enums import RepositoryStatus
 from repovault.common.ids import new_id
 from repovault.db import Base
-
-STATUS_ACTIVE = 1
-STATUS_REMOVED = 2
-STATUS_INACCESSIBLE = 3
 
 
 class Repository(Base):
@@ -40,7 +37,7 @@ class Repository(Base):
     is_public: Mapped[bool] = mapped_column(Boolean, default=False)
     licence_active: Mapped[bool] = mapped_column(Boolean, default=False)
     is_removed: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[int] = mapped_column(Integer, default=STATUS_ACTIVE)
+    status: Mapped[int] = mapped_column(Integer, default=RepositoryStatus.ACTIVE)
     last_backup: Mapped[int] = mapped_column(BigInteger, default=0)
     last_successful_backup: Mapped[int] = mapped_column(BigInteger, default=0)
     next_backup: Mapped[int] = mapped_column(BigInteger, default=0)

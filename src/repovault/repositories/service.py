@@ -11,13 +11,14 @@ from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from repovault.common import codes
+from repovault.common.enums import Driver
 from repovault.common.errors import InvalidInput, ServiceError
 from repovault.common.lookup import get_by_id
 from repovault.common.paging import Column, Page, PageRequest, fetch
 from repovault.common.secrets import SecretBox
 from repovault.common.urls import check_no_credentials
 from repovault.organizations.models import Organization
-from repovault.organizations.service import DRIVER_GIT, get_organization
+from repovault.organizations.service import get_organization
 from repovault.plans import membership
 from repovault.plans.models import PlanItem
 from repovault.repositories import data
@@ -86,7 +87,7 @@ def _check_url(url: str, field: str) -> str:
 def add_repositories(session: Session, *, organization_id: str, urls: list[str]) -> list[str]:
     """Add repositories by URL to a Git (driver 6) organization; existing URLs keep their id."""
     org = get_organization(session, organization_id)
-    if org.driver != DRIVER_GIT:
+    if org.driver != Driver.GIT:
         raise InvalidInput(
             codes.ORGANIZATION_WRONG_DRIVER,
             "repositories are added by URL only to Git (driver 6) organizations; "

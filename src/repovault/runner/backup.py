@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from repovault.common import enums
 from repovault.engine import codecs
 from repovault.engine import git as g
 from repovault.engine.backup import BackupOptions, backup
@@ -25,8 +26,6 @@ from repovault.runner.execute import Job, JobFailed
 from repovault.runner.prune import apply_retention
 from repovault.runner.vaults import Target, load_target, plan_storage
 from repovault.storages.service import open_backend
-
-AZURE = 4
 
 
 def _driver(job: Job, access: Access) -> Driver:
@@ -66,7 +65,8 @@ def _progress(job: Job, stage: str) -> Any:
 def _export_metadata(job: Job, target: Target, driver: Driver, ignore: set[int]) -> dict[str, Any]:
     if not target.plan.include_metadata or not isinstance(driver, MetadataExporter):
         return {}
-    name = target.repository.server_id if target.access.driver == AZURE else target.repository.name
+    azure = target.access.driver == enums.Driver.AZURE
+    name = target.repository.server_id if azure else target.repository.name
     cache = PageCache(_cache_dir(job, "pages", target.repository.id))
     export = driver.export_metadata(name, _work_dir(job, "metadata"), cache, ignore)
     for warning in export.warnings:

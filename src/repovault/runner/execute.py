@@ -27,12 +27,13 @@ from sqlalchemy.orm import Session
 
 from repovault.common.clock import now_ms
 from repovault.common.context import Services
+from repovault.common.enums import TaskStatus
 from repovault.engine import git as g
 from repovault.plans import schedule
 from repovault.plans.models import Plan
 from repovault.runner.errors import is_permanent
 from repovault.tasks import service
-from repovault.tasks.models import CANCELED, FAILED, QUEUED, SUCCEEDED, WARNING, Task
+from repovault.tasks.models import Task
 
 log = structlog.get_logger(__name__)
 
@@ -193,7 +194,7 @@ def _claim(
     try:
         with services.db.session() as session:
             task = session.get(Task, task_id)
-        if task is None or task.status != QUEUED:
+        if task is None or task.status != TaskStatus.QUEUED:
             log.info("task not claimed: it is not queued", task_id=task_id)
             return None
         if not window_open(services, task, completion):
@@ -234,14 +235,14 @@ def _run(
             job.scope.check()
     except Exception as exc:
         if job.scope.cancelled:
-            return CANCELED, job.scope.reason, False
+            return TaskStatus.CANCELED, job.scope.reason, False
         error = str(exc) or type(exc).__name__
         permanent = is_permanent(exc)
         log.error("task failed", task_id=task.id, kind=task.kind, error=error, permanent=permanent)
-        return FAILED, error, permanent
+        return TaskStatus.FAILED, error, permanent
     finally:
         heartbeat.stop()
-    return SUCCEEDED, None, False
+    return TaskStatus.SUCCEEDED, None, False
 
 
 def _finish(
@@ -255,11 +256,11 @@ def _finish(
 ) -> None:
     task_id = job.task.id
     now = now_ms()
-    if status == SUCCEEDED and job.warnings:
-        status = WARNING
-    unfixable = status == FAILED and permanent  # said so in the closing line
-    if status == CANCELED and job.scope.reason and "window" in job.scope.reason:
-        status = FAILED  # the backup window closed: failed, resumable by the next run
+    if status == TaskStatus.SUCCEEDED and job.warnings:
+        status = TaskStatus.WARNING
+    unfixable = status == TaskStatus.FAILED and permanent  # said so in the closing line
+    if status == TaskStatus.CANCELED and job.scope.reason and "window" in job.scope.reason:
+        status = TaskStatus.FAILED  # the backup window closed: failed, resumable by the next run
         permanent = True
     recorded: object = None
     with services.db.session(write=True) as session:
@@ -267,7 +268,7 @@ def _finish(
         if task is None:
             return
         job.flush(session)
-        if status == FAILED and not permanent:
+        if status == TaskStatus.FAILED and not permanent:
             outcome = service.requeue(session, task, claim_token=token, now=now, why=error or "")
         elif service.finish(
             session,
@@ -300,11 +301,11 @@ def _finish(
 def _closing_line(
     status: int, error: str | None, warnings: int, permanent: bool = False
 ) -> tuple[str, str]:
-    if status == SUCCEEDED:
+    if status == TaskStatus.SUCCEEDED:
         return "success", "finished"
-    if status == WARNING:
+    if status == TaskStatus.WARNING:
         return "warning", f"finished with {warnings} warning(s)"
-    if status == CANCELED:
+    if status == TaskStatus.CANCELED:
         return "warning", f"canceled: {error}"
     if permanent:
         return "error", f"failed (a retry cannot fix this): {error}"

@@ -11,9 +11,6 @@ from repovault.common.clock import now_ms
 from repovault.common.ids import new_id
 from repovault.db import Base
 
-TYPE_LOCAL = 1
-TYPE_S3 = 2
-
 
 class Storage(Base):
     __tablename__ = "storages"

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from repovault.common import codes
+from repovault.common.enums import StorageType
 from repovault.common.errors import Conflict, InvalidInput, NotFound
 from repovault.common.lookup import get_by_id
 from repovault.common.paging import Column, Page, PageRequest, fetch
@@ -23,7 +24,7 @@ from repovault.plans.models import Plan
 from repovault.storage.base import Backend
 from repovault.storage.local import LocalBackend
 from repovault.storage.s3 import S3Backend
-from repovault.storages.models import TYPE_LOCAL, TYPE_S3, Storage
+from repovault.storages.models import Storage
 
 log = structlog.get_logger(__name__)
 
@@ -62,8 +63,8 @@ def _s3_settings(settings: dict[str, Any], box: SecretBox) -> dict[str, Any]:
 
 
 SETTINGS_CHECKS: dict[int, Callable[[dict[str, Any], SecretBox], dict[str, Any]]] = {
-    TYPE_LOCAL: _local_settings,
-    TYPE_S3: _s3_settings,
+    StorageType.LOCAL: _local_settings,
+    StorageType.S3: _s3_settings,
 }
 
 
@@ -79,8 +80,8 @@ def _s3_backend(settings: dict[str, Any], box: SecretBox) -> Backend:
 
 
 BACKENDS: dict[int, Callable[[dict[str, Any], SecretBox], Backend]] = {
-    TYPE_LOCAL: lambda settings, _box: LocalBackend(settings["path"]),
-    TYPE_S3: _s3_backend,
+    StorageType.LOCAL: lambda settings, _box: LocalBackend(settings["path"]),
+    StorageType.S3: _s3_backend,
 }
 
 
@@ -128,7 +129,7 @@ def remove_storage(session: Session, *, storage_id: str) -> None:
 
 def local_folders(session: Session) -> list[Path]:
     """The folders of every local storage: never a restore target."""
-    rows = session.scalars(select(Storage.settings).where(Storage.type == TYPE_LOCAL))
+    rows = session.scalars(select(Storage.settings).where(Storage.type == StorageType.LOCAL))
     return [Path(settings["path"]) for settings in rows if settings.get("path")]
 
 

@@ -22,27 +22,34 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from repovault.common.clock import now_ms
+from repovault.common.enums import TaskStatus, label_of
 from repovault.common.ids import new_id
 from repovault.db import Base
 
 # Task status (conventions: task status, lastBackupTaskStatus).
-NEVER, SUCCEEDED, WARNING, FAILED, CANCELED, RUNNING, QUEUED, NOT_STARTED = range(8)
-FINISHED = (SUCCEEDED, WARNING, FAILED, CANCELED, NOT_STARTED)
-STATUS_NAMES = {
-    NEVER: "never",
-    SUCCEEDED: "succeeded",
-    WARNING: "warning",
-    FAILED: "failed",
-    CANCELED: "canceled",
-    RUNNING: "running",
-    QUEUED: "queued",
-    NOT_STARTED: "not_started",
+FINISHED = (
+    TaskStatus.SUCCEEDED,
+    TaskStatus.WARNING,
+    TaskStatus.FAILED,
+    TaskStatus.CANCELED,
+    TaskStatus.NOT_STARTED,
+)
+# Machine names (the `status` label of /metrics).
+STATUS_NAMES: dict[int, str] = {
+    TaskStatus.NEVER: "never",
+    TaskStatus.SUCCEEDED: "succeeded",
+    TaskStatus.WARNING: "warning",
+    TaskStatus.FAILED: "failed",
+    TaskStatus.CANCELED: "canceled",
+    TaskStatus.RUNNING: "running",
+    TaskStatus.QUEUED: "queued",
+    TaskStatus.NOT_STARTED: "not_started",
 }
 
 
 def status_label(status: int) -> str:
-    """A status for people: "succeeded", "not started", ..."""
-    return STATUS_NAMES.get(status, str(status)).replace("_", " ")
+    """A status for people: "succeeded", "succeeded with warnings", "not started", ..."""
+    return label_of(TaskStatus, status)
 
 
 KINDS = ("backup", "restore", "verify", "sync", "prune")
@@ -90,7 +97,7 @@ class Task(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     kind: Mapped[str] = mapped_column(String(16))
-    status: Mapped[int] = mapped_column(Integer, default=QUEUED)
+    status: Mapped[int] = mapped_column(Integer, default=TaskStatus.QUEUED)
     plan_id: Mapped[str | None] = mapped_column(
         String(36), ForeignKey("plans.id", ondelete="SET NULL"), default=None
     )

@@ -18,10 +18,11 @@ import structlog
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from repovault.common.enums import TaskStatus
 from repovault.plans.models import Plan
 from repovault.storage.local import process_alive
 from repovault.tasks import service
-from repovault.tasks.models import FINISHED, QUEUED, RUNNING, PlanRun, Task
+from repovault.tasks.models import FINISHED, PlanRun, Task
 
 log = structlog.get_logger(__name__)
 
@@ -41,7 +42,9 @@ def _dead_here(claim: str | None) -> bool:
 def reclaim_stale(session: Session, *, now: int, stale_ms: int) -> list[Task]:
     """Take back running tasks whose worker stopped beating, or whose process on this host
     is gone; the tasks that ended for good (failed or canceled: their runs may close)."""
-    running = session.scalars(select(Task).where(Task.status == RUNNING).limit(BATCH * 4)).all()
+    running = session.scalars(
+        select(Task).where(Task.status == TaskStatus.RUNNING).limit(BATCH * 4)
+    ).all()
     stale = [t for t in running if t.heartbeat_at < now - stale_ms or _dead_here(t.claim)]
     ended = []
     for task in stale:
@@ -64,7 +67,7 @@ def ready(session: Session, *, now: int, resend_before: int) -> list[tuple[str, 
     candidates = session.execute(
         select(Task.id, Task.worker_id, Task.plan_id)
         .where(
-            Task.status == QUEUED,
+            Task.status == TaskStatus.QUEUED,
             Task.not_before <= now,
             or_(Task.dispatched_at == 0, Task.dispatched_at < resend_before),
         )
@@ -83,8 +86,8 @@ def ready(session: Session, *, now: int, resend_before: int) -> list[tuple[str, 
             .where(
                 Task.plan_id.in_(plan_ids),
                 or_(
-                    Task.status == RUNNING,
-                    (Task.status == QUEUED) & (Task.dispatched_at >= resend_before),
+                    Task.status == TaskStatus.RUNNING,
+                    (Task.status == TaskStatus.QUEUED) & (Task.dispatched_at >= resend_before),
                 ),
             )
             .group_by(Task.plan_id)
@@ -103,7 +106,9 @@ def ready(session: Session, *, now: int, resend_before: int) -> list[tuple[str, 
     if chosen:
         session.execute(
             update(Task)
-            .where(Task.id.in_([task_id for task_id, _ in chosen]), Task.status == QUEUED)
+            .where(
+                Task.id.in_([task_id for task_id, _ in chosen]), Task.status == TaskStatus.QUEUED
+            )
             .values(dispatched_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -113,7 +118,9 @@ def ready(session: Session, *, now: int, resend_before: int) -> list[tuple[str, 
 def next_wakeup(session: Session) -> int | None:
     """The soonest time something becomes due: a waiting retry or a plan's next run."""
     retry = session.scalar(
-        select(func.min(Task.not_before)).where(Task.status == QUEUED, Task.dispatched_at == 0)
+        select(func.min(Task.not_before)).where(
+            Task.status == TaskStatus.QUEUED, Task.dispatched_at == 0
+        )
     )
     plan = session.scalar(
         select(func.min(Plan.next_run_at)).where(Plan.is_active, Plan.next_run_at > 0)

@@ -19,24 +19,14 @@ from sqlalchemy.orm import Session
 
 from repovault.common import codes
 from repovault.common.clock import now_ms
+from repovault.common.enums import TaskStatus
 from repovault.common.errors import Conflict
 from repovault.organizations.service import end_sync
 from repovault.plans import membership
 from repovault.plans.models import Plan, PlanRepository
 from repovault.repositories.models import Repository
 from repovault.tasks import service
-from repovault.tasks.models import (
-    CANCELED,
-    FAILED,
-    NOT_STARTED,
-    QUEUED,
-    RUNNING,
-    SUCCEEDED,
-    WARNING,
-    PlanRun,
-    RepositoryVault,
-    Task,
-)
+from repovault.tasks.models import PlanRun, RepositoryVault, Task
 
 log = structlog.get_logger(__name__)
 
@@ -81,7 +71,7 @@ def start_run(
         select(Task).where(
             Task.plan_id == plan.id,
             Task.kind == "backup",
-            Task.status == QUEUED,
+            Task.status == TaskStatus.QUEUED,
             Task.attempt == 0,
             Task.not_before > now,
         )
@@ -95,7 +85,7 @@ def start_run(
             select(Task.repository_id).where(
                 Task.plan_id == plan.id,
                 Task.kind == "backup",
-                Task.status.in_((QUEUED, RUNNING)),
+                Task.status.in_((TaskStatus.QUEUED, TaskStatus.RUNNING)),
             )
         )
     )
@@ -138,7 +128,7 @@ def start_run(
         session.execute(
             update(Repository)
             .where(Repository.id.in_([t.repository_id for t in tasks if t.repository_id]))
-            .values(last_backup_task_status=QUEUED)
+            .values(last_backup_task_status=TaskStatus.QUEUED)
         )
     else:
         run.finished_at = now
@@ -159,7 +149,7 @@ def record_backup(session: Session, task: Task) -> None:
         "last_backup": task.finished_at,
         "last_backup_task_status": task.status,
     }
-    if task.status in (SUCCEEDED, WARNING):
+    if task.status in (TaskStatus.SUCCEEDED, TaskStatus.WARNING):
         values["last_successful_backup"] = task.finished_at
         _remember_vault(session, task)
     session.execute(update(Repository).where(Repository.id == task.repository_id).values(values))
@@ -190,7 +180,9 @@ def task_ended(session: Session, task: Task, *, now: int) -> RunSummary | None:
 def close_run(session: Session, run_id: str, *, now: int) -> RunSummary | None:
     """Close the run if its last task has ended (exactly once, whoever gets here first)."""
     open_tasks = session.scalar(
-        select(func.count()).where(Task.run_id == run_id, Task.status.in_((QUEUED, RUNNING)))
+        select(func.count()).where(
+            Task.run_id == run_id, Task.status.in_((TaskStatus.QUEUED, TaskStatus.RUNNING))
+        )
     )
     if open_tasks:
         return None
@@ -211,13 +203,15 @@ def close_run(session: Session, run_id: str, *, now: int) -> RunSummary | None:
             select(Task.status, func.count()).where(Task.run_id == run_id).group_by(Task.status)
         ).all()
     )
-    plan.last_successes = counts.get(SUCCEEDED, 0)
-    plan.last_warnings = counts.get(WARNING, 0)
-    plan.last_errors = counts.get(FAILED, 0) + counts.get(NOT_STARTED, 0)
+    plan.last_successes = counts.get(TaskStatus.SUCCEEDED, 0)
+    plan.last_warnings = counts.get(TaskStatus.WARNING, 0)
+    plan.last_errors = counts.get(TaskStatus.FAILED, 0) + counts.get(TaskStatus.NOT_STARTED, 0)
     plan.plan_finished_time = now
     plan.is_running = bool(
         session.scalar(
-            select(func.count()).where(Task.plan_id == plan.id, Task.status.in_((QUEUED, RUNNING)))
+            select(func.count()).where(
+                Task.plan_id == plan.id, Task.status.in_((TaskStatus.QUEUED, TaskStatus.RUNNING))
+            )
         )
     )
     started = session.scalar(select(func.min(Task.started_at)).where(Task.run_id == run_id))
@@ -229,7 +223,7 @@ def close_run(session: Session, run_id: str, *, now: int) -> RunSummary | None:
         succeeded=plan.last_successes,
         warnings=plan.last_warnings,
         failed=plan.last_errors,
-        canceled=counts.get(CANCELED, 0),
+        canceled=counts.get(TaskStatus.CANCELED, 0),
         started_at=started or run.created_at,
         finished_at=now,
         notification_settings=plan.settings.get("notificationSettings") or {},

@@ -16,6 +16,7 @@ import structlog
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from repovault.common.enums import Scheme
 from repovault.plans import schedule
 from repovault.plans.models import Plan, PlanRepository
 from repovault.repositories.models import Repository
@@ -65,7 +66,7 @@ def _show_next(session: Session, plan: Plan) -> None:
 
 def run_kind(plan: Plan, option_kind: str | None, *, at: int, zone: ZoneInfo) -> str:
     return schedule.scheme_kind(
-        (plan.settings.get("schedule") or {}).get("scheme", schedule.SCHEME_MANUAL),
+        (plan.settings.get("schedule") or {}).get("scheme", Scheme.MANUAL),
         option_kind,
         at=_at(at),
         zone=zone,

@@ -18,20 +18,12 @@ from sqlalchemy.orm import Session
 
 from repovault.common import codes
 from repovault.common.context import Services
+from repovault.common.enums import TaskStatus
 from repovault.common.lookup import get_by_id
 from repovault.common.paging import Column, Page, PageRequest, fetch
 from repovault.organizations.models import Organization
 from repovault.plans.models import Plan
-from repovault.tasks.models import (
-    CANCELED,
-    FAILED,
-    FINISHED,
-    NOT_STARTED,
-    QUEUED,
-    RUNNING,
-    Task,
-    TaskLog,
-)
+from repovault.tasks.models import FINISHED, Task, TaskLog
 
 log = structlog.get_logger(__name__)
 
@@ -117,7 +109,9 @@ def get_task(session: Session, task_id: Any) -> Task:
 
 def running_count(session: Session, plan_id: str) -> int:
     return (
-        session.scalar(select(func.count()).where(Task.plan_id == plan_id, Task.status == RUNNING))
+        session.scalar(
+            select(func.count()).where(Task.plan_id == plan_id, Task.status == TaskStatus.RUNNING)
+        )
         or 0
     )
 
@@ -126,19 +120,21 @@ def claim(session: Session, task_id: str, token: str, *, now: int, concurrency: 
     """Take a queued, due task for this worker run. False: someone else has it, it is not
     due, it was canceled, or its plan already runs `concurrency` tasks."""
     task = session.get(Task, task_id)
-    if task is None or task.status != QUEUED or task.not_before > now:
+    if task is None or task.status != TaskStatus.QUEUED or task.not_before > now:
         return False
     if task.plan_id and running_count(session, task.plan_id) >= concurrency:
         # Left queued and undispatched: a finishing task of the plan dispatches it.
         session.execute(
-            update(Task).where(Task.id == task_id, Task.status == QUEUED).values(dispatched_at=0)
+            update(Task)
+            .where(Task.id == task_id, Task.status == TaskStatus.QUEUED)
+            .values(dispatched_at=0)
         )
         return False
     taken = session.execute(
         update(Task)
-        .where(Task.id == task_id, Task.status == QUEUED, Task.attempt == task.attempt)
+        .where(Task.id == task_id, Task.status == TaskStatus.QUEUED, Task.attempt == task.attempt)
         .values(
-            status=RUNNING,
+            status=TaskStatus.RUNNING,
             claim=token,
             attempt=Task.attempt + 1,
             heartbeat_at=now,
@@ -154,7 +150,7 @@ def defer(session: Session, task_id: str, *, until: int) -> None:
     """Leave a queued task waiting until `until` (its backup window opens)."""
     moved = session.execute(
         update(Task)
-        .where(Task.id == task_id, Task.status == QUEUED, Task.not_before < until)
+        .where(Task.id == task_id, Task.status == TaskStatus.QUEUED, Task.not_before < until)
         .values(not_before=until, dispatched_at=0)
     )
     if moved.rowcount:  # type: ignore[attr-defined]
@@ -165,8 +161,8 @@ def not_started(session: Session, task_id: str, *, now: int, why: str) -> bool:
     """A queued task that will not start (its window never opened in time)."""
     moved = session.execute(
         update(Task)
-        .where(Task.id == task_id, Task.status == QUEUED)
-        .values(status=NOT_STARTED, finished_at=now, error=why)
+        .where(Task.id == task_id, Task.status == TaskStatus.QUEUED)
+        .values(status=TaskStatus.NOT_STARTED, finished_at=now, error=why)
     )
     if moved.rowcount:  # type: ignore[attr-defined]
         add_log(session, task_id, "error", f"not started: {why}")
@@ -179,7 +175,7 @@ def beat(
     """Record a heartbeat; (still ours, cancel requested)."""
     done = session.execute(
         update(Task)
-        .where(Task.id == task_id, Task.claim == token, Task.status == RUNNING)
+        .where(Task.id == task_id, Task.claim == token, Task.status == TaskStatus.RUNNING)
         .values(heartbeat_at=now, progress=progress, progress_text=text[:400])
     )
     if not done.rowcount:  # type: ignore[attr-defined]
@@ -203,13 +199,13 @@ def finish(
     rate-limit pauses)."""
     done = session.execute(
         update(Task)
-        .where(Task.id == task_id, Task.claim == token, Task.status == RUNNING)
+        .where(Task.id == task_id, Task.claim == token, Task.status == TaskStatus.RUNNING)
         .values(
             status=status,
             error=error,
             finished_at=now,
             heartbeat_at=now,
-            progress=100 if status != CANCELED else Task.progress,
+            progress=100 if status != TaskStatus.CANCELED else Task.progress,
             result=result or {},
             bytes_stored=moved[0],
             bytes_transferred=moved[1],
@@ -225,13 +221,16 @@ def requeue(session: Session, task: Task, *, claim_token: str | None, now: int, 
     "failed", or "lost" when the claim was no longer `claim_token`'s."""
     retry = task.attempt < task.max_attempts and not task.cancel_requested
     values: dict[str, Any] = (
-        {"status": QUEUED, "not_before": now + task.retry_delay_ms, "dispatched_at": 0}
+        {"status": TaskStatus.QUEUED, "not_before": now + task.retry_delay_ms, "dispatched_at": 0}
         if retry
-        else {"status": CANCELED if task.cancel_requested else FAILED, "finished_at": now}
+        else {
+            "status": TaskStatus.CANCELED if task.cancel_requested else TaskStatus.FAILED,
+            "finished_at": now,
+        }
     )
     moved = session.execute(
         update(Task)
-        .where(Task.id == task.id, Task.status == RUNNING, Task.claim == claim_token)
+        .where(Task.id == task.id, Task.status == TaskStatus.RUNNING, Task.claim == claim_token)
         .values(claim=None, error=why, **values)
     )
     if not moved.rowcount:  # type: ignore[attr-defined]
@@ -260,16 +259,20 @@ def request_cancel(
     ids = list(task_ids)
     if not ids:
         return [], []
-    queued = session.scalars(select(Task.id).where(Task.id.in_(ids), Task.status == QUEUED)).all()
+    queued = session.scalars(
+        select(Task.id).where(Task.id.in_(ids), Task.status == TaskStatus.QUEUED)
+    ).all()
     if queued:
         session.execute(
             update(Task)
-            .where(Task.id.in_(queued), Task.status == QUEUED)
-            .values(status=CANCELED, finished_at=now, cancel_requested=True)
+            .where(Task.id.in_(queued), Task.status == TaskStatus.QUEUED)
+            .values(status=TaskStatus.CANCELED, finished_at=now, cancel_requested=True)
         )
         for task_id in queued:
             add_log(session, task_id, "warning", "canceled before it started")
-    running = session.scalars(select(Task.id).where(Task.id.in_(ids), Task.status == RUNNING)).all()
+    running = session.scalars(
+        select(Task.id).where(Task.id.in_(ids), Task.status == TaskStatus.RUNNING)
+    ).all()
     if running:
         session.execute(update(Task).where(Task.id.in_(running)).values(cancel_requested=True))
         for task_id in running:
@@ -280,7 +283,9 @@ def request_cancel(
 def open_task_ids(session: Session, *, plan_id: str) -> list[str]:
     return list(
         session.scalars(
-            select(Task.id).where(Task.plan_id == plan_id, Task.status.in_((QUEUED, RUNNING)))
+            select(Task.id).where(
+                Task.plan_id == plan_id, Task.status.in_((TaskStatus.QUEUED, TaskStatus.RUNNING))
+            )
         )
     )
 
@@ -360,7 +365,7 @@ def wait_for(services: Services, task_ids: list[str], timeout: float) -> list[Ta
     while True:
         with services.db.session() as session:
             rows = session.scalars(select(Task).where(Task.id.in_(task_ids))).all()
-            if all(row.status not in (QUEUED, RUNNING) for row in rows):
+            if all(row.status not in (TaskStatus.QUEUED, TaskStatus.RUNNING) for row in rows):
                 return list(rows)
         if time.monotonic() > deadline:
             raise TimeoutError(f"tasks still open after {timeout} s")
