@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from repovault.plans import schedule as schedules
+from repovault.plans.settings import PlanSettings
 
 DAY_NAMES = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
 FREQUENCIES = {
@@ -154,12 +155,10 @@ def plan_view(plan: dict[str, Any]) -> dict[str, Any]:
     option = options[0] or {}
     retention = sched.get("retention") or {}
     retention_option = (retention.get("options") or [{}])[0] or {}
-    window = sched.get("backupWindow") or [[0] * 24 for _ in range(7)]
-    advanced = {k.lower(): v for k, v in (plan.get("advancedOptions") or {}).items()}
-    notifications = plan.get("notificationSettings") or {}
-    compression = plan.get("compressionSettings") or {}
+    view = PlanSettings.parse(plan)
+    window = view.backup_window or [[0] * 24 for _ in range(7)]
     return {
-        "scheme": sched.get("scheme", 1),
+        "scheme": view.scheme,
         "frequency": option.get("frequency", 3),
         "option_type": option.get("type", 0),
         "days": set(option.get("days") or []),
@@ -169,16 +168,16 @@ def plan_view(plan: dict[str, Any]) -> dict[str, Any]:
         "interval": option.get("interval", 0),
         "nth": option.get("nthDayOfWeek", 0),
         "closed": {(d, h) for d in range(7) for h in range(24) if window[d][h]},
-        "retention_rule": retention.get("rule", 1),
+        "retention_rule": view.retention.rule,
         "retention_number": retention_option.get("number", 30),
         "retention_period": retention_option.get("period", 1),
-        "codec": compression.get("codec", 2),
-        "level": compression.get("level", 2),
-        "retries": advanced.get("maxtaskretriescount", 3),
-        "retry_minutes": int(str(advanced.get("taskretriesfrequency", 60000))) // 60_000,
-        "concurrency": advanced.get("maxconcurrenttasks", 5),
-        "notify": bool(notifications.get("enabled")),
-        "recipients": "\n".join(notifications.get("recipients") or []),
+        "codec": view.codec,
+        "level": view.level,
+        "retries": view.retry.retries,
+        "retry_minutes": view.retry.delay_ms // 60_000,
+        "concurrency": view.retry.concurrency,
+        "notify": bool(view.notifications.get("enabled")),
+        "recipients": "\n".join(view.notifications.get("recipients") or []),
         "selected": set(plan.get("repositoriesIds") or []),
         "encrypted": plan.get("encryptionSettings") is not None,
         "rules": json.dumps(plan.get("rules") or []),

@@ -33,6 +33,7 @@ from repovault.plans.models import (
     PlanItem,
     PlanRepository,
 )
+from repovault.plans.settings import PlanSettings
 from repovault.repositories.models import Repository
 
 
@@ -81,7 +82,7 @@ def rule_matches(rule: dict[str, Any], item: dict[str, Any]) -> bool:
 
 
 def _rule_members(session: Session, plan: Plan) -> set[str]:
-    rules = plan.settings.get("rules") or []
+    rules = PlanSettings.of(plan).rules
     repo_rules = [r for r in rules if r.get("type") == RuleType.REPOSITORY]
     project_rules = [r for r in rules if r.get("type") == RuleType.PROJECT]
     members: set[str] = set()
@@ -176,7 +177,7 @@ def plan_wikis(session: Session, plan: Plan) -> list[Wiki]:
         chosen = set(_items(session, plan.id, ITEM_WIKI))
         projects = set(_items(session, plan.id, ITEM_PROJECT))
         return [w for w in wikis if w.id in chosen or (w.project_id in projects)]
-    rules = plan.settings.get("rules") or []
+    rules = PlanSettings.of(plan).rules
     wiki_rules = [r for r in rules if r.get("type") == RuleType.WIKI]
     project_rules = [r for r in rules if r.get("type") == RuleType.PROJECT]
     projects = {

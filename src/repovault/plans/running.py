@@ -8,8 +8,10 @@ from sqlalchemy.orm import Session
 from repovault.common import codes
 from repovault.common.clock import now_ms
 from repovault.common.context import Services
+from repovault.common.enums import Scheme
 from repovault.common.errors import Conflict
 from repovault.plans.service import get_plan
+from repovault.plans.settings import PlanSettings
 from repovault.tasks import runs, scheduler, service
 from repovault.tasks.runs import RunSummary
 
@@ -25,9 +27,9 @@ def run_plan(services: Services, session: Session, *, plan_id: str, kind: int | 
     if kind:
         chosen = KINDS_BY_NUMBER[kind]
     else:
-        scheme = (plan.settings.get("schedule") or {}).get("scheme", 1)
-        chosen = "full" if scheme == 5 and not plan.last_full_run else "incremental"
-        if scheme == 5 and plan.last_full_run:
+        gfs = PlanSettings.of(plan).scheme == Scheme.GFS
+        chosen = "full" if gfs and not plan.last_full_run else "incremental"
+        if gfs and plan.last_full_run:
             chosen = scheduler.run_kind(plan, None, at=now, zone=zone)
     created = runs.start_run(session, plan, due_at=now, kind=chosen, manual=True, now=now)
     if created is None:

@@ -17,6 +17,7 @@ from repovault.organizations.models import Organization, Wiki
 from repovault.organizations.service import access_of
 from repovault.plans import schedule
 from repovault.plans.models import Plan
+from repovault.plans.settings import PlanSettings
 from repovault.providers.base import Access, Driver, MetadataExporter
 from repovault.providers.metadata import LFS, WIKI, PageCache
 from repovault.providers.registry import driver_for
@@ -50,8 +51,8 @@ def _cache_dir(job: Job, *parts: str) -> Path:
 
 
 def _compression(plan: Plan) -> Compression:
-    settings = plan.settings.get("compressionSettings") or {}
-    return Compression(codecs.Codec(settings.get("codec", 2)), settings.get("level", 2))
+    settings = PlanSettings.of(plan)
+    return Compression(codecs.Codec(settings.codec), settings.level)
 
 
 def _progress(job: Job, stage: str) -> Any:
@@ -135,8 +136,9 @@ def run_backup(job: Job) -> None:
         return
     target = load_target(job.services, job.task.repository_id, job.task.plan_id)
     repo, plan = target.repository, target.plan
-    ignore = set(plan.settings.get("resourceKindsToIgnore") or [])
-    custom = plan.settings.get("customActions") or {}
+    settings = PlanSettings.of(plan)
+    ignore = set(settings.ignored)
+    custom = settings.custom_actions
     environment = {
         "REPOVAULT_TASK_ID": job.task.id,
         "REPOVAULT_PLAN_ID": plan.id,

@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
+from repovault.common.enums import RetentionRule
 from repovault.engine.retention import Option, Policy, prune
 from repovault.engine.vault import Vault
 from repovault.plans.models import Plan
+from repovault.plans.settings import PlanSettings
 from repovault.runner.execute import Job
 from repovault.runner.vaults import load_target
 
 
 def retention_policy(plan: Plan) -> Policy:
-    retention = (plan.settings.get("schedule") or {}).get("retention") or {}
+    retention = PlanSettings.of(plan).retention
     return Policy(
-        rule=retention.get("rule", 1),
+        rule=retention.rule,
         options=tuple(
-            Option(number=o["number"], period=o.get("period", 1), type=o.get("type", 0))
-            for o in retention.get("options") or []
+            Option(number=o.number, period=o.period, type=o.type) for o in retention.options
         ),
     )
 
 
 def apply_retention(job: Job, plan: Plan, vault: Vault) -> None:
     policy = retention_policy(plan)
-    if policy.rule == 1:
+    if policy.rule == RetentionRule.FOREVER:
         return
     pruned = prune(vault, policy)
     if pruned.deleted:

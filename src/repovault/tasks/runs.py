@@ -24,6 +24,7 @@ from repovault.common.errors import Conflict
 from repovault.organizations.service import end_sync
 from repovault.plans import membership
 from repovault.plans.models import Plan, PlanRepository
+from repovault.plans.settings import PlanSettings
 from repovault.repositories.models import Repository
 from repovault.tasks import service
 from repovault.tasks.models import PlanRun, RepositoryVault, Task
@@ -99,7 +100,7 @@ def start_run(
         )
         .order_by(Repository.name, Repository.id)
     ).all()
-    window = (plan.settings.get("schedule") or {}).get("backupWindow")
+    window = PlanSettings.of(plan).backup_window
 
     def backup_task(repository_id: str | None = None, **params: Any) -> Task:
         return service.new_task(
@@ -226,7 +227,7 @@ def close_run(session: Session, run_id: str, *, now: int) -> RunSummary | None:
         canceled=counts.get(TaskStatus.CANCELED, 0),
         started_at=started or run.created_at,
         finished_at=now,
-        notification_settings=plan.settings.get("notificationSettings") or {},
+        notification_settings=PlanSettings.of(plan).notifications,
     )
     log.info(
         "plan run finished",

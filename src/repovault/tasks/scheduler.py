@@ -16,9 +16,9 @@ import structlog
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from repovault.common.enums import Scheme
 from repovault.plans import schedule
 from repovault.plans.models import Plan, PlanRepository
+from repovault.plans.settings import PlanSettings
 from repovault.repositories.models import Repository
 from repovault.tasks import runs
 from repovault.tasks.models import PlanRun, Task
@@ -36,7 +36,7 @@ def _ms(at: datetime) -> int:
 
 def next_due(plan: Plan, *, after: int, zone: ZoneInfo) -> schedule.Due | None:
     return schedule.next_due(
-        plan.settings.get("schedule"),
+        PlanSettings.of(plan).schedule,
         after=_at(after),
         anchor=_at(plan.schedule_anchor),
         zone=zone,
@@ -66,7 +66,7 @@ def _show_next(session: Session, plan: Plan) -> None:
 
 def run_kind(plan: Plan, option_kind: str | None, *, at: int, zone: ZoneInfo) -> str:
     return schedule.scheme_kind(
-        (plan.settings.get("schedule") or {}).get("scheme", Scheme.MANUAL),
+        PlanSettings.of(plan).scheme,
         option_kind,
         at=_at(at),
         zone=zone,

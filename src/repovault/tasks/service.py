@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -23,41 +22,17 @@ from repovault.common.lookup import get_by_id
 from repovault.common.paging import Column, Page, PageRequest, fetch
 from repovault.organizations.models import Organization
 from repovault.plans.models import Plan
+from repovault.plans.settings import PlanSettings, RetryPolicy
 from repovault.tasks.models import FINISHED, Task, TaskLog
 
 log = structlog.get_logger(__name__)
 
-DEFAULT_RETRIES = 3
-DEFAULT_RETRY_DELAY_MS = 60_000
-DEFAULT_CONCURRENCY = 5
 MAX_LOG_MESSAGE = 4000
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    retries: int = DEFAULT_RETRIES
-    delay_ms: int = DEFAULT_RETRY_DELAY_MS
-    concurrency: int = DEFAULT_CONCURRENCY
-
-
-def _option(options: dict[str, Any], name: str, default: int) -> int:
-    for key, value in options.items():
-        if key.lower() == name.lower():
-            try:
-                return int(str(value).strip())
-            except ValueError:
-                return default
-    return default
-
-
 def plan_policy(plan: Plan | None) -> RetryPolicy:
-    """The plan's `advancedOptions` retry and concurrency settings (conventions' defaults)."""
-    options = (plan.settings.get("advancedOptions") if plan else None) or {}
-    return RetryPolicy(
-        retries=max(_option(options, "maxTaskRetriesCount", DEFAULT_RETRIES), 0),
-        delay_ms=max(_option(options, "taskRetriesFrequency", DEFAULT_RETRY_DELAY_MS), 0),
-        concurrency=max(_option(options, "maxConcurrentTasks", DEFAULT_CONCURRENCY), 1),
-    )
+    """The plan's retry and concurrency settings (the conventions' defaults without one)."""
+    return PlanSettings.of(plan).retry
 
 
 def new_task(
