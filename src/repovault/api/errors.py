@@ -10,7 +10,15 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from repovault.common import codes
-from repovault.common.errors import ServiceError, TooManyRequests
+from repovault.common.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    ServiceError,
+    TooManyRequests,
+    Unauthorized,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -64,11 +72,32 @@ def internal_problem(path: str, exc: Exception) -> JSONResponse:
     )
 
 
+# The one table from a domain error to its HTTP status and problem title.
+STATUSES: dict[type[ServiceError], tuple[int, str]] = {
+    InvalidInput: (400, "Invalid input"),
+    Unauthorized: (401, "Unauthorized"),
+    Forbidden: (403, "Forbidden"),
+    NotFound: (404, "Not found"),
+    Conflict: (409, "Conflict"),
+    TooManyRequests: (429, "Too many requests"),
+    ServiceError: (400, "Bad request"),
+}
+
+
+def status_of(exc: ServiceError) -> tuple[int, str]:
+    """The status and title of a domain error (its nearest class in `STATUSES`)."""
+    for cls in type(exc).__mro__:
+        if cls in STATUSES:
+            return STATUSES[cls]
+    return STATUSES[ServiceError]
+
+
 def service_problem(exc: ServiceError) -> JSONResponse:
     headers = None
     if isinstance(exc, TooManyRequests):
         headers = {"Retry-After": str(exc.retry_after)}
-    return problem(exc.status, exc.title, exc.detail, exc.code, exc.errors, headers)
+    status, title = status_of(exc)
+    return problem(status, title, exc.detail, exc.code, exc.errors, headers)
 
 
 def install(app: FastAPI) -> None:

@@ -1,16 +1,23 @@
-"""Errors the services raise; the API turns each into an RFC 9457 problem document.
+"""Errors the domain services raise: what went wrong, never how HTTP says it.
 
 Every error carries a stable `code` (the conventions' codes, such as `GT1001`) that scripts
-can rely on, and, for bad input, `errors`: the bad fields, each with its messages.
+can rely on, and, for bad input, `errors`: the bad fields, each with its messages. The API
+turns each class into a status and an RFC 9457 problem document in one table
+(`repovault.api.errors.STATUSES`).
+
+    ServiceError
+    ├── InvalidInput        the request is wrong (a field, the JSON, its size)
+    ├── NotFound            an id names nothing
+    ├── Conflict            the state forbids it now (exists already, running, in use)
+    ├── Unauthorized        no caller: no token, a bad one, wrong credentials
+    ├── Forbidden           the caller may not do this (roles)
+    └── TooManyRequests     slowed down (`retry_after` seconds)
 """
 
 from __future__ import annotations
 
 
 class ServiceError(Exception):
-    status = 400
-    title = "Bad request"
-
     def __init__(
         self, code: str, detail: str, *, errors: dict[str, list[str]] | None = None
     ) -> None:
@@ -21,38 +28,28 @@ class ServiceError(Exception):
 
 
 class InvalidInput(ServiceError):
-    status = 400
-    title = "Invalid input"
-
     @classmethod
     def field(cls, field: str, message: str, *, code: str = "RQ1002") -> InvalidInput:
         return cls(code, f"{field}: {message}", errors={field: [message]})
 
 
 class NotFound(ServiceError):
-    status = 404
-    title = "Not found"
+    pass
 
 
 class Conflict(ServiceError):
-    status = 409
-    title = "Conflict"
+    pass
 
 
 class Unauthorized(ServiceError):
-    status = 401
-    title = "Unauthorized"
+    pass
 
 
 class Forbidden(ServiceError):
-    status = 403
-    title = "Forbidden"
+    pass
 
 
 class TooManyRequests(ServiceError):
-    status = 429
-    title = "Too many requests"
-
     def __init__(self, code: str, detail: str, *, retry_after: int) -> None:
         super().__init__(code, detail)
         self.retry_after = retry_after

@@ -24,10 +24,10 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import ValidationError
 
-from repovault.api.errors import service_problem, validation_errors
+from repovault.api.errors import service_problem, status_of, validation_errors
 from repovault.common.context import Services
 from repovault.common.enums import Driver, label_of
-from repovault.common.errors import ServiceError
+from repovault.common.errors import NotFound, ServiceError, Unauthorized
 from repovault.console import forms
 from repovault.plans import schedule as schedules
 from repovault.tasks.models import status_label
@@ -39,6 +39,10 @@ PREFIX = "/console"
 
 class LoginNeeded(Exception):
     pass
+
+
+class CsrfRejected(Exception):
+    """A form posted without this session's CSRF token (answered 403 by the console)."""
 
 
 def _when(ms: int | None) -> str:
@@ -87,10 +91,8 @@ class Console:
             return await run_in_threadpool(
                 self.app.state.invoke, path, body or {}, token=self.token(request), addr=addr
             )
-        except ServiceError as exc:
-            if exc.status == 401:
-                raise LoginNeeded from exc
-            raise
+        except Unauthorized as exc:
+            raise LoginNeeded from exc
 
     def page(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         token = request.cookies.get(COOKIE, "")
@@ -111,7 +113,7 @@ class Console:
         given = (fields.get("csrf") or [request.headers.get("x-csrf-token", "")])[0]
         token = self.token(request)
         if not hmac.compare_digest(given.encode(), self.csrf(token).encode()):
-            raise PermissionError("the form's security token is missing or stale; reload the page")
+            raise CsrfRejected("the form's security token is missing or stale; reload the page")
         return fields
 
 
@@ -145,8 +147,8 @@ def install(app: FastAPI, services: Services) -> None:
         response.delete_cookie(COOKIE, path="/")
         return response
 
-    @app.exception_handler(PermissionError)
-    async def _csrf(request: Request, exc: PermissionError) -> Response:
+    @app.exception_handler(CsrfRejected)
+    async def _csrf(request: Request, exc: CsrfRejected) -> Response:
         return console.page(request, "error.html", status=403, errors=[str(exc)])
 
     @app.get("/", include_in_schema=False)
@@ -333,9 +335,9 @@ def install(app: FastAPI, services: Services) -> None:
                     request, "/git/repositories/snapshots", {"id": repository_id, "limit": 100}
                 )
             )["result"]
+        except NotFound:
+            raise
         except ServiceError as exc:
-            if exc.status == 404:
-                raise
             errors = _errors(exc)
         tasks = await console.call(
             request,
@@ -434,7 +436,8 @@ def install(app: FastAPI, services: Services) -> None:
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, exc: ServiceError) -> Response:
         if request.url.path.startswith(PREFIX):
-            return console.page(request, "error.html", status=exc.status, errors=_errors(exc))
+            status, _title = status_of(exc)
+            return console.page(request, "error.html", status=status, errors=_errors(exc))
         return service_problem(exc)
 
 
