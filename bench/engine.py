@@ -30,11 +30,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.githttp import GitHttpServer
+from repovault.backends.local import LocalBackend
 from repovault.engine.backup import BackupOptions, backup
 from repovault.engine.restore import restore_to_directory
 from repovault.engine.vault import Vault
 from repovault.logs import configure_logging
-from repovault.storage.local import LocalBackend
 
 
 def fast_import(repo: Path, commits: int, start: int = 0, files: int = 400) -> None:
@@ -124,7 +124,7 @@ from repovault.logs import configure_logging
 configure_logging(level=40)
 from repovault.engine.backup import backup
 from repovault.engine.vault import Vault
-from repovault.storage.local import LocalBackend
+from repovault.backends.local import LocalBackend
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 root = Path(sys.argv[1])
 vault = Vault(LocalBackend(root / "big-store"), "big/", password="bench")

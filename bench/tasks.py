@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select
 
 from repovault.app import build_services, prepare
+from repovault.backends.local import LocalBackend
 from repovault.common.enums import ChoiceMode
 from repovault.config import Settings
 from repovault.engine.backup import BackupOptions, backup
@@ -33,7 +34,6 @@ from repovault.plans.models import Plan
 from repovault.plans.running import run_plan
 from repovault.repositories.models import Repository
 from repovault.runner.loop import TaskSystem
-from repovault.storage.local import LocalBackend
 from repovault.storages.models import Storage
 from repovault.tasks.service import wait_for
 from repovault.workers.models import Worker

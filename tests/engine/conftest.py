@@ -1,5 +1,5 @@
 """Engine fixtures: storage backends (shared with the storage conformance suite)."""
 
-from tests.storage.conftest import backend, s3_backend, s3_server
+from tests.backends.conftest import backend, s3_backend, s3_server
 
 __all__ = ["backend", "s3_backend", "s3_server"]

@@ -13,13 +13,13 @@ import structlog
 from typer.testing import CliRunner
 
 from bench.githttp import GitHttpServer
+from repovault.backends.local import LocalBackend
 from repovault.cli import app
 from repovault.engine import git as g
 from repovault.engine.backup import BackupOptions, backup
 from repovault.engine.manifest import wiki_prefix
 from repovault.engine.restore import read_document, restore_to_directory, restore_to_url
 from repovault.engine.vault import Vault
-from repovault.storage.local import LocalBackend
 from tests.engine.repos import commit, state, tricky_repository
 
 TOKEN = "ghp_s3cr3t-token-that-must-not-leak"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from repovault.backends.local import LocalBackend
 from repovault.engine.backup import backup
 from repovault.engine.crypto import DecryptionError
 from repovault.engine.errors import EngineError, MissingManifest, MissingObject, TargetNotEmpty
@@ -19,7 +20,6 @@ from repovault.engine.lock import LockedError
 from repovault.engine.restore import restore_to_directory
 from repovault.engine.vault import DamagedSnapshot, Vault
 from repovault.engine.verify import verify
-from repovault.storage.local import LocalBackend
 from tests.engine.repos import commit, state, tricky_repository
 
 
@@ -95,7 +95,7 @@ from pathlib import Path
 from repovault.engine.backup import backup, BackupOptions
 from repovault.engine.codecs import Codec
 from repovault.engine.vault import Compression, Vault
-from repovault.storage.local import LocalBackend
+from repovault.backends.local import LocalBackend
 root = Path(sys.argv[1])
 vault = Vault(LocalBackend(root / "store"), "r/", password="pw")
 backup(url=f"file://{root / 'source'}", vault=vault, cache=root / "cache",

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from repovault.backends.local import LocalBackend
 from repovault.engine.backup import backup
 from repovault.engine.git import lfs_available
 from repovault.engine.restore import restore_to_directory
 from repovault.engine.vault import Vault
-from repovault.storage.local import LocalBackend
 from tests.engine.repos import commit, git, state
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from repovault.backends.local import LocalBackend
 from repovault.engine.backup import backup
 from repovault.engine.lock import LockedError, locked
 from repovault.engine.vault import Vault
-from repovault.storage.local import LocalBackend
 from tests.engine.repos import tricky_repository
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from repovault.backends.local import LocalBackend
 from repovault.engine.backup import BackupOptions, backup
 from repovault.engine.restore import restore_to_directory
 from repovault.engine.vault import Vault
-from repovault.storage.local import LocalBackend
 from tests.engine.repos import commit, state, tricky_repository
 
 

@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from repovault.backends.local import LocalBackend
 from repovault.engine.backup import BackupOptions, backup
 from repovault.engine.manifest import Content, Manifest, chain
 from repovault.engine.restore import restore_to_directory
 from repovault.engine.retention import Gfs, Option, Policy, prune, select
 from repovault.engine.vault import Vault
 from repovault.engine.verify import verify
-from repovault.storage.local import LocalBackend
 from tests.engine.repos import commit, tricky_repository
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)

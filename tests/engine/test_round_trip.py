@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 import structlog
 
+from repovault.backends.base import Backend
+from repovault.backends.local import LocalBackend
 from repovault.engine.backup import BackupOptions, backup
 from repovault.engine.codecs import Codec
 from repovault.engine.restore import restore_to_directory
 from repovault.engine.vault import Compression, Vault
 from repovault.engine.verify import verify
-from repovault.storage.base import Backend
-from repovault.storage.local import LocalBackend
 from tests.engine.repos import commit, git, state, tricky_repository
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from repovault.backends.base import StorageError
 from repovault.engine import git as g
 from repovault.engine.crypto import DecryptionError
 from repovault.engine.errors import (
@@ -19,7 +20,6 @@ from repovault.engine.lock import LockedError
 from repovault.providers.base import ProviderAuthError, ProviderError
 from repovault.runner.errors import is_permanent
 from repovault.runner.execute import JobFailed
-from repovault.storage.base import StorageError
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from repovault.storage.base import StorageError, delete_prefix
-from repovault.storage.local import LocalBackend
+from repovault.backends.base import StorageError, delete_prefix
+from repovault.backends.local import LocalBackend
 
 
 class Exploding(io.RawIOBase):

@@ -26,6 +26,9 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 from rich.table import Table
 
+from repovault.backends.base import Backend
+from repovault.backends.local import LocalBackend
+from repovault.backends.s3 import S3Backend
 from repovault.config import Settings
 from repovault.engine import codecs
 from repovault.engine import git as g
@@ -34,9 +37,6 @@ from repovault.engine.restore import restore_to_directory, restore_to_url
 from repovault.engine.retention import Gfs, Option, Policy, prune
 from repovault.engine.vault import Compression, Vault
 from repovault.engine.verify import verify
-from repovault.storage.base import Backend
-from repovault.storage.local import LocalBackend
-from repovault.storage.s3 import S3Backend
 
 console = Console(stderr=True)
 PASSWORD_VARIABLE = "REPOVAULT_PASSWORD"  # noqa: S105 (the name of a variable)

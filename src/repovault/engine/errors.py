@@ -22,7 +22,7 @@ a transient one is retried under the plan's retry policy.
     │                                backing up the same folder
     └── GitError                     (engine.git) transient unless raised as permanent
 
-Storage errors (`repovault.storage.base.StorageError`) carry their own `permanent` (an S3
+Storage errors (`repovault.backends.base.StorageError`) carry their own `permanent` (an S3
 refusal such as AccessDenied is; a network error is not).
 """
 

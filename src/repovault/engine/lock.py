@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 
 import structlog
 
+from repovault.backends.base import Backend
+from repovault.backends.local import process_alive
 from repovault.engine.errors import EngineError
-from repovault.storage.base import Backend
-from repovault.storage.local import process_alive
 
 log = structlog.get_logger(__name__)
 

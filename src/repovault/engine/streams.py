@@ -13,7 +13,7 @@ import hashlib
 import io
 from collections.abc import Iterable, Iterator
 
-from repovault.storage.base import Readable
+from repovault.backends.base import Readable
 
 CHUNK = 1024 * 1024
 

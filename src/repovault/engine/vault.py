@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import structlog
 
+from repovault.backends.base import Backend
 from repovault.engine import codecs, crypto
 from repovault.engine.errors import (
     AuthenticationFailed,
@@ -30,7 +31,6 @@ from repovault.engine.manifest import (
     snapshots_prefix,
 )
 from repovault.engine.streams import Digest, IterReader, chunks
-from repovault.storage.base import Backend
 
 log = structlog.get_logger(__name__)
 

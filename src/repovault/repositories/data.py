@@ -11,10 +11,10 @@ from collections.abc import Sequence
 import structlog
 from sqlalchemy.orm import Session
 
+from repovault.backends.base import StorageError, delete_prefix
 from repovault.common import codes
 from repovault.common.errors import Conflict
 from repovault.common.secrets import SecretBox
-from repovault.storage.base import StorageError, delete_prefix
 from repovault.storages.service import all_backends
 
 log = structlog.get_logger(__name__)

@@ -1,1 +1,1 @@
-"""Configured backup storages (where snapshots go); the backends live in repovault.storage."""
+"""Configured backup storages (where snapshots go); the backends live in repovault.backends."""

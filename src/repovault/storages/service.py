@@ -14,6 +14,9 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from repovault.backends.base import Backend
+from repovault.backends.local import LocalBackend
+from repovault.backends.s3 import S3Backend
 from repovault.common import codes
 from repovault.common.enums import StorageType
 from repovault.common.errors import Conflict, InvalidInput, NotFound
@@ -21,9 +24,6 @@ from repovault.common.lookup import get_by_id
 from repovault.common.paging import Column, Page, PageRequest, fetch
 from repovault.common.secrets import SecretBox
 from repovault.plans.models import Plan
-from repovault.storage.base import Backend
-from repovault.storage.local import LocalBackend
-from repovault.storage.s3 import S3Backend
 from repovault.storages.models import Storage
 
 log = structlog.get_logger(__name__)

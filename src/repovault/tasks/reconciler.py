@@ -18,9 +18,9 @@ import structlog
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from repovault.backends.local import process_alive
 from repovault.common.enums import TaskStatus
 from repovault.plans.models import Plan
-from repovault.storage.local import process_alive
 from repovault.tasks import service
 from repovault.tasks.models import FINISHED, PlanRun, Task
 

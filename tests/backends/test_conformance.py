@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from repovault.storage.base import Backend, StorageError, delete_prefix
+from repovault.backends.base import Backend, StorageError, delete_prefix
 
 
 def _read(backend: Backend, key: str) -> bytes:

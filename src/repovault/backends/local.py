@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from repovault.storage.base import CHUNK, ObjectInfo, Readable, StorageError, check_key
+from repovault.backends.base import CHUNK, ObjectInfo, Readable, StorageError, check_key
 
 PARTIAL_DIR = ".partial"
 HOST = socket.gethostname()

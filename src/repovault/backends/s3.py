@@ -17,7 +17,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
-from repovault.storage.base import ObjectInfo, Readable, StorageError, check_key
+from repovault.backends.base import ObjectInfo, Readable, StorageError, check_key
 
 PART_SIZE = 8 * 1024 * 1024
 MISSING = {"404", "NoSuchKey", "NotFound"}

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from repovault.storage.base import Backend
-from repovault.storage.local import LocalBackend
-from repovault.storage.s3 import S3Backend
+from repovault.backends.base import Backend
+from repovault.backends.local import LocalBackend
+from repovault.backends.s3 import S3Backend
 
 ACCESS, SECRET = "repovault-test", "repovault-test-secret"
 
