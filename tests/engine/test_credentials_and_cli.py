@@ -17,7 +17,7 @@ from repovault.backends.local import LocalBackend
 from repovault.cli import app
 from repovault.engine import git as g
 from repovault.engine.backup import BackupOptions, backup
-from repovault.engine.manifest import wiki_prefix
+from repovault.engine.layout import wiki_prefix
 from repovault.engine.restore import read_document, restore_to_directory, restore_to_url
 from repovault.engine.vault import Vault
 from tests.engine.repos import commit, state, tricky_repository

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +32,7 @@ from repovault.config import Settings
 from repovault.engine import codecs
 from repovault.engine import git as g
 from repovault.engine.backup import BackupOptions, backup
+from repovault.engine.layout import command_line_prefix
 from repovault.engine.restore import restore_to_directory, restore_to_url
 from repovault.engine.retention import Gfs, Option, Policy, prune
 from repovault.engine.vault import Compression, Vault
@@ -71,20 +71,12 @@ def open_storage(spec: str, endpoint: str | None) -> Backend:
     return LocalBackend(Path(spec).expanduser().resolve())
 
 
-def default_prefix(url: str) -> str:
-    """`repositories/<host>/<path>/` for hosted URLs, `repositories/local/<path>/` else."""
-    parts = urlsplit(url) if "://" in url else urlsplit("ssh://" + url.replace(":", "/", 1))
-    host = parts.hostname or "local"
-    path = re.sub(r"[^A-Za-z0-9._/-]", "_", parts.path.strip("/").removesuffix(".git"))
-    return f"repositories/{host}/{path}/"
-
-
 def _vault(
     url: str, storage: str, endpoint: str | None, prefix: str | None, password_env: str
 ) -> Vault:
     return Vault(
         open_storage(storage, endpoint),
-        prefix or default_prefix(url),
+        prefix or command_line_prefix(url),
         password=os.environ.get(password_env) or None,
     )
 

@@ -28,6 +28,7 @@ import structlog
 from repovault.backends.base import Backend
 from repovault.backends.local import process_alive
 from repovault.engine.errors import EngineError
+from repovault.engine.layout import LOCK_FILE, lock_key
 
 log = structlog.get_logger(__name__)
 
@@ -84,7 +85,7 @@ class Held:
 
 @contextmanager
 def locked(storage: Backend, prefix: str, ttl: float = TTL_SECONDS) -> Iterator[Held]:
-    key = f"{prefix}lock.json"
+    key = lock_key(prefix)
     owner = f"{socket.gethostname()}:{os.getpid()}:{os.urandom(4).hex()}"
     held = Held(prefix, owner)
     with _held_guard:
@@ -110,7 +111,7 @@ def locked(storage: Backend, prefix: str, ttl: float = TTL_SECONDS) -> Iterator[
 
 @contextmanager
 def _holding(storage: Backend, key: str, owner: str, ttl: float) -> Iterator[None]:
-    prefix = key.removesuffix("lock.json")
+    prefix = key.removesuffix(LOCK_FILE)
 
     def write() -> None:
         body = json.dumps({"owner": owner, "expires": _now() + ttl}).encode()

@@ -1,12 +1,4 @@
-"""Snapshot manifests and the layout of a repository's folder in storage.
-
-    <prefix>key.json                       KDF salt and check value (encrypted folders only)
-    <prefix>lock.json                      who is backing up, until when
-    <prefix>snapshots/<id>/bundle          git bundle (compressed, then encrypted)
-    <prefix>snapshots/<id>/lfs/<oid>       LFS objects new in this snapshot
-    <prefix>snapshots/<id>/meta/<name>     metadata documents (issues, pull requests, ...)
-    <prefix>snapshots/<id>/manifest.json   written last: the snapshot exists once it does
-    <prefix>wiki/                          the wiki, a repository of its own (`wiki_prefix`)
+"""Snapshot manifests (where they and everything else live: `engine/layout.py`).
 
 A manifest's public part (ids, kind, parent, time, sizes and SHA-256 of every stored
 object) is readable without the password; its content (refs, HEAD, counts, LFS ids) is
@@ -32,23 +24,6 @@ KINDS = ("full", "differential", "incremental")
 def snapshot_id(now: datetime | None = None) -> str:
     moment = now or datetime.now(UTC)
     return moment.strftime("%Y%m%dT%H%M%S%fZ") + "-" + os.urandom(3).hex()
-
-
-def wiki_prefix(prefix: str) -> str:
-    """Where a repository's wiki (a second git repository) is backed up, beside it."""
-    return f"{prefix}wiki/"
-
-
-def snapshots_prefix(prefix: str) -> str:
-    return f"{prefix}snapshots/"
-
-
-def object_key(prefix: str, snapshot: str, name: str) -> str:
-    return f"{prefix}snapshots/{snapshot}/{name}"
-
-
-def manifest_key(prefix: str, snapshot: str) -> str:
-    return object_key(prefix, snapshot, "manifest.json")
 
 
 @dataclass(frozen=True)

@@ -23,13 +23,16 @@ from repovault.engine.errors import (
     MissingObject,
 )
 from repovault.engine.errors import DamagedSnapshot as DamagedSnapshot
-from repovault.engine.manifest import (
-    Manifest,
-    StoredObject,
+from repovault.engine.layout import (
+    MANIFEST_FILE,
+    catalog_key,
+    key_file,
     manifest_key,
     object_key,
+    snapshot_prefix,
     snapshots_prefix,
 )
+from repovault.engine.manifest import Manifest, StoredObject
 from repovault.engine.streams import Digest, IterReader, chunks
 
 log = structlog.get_logger(__name__)
@@ -54,7 +57,7 @@ class Vault:
 
     @property
     def key_key(self) -> str:
-        return f"{self.prefix}key.json"
+        return key_file(self.prefix)
 
     def master_key(self, *, create: bool) -> bytes | None:
         """The folder's master key (None when unencrypted); created on first need."""
@@ -86,7 +89,7 @@ class Vault:
         for info in self.storage.list(base):
             snapshot, _, name = info.key[len(base) :].partition("/")
             seen.add(snapshot)
-            if name == "manifest.json":
+            if name == MANIFEST_FILE:
                 complete.add(snapshot)
         return complete, seen - complete
 
@@ -153,7 +156,7 @@ class Vault:
             self.write_catalog(catalog - {snapshot})
         if manifest_first:
             self.storage.delete(manifest_key(self.prefix, snapshot))
-        for info in list(self.storage.list(f"{snapshots_prefix(self.prefix)}{snapshot}/")):
+        for info in list(self.storage.list(snapshot_prefix(self.prefix, snapshot))):
             self.storage.delete(info.key)
 
     def write_manifest(self, manifest: Manifest) -> None:
@@ -167,7 +170,7 @@ class Vault:
 
     @property
     def catalog_key(self) -> str:
-        return f"{self.prefix}catalog.json"
+        return catalog_key(self.prefix)
 
     def catalog(self) -> set[str]:
         """Ids of every snapshot completed here: one whose manifest is gone was damaged,

@@ -18,6 +18,7 @@ import structlog
 
 from repovault.engine import git as g
 from repovault.engine.errors import DamagedSnapshot, EngineError
+from repovault.engine.layout import CATALOG_FILE
 from repovault.engine.lock import LockedError, locked
 from repovault.engine.manifest import Manifest
 from repovault.engine.restore import apply, check_refs, fsck
@@ -70,7 +71,7 @@ def _connected(git: g.Git, manifest: Manifest, manifests: dict[str, Manifest]) -
         )
 
 
-CATALOG = "catalog.json"
+CATALOG = CATALOG_FILE
 
 
 def _catalog_problem(vault: Vault) -> Problem | None:

@@ -1,6 +1,6 @@
 """Removing a repository's backup data from every storage.
 
-Every snapshot of a repository lives under `repositories/<repository id>/` in a storage, so
+Every snapshot of a repository lives under its prefix in a storage (`engine/layout.py`), so
 removing its data is deleting that prefix wherever it exists.
 """
 
@@ -15,18 +15,10 @@ from repovault.backends.base import StorageError, delete_prefix
 from repovault.common import codes
 from repovault.common.errors import Conflict
 from repovault.common.secrets import SecretBox
+from repovault.engine.layout import repository_prefix, wiki_data_prefix
 from repovault.storages.service import all_backends
 
 log = structlog.get_logger(__name__)
-
-
-def prefix(repository_id: str) -> str:
-    return f"repositories/{repository_id}/"
-
-
-def wiki_data_prefix(wiki_id: str) -> str:
-    """Where an Azure DevOps wiki selected by a plan is backed up."""
-    return f"wikis/{wiki_id}/"
 
 
 def remove_backup_data(
@@ -38,7 +30,8 @@ def remove_backup_data(
     """Delete the data of each repository (and wiki); raises Conflict (and deletes no row)
     on failure."""
     backends = all_backends(session, box)
-    targets = [prefix(r) for r in repository_ids] + [wiki_data_prefix(w) for w in wiki_ids]
+    targets = [repository_prefix(r) for r in repository_ids]
+    targets += [wiki_data_prefix(w) for w in wiki_ids]
     for target in targets:
         for backend in backends:
             try:

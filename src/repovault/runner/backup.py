@@ -11,6 +11,7 @@ from repovault.common import enums
 from repovault.engine import codecs
 from repovault.engine import git as g
 from repovault.engine.backup import BackupOptions, backup
+from repovault.engine.layout import wiki_vault_prefix
 from repovault.engine.manifest import Manifest
 from repovault.engine.vault import Compression, Vault
 from repovault.organizations.models import Organization, Wiki
@@ -21,7 +22,6 @@ from repovault.plans.settings import PlanSettings
 from repovault.providers.base import Access, Driver, MetadataExporter
 from repovault.providers.metadata import LFS, WIKI, PageCache
 from repovault.providers.registry import driver_for
-from repovault.repositories.data import wiki_data_prefix
 from repovault.runner import actions
 from repovault.runner.execute import Job, JobFailed
 from repovault.runner.prune import apply_retention
@@ -100,7 +100,7 @@ def run_wiki_backup(job: Job) -> None:
         access = access_of(job.services.box, org)
     vault = Vault(
         open_backend(storage, job.services.box),
-        f"{wiki_data_prefix(wiki.id)}{plan.id}/",
+        wiki_vault_prefix(wiki.id, plan.id),
         password=password,
     )
     result = backup(

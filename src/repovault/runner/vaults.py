@@ -14,23 +14,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from repovault.common.context import Services
-from repovault.engine.manifest import Manifest, wiki_prefix
+from repovault.engine.layout import vault_prefix, wiki_prefix
+from repovault.engine.manifest import Manifest
 from repovault.engine.restore import Choice, choose
 from repovault.engine.vault import Vault
 from repovault.organizations.models import Organization
 from repovault.organizations.service import access_of
 from repovault.plans.models import Plan
 from repovault.providers.base import Access
-from repovault.repositories.data import prefix as repository_prefix
 from repovault.repositories.models import Repository
 from repovault.runner.execute import JobFailed
 from repovault.storages.models import Storage
 from repovault.storages.service import open_backend
 from repovault.tasks.models import RepositoryVault
-
-
-def vault_prefix(repository_id: str, plan_id: str) -> str:
-    return f"{repository_prefix(repository_id)}{plan_id}/"
 
 
 @dataclass
