@@ -34,6 +34,17 @@ from repovault.workers.routes import calls as worker_calls
 
 log = structlog.get_logger(__name__)
 
+# Every call of the API, by domain (mounted together; the tests walk the same list).
+CALLS = (
+    account_calls,
+    organization_calls,
+    repository_calls,
+    plan_calls,
+    storage_calls,
+    worker_calls,
+    task_calls,
+)
+
 
 def build_services(settings: Settings) -> Services:
     settings.secure_data_dir()
@@ -85,16 +96,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.state.services = services
     errors.install(app)
     observability.install(app, services)
-    mount(
-        app,
-        account_calls,
-        organization_calls,
-        repository_calls,
-        plan_calls,
-        storage_calls,
-        worker_calls,
-        task_calls,
-    )
+    mount(app, *CALLS)
     console.install(app, services)
     app.add_middleware(PathFolding)
     app.add_middleware(observability.RequestIds)

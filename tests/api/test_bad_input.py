@@ -15,15 +15,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from repovault.accounts.routes import calls as account_calls
+from repovault import app
 from repovault.common.context import Services
 from repovault.db import Base
-from repovault.organizations.routes import calls as organization_calls
-from repovault.plans.routes import calls as plan_calls
-from repovault.repositories.routes import calls as repository_calls
-from repovault.storages.routes import calls as storage_calls
-from repovault.tasks.routes import calls as task_calls
-from repovault.workers.routes import calls as worker_calls
 from tests.api.calls_table import CALLS, CallSpec
 from tests.api.world import World, build_world
 from tests.conftest import Api
@@ -120,15 +114,6 @@ ENUMS: dict[str, list[tuple[str, Any]]] = {
     ],
     "/plans/createazureplan": [("backupType", 5)],
 }
-CALL_GROUPS = (
-    account_calls,
-    organization_calls,
-    plan_calls,
-    repository_calls,
-    storage_calls,
-    worker_calls,
-    task_calls,
-)
 PAGING = [
     ("limit", 0),
     ("limit", -1),
@@ -158,7 +143,7 @@ def _snapshot(services: Services) -> dict[str, list[tuple[Any, ...]]]:
 
 def _model(path: str) -> Any:
     """The request model the app registered for a call."""
-    for group in CALL_GROUPS:
+    for group in app.CALLS:
         for call in group.calls:
             if call.path == path:
                 return call.body

@@ -30,29 +30,13 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from repovault.accounts.routes import calls as account_calls
-from repovault.app import build_services, create_app
+from repovault.app import CALLS, build_services, create_app
 from repovault.config import Settings
-from repovault.organizations.routes import calls as organization_calls
-from repovault.plans.routes import calls as plan_calls
-from repovault.repositories.routes import calls as repository_calls
-from repovault.storages.routes import calls as storage_calls
-from repovault.tasks.routes import calls as task_calls
-from repovault.workers.routes import calls as worker_calls
 from tests.api.world import add_org, add_plan, add_repos
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api
 from tests.providers.fake_platforms import Platforms
 
-GROUPS = (
-    account_calls,
-    organization_calls,
-    repository_calls,
-    plan_calls,
-    storage_calls,
-    worker_calls,
-    task_calls,
-)
-PATHS = sorted(call.path for group in GROUPS for call in group.calls)
+PATHS = sorted(call.path for group in CALLS for call in group.calls)
 MAX_EXAMPLES = 25
 CHECKS = [
     not_a_server_error,
