@@ -9,9 +9,9 @@ from repovault.accounts.schemas import IdResponse
 from repovault.api.calls import Calls
 from repovault.common.clock import now_ms
 from repovault.common.context import Context
-from repovault.common.enums import BackupType
+from repovault.common.enums import BackupType, ChoiceMode
 from repovault.common.paging import PageOf
-from repovault.plans import running, service
+from repovault.plans import listing, running, selection, service
 from repovault.plans.schemas import (
     AssignedPlan,
     AssignedRequest,
@@ -88,7 +88,7 @@ def modify_azure_plan(ctx: Context, body: PlanModify) -> None:
 @calls.post("/plans/get", body=PlanIdRequest, roles=READ_GIT, write=False, response=PlanOut)
 def get(ctx: Context, body: PlanIdRequest) -> dict[str, Any]:
     """The full plan DTO (the encryption password is never returned)."""
-    return service.plan_dto(ctx.session, service.get_plan(ctx.session, body.id))
+    return listing.plan_dto(ctx.session, service.get_plan(ctx.session, body.id))
 
 
 @calls.post("/plans/remove", body=PlanIdRequest, roles=REMOVE_GIT, write=True)
@@ -106,7 +106,7 @@ def remove(ctx: Context, body: PlanIdRequest) -> None:
 )
 def list_assigned(ctx: Context, body: AssignedRequest) -> dict[str, Any]:
     """List the backup plans of an organization with their repositories."""
-    page, ids = service.list_assigned(
+    page, ids = listing.list_assigned(
         ctx.session, organization_id=body.organization_id, request=body
     )
     return page.envelope(
@@ -114,7 +114,7 @@ def list_assigned(ctx: Context, body: AssignedRequest) -> dict[str, Any]:
             {
                 "id": plan.id,
                 "name": plan.name,
-                "includeAllRepositories": plan.git_choice_mode == 1,
+                "includeAllRepositories": plan.git_choice_mode == ChoiceMode.ALL,
                 "repositoryIds": ids[plan.id],
             }
             for (plan,) in page.rows
@@ -125,25 +125,25 @@ def list_assigned(ctx: Context, body: AssignedRequest) -> dict[str, Any]:
 @calls.post("/plans/attachgitrepository", body=AttachRepository, roles=WRITE_GIT, write=True)
 def attach_git_repository(ctx: Context, body: AttachRepository) -> None:
     """Add a repository to a backup plan."""
-    service.attach_repository(ctx.session, plan_id=body.plan_id, repository_id=body.repository_id)
+    selection.attach_repository(ctx.session, plan_id=body.plan_id, repository_id=body.repository_id)
 
 
 @calls.post("/plans/detachgitrepository", body=AttachRepository, roles=WRITE_GIT, write=True)
 def detach_git_repository(ctx: Context, body: AttachRepository) -> None:
     """Remove a repository from a backup plan."""
-    service.detach_repository(ctx.session, plan_id=body.plan_id, repository_id=body.repository_id)
+    selection.detach_repository(ctx.session, plan_id=body.plan_id, repository_id=body.repository_id)
 
 
 @calls.post("/plans/attachazureproject", body=AttachProject, roles=WRITE_GIT, write=True)
 def attach_azure_project(ctx: Context, body: AttachProject) -> None:
     """Add an Azure DevOps project to a plan with individual selection."""
-    service.attach_project(ctx.session, plan_id=body.plan_id, project_id=body.project_id)
+    selection.attach_project(ctx.session, plan_id=body.plan_id, project_id=body.project_id)
 
 
 @calls.post("/plans/detachazureproject", body=AttachProject, roles=WRITE_GIT, write=True)
 def detach_azure_project(ctx: Context, body: AttachProject) -> None:
     """Remove an Azure DevOps project from a plan with individual selection."""
-    service.detach_project(ctx.session, plan_id=body.plan_id, project_id=body.project_id)
+    selection.detach_project(ctx.session, plan_id=body.plan_id, project_id=body.project_id)
 
 
 @calls.post("/plans/run", body=RunRequest, roles=WRITE_GIT, write=True)

@@ -1,4 +1,5 @@
-"""Plans: create, modify, read, remove, and attach or detach what they back up.
+"""Plans: create, modify and remove (what the API shows of them: `listing.py`; attaching and
+detaching what they back up: `selection.py`).
 
 `modify` changes only the fields present in the request; an absent field keeps its value,
 so a script that sends back what `/plans/get` returned changes nothing by accident. The
@@ -8,12 +9,11 @@ or off, or change its password, is refused with `PL3004`.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
 import structlog
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from repovault.common import codes
@@ -21,7 +21,6 @@ from repovault.common.enums import BackupType, ChoiceMode, Driver
 from repovault.common.errors import Conflict, InvalidInput, NotFound
 from repovault.common.ids import new_id, parse_guid
 from repovault.common.lookup import get_by_id
-from repovault.common.paging import Column, Page, PageRequest, fetch
 from repovault.common.secrets import SecretBox
 from repovault.organizations.models import Project, Wiki
 from repovault.organizations.service import get_organization
@@ -33,7 +32,6 @@ from repovault.plans.models import (
     ITEM_WIKI,
     Plan,
     PlanItem,
-    PlanRepository,
 )
 from repovault.plans.schemas import (
     Compression,
@@ -319,198 +317,3 @@ def remove_plan(session: Session, *, plan_id: str) -> None:
     plan = get_plan(session, plan_id)
     session.delete(plan)
     log.info("plan removed", plan_id=plan.id)
-
-
-def _items_by_kind(session: Session, plan_ids: list[str]) -> dict[tuple[str, str], list[str]]:
-    result: dict[tuple[str, str], list[str]] = defaultdict(list)
-    if plan_ids:
-        rows = session.execute(
-            select(PlanItem.plan_id, PlanItem.kind, PlanItem.item_id)
-            .where(PlanItem.plan_id.in_(plan_ids))
-            .order_by(PlanItem.plan_id, PlanItem.kind, PlanItem.position)
-        )
-        for plan_id, kind, item_id in rows:
-            result[(plan_id, kind)].append(item_id)
-    return result
-
-
-def plan_dto(session: Session, plan: Plan) -> dict[str, Any]:
-    """The full plan DTO, as `/plans/get` returns it; the password is never included."""
-    items = _items_by_kind(session, [plan.id])
-    s = plan.settings
-    return {
-        "id": plan.id,
-        "isActive": plan.is_active,
-        "name": plan.name,
-        "type": plan.type,
-        "backupType": plan.backup_type,
-        "storageId": plan.storage_id,
-        "workerId": plan.worker_id,
-        "organizationId": plan.organization_id,
-        "includeMetadata": plan.include_metadata,
-        "includeAllRepositories": plan.git_choice_mode == ChoiceMode.ALL,
-        "gitChoiceMode": plan.git_choice_mode,
-        "repositoriesIds": items[(plan.id, ITEM_REPOSITORY)],
-        "excludedRepositoriesIds": items[(plan.id, ITEM_EXCLUDED_REPOSITORY)],
-        "projectsIds": items[(plan.id, ITEM_PROJECT)],
-        "wikisIds": items[(plan.id, ITEM_WIKI)],
-        "rules": s.get("rules", []),
-        "schedule": s.get("schedule"),
-        "advancedOptions": s.get("advancedOptions", {}),
-        "compressionSettings": s.get("compressionSettings"),
-        "encryptionSettings": (
-            None
-            if plan.encryption_algorithm is None
-            else {"algorithm": plan.encryption_algorithm, "password": None}
-        ),
-        "customActions": s.get("customActions"),
-        "notificationSettings": s.get("notificationSettings"),
-        "useExtraCredentials": plan.use_extra_credentials,
-        "additionalCredentials": s.get("additionalCredentials", []),
-        "resourceKindsToIgnore": s.get("resourceKindsToIgnore", []),
-        "deltaSettings": s.get("deltaSettings"),
-        "filteringSettings": s.get("filteringSettings"),
-        "ignoreCorruptedAttachments": plan.ignore_corrupted_attachments,
-    }
-
-
-ASSIGNED_FIELDS = {
-    "id": Column(Plan.id, "id"),
-    "name": Column(Plan.name, "str"),
-    "includeallrepositories": Column(Plan.git_choice_mode == ChoiceMode.ALL, "bool"),
-}
-
-
-def list_assigned(
-    session: Session, *, organization_id: str, request: PageRequest
-) -> tuple[Page, dict[str, list[str]]]:
-    """A page of the organization's plans and, per plan, its repository ids: the selection
-    for individual plans, the resolved members for rule-based ones, none for "all"."""
-    org = get_organization(session, organization_id)
-    stmt = select(Plan).where(Plan.organization_id == org.id)
-    page = fetch(session, stmt, request, ASSIGNED_FIELDS, Plan.id)
-    plans = [row[0] for row in page.rows]
-    ids: dict[str, list[str]] = {p.id: [] for p in plans}
-    individual = [p.id for p in plans if p.git_choice_mode == ChoiceMode.INDIVIDUAL]
-    for (plan_id, _kind), items in _items_by_kind(session, individual).items():
-        if _kind == ITEM_REPOSITORY:
-            ids[plan_id] = items
-    by_rules = [p.id for p in plans if p.git_choice_mode == ChoiceMode.RULES]
-    if by_rules:
-        rows = session.execute(
-            select(PlanRepository.plan_id, PlanRepository.repository_id)
-            .where(PlanRepository.plan_id.in_(by_rules))
-            .order_by(PlanRepository.plan_id, PlanRepository.repository_id)
-        )
-        for plan_id, repository_id in rows:
-            ids[plan_id].append(repository_id)
-    return page, ids
-
-
-def _add_item(session: Session, plan: Plan, kind: str, item_id: str) -> None:
-    exists = session.get(PlanItem, (plan.id, kind, item_id))
-    if exists is None:
-        position = session.scalar(
-            select(func.coalesce(func.max(PlanItem.position) + 1, 0)).where(
-                PlanItem.plan_id == plan.id, PlanItem.kind == kind
-            )
-        )
-        session.add(PlanItem(plan_id=plan.id, kind=kind, item_id=item_id, position=position))
-        session.flush()
-
-
-def _drop_item(session: Session, plan: Plan, kind: str, item_id: str) -> None:
-    session.execute(
-        delete(PlanItem).where(
-            PlanItem.plan_id == plan.id, PlanItem.kind == kind, PlanItem.item_id == item_id
-        )
-    )
-
-
-def _member(
-    session: Session, plan: Plan, model: Any, member_id: str, *, code: str, what: str, field: str
-) -> str:
-    """The id of a repository or project of the plan's organization (404 / 400 PL3002)."""
-    member = get_by_id(session, model, member_id, code=code, what=what)
-    if member.organization_id != plan.organization_id:
-        raise InvalidInput(
-            codes.NOT_IN_PLAN_ORGANIZATION,
-            f"{what} {member.id} does not belong to the plan's organization",
-            errors={field: ["belongs to another organization"]},
-        )
-    member_id_checked: str = member.id
-    return member_id_checked
-
-
-def _plan_and_repository(session: Session, plan_id: str, repository_id: str) -> tuple[Plan, str]:
-    plan = get_plan(session, plan_id)
-    repo_id = _member(
-        session,
-        plan,
-        Repository,
-        repository_id,
-        code=codes.REPOSITORY_NOT_FOUND,
-        what="repository",
-        field="repositoryId",
-    )
-    if plan.git_choice_mode == ChoiceMode.RULES:
-        raise Conflict(
-            codes.PLAN_NOT_INDIVIDUAL,
-            "this plan selects repositories by rules; change its rules instead",
-        )
-    return plan, repo_id
-
-
-def attach_repository(session: Session, *, plan_id: str, repository_id: str) -> None:
-    """Select the repository (individual plans) or stop excluding it (all-repository plans)."""
-    plan, repo_id = _plan_and_repository(session, plan_id, repository_id)
-    if plan.git_choice_mode == ChoiceMode.ALL:
-        _drop_item(session, plan, ITEM_EXCLUDED_REPOSITORY, repo_id)
-    else:
-        _add_item(session, plan, ITEM_REPOSITORY, repo_id)
-    membership.refresh_plan(session, plan)
-    log.info("repository attached", plan_id=plan.id, repository_id=repo_id)
-
-
-def detach_repository(session: Session, *, plan_id: str, repository_id: str) -> None:
-    """Unselect the repository (individual plans) or exclude it (all-repository plans)."""
-    plan, repo_id = _plan_and_repository(session, plan_id, repository_id)
-    if plan.git_choice_mode == ChoiceMode.ALL:
-        _add_item(session, plan, ITEM_EXCLUDED_REPOSITORY, repo_id)
-    else:
-        _drop_item(session, plan, ITEM_REPOSITORY, repo_id)
-    membership.refresh_plan(session, plan)
-    log.info("repository detached", plan_id=plan.id, repository_id=repo_id)
-
-
-def _plan_and_project(session: Session, plan_id: str, project_id: str) -> tuple[Plan, str]:
-    plan = get_plan(session, plan_id)
-    pid = _member(
-        session,
-        plan,
-        Project,
-        project_id,
-        code=codes.PROJECT_NOT_FOUND,
-        what="project",
-        field="projectId",
-    )
-    if plan.git_choice_mode != ChoiceMode.INDIVIDUAL:
-        raise Conflict(
-            codes.PLAN_NOT_INDIVIDUAL,
-            "projects are attached only to plans with individual selection",
-        )
-    return plan, pid
-
-
-def attach_project(session: Session, *, plan_id: str, project_id: str) -> None:
-    plan, pid = _plan_and_project(session, plan_id, project_id)
-    _add_item(session, plan, ITEM_PROJECT, pid)
-    membership.refresh_plan(session, plan)
-    log.info("project attached", plan_id=plan.id, project_id=pid)
-
-
-def detach_project(session: Session, *, plan_id: str, project_id: str) -> None:
-    plan, pid = _plan_and_project(session, plan_id, project_id)
-    _drop_item(session, plan, ITEM_PROJECT, pid)
-    membership.refresh_plan(session, plan)
-    log.info("project detached", plan_id=plan.id, project_id=pid)
