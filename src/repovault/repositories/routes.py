@@ -9,7 +9,7 @@ from repovault.accounts.schemas import IdRequest
 from repovault.api.calls import Calls
 from repovault.common.context import Context
 from repovault.common.errors import InvalidInput
-from repovault.common.paging import PageOf
+from repovault.common.paging import Page, PageOf
 from repovault.organizations import syncing
 from repovault.repositories import backups, licences, service
 from repovault.repositories.schemas import (
@@ -166,9 +166,5 @@ def snapshots(ctx: Context, body: SnapshotsRequest) -> dict[str, Any]:
     """The snapshots storage holds for a repository, newest first."""
     found = backups.snapshots(ctx.services, ctx.session, repository_id=body.id)
     start = (body.page - 1) * body.limit
-    return {
-        "currentPage": body.page,
-        "pageCount": -(-len(found) // body.limit),
-        "totalEntries": len(found),
-        "result": found[start : start + body.limit],
-    }
+    rows = found[start : start + body.limit]
+    return Page(rows=rows, total=len(found), page=body.page, limit=body.limit).envelope(rows)

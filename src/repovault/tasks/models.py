@@ -26,7 +26,7 @@ from repovault.common.enums import TaskStatus, label_of
 from repovault.common.ids import new_id
 from repovault.db import Base
 
-# Task status (conventions: task status, lastBackupTaskStatus).
+# The statuses (common.enums.TaskStatus) in which a task has ended for good.
 FINISHED = (
     TaskStatus.SUCCEEDED,
     TaskStatus.WARNING,
