@@ -1,0 +1,48 @@
+"""Remote mode: every API call from the terminal, through `repovault.client`.
+
+    repovault login --server https://backup.example.com --email admin@example.org
+    repovault orgs list
+    repovault repos list ORG_ID --search api
+    repovault plans run PLAN_ID --wait
+    repovault tasks watch
+
+The server and token are kept in `$XDG_CONFIG_HOME/repovault/config.json` (default
+`~/.config/repovault/`), readable by the user only; `REPOVAULT_SERVER` and `REPOVAULT_TOKEN`
+override them (for scripts). Tables by default, `--json` for scripts. Exit codes: 0 done,
+1 other API error, 2 bad usage, 3 not found, 4 not logged in or not allowed, 5 conflict,
+6 a task ended failed or canceled, 7 the server cannot be reached.
+
+One module per noun (`account.py`: login, logout, whoami; `organizations.py`,
+`repositories.py`, `plans.py`, `storages.py`, `workers.py`, `users.py`, `tasks.py`), on top of
+`session.py` (the kept token, the client, API errors as exit codes) and `output.py` (tables
+or JSON).
+"""
+
+from __future__ import annotations
+
+import typer
+
+from repovault.cli.remote import account
+from repovault.cli.remote.organizations import orgs
+from repovault.cli.remote.plans import plans
+from repovault.cli.remote.repositories import repos
+from repovault.cli.remote.session import config_path
+from repovault.cli.remote.storages import storages
+from repovault.cli.remote.tasks import tasks
+from repovault.cli.remote.users import users
+from repovault.cli.remote.workers import workers
+
+__all__ = ["config_path", "register"]
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(account.login)
+    app.command()(account.logout)
+    app.command()(account.whoami)
+    app.add_typer(orgs, name="orgs")
+    app.add_typer(repos, name="repos")
+    app.add_typer(plans, name="plans")
+    app.add_typer(storages, name="storages")
+    app.add_typer(workers, name="workers")
+    app.add_typer(users, name="users")
+    app.add_typer(tasks, name="tasks")

@@ -1,0 +1,121 @@
+"""`repovault plans`: the backup plans as JSON, their selection, and running them now."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from repovault.cli.remote.output import JsonOpt, console, out, print_id, show
+from repovault.cli.remote.session import EXIT_USAGE, fail, remote
+from repovault.cli.remote.tasks import after_start
+
+plans = typer.Typer(help="Backup plans")
+
+PlanFile = Annotated[Path, typer.Option("--file", "-f", help="The plan DTO as JSON (- for stdin)")]
+AzureOpt = Annotated[bool, typer.Option(help="An Azure DevOps plan")]
+
+
+@plans.command("list")
+def plans_list(organization_id: str, as_json: JsonOpt = False) -> None:
+    with remote() as api:
+        items = list(api.iter_plans(organization_id))
+    show(
+        items,
+        as_json,
+        [("id", "id"), ("name", "name"), ("all repositories", "includeAllRepositories")],
+        items,
+    )
+
+
+@plans.command("get")
+def plans_get(plan_id: str) -> None:
+    """The full plan as JSON (edit it and give it to `plans modify --file`)."""
+    with remote() as api:
+        out.print_json(json.dumps(api.get_plan(plan_id)))
+
+
+def _read_plan(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text() if str(path) != "-" else sys.stdin.read())
+    except (OSError, ValueError) as exc:
+        fail(f"cannot read the plan from {path}: {exc}", EXIT_USAGE)
+    if not isinstance(data, dict):
+        fail("the plan must be a JSON object", EXIT_USAGE)
+    return data
+
+
+@plans.command("create")
+def plans_create(file: PlanFile, azure: AzureOpt = False, as_json: JsonOpt = False) -> None:
+    plan = _read_plan(file)
+    with remote() as api:
+        reply = api.create_azure_plan(plan) if azure else api.create_git_plan(plan)
+    print_id(reply, as_json)
+
+
+@plans.command("modify")
+def plans_modify(file: PlanFile, azure: AzureOpt = False) -> None:
+    plan = _read_plan(file)
+    with remote() as api:
+        if azure:
+            api.modify_azure_plan(plan)
+        else:
+            api.modify_git_plan(plan)
+
+
+@plans.command("attach")
+def plans_attach(plan_id: str, repository_id: str) -> None:
+    """Add a repository to an individual-selection plan."""
+    with remote() as api:
+        api.attach_git_repository(plan_id, repository_id)
+
+
+@plans.command("detach")
+def plans_detach(plan_id: str, repository_id: str) -> None:
+    with remote() as api:
+        api.detach_git_repository(plan_id, repository_id)
+
+
+@plans.command("attach-project")
+def plans_attach_project(plan_id: str, project_id: str) -> None:
+    """Add an Azure DevOps project (its repositories) to a plan."""
+    with remote() as api:
+        api.attach_azure_project(plan_id, project_id)
+
+
+@plans.command("detach-project")
+def plans_detach_project(plan_id: str, project_id: str) -> None:
+    with remote() as api:
+        api.detach_azure_project(plan_id, project_id)
+
+
+@plans.command("remove")
+def plans_remove(plan_id: str) -> None:
+    with remote() as api:
+        api.remove_plan(plan_id)
+
+
+@plans.command("run")
+def plans_run(
+    plan_id: str,
+    kind: Annotated[int | None, typer.Option(help="1 full, 2 differential, 3 incremental")] = None,
+    wait: Annotated[bool, typer.Option(help="Wait and show progress")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run a plan now."""
+    with remote() as api:
+        task_ids = api.run_plan(plan_id, kind=kind)["taskIds"]
+        if as_json and not wait:
+            out.print_json(json.dumps({"taskIds": task_ids}))
+            return
+        console.print(f"{len(task_ids)} task(s) queued")
+        after_start(api, task_ids, wait)
+
+
+@plans.command("cancel")
+def plans_cancel(plan_id: str) -> None:
+    with remote() as api:
+        api.cancel_plan(plan_id)

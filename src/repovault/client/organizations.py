@@ -1,0 +1,50 @@
+"""The organization calls (`/git/organizations/*`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from repovault.client.base import CallsBase, P, R, paging, some
+
+
+class OrganizationCalls(CallsBase[R, P]):
+    def add_organization(
+        self,
+        driver: int,
+        name: str,
+        *,
+        api_url: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        default_worker_id: str | None = None,
+        auto_add_new_repositories: bool = False,
+        is_read_only: bool = False,
+        additional_tokens: list[str] | None = None,
+    ) -> R:
+        return self._call(
+            "/git/organizations/add",
+            some(
+                driver=driver,
+                name=name,
+                apiUrl=api_url,
+                token=token,
+                username=username,
+                defaultWorkerId=default_worker_id,
+                autoAddNewRepositories=auto_add_new_repositories,
+                isReadOnly=is_read_only,
+                additionalTokens=additional_tokens,
+            ),
+        )
+
+    def modify_organization(self, id: str, **fields: Any) -> R:
+        """Fields by their API names (`name`, `apiUrl`, `token`, `defaultWorkerId`, ...)."""
+        return self._call("/git/organizations/modify", {"id": id, **fields})
+
+    def remove_organization(self, id: str, *, remove_data: bool = False) -> R:
+        return self._call("/git/organizations/remove", {"id": id, "removedata": remove_data})
+
+    def list_organizations(self, **given: Any) -> R:
+        return self._call("/git/organizations/getmany", paging(given))
+
+    def iter_organizations(self, **given: Any) -> P:
+        return self._pages("/git/organizations/getmany", paging(given), lambda r: r["result"])
