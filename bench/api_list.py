@@ -30,11 +30,12 @@ from typing import Any
 import httpx
 from sqlalchemy import event, insert
 
-from repovault.app import build_services, create_app, prepare
+from repovault.app import create_app, prepare
 from repovault.common.ids import new_id
 from repovault.config import Settings
 from repovault.organizations.models import Organization
 from repovault.repositories.models import Repository
+from repovault.runtime import build_runtime
 
 TARGET_MEDIAN_MS = 20.0
 ADMIN = {"email": "bench@example.org", "password": "bench-password"}
@@ -47,11 +48,11 @@ def free_port() -> int:
 
 
 def populate(settings: Settings, repos: int) -> str:
-    services = build_services(settings)
-    prepare(services)
+    runtime = build_runtime(settings)
+    prepare(runtime)
     rng = random.Random(7)
     org_id = new_id()
-    with services.db.session(write=True) as session:
+    with runtime.db.session(write=True) as session:
         session.add(Organization(id=org_id, driver=1, name="big-org"))
         session.flush()
         batch: list[dict[str, Any]] = []
@@ -75,7 +76,7 @@ def populate(settings: Settings, repos: int) -> str:
                 batch.clear()
         if batch:
             session.execute(insert(Repository), batch)
-    services.db.engine.dispose()
+    runtime.db.engine.dispose()
     return org_id
 
 
@@ -101,9 +102,9 @@ def count_statements(settings: Settings) -> tuple[int, int]:
         warnings.simplefilter("ignore")  # Starlette's advice to use httpx2 in its test client
         from fastapi.testclient import TestClient
 
-    services = build_services(settings)
+    runtime = build_runtime(settings)
     counts = []
-    with TestClient(create_app(services=services)) as client:
+    with TestClient(create_app(runtime=runtime)) as client:
         token = client.post("/account/login", json=ADMIN).json()["accessToken"]
         headers = {"Authorization": f"Bearer {token}"}
 
@@ -135,12 +136,12 @@ def count_statements(settings: Settings) -> tuple[int, int]:
                 if not statement.startswith(("BEGIN", "PRAGMA")):
                     statements.append(statement)  # noqa: B023
 
-            event.listen(services.db.engine, "before_cursor_execute", record)
+            event.listen(runtime.db.engine, "before_cursor_execute", record)
             reply = client.post("/git/organizations/getmany", headers=headers, json={"limit": 100})
-            event.remove(services.db.engine, "before_cursor_execute", record)
+            event.remove(runtime.db.engine, "before_cursor_execute", record)
             reply.raise_for_status()
             counts.append(len(statements))
-    services.db.dispose()
+    runtime.db.dispose()
     return counts[0], counts[1]
 
 

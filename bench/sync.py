@@ -16,13 +16,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from repovault.app import build_services, prepare
+from repovault.app import prepare
 from repovault.config import Settings
 from repovault.logs import configure_logging
 from repovault.organizations.models import Organization
 from repovault.organizations.service import access_of
 from repovault.organizations.sync import synchronize
 from repovault.providers.registry import driver_for
+from repovault.runtime import build_runtime
 from tests.providers.fake_github import FakeGitHub, repository
 
 TARGET_SECONDS = 10.0
@@ -40,29 +41,29 @@ def main() -> int:
         admin_email="b@example.org",
         admin_password="bench-password",
     )
-    built = build_services(settings)
+    built = build_runtime(settings)
     built.http.close()
-    services = dataclasses.replace(built, http=fake.client())
-    prepare(services)
-    with services.db.session(write=True) as session:
-        org = Organization(driver=1, name="big", token_sealed=services.box.seal("ghp_bench"))
+    runtime = dataclasses.replace(built, http=fake.client())
+    prepare(runtime)
+    with runtime.db.session(write=True) as session:
+        org = Organization(driver=1, name="big", token_sealed=runtime.box.seal("ghp_bench"))
         session.add(org)
         session.flush()
         org_id = org.id
-        access = access_of(services.box, org)
+        access = access_of(runtime.box, org)
 
     started = time.perf_counter()
-    listed = list(driver_for(access, services.http).repositories())
+    listed = list(driver_for(access, runtime.http).repositories())
     baseline = time.perf_counter() - started
     started = time.perf_counter()
-    first = synchronize(services, org_id)
+    first = synchronize(runtime, org_id)
     full = time.perf_counter() - started
     fake.orgs["big"][0] = repository(1, "big/renamed")
     del fake.orgs["big"][1]
     started = time.perf_counter()
-    second = synchronize(services, org_id)
+    second = synchronize(runtime, org_id)
     again = time.perf_counter() - started
-    services.close()
+    runtime.close()
 
     print(f"  baseline: list {len(listed)} repositories through the driver {baseline:8.2f} s")
     print(f"  first synchronization ({len(first.added)} added)              {full:8.2f} s")

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select
 
-from repovault.app import build_services, prepare
+from repovault.app import prepare
 from repovault.backends.local import LocalBackend
 from repovault.common.enums import ChoiceMode
 from repovault.config import Settings
@@ -34,6 +34,7 @@ from repovault.plans.models import Plan
 from repovault.plans.running import run_plan
 from repovault.repositories.models import Repository
 from repovault.runner.loop import TaskSystem
+from repovault.runtime import build_runtime
 from repovault.storages.models import Storage
 from repovault.tasks.service import wait_for
 from repovault.workers.models import Worker
@@ -99,9 +100,9 @@ def through_tasks(repos_root: Path, threads: int, data: Path) -> tuple[float, fl
         task_heartbeat_seconds=1,
         worker_mode="thread",  # the task system alone; bench/load.py compares the modes
     )
-    services = build_services(settings)
-    prepare(services)
-    with services.db.session(write=True) as session:
+    runtime = build_runtime(settings)
+    prepare(runtime)
+    with runtime.db.session(write=True) as session:
         storage = session.scalars(select(Storage).where(Storage.is_default)).one()
         worker = session.scalars(select(Worker)).one()
         org = Organization(
@@ -122,30 +123,30 @@ def through_tasks(repos_root: Path, threads: int, data: Path) -> tuple[float, fl
         session.add(plan)
         session.flush()
         plan_id = plan.id
-    found = synchronize(services, org_id)
+    found = synchronize(runtime, org_id)
     assert len(found.added) == len(list(repos_root.glob("org/*.git"))), found
-    with services.db.session(write=True) as session:
+    with runtime.db.session(write=True) as session:
         for repo in session.scalars(select(Repository)):
             repo.licence_active = True
         plan = session.get(Plan, plan_id)
         assert plan is not None
         refresh_plan(session, plan)
-    system = TaskSystem(services, worker=True, coordinator=True)
+    system = TaskSystem(runtime, worker=True, coordinator=True)
     system.start()
     timings = []
     try:
         for _ in range(2):
             started = time.perf_counter()
-            with services.db.session(write=True) as session:
-                ids = run_plan(services, session, plan_id=plan_id, kind=None)
+            with runtime.db.session(write=True) as session:
+                ids = run_plan(runtime, session, plan_id=plan_id, kind=None)
             assert ids, "the plan run created no task"
-            services.wake.set()
-            done = wait_for(services, ids, timeout=3600)
+            runtime.wake.set()
+            done = wait_for(runtime, ids, timeout=3600)
             timings.append(time.perf_counter() - started)
             assert all(t.status == 1 for t in done), [t.error for t in done if t.status != 1]
     finally:
         system.stop()
-        services.close()
+        runtime.close()
     return timings[0], timings[1]
 
 

@@ -22,10 +22,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from repovault import migrate
-from repovault.app import build_services, create_app
-from repovault.common.context import Services
+from repovault.app import create_app
 from repovault.config import Settings
 from repovault.db import Base, make_engine
+from repovault.runtime import Runtime, build_runtime
 from tests.providers.fake_github import FakeGitHub
 from tests.providers.fake_platforms import Platforms
 
@@ -140,12 +140,12 @@ def github(platforms: Platforms) -> FakeGitHub:
 
 
 @pytest.fixture
-def services(settings: Settings, platforms: Platforms) -> Iterator[Services]:
-    built = build_services(settings)
+def runtime(settings: Settings, platforms: Platforms) -> Iterator[Runtime]:
+    built = build_runtime(settings)
     built.http.close()
-    services = dataclasses.replace(built, http=platforms.client())
-    yield services
-    services.close()
+    runtime = dataclasses.replace(built, http=platforms.client())
+    yield runtime
+    runtime.close()
 
 
 class Api:
@@ -182,8 +182,8 @@ class Api:
 
 
 @pytest.fixture
-def api(services: Services) -> Iterator[Api]:
-    app = create_app(services=services)
+def api(runtime: Runtime) -> Iterator[Api]:
+    app = create_app(runtime=runtime)
     with TestClient(app, raise_server_exceptions=False) as client:
         api = Api(client)
         api.token = api.login()

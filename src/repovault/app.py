@@ -1,33 +1,28 @@
-"""Builds the FastAPI application: services, routes, error handling, start-up."""
+"""Builds the FastAPI application: runtime, routes, error handling, start-up."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
 
-import httpx
 import structlog
 import uvicorn
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from repovault import __version__, bootstrap, console, migrate
-from repovault.accounts.passwords import Passwords
 from repovault.accounts.routes import calls as account_calls
-from repovault.accounts.tokens import TokenCodec
 from repovault.api import errors, observability
 from repovault.api.calls import mount
 from repovault.api.compat import PathFolding
 from repovault.api.proxies import ForwardedFor
-from repovault.common.context import Services
-from repovault.common.secrets import SecretBox
 from repovault.config import Settings
-from repovault.db import Database
 from repovault.organizations import sync
 from repovault.organizations.routes import calls as organization_calls
 from repovault.plans.routes import calls as plan_calls
 from repovault.repositories.routes import calls as repository_calls
 from repovault.runner.loop import TaskSystem
+from repovault.runtime import Runtime, build_runtime
 from repovault.storages.routes import calls as storage_calls
 from repovault.tasks.routes import calls as task_calls
 from repovault.workers.routes import calls as worker_calls
@@ -46,40 +41,21 @@ CALLS = (
 )
 
 
-def build_services(settings: Settings) -> Services:
-    settings.secure_data_dir()
-    secret = settings.effective_secret_key
-    return Services(
-        settings=settings,
-        db=Database(settings.effective_database_url),
-        box=SecretBox(secret),
-        tokens=TokenCodec(secret, issuer=settings.issuer, audience=settings.audience),
-        http=httpx.Client(
-            timeout=httpx.Timeout(30.0, connect=10.0),
-            follow_redirects=True,
-            headers={"User-Agent": f"repovault/{__version__}"},
-        ),
-        passwords=Passwords(
-            time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib
-        ),
-    )
-
-
-def prepare(services: Services) -> None:
+def prepare(runtime: Runtime) -> None:
     """Migrate, then create what a fresh install needs. Safe to run on every start."""
-    migrate.upgrade(services.db.engine)
-    with services.db.session(write=True) as session:
-        bootstrap.bootstrap(session, services)
-    sync.clear_stale_flags(services)
+    migrate.upgrade(runtime.db.engine)
+    with runtime.db.session(write=True) as session:
+        bootstrap.bootstrap(session, runtime)
+    sync.clear_stale_flags(runtime)
 
 
-def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
-    services = services or build_services(settings or Settings())
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    runtime = runtime or build_runtime(settings or Settings())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        prepare(services)
-        system = TaskSystem(services, worker=services.settings.run_worker, coordinator=True)
+        prepare(runtime)
+        system = TaskSystem(runtime, worker=runtime.settings.run_worker, coordinator=True)
         system.start()
         app.state.tasks = system
         try:
@@ -93,15 +69,15 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         description="Xopero ONE DevOps compatible management API. Every call is POST + JSON.",
         lifespan=lifespan,
     )
-    app.state.services = services
+    app.state.runtime = runtime
     errors.install(app)
-    observability.install(app, services)
+    observability.install(app, runtime)
     mount(app, *CALLS)
-    console.install(app, services)
+    console.install(app, runtime)
     app.add_middleware(PathFolding)
     app.add_middleware(observability.RequestIds)
     # Outermost: every layer inside, request logs included, sees the client's address.
-    app.add_middleware(ForwardedFor, trusted=lambda: services.settings.trusted_proxies)
+    app.add_middleware(ForwardedFor, trusted=lambda: runtime.settings.trusted_proxies)
     return app
 
 

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from repovault.accounts import service as accounts
-from repovault.accounts.passwords import Passwords
 from repovault.accounts.roles import Role
-from repovault.common.context import Services
 from repovault.common.enums import StorageType
+from repovault.common.passwords import Passwords
 from repovault.config import Settings
+from repovault.runtime import Runtime
 from repovault.storages.models import Storage
 from repovault.workers.service import ensure_worker
 
@@ -66,9 +66,9 @@ def ensure_default_storage(session: Session, settings: Settings) -> None:
     log.info("default storage created", path=str(path))
 
 
-def bootstrap(session: Session, services: Services) -> None:
-    settings = services.settings
-    ensure_admin(session, settings, services.passwords)
+def bootstrap(session: Session, runtime: Runtime) -> None:
+    settings = runtime.settings
+    ensure_admin(session, settings, runtime.passwords)
     ensure_default_storage(session, settings)
     if settings.run_worker:  # an API-only replica registers no worker (the task loop beats)
         ensure_worker(session, settings.worker_id, beat=False)

@@ -8,9 +8,9 @@ import jwt
 import pytest
 from sqlalchemy import select
 
-from repovault.accounts import tokens
 from repovault.accounts.models import User
-from repovault.common.context import Services
+from repovault.common import tokens
+from repovault.runtime import Runtime
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api
 
 
@@ -50,9 +50,9 @@ def test_logout_revokes_only_that_token(api: Api) -> None:
     assert api.post("/account/me", token=second).status_code == 200
 
 
-def test_repeated_failures_are_throttled_with_retry_after(api: Api, services: Services) -> None:
-    limit = services.settings.login_max_failures
-    services.settings.login_max_failures_per_address = limit
+def test_repeated_failures_are_throttled_with_retry_after(api: Api, runtime: Runtime) -> None:
+    limit = runtime.settings.login_max_failures
+    runtime.settings.login_max_failures_per_address = limit
     for _ in range(limit):
         bad = api.post("/account/login", {"email": ADMIN_EMAIL, "password": "x"}, token="")
         assert bad.status_code == 401
@@ -62,16 +62,16 @@ def test_repeated_failures_are_throttled_with_retry_after(api: Api, services: Se
     assert blocked.status_code == 429
     assert blocked.json()["errorCode"] == "AU1007"
     retry = int(blocked.headers["Retry-After"])
-    assert 0 < retry <= services.settings.login_window_seconds
+    assert 0 < retry <= runtime.settings.login_window_seconds
     # The window is per email and per address: another account from this address is
     # throttled too (the address key), until the window passes.
     other = api.post("/account/login", {"email": "other@company.com", "password": "x"}, token="")
     assert other.status_code == 429
 
 
-def test_throttle_window_expires(api: Api, services: Services) -> None:
-    services.settings.login_window_seconds = 1
-    for _ in range(services.settings.login_max_failures):
+def test_throttle_window_expires(api: Api, runtime: Runtime) -> None:
+    runtime.settings.login_window_seconds = 1
+    for _ in range(runtime.settings.login_max_failures):
         api.post("/account/login", {"email": ADMIN_EMAIL, "password": "x"}, token="")
     assert (
         api.post(
@@ -143,8 +143,8 @@ def test_the_last_administrator_stays(api: Api, call: str) -> None:
     assert response.json()["errorCode"] == ("AU1006" if call == "/users/remove" else "AU1008")
 
 
-def test_password_hashes_are_argon2id(services: Services, api: Api) -> None:
-    with services.db.session() as session:
+def test_password_hashes_are_argon2id(runtime: Runtime, api: Api) -> None:
+    with runtime.db.session() as session:
         hashes = session.scalars(select(User.password_hash)).all()
     assert hashes
     assert all(h.startswith("$argon2id$") for h in hashes)

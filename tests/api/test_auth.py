@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from repovault.common.context import Services
+from repovault.runtime import Runtime
 from tests.api.calls_table import CALLS, NON_ADMIN_ROLES, CallSpec
 from tests.api.world import build_world
 from tests.conftest import Api
@@ -39,11 +39,11 @@ def _problem(response, status: int, code: str) -> None:  # type: ignore[no-untyp
 def test_auth_matrix(
     call: CallSpec,
     api: Api,
-    services: Services,
+    runtime: Runtime,
     make_user: Callable[..., str],
     tmp_path: Path,
 ) -> None:
-    world = build_world(api, services)
+    world = build_world(api, runtime)
     body = call.body(api, world, tmp_path)
 
     _problem(api.post(call.path, body, token=""), 401, "AU1001")
@@ -56,7 +56,7 @@ def test_auth_matrix(
     _problem(api.post(call.path, body, token=tampered), 401, "AU1001")
 
     me = api.ok("/account/me", {})
-    expired, _ = services.tokens.issue(
+    expired, _ = runtime.tokens.issue(
         user_id=me["userId"],
         email=me["email"],
         roles=me["roles"],

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import select
 
 from repovault import app
-from repovault.common.context import Services
 from repovault.db import Base
+from repovault.runtime import Runtime
 from tests.api.calls_table import CALLS, CallSpec
 from tests.api.world import World, build_world
 from tests.conftest import Api
@@ -129,8 +129,8 @@ PAGING = [
 ]
 
 
-def _snapshot(services: Services) -> dict[str, list[tuple[Any, ...]]]:
-    with services.db.session() as session:
+def _snapshot(runtime: Runtime) -> dict[str, list[tuple[Any, ...]]]:
+    with runtime.db.session() as session:
         return {
             table.name: sorted(
                 (tuple(map(repr, row)) for row in session.execute(select(table))), key=repr
@@ -195,16 +195,16 @@ def _assert_problem(response: Any, allowed: tuple[int, ...] = (400,)) -> dict[st
 
 
 @pytest.fixture
-def world(api: Api, services: Services) -> World:
-    return build_world(api, services)
+def world(api: Api, runtime: Runtime) -> World:
+    return build_world(api, runtime)
 
 
 @pytest.mark.parametrize("call", CALLS, ids=str)
 def test_bad_input_is_refused_and_changes_nothing(
-    call: CallSpec, api: Api, services: Services, world: World, tmp_path: Path
+    call: CallSpec, api: Api, runtime: Runtime, world: World, tmp_path: Path
 ) -> None:
     body = call.body(api, world, tmp_path)
-    before = _snapshot(services)
+    before = _snapshot(runtime)
     for description, broken, allowed in _cases(call, body):
         problem = _assert_problem(api.post(call.path, broken), allowed)
         if problem["status"] == 400:
@@ -232,7 +232,7 @@ def test_bad_input_is_refused_and_changes_nothing(
         ):
             problem = _assert_problem(api.post(call.path, {**body, field: bad}), (404, 400))
             assert problem["errorCode"] == code, (field, bad, problem)
-    assert _snapshot(services) == before
+    assert _snapshot(runtime) == before
 
 
 def test_batch_calls_report_malformed_ids_per_item(api: Api, world: World) -> None:

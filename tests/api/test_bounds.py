@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from repovault.common.context import Services
+from repovault.runtime import Runtime
 from tests.api.calls_table import CALLS, CallSpec
 from tests.api.test_bad_input import _snapshot
 from tests.api.world import World, build_world
@@ -33,8 +33,8 @@ INT_PROPERTY = {
 
 
 @pytest.fixture
-def world(api: Api, services: Services) -> World:
-    return build_world(api, services)
+def world(api: Api, runtime: Runtime) -> World:
+    return build_world(api, runtime)
 
 
 def _problem(response: Any, field: str) -> dict[str, Any]:
@@ -136,23 +136,23 @@ def test_list_bounds_keep_the_extremes(
     "path", ["/git/repositories/activate", "/git/repositories/deactivate"], ids=str
 )
 def test_batch_with_lone_surrogate_changes_nothing(
-    path: str, api: Api, services: Services, world: World
+    path: str, api: Api, runtime: Runtime, world: World
 ) -> None:
     if path.endswith("deactivate"):
         api.ok("/git/repositories/activate", {"ids": world.repos})
-    before = _snapshot(services)
+    before = _snapshot(runtime)
     _problem(_raw(api, path, {"ids": [world.repos[0], "\ud800", world.repos[1]]}), "ids.1")
-    assert _snapshot(services) == before
+    assert _snapshot(runtime) == before
 
 
 def test_remove_with_lone_surrogate_changes_nothing(
-    api: Api, services: Services, world: World
+    api: Api, runtime: Runtime, world: World
 ) -> None:
-    before = _snapshot(services)
+    before = _snapshot(runtime)
     body = {"ids": [world.repos[1], "x\udfffy"], "removedata": False}
     _problem(_raw(api, "/git/repositories/remove", body), "ids.1")
     _problem(_raw(api, "/git/repositories/remove", {"id": "\ud800"}), "id")
-    assert _snapshot(services) == before
+    assert _snapshot(runtime) == before
 
 
 def test_lone_surrogate_anywhere_is_refused(api: Api, world: World) -> None:

@@ -15,18 +15,18 @@ import pytest
 from fastapi.testclient import TestClient
 
 from repovault.app import create_app
-from repovault.common.context import Services
+from repovault.runtime import Runtime
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 
 PEER = ("192.0.2.10", 40000)  # TEST-NET-1: an address in the ASGI scope only, never contacted
 
 
 @pytest.fixture
-def client(services: Services) -> Iterator[TestClient]:
-    services.settings.login_max_failures = 3
-    services.settings.login_max_failures_per_address = 5
-    services.settings.login_max_failures_overall = 12
-    with TestClient(create_app(services=services), raise_server_exceptions=False, client=PEER) as c:
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    runtime.settings.login_max_failures = 3
+    runtime.settings.login_max_failures_per_address = 5
+    runtime.settings.login_max_failures_overall = 12
+    with TestClient(create_app(runtime=runtime), raise_server_exceptions=False, client=PEER) as c:
         yield c
 
 
@@ -61,9 +61,9 @@ def test_guesses_over_many_emails_hit_the_address_limit(client: TestClient) -> N
 
 
 def test_behind_a_trusted_proxy_each_client_counts_apart(
-    client: TestClient, services: Services
+    client: TestClient, runtime: Runtime
 ) -> None:
-    services.settings.trusted_proxies = ["192.0.2.0/24"]
+    runtime.settings.trusted_proxies = ["192.0.2.0/24"]
     first, second = "203.0.113.7", "203.0.113.8"
     assert [_login(client, _someone(), xff=first) for _ in range(6)] == [401] * 5 + [429]
     # Another client behind the same proxy is not punished for the first one's guesses; a
@@ -74,9 +74,9 @@ def test_behind_a_trusted_proxy_each_client_counts_apart(
 
 
 def test_guesses_from_many_addresses_hit_the_overall_limit(
-    client: TestClient, services: Services
+    client: TestClient, runtime: Runtime
 ) -> None:
-    services.settings.trusted_proxies = ["192.0.2.10"]
+    runtime.settings.trusted_proxies = ["192.0.2.10"]
     statuses = [_login(client, _someone(), xff=f"203.0.113.{i + 1}") for i in range(13)]
     assert statuses == [401] * 12 + [429]
     assert _login(client, ADMIN_EMAIL, ADMIN_PASSWORD, xff="203.0.113.200") == 429

@@ -10,8 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from repovault.api.examples import REQUEST_EXAMPLES
 from repovault.api.observability import ready
-from repovault.app import build_services
-from repovault.common.context import Services
+from repovault.runtime import Runtime, build_runtime
 from tests.conftest import Api
 from tests.e2e.flow import make_sources, organization_with_plan, wait_tasks
 
@@ -52,17 +51,17 @@ def test_metrics_follow_a_plan_run(api: Api, tmp_path: Path) -> None:
     assert after[("repovault_workers", (("online", "true"),))] == 1
 
 
-def test_metrics_token_health_and_readiness(api: Api, services: Services, tmp_path: Path) -> None:
+def test_metrics_token_health_and_readiness(api: Api, runtime: Runtime, tmp_path: Path) -> None:
     assert api.client.get("/healthz").json() == {"status": "ok"}
     assert api.client.get("/readyz").json() == {"status": "ready"}
-    services.settings.metrics_token = "scrape-secret"
+    runtime.settings.metrics_token = "scrape-secret"
     refused = api.client.get("/metrics")
     assert refused.status_code == 401
     assert refused.json()["errorCode"] == "AU1001"
     allowed = api.client.get("/metrics", headers={"Authorization": "Bearer scrape-secret"})
     assert allowed.status_code == 200
-    fresh = build_services(
-        services.settings.model_copy(update={"database_url": f"sqlite:///{tmp_path}/empty.db"})
+    fresh = build_runtime(
+        runtime.settings.model_copy(update={"database_url": f"sqlite:///{tmp_path}/empty.db"})
     )
     try:
         assert ready(fresh) == "the database is not at the newest migration"

@@ -6,36 +6,34 @@ from pathlib import Path
 
 from sqlalchemy import select, text
 
-from repovault.common.context import Services
 from repovault.organizations.models import Organization
+from repovault.runtime import Runtime
 from tests.api.world import add_org, add_plan, add_repos, mark_removed
 from tests.conftest import Api
 
 
-def test_platform_token_is_encrypted_at_rest_and_never_returned(
-    api: Api, services: Services
-) -> None:
+def test_platform_token_is_encrypted_at_rest_and_never_returned(api: Api, runtime: Runtime) -> None:
     secret = "ghp_very-secret-token-0123456789"
     org = add_org(api, driver=1, name="acme", token=secret, username="bot")
     listed = api.post("/git/organizations/getmany", {})
     assert secret not in listed.text
-    with services.db.session() as session:
+    with runtime.db.session() as session:
         row = session.get(Organization, org)
         assert row is not None
         assert row.token_sealed
         assert secret not in row.token_sealed
-        assert services.box.open(row.token_sealed) == secret
+        assert runtime.box.open(row.token_sealed) == secret
         dump = "".join(str(r) for r in session.execute(text("SELECT * FROM organizations")).all())
     assert secret not in dump
 
 
-def test_counters_follow_licences_removals_and_plans(api: Api, services: Services) -> None:
+def test_counters_follow_licences_removals_and_plans(api: Api, runtime: Runtime) -> None:
     org = add_org(api)
     repos = add_repos(api, org, 6)
     add_plan(api, org, repositoriesIds=repos[:3])
     add_plan(api, org, includeAllRepositories=True)
     api.ok("/git/repositories/activate", {"ids": repos[:2]})
-    mark_removed(services, [repos[5]])
+    mark_removed(runtime, [repos[5]])
     # Removal is seen by plans once membership is refreshed (sync does it); attach does too.
     plan = add_plan(api, org, repositoriesIds=[repos[4]])
     result = api.ok("/git/organizations/getmany", {})["result"][0]
@@ -95,7 +93,7 @@ def test_gitea_needs_an_api_url_and_names_are_unique(api: Api) -> None:
 
 
 def test_remove_with_data_deletes_every_backup_of_its_repositories(
-    api: Api, services: Services
+    api: Api, runtime: Runtime
 ) -> None:
     org = add_org(api)
     repos = add_repos(api, org, 2)
@@ -110,5 +108,5 @@ def test_remove_with_data_deletes_every_backup_of_its_repositories(
     assert not snapshot.exists()
     assert keep.exists()
     assert api.ok("/git/organizations/getmany", {})["totalEntries"] == 0
-    with services.db.session() as session:
+    with runtime.db.session() as session:
         assert session.scalars(select(Organization)).all() == []

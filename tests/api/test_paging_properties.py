@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
 
-from repovault.common.context import Services
 from repovault.repositories.models import Repository
+from repovault.runtime import Runtime
 from tests.api.world import add_org
 from tests.conftest import Api
 
@@ -144,26 +144,24 @@ SETTINGS = settings(
 @SETTINGS
 @given(rows=repo_rows, request=requests)
 def test_getmany_agrees_with_a_python_reference(
-    api: Api, services: Services, rows: list[dict[str, Any]], request: dict[str, Any]
+    api: Api, runtime: Runtime, rows: list[dict[str, Any]], request: dict[str, Any]
 ) -> None:
-    _check(api, services, rows, request)
+    _check(api, runtime, rows, request)
 
 
 @SETTINGS
 @given(rows=text_rows, request=text_requests)
 def test_text_filters_ignore_case_and_treat_wildcards_literally(
-    api: Api, services: Services, rows: list[dict[str, Any]], request: dict[str, Any]
+    api: Api, runtime: Runtime, rows: list[dict[str, Any]], request: dict[str, Any]
 ) -> None:
-    _check(api, services, rows, request)
+    _check(api, runtime, rows, request)
 
 
-def _check(
-    api: Api, services: Services, rows: list[dict[str, Any]], request: dict[str, Any]
-) -> None:
+def _check(api: Api, runtime: Runtime, rows: list[dict[str, Any]], request: dict[str, Any]) -> None:
     org = getattr(api, "_paging_org", None) or add_org(api)
     api._paging_org = org  # type: ignore[attr-defined]
     items = []
-    with services.db.session(write=True) as session:
+    with runtime.db.session(write=True) as session:
         session.execute(delete(Repository).where(Repository.organization_id == org))
         for i, row in enumerate(rows):
             repo = Repository(

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from repovault.common.context import Services
 from repovault.plans.models import Plan
 from repovault.repositories.models import Repository
+from repovault.runtime import Runtime
 from tests.api.world import add_org, add_plan, add_project, add_repos, build_world
 from tests.conftest import Api
 
@@ -85,13 +85,13 @@ def test_attach_is_idempotent_and_keeps_order(api: Api) -> None:
     assert api.ok("/plans/get", {"id": plan})["repositoriesIds"] == [repos[2], repos[0]]
 
 
-def test_encryption_is_write_only_and_fixed_for_life(api: Api, services: Services) -> None:
+def test_encryption_is_write_only_and_fixed_for_life(api: Api, runtime: Runtime) -> None:
     org = add_org(api)
     plan = add_plan(api, org, encryptionSettings={"algorithm": 1, "password": "s3cret-pass"})
     dto = api.ok("/plans/get", {"id": plan})
     assert dto["encryptionSettings"] == {"algorithm": 1, "password": None}
     assert "s3cret-pass" not in api.post("/plans/get", {"id": plan}).text
-    with services.db.session() as session:
+    with runtime.db.session() as session:
         row = session.scalar(select(Plan).where(Plan.id == plan))
         assert row is not None
         assert row.encryption_password_sealed
@@ -114,8 +114,8 @@ def test_encryption_is_write_only_and_fixed_for_life(api: Api, services: Service
     assert response.status_code == 409
 
 
-def test_get_then_modify_round_trips_every_field(api: Api, services: Services) -> None:
-    world = build_world(api, services)
+def test_get_then_modify_round_trips_every_field(api: Api, runtime: Runtime) -> None:
+    world = build_world(api, runtime)
     before = api.ok("/plans/get", {"id": world.plan})
     api.ok("/plans/modifygitplan", before)
     assert api.ok("/plans/get", {"id": world.plan}) == before
@@ -124,15 +124,15 @@ def test_get_then_modify_round_trips_every_field(api: Api, services: Services) -
     assert after == {**before, "isActive": False}
 
 
-def test_modify_through_the_other_kinds_call_is_refused(api: Api, services: Services) -> None:
-    world = build_world(api, services)
+def test_modify_through_the_other_kinds_call_is_refused(api: Api, runtime: Runtime) -> None:
+    world = build_world(api, runtime)
     response = api.post("/plans/modifyazureplanasync", {"id": world.plan, "name": "x"})
     assert response.status_code == 400
     assert "modifygitplan" in response.json()["detail"]
 
 
-def test_azure_projects_need_individual_selection(api: Api, services: Services) -> None:
-    world = build_world(api, services)
+def test_azure_projects_need_individual_selection(api: Api, runtime: Runtime) -> None:
+    world = build_world(api, runtime)
     repo = api.ok(
         "/git/repositories/add",
         {"organizationId": add_org(api), "urls": ["https://x.example.com/a.git"]},
@@ -161,20 +161,20 @@ def test_azure_plan_needs_an_azure_organization(api: Api) -> None:
     assert "organizationId" in response.json()["errors"]
 
 
-def test_project_selection_brings_its_repositories(api: Api, services: Services) -> None:
-    world = build_world(api, services)
-    project = add_project(services, world.azure_org, "Platform")
-    _project_repos(services, world.azure_org, project, 2)
+def test_project_selection_brings_its_repositories(api: Api, runtime: Runtime) -> None:
+    world = build_world(api, runtime)
+    project = add_project(runtime, world.azure_org, "Platform")
+    _project_repos(runtime, world.azure_org, project, 2)
     api.ok("/plans/attachazureproject", {"planId": world.azure_plan, "projectId": project})
     assert _repo_count(api, world.azure_plan) == 2
     api.ok("/plans/detachazureproject", {"planId": world.azure_plan, "projectId": project})
     assert _repo_count(api, world.azure_plan) == 0
 
 
-def _project_repos(services: Services, org: str, project: str, count: int) -> list[str]:
+def _project_repos(runtime: Runtime, org: str, project: str, count: int) -> list[str]:
     """Repositories of an Azure DevOps project, as a synchronization would record them."""
     ids = []
-    with services.db.session(write=True) as session:
+    with runtime.db.session(write=True) as session:
         for i in range(count):
             repo = Repository(
                 organization_id=org,

@@ -9,8 +9,8 @@ from typing import Any
 
 import jwt
 
-from repovault.accounts import tokens
-from repovault.common.context import Services
+from repovault.common import tokens
+from repovault.runtime import Runtime
 from tests.api import reference as ref
 from tests.api.shapes import assert_shape
 from tests.api.world import (
@@ -85,8 +85,8 @@ def test_list_assigned_example(api: Api) -> None:
     assert all(p["repositoryIds"] == repos for p in reply["result"])
 
 
-def test_attach_and_detach_git_repository_examples(api: Api, services: Services) -> None:
-    world = build_world(api, services)
+def test_attach_and_detach_git_repository_examples(api: Api, runtime: Runtime) -> None:
+    world = build_world(api, runtime)
     repo = world.repos[1]
     assert (
         send(
@@ -112,8 +112,8 @@ def test_attach_and_detach_git_repository_examples(api: Api, services: Services)
     assert repo not in api.ok("/plans/get", {"id": world.plan})["repositoriesIds"]
 
 
-def test_attach_and_detach_azure_project_examples(api: Api, services: Services) -> None:
-    world = build_world(api, services)
+def test_attach_and_detach_azure_project_examples(api: Api, runtime: Runtime) -> None:
+    world = build_world(api, runtime)
     # The reference's path spelling, case and all.
     assert (
         send(
@@ -139,8 +139,8 @@ def test_attach_and_detach_azure_project_examples(api: Api, services: Services) 
     assert api.ok("/plans/get", {"id": world.azure_plan})["projectsIds"] == []
 
 
-def test_modify_git_plan_example(api: Api, services: Services) -> None:
-    world = build_world(api, services)
+def test_modify_git_plan_example(api: Api, runtime: Runtime) -> None:
+    world = build_world(api, runtime)
     storage = api.ok("/storages/getmany", {})["result"][0]["id"]
     worker = api.ok("/workers/getmany", {})["result"][0]["id"]
     send(
@@ -169,8 +169,8 @@ def test_modify_git_plan_example(api: Api, services: Services) -> None:
     assert plan["customActions"] == example["customActions"]
 
 
-def test_modify_azure_plan_example(api: Api, services: Services) -> None:
-    world = build_world(api, services)
+def test_modify_azure_plan_example(api: Api, runtime: Runtime) -> None:
+    world = build_world(api, runtime)
     storage = api.ok("/storages/getmany", {})["result"][0]["id"]
     worker = api.ok("/workers/getmany", {})["result"][0]["id"]
     send(
@@ -195,10 +195,10 @@ def test_modify_azure_plan_example(api: Api, services: Services) -> None:
     assert plan["advancedOptions"]["largeResourcesBufferSize"] == 134217728
 
 
-def test_repositories_getmany_example(api: Api, services: Services) -> None:
+def test_repositories_getmany_example(api: Api, runtime: Runtime) -> None:
     org = add_org(api)
     repos = add_repos(api, org, 5)
-    mark_removed(services, repos[:3])
+    mark_removed(runtime, repos[:3])
     reply = send(api, "/git/repositories/getmany", ref.REPOSITORIES_GETMANY_REQUEST, id=org)
     assert_shape(reply, json.loads(ref.REPOSITORIES_GETMANY_RESPONSE))
     assert (reply["currentPage"], reply["pageCount"], reply["totalEntries"]) == (1, 2, 3)
@@ -209,8 +209,8 @@ def test_repositories_getmany_example(api: Api, services: Services) -> None:
     assert reply["result"]["removedRepositories"] == 3
 
 
-def test_activate_example_with_an_exhausted_pool(api: Api, services: Services) -> None:
-    services.settings.licences = 0
+def test_activate_example_with_an_exhausted_pool(api: Api, runtime: Runtime) -> None:
+    runtime.settings.licences = 0
     org = add_org(api)
     repos = add_repos(api, org, 8)
     reply = send(api, "/git/repositories/activate", ref.ACTIVATE_REQUEST, Ids=repos)
@@ -249,14 +249,14 @@ def test_remove_example(api: Api) -> None:
     assert repo not in [r["id"] for r in remaining]
 
 
-def test_sync_example(api: Api, services: Services) -> None:
-    world: World = build_world(api, services)
+def test_sync_example(api: Api, runtime: Runtime) -> None:
+    world: World = build_world(api, runtime)
     assert send(api, "/git/repositories/sync", ref.SYNC_REQUEST, id=world.org) is None
 
 
-def test_project_helper_is_scoped_to_its_organization(api: Api, services: Services) -> None:
-    world = build_world(api, services)
-    other = add_project(services, world.org)
+def test_project_helper_is_scoped_to_its_organization(api: Api, runtime: Runtime) -> None:
+    world = build_world(api, runtime)
+    other = add_project(runtime, world.org)
     response = api.post(
         "/plans/attachazureproject", {"planId": world.azure_plan, "projectId": other}
     )

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from repovault.common.context import Services
 from repovault.organizations.models import Organization
+from repovault.runtime import Runtime
 from tests.api.world import add_org, add_plan, add_repos
 from tests.conftest import Api
 
 
-def test_licence_pool_is_granted_in_request_order(api: Api, services: Services) -> None:
-    services.settings.licences = 3
+def test_licence_pool_is_granted_in_request_order(api: Api, runtime: Runtime) -> None:
+    runtime.settings.licences = 3
     org = add_org(api)
     repos = add_repos(api, org, 5)
     reply = api.ok("/git/repositories/activate", {"ids": repos})
@@ -83,10 +83,10 @@ def test_add_by_url_is_idempotent_and_for_driver_6_only(api: Api) -> None:
     assert wrong.json()["errorCode"] == "GT1005"
 
 
-def test_sync_records_the_request(api: Api, services: Services) -> None:
+def test_sync_records_the_request(api: Api, runtime: Runtime) -> None:
     org = add_org(api)
     api.ok("/git/repositories/sync", {"id": org})
-    with services.db.session() as session:
+    with runtime.db.session() as session:
         row = session.get(Organization, org)
         assert row is not None
         assert row.sync_requested_at > 0

@@ -13,16 +13,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from repovault.common.context import Services
 from repovault.config import Settings
 from repovault.repositories.targets import TargetRefused, check_directory
+from repovault.runtime import Runtime
 from repovault.tasks.models import Task
 from tests.api.world import build_world
 from tests.conftest import Api
 
 
-def _task_count(services: Services) -> int:
-    with services.db.session() as session:
+def _task_count(runtime: Runtime) -> int:
+    with runtime.db.session() as session:
         return int(session.scalar(select(func.count()).select_from(Task)) or 0)
 
 
@@ -34,9 +34,9 @@ def _restore(api: Api, repository: str, path: str) -> object:
 
 
 @pytest.fixture
-def _roots(services: Services, tmp_path: Path) -> None:
+def _roots(runtime: Runtime, tmp_path: Path) -> None:
     """One root of its own, so that the rest of the test's folder is outside it."""
-    services.settings.restore_roots = [tmp_path / "roots"]
+    runtime.settings.restore_roots = [tmp_path / "roots"]
 
 
 @pytest.fixture
@@ -61,13 +61,13 @@ def test_roots_come_from_the_environment(tmp_path: Path, monkeypatch: pytest.Mon
 
 @pytest.mark.usefixtures("_roots")
 def test_paths_that_leave_the_roots_are_refused(
-    api: Api, services: Services, tmp_path: Path, outside: Path
+    api: Api, runtime: Runtime, tmp_path: Path, outside: Path
 ) -> None:
-    world = build_world(api, services)
-    root = services.settings.effective_restore_roots[0]
+    world = build_world(api, runtime)
+    root = runtime.settings.effective_restore_roots[0]
     (root / "link").parent.mkdir(parents=True, exist_ok=True)
     (root / "link").symlink_to(outside, target_is_directory=True)
-    before = _task_count(services)
+    before = _task_count(runtime)
     for path in [
         str(outside / "repo.git"),  # another folder of the machine
         "/etc/repovault-restore",
@@ -82,18 +82,18 @@ def test_paths_that_leave_the_roots_are_refused(
         assert body["errorCode"] == "RQ1002"
         assert "target.path" in body["errors"]
         assert "restore root" in body["detail"]
-    assert _task_count(services) == before
+    assert _task_count(runtime) == before
     assert list(outside.iterdir()) == []
 
 
 @pytest.mark.usefixtures("_roots")
 def test_the_storage_and_the_data_folder_are_never_targets(
-    api: Api, services: Services, tmp_path: Path
+    api: Api, runtime: Runtime, tmp_path: Path
 ) -> None:
     """Even when a root is configured around them."""
-    settings = services.settings
+    settings = runtime.settings
     settings.restore_roots = [tmp_path]
-    world = build_world(api, services)
+    world = build_world(api, runtime)
     storage = api.ok(
         "/storages/add", {"name": "s2", "type": 1, "settings": {"path": str(tmp_path / "s2")}}
     )
@@ -112,28 +112,28 @@ def test_the_storage_and_the_data_folder_are_never_targets(
 
 
 @pytest.mark.usefixtures("_roots")
-def test_a_folder_that_holds_anything_is_refused_at_the_call(api: Api, services: Services) -> None:
-    world = build_world(api, services)
-    root = services.settings.effective_restore_roots[0]
+def test_a_folder_that_holds_anything_is_refused_at_the_call(api: Api, runtime: Runtime) -> None:
+    world = build_world(api, runtime)
+    root = runtime.settings.effective_restore_roots[0]
     full = root / "full"
     full.mkdir(parents=True)
     (full / "keep.txt").write_text("mine")
     (root / "file").write_text("a file")
-    before = _task_count(services)
+    before = _task_count(runtime)
     for path in (full, root / "file"):
         response = _restore(api, world.repos[0], str(path))
         assert response.status_code == 400, response.text  # type: ignore[attr-defined]
         assert (
             "not empty" in response.json()["detail"] or "not a folder" in response.json()["detail"]
         )  # type: ignore[attr-defined]
-    assert _task_count(services) == before
+    assert _task_count(runtime) == before
     assert (full / "keep.txt").read_text() == "mine"
 
 
 @pytest.mark.usefixtures("_roots")
-def test_an_empty_or_new_folder_below_a_root_is_accepted(api: Api, services: Services) -> None:
-    world = build_world(api, services)
-    root = services.settings.effective_restore_roots[0]
+def test_an_empty_or_new_folder_below_a_root_is_accepted(api: Api, runtime: Runtime) -> None:
+    world = build_world(api, runtime)
+    root = runtime.settings.effective_restore_roots[0]
     (root / "empty").mkdir(parents=True)
     for path in (str(root / "empty"), str(root / "new" / "deeper.git"), "relative.git"):
         response = _restore(api, world.repos[0], path)

@@ -30,8 +30,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from repovault.app import CALLS, build_services, create_app
+from repovault.app import CALLS, create_app
 from repovault.config import Settings
+from repovault.runtime import build_runtime
 from tests.api.world import add_org, add_plan, add_repos
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api
 from tests.providers.fake_platforms import Platforms
@@ -75,11 +76,11 @@ def served(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> I
         sync_interval_minutes=0,
         worker_poll_ms=10,
     )
-    built = build_services(config)
+    built = build_runtime(config)
     built.http.close()
     # Platform checks of generated organizations go to the fakes, never to the network.
-    services = dataclasses.replace(built, http=Platforms().client())
-    app = create_app(services=services)
+    runtime = dataclasses.replace(built, http=Platforms().client())
+    app = create_app(runtime=runtime)
     with TestClient(app, raise_server_exceptions=False) as client:
         api = Api(client)
         api.token = api.login()
@@ -87,7 +88,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> I
         org = add_org(api)
         add_plan(api, org, repositoriesIds=add_repos(api, org, 2))
         yield Served(app, api.token)
-    services.close()
+    runtime.close()
 
 
 @pytest.fixture(scope="module")

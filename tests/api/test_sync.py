@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import select
 
 from repovault.common.clock import now_ms
-from repovault.common.context import Services
 from repovault.common.enums import TaskStatus
 from repovault.organizations.models import Organization, Project
 from repovault.organizations.sync import due_organizations
 from repovault.repositories.models import Repository
+from repovault.runtime import Runtime
 from repovault.tasks.models import Task
 from repovault.tasks.service import wait_for
 from tests.api.world import add_org, add_plan, add_repos
@@ -43,9 +43,7 @@ def _by_name(reply: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {r["name"]: r for r in reply["result"]["repositories"]}
 
 
-def test_github_sync_upserts_by_platform_id(
-    api: Api, github: FakeGitHub, services: Services
-) -> None:
+def test_github_sync_upserts_by_platform_id(api: Api, github: FakeGitHub, runtime: Runtime) -> None:
     github.orgs["acme"] = [
         repository(1, "acme/api"),
         repository(2, "acme/web"),
@@ -56,7 +54,7 @@ def test_github_sync_upserts_by_platform_id(
     assert first["result"]["lastSynchronizationRepositoriesStartTime"] > 0
     ids = {name: r["id"] for name, r in _by_name(first).items()}
     assert set(ids) == {"acme/api", "acme/web", "acme/old"}
-    with services.db.session() as session:
+    with runtime.db.session() as session:
         wiki = session.scalar(select(Repository.wiki_url).where(Repository.id == ids["acme/api"]))
     assert wiki == "https://github.com/acme/api.wiki.git"
     api.ok("/git/repositories/activate", {"ids": [ids["acme/web"]]})
@@ -110,7 +108,7 @@ def test_add_checks_credentials_with_the_platform(api: Api, github: FakeGitHub) 
 
 
 def test_rate_limited_sync_pauses_and_finishes(
-    api: Api, github: FakeGitHub, services: Services
+    api: Api, github: FakeGitHub, runtime: Runtime
 ) -> None:
     github.orgs["acme"] = [repository(i, f"acme/r{i}") for i in range(150)]
     org = add_org(api, driver=1, name="acme", token="ghp_x")
@@ -140,7 +138,7 @@ def test_git_folder_sync_discovers_bare_repositories(api: Api, tmp_path: Path) -
 
 
 def test_azure_sync_brings_projects_for_azure_plans(
-    api: Api, platforms: Platforms, services: Services
+    api: Api, platforms: Platforms, runtime: Runtime
 ) -> None:
     projects = [azure_project("p0", "Platform"), azure_project("p1", "Tools")]
     platforms.azure.projects = projects
@@ -158,7 +156,7 @@ def test_azure_sync_brings_projects_for_azure_plans(
     )["id"]
     with_projects = api.ok("/plans/listassignedtoorganization", {"organizationId": org})
     assert with_projects["totalEntries"] == 1
-    with services.db.session() as session:
+    with runtime.db.session() as session:
         project_id = session.scalar(select(Project.id).where(Project.server_id == "p0"))
     api.ok("/plans/attachazureproject", {"planId": plan, "projectId": project_id})
     orgs = api.ok("/git/organizations/getmany", {})["result"]
@@ -166,7 +164,7 @@ def test_azure_sync_brings_projects_for_azure_plans(
 
 
 def test_additional_tokens_are_sealed_never_returned_and_used(
-    api: Api, github: FakeGitHub, services: Services
+    api: Api, github: FakeGitHub, runtime: Runtime
 ) -> None:
     github.orgs["acme"] = [repository(i, f"acme/r{i}") for i in range(1, 120)]
     org = add_org(api, driver=1, name="acme", token="ghp_first", additionalTokens=["ghp_second"])
@@ -174,7 +172,7 @@ def test_additional_tokens_are_sealed_never_returned_and_used(
     reply = _sync(api, org)
     assert reply["totalEntries"] == 119
     assert "ghp_second" not in api.post("/git/organizations/getmany", {}).text
-    with services.db.session() as session:
+    with runtime.db.session() as session:
         row = session.get(Organization, org)
         assert row is not None
         assert len(row.extra_tokens_sealed) == 1
@@ -183,29 +181,29 @@ def test_additional_tokens_are_sealed_never_returned_and_used(
 
 
 def test_scheduled_synchronization_starts_each_due_organization_once(
-    api: Api, github: FakeGitHub, services: Services
+    api: Api, github: FakeGitHub, runtime: Runtime
 ) -> None:
     github.orgs["acme"] = [repository(1, "acme/a")]
     org = add_org(api, driver=1, name="acme", token="t")
-    services.settings.sync_interval_minutes = 60
+    runtime.settings.sync_interval_minutes = 60
     system = api.client.app.state.tasks  # type: ignore[attr-defined]
     system.schedule()
     system.schedule()  # running: not queued twice
-    with services.db.session() as session:
+    with runtime.db.session() as session:
         tasks = session.scalars(select(Task).where(Task.kind == "sync")).all()
         assert [t.organization_id for t in tasks] == [org]
         task_id = tasks[0].id
     system.dispatch_ready()
-    (done,) = wait_for(services, [task_id], timeout=20)
+    (done,) = wait_for(runtime, [task_id], timeout=20)
     assert done.status == TaskStatus.SUCCEEDED
     assert _by_name(_sync_state(api, org))["acme/a"]
     assert not _sync_state(api, org)["result"]["synchronizationInProgress"]
-    with services.db.session(write=True) as session:
-        assert due_organizations(session, services.settings, now=now_ms()) == []  # not yet due
+    with runtime.db.session(write=True) as session:
+        assert due_organizations(session, runtime.settings, now=now_ms()) == []  # not yet due
         later = now_ms() + 61 * 60_000
-        assert due_organizations(session, services.settings, now=later) == [org]
-        services.settings.sync_interval_minutes = 0
-        assert due_organizations(session, services.settings, now=later + 10**9) == []
+        assert due_organizations(session, runtime.settings, now=later) == [org]
+        runtime.settings.sync_interval_minutes = 0
+        assert due_organizations(session, runtime.settings, now=later + 10**9) == []
 
 
 def _sync_state(api: Api, org: str) -> dict[str, Any]:

@@ -15,9 +15,9 @@ from alembic import command
 from sqlalchemy import select, text
 
 from repovault import migrate
-from repovault.common.context import Services
 from repovault.db import make_engine
 from repovault.repositories.models import Repository
+from repovault.runtime import Runtime
 from tests.api.world import add_org, build_world
 from tests.conftest import Api
 from tests.integration.old_rows import organization, repository
@@ -36,7 +36,7 @@ SECRET = "ghp_s3cretT0ken"
         f"file://{SECRET}@localhost/srv/git/app.git",
     ],
 )
-def test_a_url_with_credentials_is_refused(api: Api, services: Services, url: str) -> None:
+def test_a_url_with_credentials_is_refused(api: Api, runtime: Runtime, url: str) -> None:
     org = add_org(api)
     response = api.post("/git/repositories/add", {"organizationId": org, "urls": [url]})
     assert response.status_code == 400, response.text
@@ -44,7 +44,7 @@ def test_a_url_with_credentials_is_refused(api: Api, services: Services, url: st
     assert body["errorCode"] == "RQ1002"
     assert "token" in body["errors"]["urls.0"][0]
     assert SECRET not in response.text
-    with services.db.session() as session:
+    with runtime.db.session() as session:
         assert session.scalars(select(Repository.url)).all() == []
 
 
@@ -71,8 +71,8 @@ def test_an_api_url_with_credentials_is_refused(api: Api) -> None:
     assert SECRET not in modified.text
 
 
-def test_a_restore_url_with_credentials_is_refused(api: Api, services: Services) -> None:
-    world = build_world(api, services)
+def test_a_restore_url_with_credentials_is_refused(api: Api, runtime: Runtime) -> None:
+    world = build_world(api, runtime)
     response = api.post(
         "/git/repositories/restore",
         {

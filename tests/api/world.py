@@ -10,11 +10,11 @@ from typing import Any
 
 from sqlalchemy import update
 
-from repovault.common.context import Services
 from repovault.common.enums import TaskStatus
 from repovault.organizations.models import Project
 from repovault.plans.models import Plan
 from repovault.repositories.models import Repository
+from repovault.runtime import Runtime
 from repovault.tasks.models import RepositoryVault, Task
 from tests.conftest import Api
 
@@ -43,16 +43,16 @@ def add_plan(api: Api, org_id: str, **extra: Any) -> str:
     return plan_id
 
 
-def add_project(services: Services, org_id: str, name: str | None = None) -> str:
-    with services.db.session(write=True) as session:
+def add_project(runtime: Runtime, org_id: str, name: str | None = None) -> str:
+    with runtime.db.session(write=True) as session:
         project = Project(organization_id=org_id, server_id=unique("srv"), name=name or "Project")
         session.add(project)
         session.flush()
         return project.id
 
 
-def mark_removed(services: Services, repo_ids: list[str]) -> None:
-    with services.db.session(write=True) as session:
+def mark_removed(runtime: Runtime, repo_ids: list[str]) -> None:
+    with runtime.db.session(write=True) as session:
         session.execute(
             update(Repository).where(Repository.id.in_(repo_ids)).values(is_removed=True, status=2)
         )
@@ -70,11 +70,11 @@ class World:
     project: str
     azure_plan: str
     extra: dict[str, str] = field(default_factory=dict)
-    services: Services | None = None
+    runtime: Runtime | None = None
 
     def queued_task(self) -> str:
-        assert self.services is not None
-        with self.services.db.session(write=True) as session:
+        assert self.runtime is not None
+        with self.runtime.db.session(write=True) as session:
             plan = session.get(Plan, self.plan)
             assert plan is not None
             task = Task(
@@ -89,24 +89,24 @@ class World:
             return task.id
 
 
-def build_world(api: Api, services: Services) -> World:
+def build_world(api: Api, runtime: Runtime) -> World:
     org = add_org(api)
     repos = add_repos(api, org, 3)
     plan = add_plan(api, org, repositoriesIds=[repos[0]])
     azure_org = add_org(api, driver=4, name=unique("azure"), token="pat")
-    project = add_project(services, azure_org)
+    project = add_project(runtime, azure_org)
     azure_plan = api.ok(
         "/plans/createazureplan",
         {"name": unique("azure-plan"), "organizationId": azure_org, "gitChoiceMode": 2},
     )["id"]
-    world = World(org, repos, plan, azure_org, project, azure_plan, services=services)
-    world.extra["task"] = record_backup(services, plan, repos[0])
+    world = World(org, repos, plan, azure_org, project, azure_plan, runtime=runtime)
+    world.extra["task"] = record_backup(runtime, plan, repos[0])
     return world
 
 
-def record_backup(services: Services, plan_id: str, repository_id: str) -> str:
+def record_backup(runtime: Runtime, plan_id: str, repository_id: str) -> str:
     """A finished backup task, as a run leaves it (restore and verify need one)."""
-    with services.db.session(write=True) as session:
+    with runtime.db.session(write=True) as session:
         plan = session.get(Plan, plan_id)
         assert plan is not None
         task = Task(

@@ -11,16 +11,16 @@ import pytest
 import uvicorn
 
 from repovault.app import create_app, server_config
-from repovault.common.context import Services
+from repovault.runtime import Runtime
 
 
 @pytest.fixture
-def server_url(services: Services) -> Iterator[str]:
+def server_url(runtime: Runtime) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     config = server_config(
-        create_app(services=services), services.settings, host="127.0.0.1", port=port, lifespan="on"
+        create_app(runtime=runtime), runtime.settings, host="127.0.0.1", port=port, lifespan="on"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import httpx
 
-from repovault.common.context import Services
+from repovault.runtime import Runtime
 
 
 def test_a_forged_forwarded_for_does_not_escape_the_address_limit(
-    server_url: str, services: Services
+    server_url: str, runtime: Runtime
 ) -> None:
-    services.settings.login_max_failures_per_address = 4
+    runtime.settings.login_max_failures_per_address = 4
     statuses = []
     with httpx.Client(base_url=server_url, timeout=10) as http:
         for i in range(5):

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from repovault.app import create_app
 from repovault.client import Client
-from repovault.common.context import Services
+from repovault.runtime import Runtime
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.e2e.flow import make_sources, refs_and_objects
 
@@ -121,8 +121,8 @@ def test_a_day_in_the_console(browser_page: object, server_url: str, tmp_path: P
     _shot(page, "dashboard")
 
 
-def test_forms_need_their_csrf_token_and_the_api_roles(services: Services) -> None:
-    app = create_app(services=services)
+def test_forms_need_their_csrf_token_and_the_api_roles(runtime: Runtime) -> None:
+    app = create_app(runtime=runtime)
     with TestClient(app) as admin, TestClient(app) as viewer:
         admin.post("/console/login", data={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
         token = admin.cookies.get("repovault_session")

@@ -5,19 +5,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from repovault.common.context import Services
+from repovault.runtime import Runtime
 from tests.conftest import Api
 from tests.e2e.flow import make_sources, organization_with_plan, wait_tasks
 from tests.engine.repos import commit, git
 
 
-def test_encrypted_plans_keep_no_mirror(api: Api, services: Services, tmp_path: Path) -> None:
-    services.settings.cache_encrypted_plans = False
+def test_encrypted_plans_keep_no_mirror(api: Api, runtime: Runtime, tmp_path: Path) -> None:
+    runtime.settings.cache_encrypted_plans = False
     sources = make_sources(tmp_path / "git", ("app",))
     _org, repos, plan = organization_with_plan(
         api, tmp_path / "git", encryptionSettings={"algorithm": 1, "password": "plan-password"}
     )
-    mirrors = services.settings.data_dir / "cache" / "mirrors"
+    mirrors = runtime.settings.data_dir / "cache" / "mirrors"
     work = tmp_path / "work"
     git(tmp_path, "clone", "-q", str(sources["team/app"]), str(work))
     git(work, "checkout", "-q", "main")
@@ -34,10 +34,10 @@ def test_encrypted_plans_keep_no_mirror(api: Api, services: Services, tmp_path: 
     assert kinds == ["incremental", "full"]
 
 
-def test_unencrypted_plans_keep_their_mirror(api: Api, services: Services, tmp_path: Path) -> None:
-    services.settings.cache_encrypted_plans = False
+def test_unencrypted_plans_keep_their_mirror(api: Api, runtime: Runtime, tmp_path: Path) -> None:
+    runtime.settings.cache_encrypted_plans = False
     make_sources(tmp_path / "git", ("app",))
     _org, repos, plan = organization_with_plan(api, tmp_path / "git")
     tasks = wait_tasks(api, api.ok("/plans/run", {"id": plan})["taskIds"])
     assert [t["status"] for t in tasks] == [1], tasks
-    assert (services.settings.data_dir / "cache" / "mirrors" / repos["team/app"]).is_dir()
+    assert (runtime.settings.data_dir / "cache" / "mirrors" / repos["team/app"]).is_dir()

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from repovault.common.context import Services
 from repovault.engine.restore import restore_to_directory
 from repovault.engine.vault import Vault
 from repovault.organizations.models import Wiki
+from repovault.runtime import Runtime
 from repovault.storages.models import Storage
 from repovault.storages.service import open_backend
 from repovault.tasks.models import Task
@@ -114,9 +114,7 @@ def commit_into(bare: Path, work: Path) -> None:
     git(work, "push", "-q", "origin", "main")
 
 
-def test_plan_counters_and_restore_to_a_git_url(
-    api: Api, services: Services, tmp_path: Path
-) -> None:
+def test_plan_counters_and_restore_to_a_git_url(api: Api, runtime: Runtime, tmp_path: Path) -> None:
     sources = make_sources(tmp_path / "git", ("one",))
     own = api.ok(
         "/storages/add", {"name": "own", "type": 1, "settings": {"path": str(tmp_path / "own")}}
@@ -125,7 +123,7 @@ def test_plan_counters_and_restore_to_a_git_url(
     wait_tasks(api, api.ok("/plans/run", {"id": plan, "kind": 1})["taskIds"])
     # The plan's own storage holds the snapshots; the default one does not.
     assert (tmp_path / "own" / "repositories" / repos["team/one"] / plan).is_dir()
-    assert not (services.settings.data_dir / "storage" / "repositories").exists()
+    assert not (runtime.settings.data_dir / "storage" / "repositories").exists()
     assert (
         api.ok("/git/repositories/snapshots", {"id": repos["team/one"]})["result"][0]["storageId"]
         == own
@@ -150,7 +148,7 @@ def test_plan_counters_and_restore_to_a_git_url(
 
 
 def test_failures_are_retried_then_failed_with_a_log(
-    api: Api, services: Services, tmp_path: Path
+    api: Api, runtime: Runtime, tmp_path: Path
 ) -> None:
     make_sources(tmp_path / "git", ("gone",))
     org, _repos, plan = organization_with_plan(
@@ -187,9 +185,7 @@ def test_inactive_plans_do_not_run_and_unknown_ids_are_404(api: Api, tmp_path: P
     assert bad.status_code in (400, 409)
 
 
-def test_cancel_stops_a_running_backup_promptly(
-    api: Api, services: Services, tmp_path: Path
-) -> None:
+def test_cancel_stops_a_running_backup_promptly(api: Api, runtime: Runtime, tmp_path: Path) -> None:
     make_sources(tmp_path / "git", ("slow",))
     hold = tmp_path / "hold"
     hold.mkdir()
@@ -263,7 +259,7 @@ def test_custom_actions_and_webhook_notification(
     assert "finished with warnings" in sent["text"]
 
 
-def test_tasks_rows_are_the_authority(services: Services, api: Api, tmp_path: Path) -> None:
+def test_tasks_rows_are_the_authority(runtime: Runtime, api: Api, tmp_path: Path) -> None:
     """A duplicate message for a finished task changes nothing."""
     make_sources(tmp_path / "git", ("dup",))
     _org, _repos, plan = organization_with_plan(api, tmp_path / "git")
@@ -274,18 +270,18 @@ def test_tasks_rows_are_the_authority(services: Services, api: Api, tmp_path: Pa
     system.run_task(task_id)
     (after,) = wait_tasks(api, [task_id])
     assert after == first
-    with services.db.session() as session:
+    with runtime.db.session() as session:
         assert len(session.scalars(select(Task).where(Task.plan_id == plan)).all()) == 1
     assert api.ok("/git/repositories/snapshots", {"id": _repos["team/dup"]})["totalEntries"] == 1
 
 
 def test_a_plan_backs_up_the_organizations_wikis(
-    api: Api, services: Services, tmp_path: Path
+    api: Api, runtime: Runtime, tmp_path: Path
 ) -> None:
     make_sources(tmp_path / "git", ("app",))
     wiki_source = make_sources(tmp_path / "wikis", ("handbook",))["team/handbook"]
     org, _repos, plan = organization_with_plan(api, tmp_path / "git")
-    with services.db.session(write=True) as session:
+    with runtime.db.session(write=True) as session:
         wiki = Wiki(organization_id=org, server_id="w-1", name="Handbook", url=wiki_source.as_uri())
         session.add(wiki)
         session.flush()
@@ -294,9 +290,9 @@ def test_a_plan_backs_up_the_organizations_wikis(
     assert [t["status"] for t in tasks] == [1, 1], [t["logs"] for t in tasks]
     (wiki_task,) = [t for t in tasks if t["repositoryId"] is None]
     assert wiki_task["result"]["wikiId"] == wiki_id
-    with services.db.session() as session:
+    with runtime.db.session() as session:
         storage = session.scalars(select(Storage).where(Storage.is_default)).one()
-    vault = Vault(open_backend(storage, services.box), f"wikis/{wiki_id}/{plan}/")
+    vault = Vault(open_backend(storage, runtime.box), f"wikis/{wiki_id}/{plan}/")
     restore_to_directory(vault, tmp_path / "wiki.git")
     assert refs_and_objects(tmp_path / "wiki.git") == refs_and_objects(wiki_source)
 
@@ -321,13 +317,13 @@ def test_retention_runs_after_each_backup(api: Api, tmp_path: Path) -> None:
 
 
 def test_old_task_history_is_forgotten_but_backups_stay_reachable(
-    api: Api, services: Services, tmp_path: Path
+    api: Api, runtime: Runtime, tmp_path: Path
 ) -> None:
     sources = make_sources(tmp_path / "git", ("old",))
     _org, repos, plan = organization_with_plan(api, tmp_path / "git")
     wait_tasks(api, api.ok("/plans/run", {"id": plan})["taskIds"])
     long_ago = 1_000_000  # 1970: far older than the 90 days kept
-    with services.db.session(write=True) as session:
+    with runtime.db.session(write=True) as session:
         session.execute(update(Task).values(finished_at=long_ago))
     api.client.app.state.tasks.reconcile()  # type: ignore[attr-defined]
     assert api.ok("/tasks/getmany", {})["totalEntries"] == 0

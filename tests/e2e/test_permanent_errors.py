@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from repovault.common.context import Services
+from repovault.runtime import Runtime
 from tests.conftest import Api
 from tests.e2e.flow import make_sources, organization_with_plan, wait_tasks
 from tests.e2e.test_embedded import commit_into
@@ -44,8 +44,8 @@ def _backed_up(api: Api, tmp_path: Path, **plan: Any) -> tuple[str, str, list[st
     return repository, plan_id, ids
 
 
-def _vault_folder(services: Services, repository: str, plan: str) -> Path:
-    return services.settings.data_dir / "storage" / "repositories" / repository / plan
+def _vault_folder(runtime: Runtime, repository: str, plan: str) -> Path:
+    return runtime.settings.data_dir / "storage" / "repositories" / repository / plan
 
 
 def _restore(api: Api, repository: str, target: Path, **extra: Any) -> str:
@@ -55,10 +55,10 @@ def _restore(api: Api, repository: str, target: Path, **extra: Any) -> str:
 
 
 def test_a_restore_from_damaged_storage_fails_on_its_first_attempt(
-    api: Api, services: Services, tmp_path: Path
+    api: Api, runtime: Runtime, tmp_path: Path
 ) -> None:
     repository, plan, ids = _backed_up(api, tmp_path)
-    folder = _vault_folder(services, repository, plan)
+    folder = _vault_folder(runtime, repository, plan)
     (folder / "snapshots" / ids[1] / "bundle").unlink()
     started = time.monotonic()
     task = _first_verdict(api, _restore(api, repository, tmp_path / "restored.git"))
@@ -73,10 +73,10 @@ def test_a_restore_from_damaged_storage_fails_on_its_first_attempt(
 
 
 def test_the_newest_snapshot_without_its_manifest_is_named_not_skipped(
-    api: Api, services: Services, tmp_path: Path
+    api: Api, runtime: Runtime, tmp_path: Path
 ) -> None:
     repository, plan, ids = _backed_up(api, tmp_path)
-    folder = _vault_folder(services, repository, plan)
+    folder = _vault_folder(runtime, repository, plan)
     (folder / "snapshots" / ids[1] / "manifest.json").unlink()
 
     refused = _first_verdict(api, _restore(api, repository, tmp_path / "newest.git"))
@@ -105,10 +105,10 @@ def test_the_newest_snapshot_without_its_manifest_is_named_not_skipped(
 
 
 def test_a_deleted_catalog_is_reported_by_the_verify_task_and_rebuilt(
-    api: Api, services: Services, tmp_path: Path
+    api: Api, runtime: Runtime, tmp_path: Path
 ) -> None:
     repository, plan, ids = _backed_up(api, tmp_path)
-    catalog = _vault_folder(services, repository, plan) / "catalog.json"
+    catalog = _vault_folder(runtime, repository, plan) / "catalog.json"
     catalog.unlink()
     task = _first_verdict(api, api.ok("/git/repositories/verify", {"id": repository})["taskId"])
     assert task["status"] == 3, task
@@ -120,7 +120,7 @@ def test_a_deleted_catalog_is_reported_by_the_verify_task_and_rebuilt(
     assert again["status"] == 1, again
 
 
-def test_a_transient_error_is_still_retried(api: Api, services: Services, tmp_path: Path) -> None:
+def test_a_transient_error_is_still_retried(api: Api, runtime: Runtime, tmp_path: Path) -> None:
     make_sources(tmp_path / "git", ("busy",))
     _org, repos, plan = organization_with_plan(
         api,
@@ -128,7 +128,7 @@ def test_a_transient_error_is_still_retried(api: Api, services: Services, tmp_pa
         advancedOptions={"maxTaskRetriesCount": "1", "taskRetriesFrequency": "0"},
     )
     # Another host's live lock: that backup may end any moment, so a retry can help.
-    lock = _vault_folder(services, repos["team/busy"], plan) / "lock.json"
+    lock = _vault_folder(runtime, repos["team/busy"], plan) / "lock.json"
     lock.parent.mkdir(parents=True)
     body = {"owner": f"not-{socket.gethostname()}:1:abcd", "expires": time.time() + 600}
     lock.write_text(json.dumps(body))

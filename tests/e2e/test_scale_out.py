@@ -17,9 +17,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from repovault.app import build_services, create_app
+from repovault.app import create_app
 from repovault.common.clock import now_ms
 from repovault.config import Settings
+from repovault.runtime import build_runtime
 from repovault.tasks.dispatch import queue_of
 from repovault.tasks.models import Task
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api, _truncate
@@ -127,10 +128,10 @@ def cluster(
         worker_poll_ms=20,
         scheduler_seconds=0.5,
     )
-    built = build_services(settings)
+    built = build_runtime(settings)
     built.http.close()
-    services = dataclasses.replace(built, http=platforms.client())
-    app = create_app(services=services)
+    runtime = dataclasses.replace(built, http=platforms.client())
+    app = create_app(runtime=runtime)
     with TestClient(app, raise_server_exceptions=False) as client:
         api = Api(client)
         api.token = api.login()
@@ -141,7 +142,7 @@ def cluster(
             for name in list(found.processes):
                 found.stop_worker(name, signal.SIGKILL)
             workers = api.ok("/workers/getmany", {"limit": 100})["result"]
-    services.close()
+    runtime.close()
     _delete_queues(broker_url, [queue_of(w["id"]) for w in workers])
 
 
@@ -160,8 +161,8 @@ def _delete_queues(url: str, queues: list[str]) -> None:
 
 
 def _claims(cluster: Cluster, plan_id: str) -> set[str]:
-    services = cluster.api.client.app.state.services  # type: ignore[attr-defined]
-    with services.db.session() as session:
+    runtime = cluster.api.client.app.state.runtime  # type: ignore[attr-defined]
+    with runtime.db.session() as session:
         claims = session.scalars(select(Task.claim).where(Task.plan_id == plan_id)).all()
     return {(claim or "").split("@")[0] for claim in claims}
 

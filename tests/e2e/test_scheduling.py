@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import select, update
 
 from repovault.common.clock import now_ms
-from repovault.common.context import Services
 from repovault.common.enums import TaskStatus
 from repovault.plans.models import Plan
 from repovault.runner.loop import TaskSystem
+from repovault.runtime import Runtime
 from repovault.tasks import scheduler
 from repovault.tasks.models import PlanRun, Task
 from tests.conftest import Api
@@ -36,19 +36,19 @@ DAILY_AT_3 = {
 }
 
 
-def _plan(services: Services, plan_id: str) -> Plan:
-    with services.db.session() as session:
+def _plan(runtime: Runtime, plan_id: str) -> Plan:
+    with runtime.db.session() as session:
         plan = session.get(Plan, plan_id)
         assert plan is not None
         return plan
 
 
 def test_schedule_sets_next_backup_and_replicas_start_a_due_plan_once(
-    api: Api, services: Services, tmp_path: Path
+    api: Api, runtime: Runtime, tmp_path: Path
 ) -> None:
     make_sources(tmp_path / "git", ("a", "b"))
     org, repos, plan_id = organization_with_plan(api, tmp_path / "git", schedule=DAILY_AT_3)
-    plan = _plan(services, plan_id)
+    plan = _plan(runtime, plan_id)
     now = datetime.now(UTC)
     expected = now.replace(hour=3, minute=0, second=0, microsecond=0)
     if expected <= now:
@@ -64,8 +64,8 @@ def test_schedule_sets_next_backup_and_replicas_start_a_due_plan_once(
 
     def replica() -> None:
         barrier.wait()
-        with services.db.session(write=True) as session:
-            runs = scheduler.start_due(session, now=due + 1000, zone=services.settings.zone)
+        with runtime.db.session(write=True) as session:
+            runs = scheduler.start_due(session, now=due + 1000, zone=runtime.settings.zone)
             created.append(len(runs))
 
     threads = [threading.Thread(target=replica) for _ in range(3)]
@@ -74,37 +74,37 @@ def test_schedule_sets_next_backup_and_replicas_start_a_due_plan_once(
     for thread in threads:
         thread.join(30)
     assert sorted(created) == [0, 0, 1]
-    with services.db.session() as session:
+    with runtime.db.session() as session:
         runs = session.scalars(select(PlanRun).where(PlanRun.plan_id == plan_id)).all()
         assert [(r.due_at, r.kind, r.manual) for r in runs] == [(due, "incremental", False)]
         tasks = session.scalars(select(Task).where(Task.plan_id == plan_id)).all()
         assert sorted(t.repository_id for t in tasks) == sorted(repos.values())
-    assert _plan(services, plan_id).next_run_at == due + 86_400_000
+    assert _plan(runtime, plan_id).next_run_at == due + 86_400_000
 
     # Down for three days: one run when it comes back, and the next one is in the future.
-    with services.db.session(write=True) as session:
+    with runtime.db.session(write=True) as session:
         later = due + 3 * 86_400_000 + 5000
-        assert len(scheduler.start_due(session, now=later, zone=services.settings.zone)) == 1
-        assert scheduler.start_due(session, now=later, zone=services.settings.zone) == []
-    assert _plan(services, plan_id).next_run_at == due + 4 * 86_400_000
+        assert len(scheduler.start_due(session, now=later, zone=runtime.settings.zone)) == 1
+        assert scheduler.start_due(session, now=later, zone=runtime.settings.zone) == []
+    assert _plan(runtime, plan_id).next_run_at == due + 4 * 86_400_000
 
 
 def test_inactive_and_manual_plans_are_not_scheduled(
-    api: Api, services: Services, tmp_path: Path
+    api: Api, runtime: Runtime, tmp_path: Path
 ) -> None:
     make_sources(tmp_path / "git", ("a",))
     _org, _repos, plan_id = organization_with_plan(api, tmp_path / "git", schedule=DAILY_AT_3)
     api.ok("/plans/modifygitplan", {"id": plan_id, "isActive": False})
-    assert _plan(services, plan_id).next_run_at == 0
+    assert _plan(runtime, plan_id).next_run_at == 0
     api.ok("/plans/modifygitplan", {"id": plan_id, "isActive": True, "schedule": {"scheme": 1}})
-    assert _plan(services, plan_id).next_run_at == 0
-    with services.db.session(write=True) as session:
+    assert _plan(runtime, plan_id).next_run_at == 0
+    with runtime.db.session(write=True) as session:
         far = now_ms() + 400 * 86_400_000
-        assert scheduler.start_due(session, now=far, zone=services.settings.zone) == []
+        assert scheduler.start_due(session, now=far, zone=runtime.settings.zone) == []
 
 
 def test_a_restarted_server_runs_what_was_queued_or_running(
-    api: Api, services: Services, tmp_path: Path
+    api: Api, runtime: Runtime, tmp_path: Path
 ) -> None:
     make_sources(tmp_path / "git", ("a", "b"))
     _org, _repos, plan_id = organization_with_plan(
@@ -113,13 +113,13 @@ def test_a_restarted_server_runs_what_was_queued_or_running(
     api.client.app.state.tasks.stop()  # type: ignore[attr-defined]  # the server goes down
     task_ids = api.ok("/plans/run", {"id": plan_id})["taskIds"]
     dead = f"embedded@{socket.gethostname()}:{2**22 + os.getpid()}:gone"  # no such process
-    with services.db.session(write=True) as session:
+    with runtime.db.session(write=True) as session:
         session.execute(
             update(Task)
             .where(Task.id == task_ids[0])
             .values(status=TaskStatus.RUNNING, claim=dead, attempt=1, heartbeat_at=now_ms())
         )
-    restarted = TaskSystem(services, worker=True, coordinator=True)
+    restarted = TaskSystem(runtime, worker=True, coordinator=True)
     restarted.start()
     try:
         tasks = wait_tasks(api, task_ids, timeout=60)
@@ -131,7 +131,7 @@ def test_a_restarted_server_runs_what_was_queued_or_running(
 
 
 def test_a_backup_outside_its_window_waits_then_is_marked_not_started(
-    api: Api, services: Services, tmp_path: Path
+    api: Api, runtime: Runtime, tmp_path: Path
 ) -> None:
     make_sources(tmp_path / "git", ("a",))
     hour = datetime.now(UTC)
@@ -150,7 +150,7 @@ def test_a_backup_outside_its_window_waits_then_is_marked_not_started(
         assert datetime.now(UTC) < deadline, task
         time.sleep(0.05)
     assert task["status"] == TaskStatus.QUEUED
-    with services.db.session() as session:
+    with runtime.db.session() as session:
         row = session.get(Task, task_id)
         assert row is not None
         assert row.not_before > now_ms() + 3_000_000  # at the start of the hour after next

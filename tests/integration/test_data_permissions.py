@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from repovault.app import build_services, create_app
+from repovault.app import create_app
 from repovault.config import Settings
+from repovault.runtime import build_runtime
 
 
 def _mode(path: Path) -> int:
@@ -24,10 +25,10 @@ def _mode(path: Path) -> int:
 
 def _start(data: Path) -> None:
     settings = Settings(data_dir=data, password_time_cost=1, password_memory_kib=64)
-    services = build_services(settings)
-    with TestClient(create_app(services=services)):
+    runtime = build_runtime(settings)
+    with TestClient(create_app(runtime=runtime)):
         pass
-    services.db.dispose()
+    runtime.db.dispose()
 
 
 @pytest.fixture(autouse=True)

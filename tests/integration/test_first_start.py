@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from repovault.app import build_services, create_app
+from repovault.app import create_app
 from repovault.config import Settings
+from repovault.runtime import build_runtime
 
 
 def _settings(tmp_path: Path, **extra: object) -> Settings:
@@ -22,8 +23,8 @@ def _settings(tmp_path: Path, **extra: object) -> Settings:
 def test_generated_admin_is_printed_once_and_works(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    services = build_services(_settings(tmp_path))
-    with TestClient(create_app(services=services)) as client:
+    runtime = build_runtime(_settings(tmp_path))
+    with TestClient(create_app(runtime=runtime)) as client:
         printed = capsys.readouterr().err
         match = re.search(r"email:\s+(\S+)\n\s+password:\s+(\S+)", printed)
         assert match, printed
@@ -38,11 +39,11 @@ def test_generated_admin_is_printed_once_and_works(
         workers = client.post("/workers/getmany", json={}, headers=headers).json()
         assert [w["name"] for w in workers["result"]] == ["embedded"]
         assert workers["result"][0]["isOnline"] is True
-    services.db.dispose()
+    runtime.db.dispose()
 
     # A restart prints no password, keeps the data and accepts the old token.
-    again = build_services(_settings(tmp_path))
-    with TestClient(create_app(services=again)) as client:
+    again = build_runtime(_settings(tmp_path))
+    with TestClient(create_app(runtime=again)) as client:
         assert "password:" not in capsys.readouterr().err
         reply = client.post("/storages/getmany", json={}, headers=headers)
         assert reply.status_code == 200
@@ -55,18 +56,18 @@ def test_generated_admin_is_printed_once_and_works(
 def test_admin_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REPOVAULT_ADMIN_EMAIL", "root@example.org")
     monkeypatch.setenv("REPOVAULT_ADMIN_PASSWORD", "from-the-env")
-    services = build_services(_settings(tmp_path))
-    with TestClient(create_app(services=services)) as client:
+    runtime = build_runtime(_settings(tmp_path))
+    with TestClient(create_app(runtime=runtime)) as client:
         reply = client.post(
             "/account/login", json={"email": "root@example.org", "password": "from-the-env"}
         )
         assert reply.status_code == 200
-    services.db.dispose()
+    runtime.db.dispose()
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
-    services = build_services(_settings(tmp_path))
-    with TestClient(create_app(services=services)), services.db.engine.connect() as conn:
+    runtime = build_runtime(_settings(tmp_path))
+    with TestClient(create_app(runtime=runtime)), runtime.db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-    services.db.dispose()
+    runtime.db.dispose()

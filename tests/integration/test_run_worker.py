@@ -6,26 +6,27 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from repovault.app import build_services, create_app
+from repovault.app import create_app
 from repovault.config import Settings
+from repovault.runtime import build_runtime
 from repovault.workers.models import Worker
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api
 
 
 def _serve(settings: Settings) -> tuple[list[dict[str, object]], list[str]]:
     """Start the app, let its task loop pass, and return /workers/getmany and the rows."""
-    services = build_services(settings)
+    runtime = build_runtime(settings)
     try:
-        with TestClient(create_app(services=services), raise_server_exceptions=False) as client:
+        with TestClient(create_app(runtime=runtime), raise_server_exceptions=False) as client:
             api = Api(client)
             api.token = api.login(ADMIN_EMAIL, ADMIN_PASSWORD)
             app = client.app
             app.state.tasks.tick()  # type: ignore[attr-defined]
             listed = api.ok("/workers/getmany", {"limit": 100})["result"]
-        with services.db.session() as session:
+        with runtime.db.session() as session:
             names = list(session.scalars(select(Worker.name)))
     finally:
-        services.close()
+        runtime.close()
     return listed, names
 
 
@@ -38,10 +39,10 @@ def test_no_embedded_worker_without_run_worker(settings: Settings) -> None:
 def test_an_old_embedded_row_is_not_revived(settings: Settings) -> None:
     # The server ran its worker once; started again as an API replica, the row stays offline.
     _serve(settings)
-    services = build_services(settings)
-    with services.db.session(write=True) as session:
+    runtime = build_runtime(settings)
+    with runtime.db.session(write=True) as session:
         session.execute(update(Worker).values(last_seen=1))
-    services.close()
+    runtime.close()
     listed, names = _serve(settings.model_copy(update={"run_worker": False}))
     assert names == ["embedded"]
     assert [(w["name"], w["isOnline"]) for w in listed] == [("embedded", False)]

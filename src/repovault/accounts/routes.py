@@ -17,7 +17,7 @@ from repovault.accounts.schemas import (
     UserOut,
 )
 from repovault.api.calls import Calls
-from repovault.common.context import Context
+from repovault.api.context import Context
 from repovault.common.paging import PageOf, PageRequest
 
 calls = Calls("account")
@@ -27,7 +27,12 @@ calls = Calls("account")
 def login(ctx: Context, body: LoginRequest) -> LoginResponse:
     """Log in and obtain an access token (30 days with rememberMe, else 12 hours)."""
     token, user = service.login(
-        ctx, email=body.email, password=body.password, remember=body.remember_me
+        ctx.session,
+        ctx.runtime,
+        client_addr=ctx.client_addr,
+        email=body.email,
+        password=body.password,
+        remember=body.remember_me,
     )
     return LoginResponse(user_id=user.id, access_token=token)
 
@@ -35,7 +40,8 @@ def login(ctx: Context, body: LoginRequest) -> LoginResponse:
 @calls.post("/account/logout", roles=ANY_USER, write=True)
 def logout(ctx: Context, _body: object) -> None:
     """Revoke the access token used for this call."""
-    service.logout(ctx)
+    assert ctx.claims is not None  # the call requires a caller
+    service.logout(ctx.session, ctx.claims)
 
 
 @calls.post("/account/me", roles=ANY_USER, write=False)
@@ -49,7 +55,7 @@ def create_user(ctx: Context, body: UserCreate) -> IdResponse:
     """Create a user with an email, a password and roles."""
     user = service.create_user(
         ctx.session,
-        ctx.services.passwords,
+        ctx.runtime.passwords,
         caller=ctx.caller,
         email=body.email,
         password=body.password,
@@ -83,7 +89,7 @@ def modify_user(ctx: Context, body: UserModify) -> None:
     """Change a user's email, password or roles."""
     service.modify_user(
         ctx.session,
-        ctx.services.passwords,
+        ctx.runtime.passwords,
         caller=ctx.caller,
         user_id=body.id,
         email=body.email,

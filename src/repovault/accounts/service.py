@@ -16,12 +16,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from repovault.accounts.models import LoginFailure, RevokedToken, User
-from repovault.accounts.passwords import Passwords
 from repovault.accounts.roles import ALL_ROLES, Role
-from repovault.accounts.tokens import Claims, TokenExpired, TokenInvalid
 from repovault.common import codes
 from repovault.common.clock import now_ms
-from repovault.common.context import Context
 from repovault.common.errors import (
     Conflict,
     Forbidden,
@@ -31,25 +28,28 @@ from repovault.common.errors import (
 )
 from repovault.common.lookup import get_by_id
 from repovault.common.paging import Column, Page, PageRequest, fetch
+from repovault.common.passwords import Passwords
+from repovault.common.tokens import Claims, TokenCodec, TokenExpired, TokenInvalid
 from repovault.config import Settings
+from repovault.runtime import Runtime
 
 log = structlog.get_logger(__name__)
 
 SLOW_AFTER_FAILURES = 3
 
 
-def authenticate(ctx: Context, *, token: str | None) -> tuple[User, Claims]:
+def authenticate(session: Session, tokens: TokenCodec, *, token: str | None) -> tuple[User, Claims]:
     if not token:
         raise Unauthorized(codes.BAD_CREDENTIALS, "missing 'Authorization: Bearer <token>'")
     try:
-        claims = ctx.services.tokens.decode(token)
+        claims = tokens.decode(token)
     except TokenExpired as exc:
         raise Unauthorized(codes.TOKEN_EXPIRED, "the access token has expired") from exc
     except TokenInvalid as exc:
         raise Unauthorized(codes.BAD_CREDENTIALS, "the access token is not valid") from exc
-    if ctx.session.get(RevokedToken, claims.jti) is not None:
+    if session.get(RevokedToken, claims.jti) is not None:
         raise Unauthorized(codes.TOKEN_EXPIRED, "the access token was revoked by logout")
-    user = ctx.session.get(User, claims.user_id)
+    user = session.get(User, claims.user_id)
     if user is None:
         raise Unauthorized(codes.BAD_CREDENTIALS, "the token's user no longer exists")
     return user, claims
@@ -68,10 +68,12 @@ def _throttle_keys(settings: Settings, email: str, addr: str) -> list[tuple[str,
     return keys
 
 
-def _check_throttle(ctx: Context, keys: list[tuple[str, int]], now: int) -> None:
-    window_ms = ctx.services.settings.login_window_seconds * 1000
+def _check_throttle(
+    session: Session, settings: Settings, keys: list[tuple[str, int]], now: int
+) -> None:
+    window_ms = settings.login_window_seconds * 1000
     for key, limit in keys:
-        row = ctx.session.get(LoginFailure, key)
+        row = session.get(LoginFailure, key)
         if row and now - row.window_start < window_ms and row.count >= limit:
             retry = max(1, (row.window_start + window_ms - now + 999) // 1000)
             log.warning(
@@ -90,16 +92,18 @@ def _check_throttle(ctx: Context, keys: list[tuple[str, int]], now: int) -> None
             )
 
 
-def _record_failure(ctx: Context, keys: list[tuple[str, int]], now: int) -> int:
+def _record_failure(
+    session: Session, settings: Settings, keys: list[tuple[str, int]], now: int
+) -> int:
     """Counts the failure on every key; the worst count of the email and the address (which
     slows the next tries; the overall count slows nobody)."""
-    window_ms = ctx.services.settings.login_window_seconds * 1000
+    window_ms = settings.login_window_seconds * 1000
     worst = 0
     for key, _limit in keys:
-        row = ctx.session.get(LoginFailure, key)
+        row = session.get(LoginFailure, key)
         if row is None:
             row = LoginFailure(key=key, count=0, window_start=now)
-            ctx.session.add(row)
+            session.add(row)
         elif now - row.window_start >= window_ms:
             row.count, row.window_start = 0, now
         row.count += 1
@@ -108,35 +112,42 @@ def _record_failure(ctx: Context, keys: list[tuple[str, int]], now: int) -> int:
     return worst
 
 
-def login(ctx: Context, *, email: str, password: str, remember: bool) -> tuple[str, User]:
+def login(
+    session: Session,
+    runtime: Runtime,
+    *,
+    client_addr: str,
+    email: str,
+    password: str,
+    remember: bool,
+) -> tuple[str, User]:
+    settings = runtime.settings
     email = email.strip().lower()
-    keys = _throttle_keys(ctx.services.settings, email, ctx.client_addr)
+    keys = _throttle_keys(settings, email, client_addr)
     now = now_ms()
-    _check_throttle(ctx, keys, now)
-    user = ctx.session.scalar(select(User).where(User.email == email))
-    matched = ctx.services.passwords.verify(user.password_hash if user else None, password)
+    _check_throttle(session, settings, keys, now)
+    user = session.scalar(select(User).where(User.email == email))
+    matched = runtime.passwords.verify(user.password_hash if user else None, password)
     if not matched or user is None:
-        failures = _record_failure(ctx, keys, now)
-        ctx.session.commit()  # the failure counts even though the call fails
-        log.warning("login failed", email=email, addr=ctx.client_addr, failures=failures)
+        failures = _record_failure(session, settings, keys, now)
+        session.commit()  # the failure counts even though the call fails
+        log.warning("login failed", email=email, addr=client_addr, failures=failures)
         excess = failures - SLOW_AFTER_FAILURES
         if excess > 0:
-            time.sleep(ctx.services.settings.login_failure_delay_seconds * excess)
+            time.sleep(settings.login_failure_delay_seconds * excess)
         raise Unauthorized(codes.BAD_CREDENTIALS, "wrong email or password")
-    ctx.session.execute(delete(LoginFailure).where(LoginFailure.key == keys[0][0]))
-    token, _ = ctx.services.tokens.issue(
+    session.execute(delete(LoginFailure).where(LoginFailure.key == keys[0][0]))
+    token, _ = runtime.tokens.issue(
         user_id=user.id, email=user.email, roles=list(user.roles), remember=remember
     )
     log.info("login", user_id=user.id)
     return token, user
 
 
-def logout(ctx: Context) -> None:
-    claims = ctx.claims
-    assert claims is not None
-    ctx.session.merge(RevokedToken(jti=claims.jti, expires_at=claims.expires_at * 1000))
+def logout(session: Session, claims: Claims) -> None:
+    session.merge(RevokedToken(jti=claims.jti, expires_at=claims.expires_at * 1000))
     # Revocations of tokens that have expired anyway are dead weight.
-    ctx.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now_ms()))
+    session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now_ms()))
 
 
 def _check_roles(roles: list[str]) -> list[str]:

@@ -26,12 +26,13 @@ from pydantic import BaseModel, ValidationError
 
 from repovault.accounts import service as accounts
 from repovault.accounts.roles import Role, allowed
+from repovault.api.context import Context
 from repovault.api.errors import internal_problem, service_problem, validation_problem
 from repovault.api.examples import REQUEST_EXAMPLES
 from repovault.common import codes
-from repovault.common.context import Context, Services
 from repovault.common.errors import Forbidden, InvalidInput, ServiceError
 from repovault.common.wire import RequestModel
+from repovault.runtime import Runtime
 
 Handler = Callable[[Context, Any], Any]
 
@@ -174,7 +175,7 @@ def _respond(result: Any) -> Response:
 
 
 def _execute(
-    services: Services,
+    runtime: Runtime,
     call: Call,
     raw: bytes,
     token: str | None,
@@ -184,10 +185,10 @@ def _execute(
     """The whole call in one transaction. `finish` turns the result into what is returned
     (for HTTP, the encoded response) before the commit: an answer that cannot be encoded
     rolls the call back instead of failing after it."""
-    with services.db.session(write=call.write) as session:
-        ctx = Context(session=session, services=services, client_addr=addr)
+    with runtime.db.session(write=call.write) as session:
+        ctx = Context(session=session, runtime=runtime, client_addr=addr)
         if call.roles is not None:
-            ctx.user, ctx.claims = accounts.authenticate(ctx, token=token)
+            ctx.user, ctx.claims = accounts.authenticate(session, runtime.tokens, token=token)
             if not allowed(ctx.user.roles, call.roles):
                 needed = sorted({Role.SYSTEM_ADMINISTRATOR, *call.roles})
                 raise Forbidden(codes.ROLE_MISSING, f"{call.path} needs one of the roles {needed}")
@@ -202,13 +203,13 @@ class Invoker:
     """Runs an API call by its path through the same pipeline as HTTP (token, roles,
     validation, transaction): the web console acts exactly as the API would."""
 
-    def __init__(self, services: Services, calls: list[Call]) -> None:
-        self.services = services
+    def __init__(self, runtime: Runtime, calls: list[Call]) -> None:
+        self.runtime = runtime
         self.calls = {call.path: call for call in calls}
 
     def __call__(self, path: str, body: dict[str, Any], *, token: str | None, addr: str) -> Any:
         call = self.calls[path.lower()]
-        return _execute(self.services, call, json.dumps(body).encode(), token, addr)
+        return _execute(self.runtime, call, json.dumps(body).encode(), token, addr)
 
 
 def _bearer(request: Request) -> str | None:
@@ -235,12 +236,12 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 def _endpoint(call: Call) -> Callable[[Request], Any]:
     async def endpoint(request: Request) -> Response:
-        services: Services = request.app.state.services
+        runtime: Runtime = request.app.state.runtime
         try:
-            raw = await _read_body(request, services.settings.max_body_bytes)
+            raw = await _read_body(request, runtime.settings.max_body_bytes)
             addr = request.client.host if request.client else ""
             response: Response = await run_in_threadpool(
-                _execute, services, call, raw, _bearer(request), addr, _respond
+                _execute, runtime, call, raw, _bearer(request), addr, _respond
             )
         except ServiceError as exc:
             return service_problem(exc)
@@ -266,7 +267,7 @@ def mount(app: FastAPI, *groups: Calls) -> None:
             openapi_extra=_openapi(call),
         )
     _document_bodies(app, calls)
-    app.state.invoke = Invoker(app.state.services, calls)
+    app.state.invoke = Invoker(app.state.runtime, calls)
 
 
 def _openapi(call: Call) -> dict[str, Any]:

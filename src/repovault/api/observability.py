@@ -40,9 +40,9 @@ from repovault import migrate
 from repovault.api.errors import problem
 from repovault.common import codes
 from repovault.common.clock import now_ms
-from repovault.common.context import Services
 from repovault.common.enums import TaskStatus
 from repovault.repositories.models import Repository
+from repovault.runtime import Runtime
 from repovault.tasks.models import STATUS_NAMES, Task
 from repovault.workers.models import ONLINE_WITHIN_MS, Worker
 
@@ -50,13 +50,13 @@ DAY_MS = 86_400_000
 
 
 class DatabaseCollector(Collector):
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         now = now_ms()
         since = now - DAY_MS
-        with self.services.db.session() as session:
+        with self.runtime.db.session() as session:
             recent = session.execute(
                 select(Task.kind, Task.status, func.count())
                 .where(Task.created_at >= since)
@@ -152,25 +152,25 @@ def _labelled(name: str, doc: str, labels: list[str], rows: Any) -> GaugeMetricF
     return family
 
 
-def ready(services: Services) -> str | None:
+def ready(runtime: Runtime) -> str | None:
     """None when the server can work, else why not."""
     try:
-        with services.db.session() as session:
+        with runtime.db.session() as session:
             session.execute(text("SELECT 1"))
-        if not migrate.is_current(services.db.engine):
+        if not migrate.is_current(runtime.db.engine):
             return "the database is not at the newest migration"
     except Exception as exc:
         return f"the database does not answer: {exc}"
     return None
 
 
-def install(app: FastAPI, services: Services) -> None:
+def install(app: FastAPI, runtime: Runtime) -> None:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(DatabaseCollector(services))
+    registry.register(DatabaseCollector(runtime))
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:
-        expected = services.settings.metrics_token
+        expected = runtime.settings.metrics_token
         given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         if expected and not hmac.compare_digest(given.encode(), expected.encode()):
             return problem(
@@ -185,7 +185,7 @@ def install(app: FastAPI, services: Services) -> None:
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> Response:
-        why = await run_in_threadpool(ready, services)
+        why = await run_in_threadpool(ready, runtime)
         if why is not None:
             structlog.get_logger(__name__).error("not ready", reason=why)
             return problem(503, "Not ready", why, codes.NOT_READY)

@@ -10,11 +10,12 @@ import typer
 import uvicorn
 
 from repovault import migrate as migrations
-from repovault.app import build_services, create_app, server_config
+from repovault.app import create_app, server_config
 from repovault.cli import engine, remote
 from repovault.config import Settings
 from repovault.logs import configure_logging
 from repovault.runner.loop import TaskSystem
+from repovault.runtime import build_runtime
 
 app = typer.Typer(help="repovault: backups of Git hosting organizations.", no_args_is_help=True)
 
@@ -32,9 +33,9 @@ def serve() -> None:
     """Migrate the database and serve the API on REPOVAULT_HOST:REPOVAULT_PORT."""
     settings = Settings()
     configure_logging(logging.INFO)
-    services = build_services(settings)
+    runtime = build_runtime(settings)
     typer.echo(f"repovault: data in {settings.data_dir.resolve()}, serving {settings.base_url}")
-    uvicorn.Server(server_config(create_app(services=services), settings)).run()
+    uvicorn.Server(server_config(create_app(runtime=runtime), settings)).run()
 
 
 @app.command()
@@ -58,11 +59,11 @@ def worker(
     if not settings.broker_url:
         typer.echo("repovault worker needs REPOVAULT_BROKER_URL (amqp:// or redis://)", err=True)
         raise typer.Exit(2)
-    services = build_services(settings)
-    if not migrations.is_current(services.db.engine):
+    runtime = build_runtime(settings)
+    if not migrations.is_current(runtime.db.engine):
         typer.echo("the database is not migrated: start `repovault serve` first", err=True)
         raise typer.Exit(2)
-    system = TaskSystem(services, worker=True, coordinator=False)
+    system = TaskSystem(runtime, worker=True, coordinator=False)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -72,7 +73,7 @@ def worker(
     )
     stop.wait()
     system.stop()
-    services.close()
+    runtime.close()
 
 
 @app.command()
@@ -80,7 +81,7 @@ def migrate() -> None:
     """Apply database migrations and exit."""
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    migrations.upgrade(build_services(settings).db.engine)
+    migrations.upgrade(build_runtime(settings).db.engine)
     typer.echo("database is up to date")
 
 

@@ -25,11 +25,11 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import ValidationError
 
 from repovault.api.errors import service_problem, status_of, validation_errors
-from repovault.common.context import Services
 from repovault.common.enums import Driver, label_of
 from repovault.common.errors import NotFound, ServiceError, Unauthorized
 from repovault.console import forms
 from repovault.plans import schedule as schedules
+from repovault.runtime import Runtime
 from repovault.tasks.models import status_label
 
 log = structlog.get_logger(__name__)
@@ -66,13 +66,11 @@ def _environment() -> Environment:
 
 
 class Console:
-    def __init__(self, app: FastAPI, services: Services) -> None:
+    def __init__(self, app: FastAPI, runtime: Runtime) -> None:
         self.app = app
-        self.services = services
+        self.runtime = runtime
         self.templates = _environment()
-        self.key = hashlib.sha256(
-            b"console-csrf:" + services.settings.effective_secret_key
-        ).digest()
+        self.key = hashlib.sha256(b"console-csrf:" + runtime.settings.effective_secret_key).digest()
 
     # ---- the pieces every page uses ------------------------------------------------------
 
@@ -131,8 +129,8 @@ def _back(path: str, message: str = "") -> RedirectResponse:
     return RedirectResponse(target, status_code=303)
 
 
-def install(app: FastAPI, services: Services) -> None:
-    console = Console(app, services)
+def install(app: FastAPI, runtime: Runtime) -> None:
+    console = Console(app, runtime)
     app.mount(
         f"{PREFIX}/static",
         StaticFiles(packages=[("repovault.console", "static")]),
@@ -319,7 +317,7 @@ def install(app: FastAPI, services: Services) -> None:
         return console.page(
             request,
             "_preview.html",
-            runs=forms.preview(plan.get("schedule"), services.settings.zone, count=5),
+            runs=forms.preview(plan.get("schedule"), runtime.settings.zone, count=5),
         )
 
     # ---- a repository --------------------------------------------------------------------
@@ -528,7 +526,7 @@ async def _plan_page(
         workers=workers,
         errors=errors or [],
         flash=flash,
-        runs=forms.preview(plan.get("schedule"), console.services.settings.zone, count=5),
+        runs=forms.preview(plan.get("schedule"), console.runtime.settings.zone, count=5),
         days=forms.DAY_NAMES,
         frequencies=forms.FREQUENCIES,
         schedules=schedules,

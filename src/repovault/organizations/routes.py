@@ -7,7 +7,7 @@ from typing import Any
 from repovault.accounts.roles import READ_GIT, REMOVE_GIT, WRITE_GIT
 from repovault.accounts.schemas import IdResponse
 from repovault.api.calls import Calls
-from repovault.common.context import Context
+from repovault.api.context import Context
 from repovault.common.paging import PageOf, PageRequest
 from repovault.organizations import service
 from repovault.organizations.schemas import (
@@ -27,8 +27,8 @@ def add(ctx: Context, body: OrganizationAdd) -> IdResponse:
     """Add a Git hosting organization (credentials are encrypted at rest, never returned)."""
     org = service.add_organization(
         ctx.session,
-        ctx.services.box,
-        ctx.services.http,
+        ctx.runtime.box,
+        ctx.runtime.http,
         driver=body.driver,
         name=body.name,
         api_url=body.api_url,
@@ -37,7 +37,7 @@ def add(ctx: Context, body: OrganizationAdd) -> IdResponse:
         default_worker_id=body.default_worker_id,
         auto_add_new_repositories=body.auto_add_new_repositories,
         is_read_only=body.is_read_only,
-        embedded_worker=ctx.services.settings.worker_id,
+        embedded_worker=ctx.runtime.settings.worker_id,
         additional_tokens=body.additional_tokens,
     )
     return IdResponse(id=org.id)
@@ -48,7 +48,7 @@ def modify(ctx: Context, body: OrganizationModify) -> None:
     """Change an organization's name, URL, credentials, default worker or flags."""
     changes = {name: getattr(body, name) for name in body.model_fields_set if name != "id"}
     service.modify_organization(
-        ctx.session, ctx.services.box, ctx.services.http, organization_id=body.id, changes=changes
+        ctx.session, ctx.runtime.box, ctx.runtime.http, organization_id=body.id, changes=changes
     )
 
 
@@ -56,7 +56,7 @@ def modify(ctx: Context, body: OrganizationModify) -> None:
 def remove(ctx: Context, body: OrganizationRemove) -> None:
     """Remove an organization with its repositories and plans (and backup data if asked)."""
     service.remove_organization(
-        ctx.session, ctx.services.box, organization_id=body.id, remove_data=body.removedata
+        ctx.session, ctx.runtime.box, organization_id=body.id, remove_data=body.removedata
     )
 
 

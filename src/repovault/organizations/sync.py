@@ -21,7 +21,6 @@ import structlog
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from repovault.common.context import Services
 from repovault.common.enums import ChoiceMode, RepositoryStatus, TaskStatus
 from repovault.config import Settings
 from repovault.organizations.models import Organization, Project, Wiki
@@ -36,6 +35,7 @@ from repovault.providers.base import (
 )
 from repovault.providers.registry import driver_for, has_driver
 from repovault.repositories.models import Repository
+from repovault.runtime import Runtime
 
 log = structlog.get_logger(__name__)
 
@@ -136,7 +136,7 @@ def _apply(
     membership.refresh_organization(session, org.id)
 
 
-def synchronize(services: Services, organization_id: str) -> SyncResult:
+def synchronize(runtime: Runtime, organization_id: str) -> SyncResult:
     """Run one synchronization to the end (the caller marked it in progress)."""
     result = SyncResult()
 
@@ -144,18 +144,18 @@ def synchronize(services: Services, organization_id: str) -> SyncResult:
         result.pauses.append(f"paused {seconds:.0f} s: {reason}")
 
     try:
-        with services.db.session() as session:
+        with runtime.db.session() as session:
             org = session.get(Organization, organization_id)
             if org is None:
                 return result  # removed before its synchronization began
-            access = access_of(services.box, org)
-        driver = driver_for(access, services.http, paused)
+            access = access_of(runtime.box, org)
+        driver = driver_for(access, runtime.http, paused)
         remote = {item.server_id: item for item in driver.repositories()}
         projects: list[RemoteProject] = []
         wikis: list[RemoteWiki] = []
         if isinstance(driver, ProjectsDriver):
             projects, wikis = list(driver.projects()), list(driver.wikis())
-        with services.db.session(write=True) as session:
+        with runtime.db.session(write=True) as session:
             org = session.get(Organization, organization_id)
             if org is None:
                 log.info(
@@ -179,7 +179,7 @@ def synchronize(services: Services, organization_id: str) -> SyncResult:
         return result
     except Exception as exc:
         log.error("synchronization failed", organization_id=organization_id, error=str(exc))
-        with services.db.session(write=True) as session:
+        with runtime.db.session(write=True) as session:
             end_sync(session, organization_id)
         raise
 
@@ -201,7 +201,7 @@ def due_organizations(session: Session, settings: Settings, *, now: int) -> list
     return claimed
 
 
-def clear_stale_flags(services: Services) -> None:
+def clear_stale_flags(runtime: Runtime) -> None:
     """At start-up: an organization marked as synchronizing with no sync task left to run
     (a server stopped in the middle of an older version's synchronization) is not."""
     from repovault.tasks.models import Task
@@ -211,7 +211,7 @@ def clear_stale_flags(services: Services) -> None:
         Task.status.in_((TaskStatus.QUEUED, TaskStatus.RUNNING)),
         Task.organization_id.is_not(None),
     )
-    with services.db.session(write=True) as session:
+    with runtime.db.session(write=True) as session:
         session.execute(
             update(Organization)
             .where(Organization.synchronization_in_progress, Organization.id.not_in(pending))

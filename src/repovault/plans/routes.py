@@ -6,9 +6,10 @@ from typing import Any
 
 from repovault.accounts.roles import READ_GIT, REMOVE_GIT, WRITE_GIT
 from repovault.accounts.schemas import IdResponse
+from repovault.api import signals
 from repovault.api.calls import Calls
+from repovault.api.context import Context
 from repovault.common.clock import now_ms
-from repovault.common.context import Context
 from repovault.common.enums import BackupType, ChoiceMode
 from repovault.common.paging import PageOf
 from repovault.plans import listing, running, selection, service
@@ -23,7 +24,7 @@ from repovault.plans.schemas import (
     PlanOut,
     RunRequest,
 )
-from repovault.tasks import scheduler, signals
+from repovault.tasks import scheduler
 from repovault.tasks.schemas import TaskIdRequest, TaskIds
 
 calls = Calls("plans")
@@ -32,13 +33,13 @@ calls = Calls("plans")
 def _create(ctx: Context, body: PlanCreate, backup_type: int) -> IdResponse:
     plan = service.create_plan(
         ctx.session,
-        ctx.services.box,
+        ctx.runtime.box,
         body=body,
         backup_type=backup_type,
-        embedded_worker=ctx.services.settings.worker_id,
+        embedded_worker=ctx.runtime.settings.worker_id,
     )
     scheduler.reschedule(
-        ctx.session, plan, now=now_ms(), zone=ctx.services.settings.zone, reanchor=True
+        ctx.session, plan, now=now_ms(), zone=ctx.runtime.settings.zone, reanchor=True
     )
     return IdResponse(id=plan.id)
 
@@ -46,17 +47,17 @@ def _create(ctx: Context, body: PlanCreate, backup_type: int) -> IdResponse:
 def _modify(ctx: Context, body: PlanModify, backup_type: int) -> None:
     plan = service.modify_plan(
         ctx.session,
-        ctx.services.box,
+        ctx.runtime.box,
         plan_id=body.id,
         body=body,
         backup_type=backup_type,
-        embedded_worker=ctx.services.settings.worker_id,
+        embedded_worker=ctx.runtime.settings.worker_id,
     )
     scheduler.reschedule(
         ctx.session,
         plan,
         now=now_ms(),
-        zone=ctx.services.settings.zone,
+        zone=ctx.runtime.settings.zone,
         reanchor="schedule" in body.model_fields_set,
     )
 
@@ -149,7 +150,7 @@ def detach_azure_project(ctx: Context, body: AttachProject) -> None:
 @calls.post("/plans/run", body=RunRequest, roles=WRITE_GIT, write=True)
 def run_plan(ctx: Context, body: RunRequest) -> TaskIds:
     """Run a plan now: one backup task per protected repository."""
-    ids = running.run_plan(ctx.services, ctx.session, plan_id=body.id, kind=body.kind)
+    ids = running.run_plan(ctx.runtime, ctx.session, plan_id=body.id, kind=body.kind)
     signals.wake(ctx)
     return TaskIds(task_ids=ids)
 

@@ -7,23 +7,23 @@ from sqlalchemy.orm import Session
 
 from repovault.common import codes
 from repovault.common.clock import now_ms
-from repovault.common.context import Services
 from repovault.common.enums import Scheme
 from repovault.common.errors import Conflict
 from repovault.plans.service import get_plan
 from repovault.plans.settings import PlanSettings
+from repovault.runtime import Runtime
 from repovault.tasks import runs, scheduler, service
 from repovault.tasks.runs import RunSummary
 
 KINDS_BY_NUMBER = {1: "full", 2: "differential", 3: "incremental"}
 
 
-def run_plan(services: Services, session: Session, *, plan_id: str, kind: int | None) -> list[str]:
+def run_plan(runtime: Runtime, session: Session, *, plan_id: str, kind: int | None) -> list[str]:
     plan = get_plan(session, plan_id)
     if not plan.is_active:
         raise Conflict(codes.PLAN_INACTIVE, f"plan {plan.id} is not active; activate it first")
     now = now_ms()
-    zone = services.settings.zone
+    zone = runtime.settings.zone
     if kind:
         chosen = KINDS_BY_NUMBER[kind]
     else:

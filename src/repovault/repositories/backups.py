@@ -9,13 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from repovault.common import codes
-from repovault.common.context import Services
 from repovault.common.errors import Conflict
 from repovault.plans.models import Plan
 from repovault.repositories.models import Repository
 from repovault.repositories.service import get_repository
 from repovault.repositories.targets import check_target
 from repovault.runner import vaults
+from repovault.runtime import Runtime
 from repovault.storages.service import local_folders
 from repovault.tasks import service
 from repovault.tasks.models import RepositoryVault, Task
@@ -50,7 +50,7 @@ def _repository_task(
 
 
 def restore(
-    services: Services,
+    runtime: Runtime,
     session: Session,
     *,
     repository_id: str,
@@ -59,7 +59,7 @@ def restore(
     allow_earlier: bool = False,
 ) -> str:
     repository = get_repository(session, repository_id)
-    checked = check_target(target, services.settings, services.box, storages=local_folders(session))
+    checked = check_target(target, runtime.settings, runtime.box, storages=local_folders(session))
     params = {"snapshotId": snapshot_id, "target": checked, "allowEarlier": allow_earlier}
     return _repository_task(session, repository, "restore", params).id
 
@@ -69,11 +69,11 @@ def verify(session: Session, *, repository_id: str, snapshot_id: str | None) -> 
     return _repository_task(session, repository, "verify", {"snapshotId": snapshot_id}).id
 
 
-def snapshots(services: Services, session: Session, *, repository_id: str) -> list[dict[str, Any]]:
+def snapshots(runtime: Runtime, session: Session, *, repository_id: str) -> list[dict[str, Any]]:
     """Every snapshot storage holds for the repository, newest first."""
     get_repository(session, repository_id)
     found = []
-    for plan, vault in vaults.snapshot_vaults(services, repository_id):
+    for plan, vault in vaults.snapshot_vaults(runtime, repository_id):
         try:
             manifests = vault.manifests()
         except Exception as exc:

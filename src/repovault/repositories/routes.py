@@ -6,8 +6,9 @@ from typing import Any
 
 from repovault.accounts.roles import READ_GIT, REMOVE_GIT, WRITE_GIT
 from repovault.accounts.schemas import IdRequest
+from repovault.api import signals
 from repovault.api.calls import Calls
-from repovault.common.context import Context
+from repovault.api.context import Context
 from repovault.common.errors import InvalidInput
 from repovault.common.paging import Page, PageOf
 from repovault.organizations import syncing
@@ -29,7 +30,6 @@ from repovault.repositories.schemas import (
     SnapshotsRequest,
     VerifyRequest,
 )
-from repovault.tasks import signals
 from repovault.tasks.schemas import TaskIdResponse
 
 calls = Calls("repositories")
@@ -75,7 +75,7 @@ def getmany(ctx: Context, body: RepositoryPageRequest) -> dict[str, Any]:
 
 def _activation(ctx: Context, body: IdsRequest, *, active: bool) -> ActivationResult:
     success, errors = licences.set_licences(
-        ctx.session, body.ids, active=active, pool=ctx.services.settings.licences
+        ctx.session, body.ids, active=active, pool=ctx.runtime.settings.licences
     )
     return ActivationResult(
         success=success, error=[ItemError(id=i, error_code=code) for i, code in errors]
@@ -97,7 +97,7 @@ def deactivate(ctx: Context, body: IdsRequest) -> ActivationResult:
 @calls.post("/git/repositories/remove", body=RemoveRequest, roles=REMOVE_GIT, write=True)
 def remove(ctx: Context, body: RemoveRequest) -> RemoveResult:
     """Remove a repository (`id`) or several (`ids`), with its backup data if `removedata`."""
-    box = ctx.services.box
+    box = ctx.runtime.box
     if body.ids is not None:
         succeeded, failed = service.remove_many(
             ctx.session, box, ids=body.ids, remove_data=body.removedata
@@ -119,8 +119,8 @@ def remove(ctx: Context, body: RemoveRequest) -> RemoveResult:
 def sync(ctx: Context, body: IdRequest) -> None:
     """Synchronize the organization's repository list with its platform (in the background:
     `synchronizationInProgress` shows it)."""
-    if syncing.synchronize(ctx.services, ctx.session, organization_id=body.id):
-        ctx.after_commit.append(ctx.services.wake.set)
+    if syncing.synchronize(ctx.runtime, ctx.session, organization_id=body.id):
+        ctx.after_commit.append(ctx.runtime.wake.set)
 
 
 @calls.post("/git/repositories/add", body=AddRequest, roles=WRITE_GIT, write=True)
@@ -136,7 +136,7 @@ def add(ctx: Context, body: AddRequest) -> IdsResponse:
 def restore(ctx: Context, body: RestoreRequest) -> TaskIdResponse:
     """Restore a snapshot (the newest when none is named) to a folder or a git URL."""
     task_id = backups.restore(
-        ctx.services,
+        ctx.runtime,
         ctx.session,
         repository_id=body.id,
         snapshot_id=body.snapshot_id,
@@ -164,7 +164,7 @@ def verify(ctx: Context, body: VerifyRequest) -> TaskIdResponse:
 )
 def snapshots(ctx: Context, body: SnapshotsRequest) -> dict[str, Any]:
     """The snapshots storage holds for a repository, newest first."""
-    found = backups.snapshots(ctx.services, ctx.session, repository_id=body.id)
+    found = backups.snapshots(ctx.runtime, ctx.session, repository_id=body.id)
     start = (body.page - 1) * body.limit
     rows = found[start : start + body.limit]
     return Page(rows=rows, total=len(found), page=body.page, limit=body.limit).envelope(rows)

@@ -34,20 +34,20 @@ def _driver(job: Job, access: Access) -> Driver:
         job.pauses += 1
         job.log("warning", f"rate limited: paused {seconds:.0f} s ({reason})")
 
-    return driver_for(access, job.services.http, paused)
+    return driver_for(access, job.runtime.http, paused)
 
 
 def _work_dir(job: Job, *parts: str) -> Path:
-    return job.services.settings.data_dir.joinpath("work", job.task.id, *parts)
+    return job.runtime.settings.data_dir.joinpath("work", job.task.id, *parts)
 
 
 def _keep_cache(job: Job, password: str | None) -> bool:
     """The mirror cache is a plain copy: an encrypted plan keeps none when so configured."""
-    return password is None or job.services.settings.cache_encrypted_plans
+    return password is None or job.runtime.settings.cache_encrypted_plans
 
 
 def _cache_dir(job: Job, *parts: str) -> Path:
-    return job.services.settings.data_dir.joinpath("cache", *parts)
+    return job.runtime.settings.data_dir.joinpath("cache", *parts)
 
 
 def _compression(plan: Plan) -> Compression:
@@ -89,17 +89,17 @@ def _count(job: Job, snapshot: Manifest | None, created: bool) -> None:
 
 def run_wiki_backup(job: Job) -> None:
     """An Azure DevOps wiki the plan selected: a git repository of its own."""
-    with job.services.db.session() as session:
+    with job.runtime.db.session() as session:
         wiki = session.get(Wiki, job.task.params["wikiId"])
         plan = session.get(Plan, job.task.plan_id) if job.task.plan_id else None
         if wiki is None or plan is None:
             raise JobFailed("the wiki or its plan no longer exists", permanent=True)
         org = session.get(Organization, wiki.organization_id)
         assert org is not None
-        storage, password = plan_storage(session, job.services, plan)
-        access = access_of(job.services.box, org)
+        storage, password = plan_storage(session, job.runtime, plan)
+        access = access_of(job.runtime.box, org)
     vault = Vault(
-        open_backend(storage, job.services.box),
+        open_backend(storage, job.runtime.box),
         wiki_vault_prefix(wiki.id, plan.id),
         password=password,
     )
@@ -134,7 +134,7 @@ def run_backup(job: Job) -> None:
     if job.task.params.get("wikiId"):
         run_wiki_backup(job)
         return
-    target = load_target(job.services, job.task.repository_id, job.task.plan_id)
+    target = load_target(job.runtime, job.task.repository_id, job.task.plan_id)
     repo, plan = target.repository, target.plan
     settings = PlanSettings.of(plan)
     ignore = set(settings.ignored)
@@ -159,7 +159,7 @@ def run_backup(job: Job) -> None:
             metadata=documents,
             keep_cache=_keep_cache(job, target.password),
         )
-        vault = target.vault(job.services)
+        vault = target.vault(job.runtime)
         result = backup(
             url=repo.url,
             vault=vault,
@@ -206,7 +206,7 @@ def _backup_wiki(
     try:
         wiki = backup(
             url=target.repository.wiki_url,
-            vault=target.vault(job.services, wiki=True),
+            vault=target.vault(job.runtime, wiki=True),
             cache=_cache_dir(job, "mirrors", f"{target.repository.id}.wiki"),
             credentials=credentials,
             options=BackupOptions(
@@ -228,7 +228,7 @@ def _backup_wiki(
 def backup_window_guard(job: Job) -> str | None:
     """Stops a running backup when its plan's backup window closes."""
     window = job.task.params.get("window")
-    zone = job.services.settings.zone
+    zone = job.runtime.settings.zone
     if schedule.window_allows(window, datetime.now(UTC), zone):
         return None
     return "the backup window closed"

@@ -26,12 +26,12 @@ import structlog
 from sqlalchemy.orm import Session
 
 from repovault.common.clock import now_ms
-from repovault.common.context import Services
 from repovault.common.enums import TaskStatus
 from repovault.engine import git as g
 from repovault.plans import schedule
 from repovault.plans.models import Plan
 from repovault.runner.errors import is_permanent
+from repovault.runtime import Runtime
 from repovault.tasks import service
 from repovault.tasks.models import Task
 
@@ -48,9 +48,9 @@ class JobFailed(Exception):
 
 @dataclass
 class Job:
-    """What a job gets: the task (a detached copy), the services, and its reporting."""
+    """What a job gets: the task (a detached copy), the runtime, and its reporting."""
 
-    services: Services
+    runtime: Runtime
     task: Task
     scope: g.CancelScope
     warnings: list[str] = field(default_factory=list)
@@ -112,7 +112,7 @@ class Heartbeat(threading.Thread):
     def run(self) -> None:
         while not self._stop_event.wait(self.interval):
             try:
-                with self.job.services.db.session(write=True) as session:
+                with self.job.runtime.db.session(write=True) as session:
                     ours, cancel = service.beat(
                         session,
                         self.job.task.id,
@@ -137,18 +137,18 @@ class Heartbeat(threading.Thread):
         self.join()
 
 
-def window_open(services: Services, task: Task, completion: Completion) -> bool:
+def window_open(runtime: Runtime, task: Task, completion: Completion) -> bool:
     """A backup outside its plan's backup window waits (queued) for the window to open; if
     the window never opens it is not started (status 7)."""
     window = task.params.get("window") if task.kind == "backup" else None
     now = datetime.now(UTC)
-    zone = services.settings.zone
+    zone = runtime.settings.zone
     if window is None or schedule.window_allows(window, now, zone):
         return True
     opening = schedule.next_window_opening(window, now, zone)
     recorded: object = None
     ended = False
-    with services.db.session(write=True) as session:
+    with runtime.db.session(write=True) as session:
         if opening is not None:
             service.defer(session, task.id, until=int(opening.timestamp() * 1000))
         elif service.not_started(session, task.id, now=now_ms(), why="the backup window is closed"):
@@ -158,7 +158,7 @@ def window_open(services: Services, task: Task, completion: Completion) -> bool:
             session.expunge(row)
     if ended:
         completion.after(task, recorded)
-    services.wake.set()
+    runtime.wake.set()
     return False
 
 
@@ -167,7 +167,7 @@ def claim_token(worker_name: str) -> str:
 
 
 def execute(
-    services: Services,
+    runtime: Runtime,
     task_id: str,
     *,
     worker_name: str,
@@ -177,29 +177,29 @@ def execute(
 ) -> None:
     """Run one task if this worker can claim it; never raises."""
     with structlog.contextvars.bound_contextvars(task_id=task_id, worker=worker_name):
-        claimed = _claim(services, task_id, worker_name, completion)
+        claimed = _claim(runtime, task_id, worker_name, completion)
         if claimed is None:
             return
         task, token = claimed
-        job = Job(services=services, task=task, scope=g.CancelScope())
+        job = Job(runtime=runtime, task=task, scope=g.CancelScope())
         status, error, permanent = _run(job, token, jobs, guards)
-        _finish(services, job, token, status, error, permanent, completion)
+        _finish(runtime, job, token, status, error, permanent, completion)
 
 
 def _claim(
-    services: Services, task_id: str, worker_name: str, completion: Completion
+    runtime: Runtime, task_id: str, worker_name: str, completion: Completion
 ) -> tuple[Task, str] | None:
     """The task (detached) and this run's claim token, or None when it is not ours to run."""
     token = claim_token(worker_name)
     try:
-        with services.db.session() as session:
+        with runtime.db.session() as session:
             task = session.get(Task, task_id)
         if task is None or task.status != TaskStatus.QUEUED:
             log.info("task not claimed: it is not queued", task_id=task_id)
             return None
-        if not window_open(services, task, completion):
+        if not window_open(runtime, task, completion):
             return None
-        with services.db.session(write=True) as session:
+        with runtime.db.session(write=True) as session:
             plan = session.get(Plan, task.plan_id) if task.plan_id else None
             concurrency = service.plan_policy(plan).concurrency
             if not service.claim(session, task_id, token, now=now_ms(), concurrency=concurrency):
@@ -226,7 +226,7 @@ def _run(
     """Run the kind's job under a heartbeat; (status, error, permanent)."""
     task = job.task
     heartbeat = Heartbeat(
-        job, token, job.services.settings.task_heartbeat_seconds, guards.get(task.kind)
+        job, token, job.runtime.settings.task_heartbeat_seconds, guards.get(task.kind)
     )
     heartbeat.start()
     try:
@@ -246,7 +246,7 @@ def _run(
 
 
 def _finish(
-    services: Services,
+    runtime: Runtime,
     job: Job,
     token: str,
     status: int,
@@ -263,7 +263,7 @@ def _finish(
         status = TaskStatus.FAILED  # the backup window closed: failed, resumable by the next run
         permanent = True
     recorded: object = None
-    with services.db.session(write=True) as session:
+    with runtime.db.session(write=True) as session:
         task = session.get(Task, task_id)
         if task is None:
             return
@@ -293,7 +293,7 @@ def _finish(
             recorded = completion.record(session, task)
             session.expunge(task)
     if outcome == "retried":
-        services.wake.set()  # committed: the task loop plans its next pass around it
+        runtime.wake.set()  # committed: the task loop plans its next pass around it
     if outcome in ("finished", "failed"):
         completion.after(task, recorded)
 

@@ -17,12 +17,12 @@ import structlog
 from sqlalchemy.orm import Session
 
 from repovault.common.clock import now_ms
-from repovault.common.context import Services
 from repovault.notifications import notify
 from repovault.organizations.sync import due_organizations
 from repovault.runner import jobs
 from repovault.runner.execute import Completion, execute
 from repovault.runner.process import ServerLink, WorkerProcess
+from repovault.runtime import Runtime
 from repovault.tasks import reconciler, runs, scheduler, service
 from repovault.tasks.dispatch import Dispatcher
 from repovault.tasks.models import Task
@@ -40,28 +40,28 @@ class TaskSystem:
 
     def __init__(
         self,
-        services: Services,
+        runtime: Runtime,
         *,
         worker: bool,
         coordinator: bool,
         mode: str | None = None,
         server: ServerLink | None = None,
     ) -> None:
-        self.services = services
+        self.runtime = runtime
         self.worker = worker  # this worker's queue is consumed (here or in the child)
         self.coordinator = coordinator  # schedule, reconcile, dispatch
-        self.mode = mode or services.settings.worker_mode
+        self.mode = mode or runtime.settings.worker_mode
         self.server = server
-        self.worker_name = services.settings.worker_id
+        self.worker_name = runtime.settings.worker_id
         self._dispatch_soon = threading.Event()
         self.process: WorkerProcess | None = None
         if worker and coordinator and self.mode == "process":
             self.process = WorkerProcess(
-                services, on_ended=self._dispatch_soon.set, on_change=services.wake.set
+                runtime, on_ended=self._dispatch_soon.set, on_change=runtime.wake.set
             )
         self.local_worker = worker and self.process is None  # Dramatiq threads here
         self.dispatcher = Dispatcher(
-            services.settings.broker_url, run=self.run_task if self.local_worker else None
+            runtime.settings.broker_url, run=self.run_task if self.local_worker else None
         )
         self.started_at = now_ms()
         self._stop = threading.Event()
@@ -72,7 +72,7 @@ class TaskSystem:
     # ---- life cycle ----------------------------------------------------------------------
 
     def start(self) -> None:
-        with self.services.db.session(write=True) as session:
+        with self.runtime.db.session(write=True) as session:
             row: Worker | None
             if self.worker:
                 # A child process beats for itself: the row is online only while it runs.
@@ -84,10 +84,10 @@ class TaskSystem:
             assert self.worker_row_id is not None
             self.dispatcher.start_worker(
                 self.worker_row_id,
-                threads=self.services.settings.worker_threads,
-                poll_ms=self.services.settings.worker_poll_ms,
+                threads=self.runtime.settings.worker_threads,
+                poll_ms=self.runtime.settings.worker_poll_ms,
             )
-        self.services.wake.clear()
+        self.runtime.wake.clear()
         if self.process is not None:
             self.process.start()
             self._dispatcher_thread = threading.Thread(
@@ -106,7 +106,7 @@ class TaskSystem:
 
     def stop(self) -> None:
         self._stop.set()
-        self.services.wake.set()
+        self.runtime.wake.set()
         self._dispatch_soon.set()
         if self._loop is not None:
             self._loop.join(30)
@@ -119,8 +119,8 @@ class TaskSystem:
     def _run_loop(self) -> None:
         while not self._stop.is_set():
             self.tick()
-            woken = self.services.wake.wait(self._pause())
-            self.services.wake.clear()
+            woken = self.runtime.wake.wait(self._pause())
+            self.runtime.wake.clear()
             if woken and self.server is not None and not self._stop.is_set():
                 self.server.wake()  # in a worker child: the coordinator's loop plans it
 
@@ -139,11 +139,11 @@ class TaskSystem:
     def _pause(self) -> float:
         """Until the next pass: the scheduler interval, or less when a retry or a due plan
         comes sooner."""
-        interval = self.services.settings.scheduler_seconds
+        interval = self.runtime.settings.scheduler_seconds
         if not self.coordinator:
             return interval
         try:
-            with self.services.db.session() as session:
+            with self.runtime.db.session() as session:
                 soonest = reconciler.next_wakeup(session)
         except Exception as exc:
             log.warning("next wake-up unknown", error=str(exc))
@@ -172,29 +172,29 @@ class TaskSystem:
     # ---- the steps -----------------------------------------------------------------------
 
     def _beat(self) -> None:
-        with self.services.db.session(write=True) as session:
+        with self.runtime.db.session(write=True) as session:
             ensure_worker(session, self.worker_name)
 
     def schedule(self) -> None:
         now = now_ms()
-        settings = self.services.settings
-        with self.services.db.session(write=True) as session:
+        settings = self.runtime.settings
+        with self.runtime.db.session(write=True) as session:
             scheduler.start_due(session, now=now, zone=settings.zone)
             for organization_id in due_organizations(session, settings, now=now):
                 service.queue_sync(session, organization_id, fallback_worker=self.worker_row_id)
 
     def reconcile(self) -> None:
-        with self.services.db.session(write=True) as session:
+        with self.runtime.db.session(write=True) as session:
             ended = reconciler.reclaim_stale(
                 session,
                 now=now_ms(),
-                stale_ms=int(self.services.settings.task_stale_seconds * 1000),
+                stale_ms=int(self.runtime.settings.task_stale_seconds * 1000),
             )
             summaries = [self.record_finished(session, task) for task in ended]
             for task in ended:
                 session.expunge(task)
             forgotten = reconciler.forget_old(
-                session, now=now_ms(), keep_days=self.services.settings.task_history_days
+                session, now=now_ms(), keep_days=self.runtime.settings.task_history_days
             )
         if forgotten:
             log.info("old tasks forgotten", tasks=forgotten)
@@ -209,7 +209,7 @@ class TaskSystem:
             # What an in-memory queue held before it started (this process, or the current
             # worker child) was lost with it.
             resend_before = max(resend_before, child.since if child else self.started_at)
-        with self.services.db.session(write=True) as session:
+        with self.runtime.db.session(write=True) as session:
             chosen = reconciler.ready(session, now=now, resend_before=resend_before)
         for task_id, worker_id in chosen:
             if child is not None and worker_id == self.worker_row_id:
@@ -221,7 +221,7 @@ class TaskSystem:
 
     def run_task(self, task_id: str) -> None:
         execute(
-            self.services,
+            self.runtime,
             task_id,
             worker_name=self.worker_name,
             jobs=jobs.JOBS,
@@ -235,7 +235,7 @@ class TaskSystem:
     def after_finished(self, task: Task, summary: object) -> None:
         """Once committed: the run's notifications, and the next tasks of its plan go out."""
         if isinstance(summary, runs.RunSummary):
-            failed = notify(self.services.settings, self.services.http, summary)
+            failed = notify(self.runtime.settings, self.runtime.http, summary)
             if failed:
                 log.error("some notifications were not delivered", recipients=failed)
         if task.plan_id and self.server is not None:

@@ -40,8 +40,8 @@ from typing import Any
 import structlog
 
 from repovault.common.clock import now_ms
-from repovault.common.context import Services
 from repovault.logs import configured_level
+from repovault.runtime import Runtime
 
 log = structlog.get_logger(__name__)
 
@@ -90,12 +90,12 @@ class WorkerProcess:
 
     def __init__(
         self,
-        services: Services,
+        runtime: Runtime,
         *,
         on_ended: Callable[[], None],
         on_change: Callable[[], None],
     ) -> None:
-        self.services = services
+        self.runtime = runtime
         self.on_ended = on_ended  # a task ended: send the next ones
         self.on_change = on_change  # started or died: the task loop should pass now
         self.since = now_ms()  # messages sent before this went to a child that is gone
@@ -158,7 +158,7 @@ class WorkerProcess:
         link = Link(ours)
         link.send(
             {
-                "settings": self.services.settings.model_dump(mode="json"),
+                "settings": self.runtime.settings.model_dump(mode="json"),
                 "log_level": configured_level(),
                 "parent": os.getpid(),
             }
@@ -181,7 +181,7 @@ class WorkerProcess:
                 if message.get("ended"):
                     self.on_ended()
                 elif message.get("wake"):
-                    self.services.wake.set()
+                    self.runtime.wake.set()
                 elif "ready" in message:
                     log.info("worker process ready", pid=process.pid)
                     self.on_change()
@@ -231,10 +231,10 @@ def _watch_parent(parent: int, gone: threading.Event) -> None:
 
 
 def main(fd: int) -> None:
-    from repovault.app import build_services
     from repovault.config import Settings
     from repovault.logs import configure_logging
     from repovault.runner.loop import TaskSystem
+    from repovault.runtime import build_runtime
 
     link = Link(socket.socket(fileno=fd))
     hello = link.receive()
@@ -242,9 +242,9 @@ def main(fd: int) -> None:
         return
     configure_logging(int(hello["log_level"]))
     settings = Settings(**hello["settings"])
-    services = build_services(settings)
+    runtime = build_runtime(settings)
     system = TaskSystem(
-        services, worker=True, coordinator=False, mode="thread", server=ServerLink(link)
+        runtime, worker=True, coordinator=False, mode="thread", server=ServerLink(link)
     )
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):  # sent to it alone: stop as asked
@@ -274,7 +274,7 @@ def main(fd: int) -> None:
     watchdog.start()
     try:
         system.stop()
-        services.close()
+        runtime.close()
         log.info("worker process stopped")
     finally:
         sys.stderr.flush()

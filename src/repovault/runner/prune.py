@@ -31,5 +31,5 @@ def apply_retention(job: Job, plan: Plan, vault: Vault) -> None:
 
 
 def run_prune(job: Job) -> None:
-    target = load_target(job.services, job.task.repository_id, job.task.plan_id)
-    apply_retention(job, target.plan, target.vault(job.services))
+    target = load_target(job.runtime, job.task.repository_id, job.task.plan_id)
+    apply_retention(job, target.plan, target.vault(job.runtime))

@@ -14,7 +14,7 @@ def run_restore(job: Job) -> None:
     params = job.task.params
     assert job.task.repository_id is not None
     vault, choice = find_snapshot(
-        job.services,
+        job.runtime,
         job.task.repository_id,
         params.get("snapshotId"),
         allow_earlier=bool(params.get("allowEarlier")),
@@ -27,14 +27,14 @@ def run_restore(job: Job) -> None:
     if target["kind"] == "directory":
         # Checked again here, on this worker's own settings: the folder may have changed
         # (or the API's settings differ) since the call.
-        with job.services.db.session() as session:
+        with job.runtime.db.session() as session:
             storages = local_folders(session)
-        path = check_directory(job.services.settings, target["path"], storages=storages)
+        path = check_directory(job.runtime.settings, target["path"], storages=storages)
         result = restore_to_directory(
             vault, path, snapshot=manifest.id, bare=target.get("bare", True)
         )
     else:
-        token = job.services.box.open(target["tokenSealed"]) if target.get("tokenSealed") else None
+        token = job.runtime.box.open(target["tokenSealed"]) if target.get("tokenSealed") else None
         credentials = (
             g.Credentials(target.get("username") or "x-access-token", token) if token else None
         )

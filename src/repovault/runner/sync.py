@@ -8,7 +8,7 @@ from repovault.runner.execute import Job
 
 def run_sync(job: Job) -> None:
     assert job.task.organization_id is not None
-    result = synchronize(job.services, job.task.organization_id)
+    result = synchronize(job.runtime, job.task.organization_id)
     for pause in result.pauses:
         job.log("warning", f"rate limited: {pause}")
     job.log(

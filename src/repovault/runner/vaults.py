@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from repovault.common.context import Services
 from repovault.engine.layout import vault_prefix, wiki_prefix
 from repovault.engine.manifest import Manifest
 from repovault.engine.restore import Choice, choose
@@ -24,6 +23,7 @@ from repovault.plans.models import Plan
 from repovault.providers.base import Access
 from repovault.repositories.models import Repository
 from repovault.runner.execute import JobFailed
+from repovault.runtime import Runtime
 from repovault.storages.models import Storage
 from repovault.storages.service import open_backend
 from repovault.tasks.models import RepositoryVault
@@ -40,17 +40,17 @@ class Target:
     access: Access
     password: str | None
 
-    def vault(self, services: Services, *, wiki: bool = False) -> Vault:
+    def vault(self, runtime: Runtime, *, wiki: bool = False) -> Vault:
         prefix = vault_prefix(self.repository.id, self.plan.id)
         return Vault(
-            open_backend(self.storage, services.box),
+            open_backend(self.storage, runtime.box),
             wiki_prefix(prefix) if wiki else prefix,
             password=self.password,
         )
 
 
-def load_target(services: Services, repository_id: str | None, plan_id: str | None) -> Target:
-    with services.db.session() as session:
+def load_target(runtime: Runtime, repository_id: str | None, plan_id: str | None) -> Target:
+    with runtime.db.session() as session:
         repo = session.get(Repository, repository_id) if repository_id else None
         plan = session.get(Plan, plan_id) if plan_id else None
         if repo is None:
@@ -59,24 +59,24 @@ def load_target(services: Services, repository_id: str | None, plan_id: str | No
             raise JobFailed("the plan no longer exists", permanent=True)
         org = session.get(Organization, repo.organization_id)
         assert org is not None
-        storage, password = plan_storage(session, services, plan)
+        storage, password = plan_storage(session, runtime, plan)
         for row in (repo, plan, org):
             session.expunge(row)
-        return Target(repo, org, plan, storage, access_of(services.box, org), password)
+        return Target(repo, org, plan, storage, access_of(runtime.box, org), password)
 
 
-def plan_storage(session: Session, services: Services, plan: Plan) -> tuple[Storage, str | None]:
+def plan_storage(session: Session, runtime: Runtime, plan: Plan) -> tuple[Storage, str | None]:
     """The plan's storage (detached) and its encryption password."""
     storage = session.get(Storage, plan.storage_id)
     assert storage is not None
     session.expunge(storage)
     sealed = plan.encryption_password_sealed
-    return storage, services.box.open(sealed) if sealed else None
+    return storage, runtime.box.open(sealed) if sealed else None
 
 
-def snapshot_vaults(services: Services, repository_id: str) -> list[tuple[Plan, Vault]]:
+def snapshot_vaults(runtime: Runtime, repository_id: str) -> list[tuple[Plan, Vault]]:
     """The vaults that hold this repository's snapshots: one per plan that backed it up."""
-    with services.db.session() as session:
+    with runtime.db.session() as session:
         plans = session.scalars(
             select(Plan)
             .join(RepositoryVault, RepositoryVault.plan_id == Plan.id)
@@ -84,15 +84,15 @@ def snapshot_vaults(services: Services, repository_id: str) -> list[tuple[Plan, 
         ).all()
         vaults = []
         for plan in plans:
-            storage, password = plan_storage(session, services, plan)
-            backend = open_backend(storage, services.box)
+            storage, password = plan_storage(session, runtime, plan)
+            backend = open_backend(storage, runtime.box)
             prefix = vault_prefix(repository_id, plan.id)
             vaults.append((plan, Vault(backend, prefix, password=password)))
     return vaults
 
 
 def find_snapshot(
-    services: Services,
+    runtime: Runtime,
     repository_id: str,
     snapshot_id: str | None,
     *,
@@ -104,7 +104,7 @@ def find_snapshot(
     manifests: dict[str, Manifest] = {}
     lost: set[str] = set()
     owner: dict[str, Vault] = {}
-    for _plan, vault in snapshot_vaults(services, repository_id):
+    for _plan, vault in snapshot_vaults(runtime, repository_id):
         found = vault.manifests()
         gone = vault.lost(found)
         manifests.update(found)

@@ -10,7 +10,7 @@ from repovault.runner.vaults import snapshot_vaults
 def run_verify(job: Job) -> None:
     assert job.task.repository_id is not None
     snapshot_id = job.task.params.get("snapshotId")
-    vaults = snapshot_vaults(job.services, job.task.repository_id)
+    vaults = snapshot_vaults(job.runtime, job.task.repository_id)
     if not vaults:
         raise JobFailed("the repository has no snapshots to verify", permanent=True)
     checked, problems = 0, 0

@@ -7,7 +7,7 @@ from typing import Any
 from repovault.accounts.roles import ADMIN_ONLY, READ_GIT
 from repovault.accounts.schemas import IdRequest, IdResponse
 from repovault.api.calls import Calls
-from repovault.common.context import Context
+from repovault.api.context import Context
 from repovault.common.paging import PageOf, PageRequest
 from repovault.storages import service
 from repovault.storages.schemas import StorageAdd, StorageOut
@@ -19,7 +19,7 @@ calls = Calls("storages")
 def add(ctx: Context, body: StorageAdd) -> IdResponse:
     """Add a backup storage: type 1 local folder {path}, type 2 S3-compatible bucket."""
     storage = service.add_storage(
-        ctx.session, ctx.services.box, name=body.name, type=body.type, settings=body.settings
+        ctx.session, ctx.runtime.box, name=body.name, type=body.type, settings=body.settings
     )
     return IdResponse(id=storage.id)
 

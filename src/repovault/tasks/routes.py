@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from repovault.accounts.roles import READ_GIT, WRITE_GIT
+from repovault.api import signals
 from repovault.api.calls import Calls
-from repovault.common.context import Context
+from repovault.api.context import Context
 from repovault.common.paging import PageOf, PageRequest
-from repovault.tasks import runs, service, signals
+from repovault.tasks import runs, service
 from repovault.tasks.schemas import TaskDetail, TaskIdRequest, TaskItem
 
 calls = Calls("tasks")

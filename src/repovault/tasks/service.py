@@ -16,13 +16,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from repovault.common import codes
-from repovault.common.context import Services
 from repovault.common.enums import TaskStatus
 from repovault.common.lookup import get_by_id
 from repovault.common.paging import Column, Page, PageRequest, fetch
 from repovault.organizations.models import Organization
 from repovault.plans.models import Plan
 from repovault.plans.settings import PlanSettings, RetryPolicy
+from repovault.runtime import Runtime
 from repovault.tasks.models import FINISHED, Task, TaskLog
 
 log = structlog.get_logger(__name__)
@@ -334,11 +334,11 @@ def queue_sync(
     return new_task(session, kind="sync", worker_id=worker_id, organization_id=organization_id)
 
 
-def wait_for(services: Services, task_ids: list[str], timeout: float) -> list[Task]:
+def wait_for(runtime: Runtime, task_ids: list[str], timeout: float) -> list[Task]:
     """Block until the tasks have ended (for the CLI and tests); their final rows."""
     deadline = time.monotonic() + timeout
     while True:
-        with services.db.session() as session:
+        with runtime.db.session() as session:
             rows = session.scalars(select(Task).where(Task.id.in_(task_ids))).all()
             if all(row.status not in (TaskStatus.QUEUED, TaskStatus.RUNNING) for row in rows):
                 return list(rows)

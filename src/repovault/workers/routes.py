@@ -6,8 +6,8 @@ from typing import Any
 
 from repovault.accounts.roles import READ_GIT
 from repovault.api.calls import Calls
+from repovault.api.context import Context
 from repovault.common.clock import now_ms
-from repovault.common.context import Context
 from repovault.common.paging import PageOf, PageRequest
 from repovault.common.wire import ResponseModel
 from repovault.workers import service
