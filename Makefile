@@ -49,10 +49,15 @@ migrate: $(STAMP) ## Apply database migrations only
 test: $(TEST_STAMP) | $(HTMX) ## Run the whole test suite
 	$(BIN)/pytest
 
-lint: $(TEST_STAMP) ## ruff + mypy (strict on src/)
+MAX_MODULE_LINES := 400
+
+lint: $(TEST_STAMP) ## ruff (with size limits) + mypy (strict on src/) + the architecture's import contracts
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+	@find src -name '*.py' -exec wc -l {} + | awk '$$2 != "total" && $$1 > $(MAX_MODULE_LINES) \
+	  { print "module over $(MAX_MODULE_LINES) lines: " $$2 " (" $$1 ")"; bad = 1 } END { exit bad }'
 
 format: $(TEST_STAMP) ## Format the code with ruff
 	$(BIN)/ruff format src tests bench

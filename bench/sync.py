@@ -21,8 +21,8 @@ from repovault.config import Settings
 from repovault.logs import configure_logging
 from repovault.organizations.models import Organization
 from repovault.organizations.service import access_of
-from repovault.organizations.sync import synchronize
 from repovault.providers.registry import driver_for
+from repovault.runner.sync import synchronize
 from repovault.runtime import build_runtime
 from tests.providers.fake_github import FakeGitHub, repository
 

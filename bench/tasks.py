@@ -28,12 +28,12 @@ from repovault.engine.backup import BackupOptions, backup
 from repovault.engine.vault import Vault
 from repovault.logs import configure_logging
 from repovault.organizations.models import Organization
-from repovault.organizations.sync import synchronize
 from repovault.plans.membership import refresh_plan
 from repovault.plans.models import Plan
 from repovault.plans.running import run_plan
 from repovault.repositories.models import Repository
 from repovault.runner.loop import TaskSystem
+from repovault.runner.sync import synchronize
 from repovault.runtime import build_runtime
 from repovault.storages.models import Storage
 from repovault.tasks.service import wait_for

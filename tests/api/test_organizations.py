@@ -6,9 +6,10 @@ from pathlib import Path
 
 from sqlalchemy import select, text
 
+from repovault.common.enums import TaskStatus
 from repovault.organizations.models import Organization
 from repovault.runtime import Runtime
-from tests.api.world import add_org, add_plan, add_repos, mark_removed
+from tests.api.world import add_org, add_plan, add_repos, finished_removals, mark_removed
 from tests.conftest import Api
 
 
@@ -105,6 +106,10 @@ def test_remove_with_data_deletes_every_backup_of_its_repositories(
     keep.parent.mkdir(parents=True)
     keep.write_bytes(b"other")
     api.ok("/git/organizations/remove", {"id": org, "removedata": True})
+    # The rows go with the call; the data by a `remove` task on the worker.
+    (task,) = finished_removals(runtime)
+    assert task.status == TaskStatus.SUCCEEDED, task.error
+    assert sorted(task.params["repositoryIds"]) == sorted(repos)
     assert not snapshot.exists()
     assert keep.exists()
     assert api.ok("/git/organizations/getmany", {})["totalEntries"] == 0

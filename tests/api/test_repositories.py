@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import time
 from pathlib import Path
 
+from sqlalchemy import select
+
+from repovault.common.enums import TaskStatus
 from repovault.organizations.models import Organization
 from repovault.runtime import Runtime
-from tests.api.world import add_org, add_plan, add_repos
+from repovault.tasks.models import Task
+from tests.api.world import add_org, add_plan, add_repos, finished_removals
 from tests.conftest import Api
 
 
@@ -32,7 +38,7 @@ def test_licence_pool_is_granted_in_request_order(api: Api, runtime: Runtime) ->
     assert {r["id"] for r in listed["result"]["repositories"]} == {repos[1], repos[2], repos[3]}
 
 
-def test_remove_keeps_or_deletes_backup_data(api: Api) -> None:
+def test_remove_keeps_or_deletes_backup_data(api: Api, runtime: Runtime) -> None:
     org = add_org(api)
     keep, drop = add_repos(api, org, 2)
     plan = add_plan(api, org, repositoriesIds=[keep, drop])
@@ -43,6 +49,8 @@ def test_remove_keeps_or_deletes_backup_data(api: Api) -> None:
         path.write_text("{}")
     api.ok("/git/repositories/remove", {"id": keep, "removedata": False})
     api.ok("/git/repositories/remove", {"id": drop, "removedata": True})
+    (task,) = finished_removals(runtime)
+    assert task.params["repositoryIds"] == [drop]
     assert (storage / "repositories" / keep / "s1" / "manifest.json").exists()
     assert not (storage / "repositories" / drop).exists()
     assert api.ok("/plans/get", {"id": plan})["repositoriesIds"] == []
@@ -90,3 +98,28 @@ def test_sync_records_the_request(api: Api, runtime: Runtime) -> None:
         row = session.get(Organization, org)
         assert row is not None
         assert row.sync_requested_at > 0
+
+
+def test_data_removal_waits_for_a_backup_holding_the_vault(api: Api, runtime: Runtime) -> None:
+    """A backup of the repository still running (its vault locked) makes the removal retry
+    later, with a log line saying why, never delete under it."""
+    org = add_org(api)
+    (repo,) = add_repos(api, org, 1)
+    storage = Path(api.ok("/storages/getmany", {})["result"][0]["settings"]["path"])
+    vault = storage / "repositories" / repo / "plan-1"
+    (vault / "snapshots" / "s1").mkdir(parents=True)
+    (vault / "snapshots" / "s1" / "manifest.json").write_text("{}")
+    lock = {"owner": "elsewhere:1:abcd", "expires": time.time() + 600}
+    (vault / "lock.json").write_text(json.dumps(lock))
+    api.ok("/git/repositories/remove", {"id": repo, "removedata": True})
+
+    deadline = time.monotonic() + 30
+    while True:
+        with runtime.db.session() as session:
+            task = session.scalars(select(Task).where(Task.kind == "remove")).one()
+            if task.attempt >= 1 and task.status == TaskStatus.QUEUED:
+                break
+        assert time.monotonic() < deadline, "the removal was not retried"
+        time.sleep(0.1)
+    assert "being backed up" in (task.error or "")
+    assert (vault / "snapshots" / "s1" / "manifest.json").exists()

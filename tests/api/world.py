@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from repovault.common.enums import TaskStatus
 from repovault.organizations.models import Project
@@ -16,6 +16,7 @@ from repovault.plans.models import Plan
 from repovault.repositories.models import Repository
 from repovault.runtime import Runtime
 from repovault.tasks.models import RepositoryVault, Task
+from repovault.tasks.service import wait_for
 from tests.conftest import Api
 
 
@@ -49,6 +50,13 @@ def add_project(runtime: Runtime, org_id: str, name: str | None = None) -> str:
         session.add(project)
         session.flush()
         return project.id
+
+
+def finished_removals(runtime: Runtime, timeout: float = 30) -> list[Task]:
+    """Wait for every `remove` task (backup data deleted by a worker) to end; their rows."""
+    with runtime.db.session() as session:
+        ids = list(session.scalars(select(Task.id).where(Task.kind == "remove")))
+    return wait_for(runtime, ids, timeout)
 
 
 def mark_removed(runtime: Runtime, repo_ids: list[str]) -> None:

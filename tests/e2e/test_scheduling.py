@@ -15,10 +15,10 @@ from sqlalchemy import select, update
 
 from repovault.common.clock import now_ms
 from repovault.common.enums import TaskStatus
+from repovault.plans import scheduler
 from repovault.plans.models import Plan
 from repovault.runner.loop import TaskSystem
 from repovault.runtime import Runtime
-from repovault.tasks import scheduler
 from repovault.tasks.models import PlanRun, Task
 from tests.conftest import Api
 from tests.e2e.flow import make_sources, organization_with_plan, wait_tasks

@@ -27,7 +27,7 @@ from tests.e2e.flow import (
     wait_tasks,
 )
 
-CHILD = "repovault.runner.process"
+CHILD = "repovault.runner.child"
 
 
 def _free_port() -> int:

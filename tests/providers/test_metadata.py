@@ -12,7 +12,8 @@ from repovault.providers.bitbucket import BitbucketDriver
 from repovault.providers.gitea import GiteaDriver
 from repovault.providers.github import GitHubDriver
 from repovault.providers.gitlab import GitLabDriver
-from repovault.providers.metadata import COMMENTS, ISSUES, PULL_REQUESTS, PageCache, read_document
+from repovault.providers.metadata import COMMENTS, ISSUES, PULL_REQUESTS, read_document
+from repovault.providers.pages import PageCache
 from repovault.providers.registry import driver_for
 from tests.providers.fake_github import (
     FakeGitHub,

@@ -14,7 +14,7 @@ import pytest
 
 from repovault.config import Settings
 from repovault.notifications import notify
-from repovault.tasks.runs import RunSummary
+from repovault.plans.runs import RunSummary
 
 
 class _Smtp(socketserver.StreamRequestHandler):

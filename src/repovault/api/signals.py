@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from repovault.api.context import Context
 from repovault.notifications import notify
-from repovault.tasks.runs import RunSummary
+from repovault.plans.runs import RunSummary
 
 
 def wake(ctx: Context) -> None:

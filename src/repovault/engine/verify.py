@@ -89,6 +89,45 @@ def _catalog_problem(vault: Vault) -> Problem | None:
     return Problem(CATALOG, f"{repaired}; snapshots that lost their manifest before cannot be told")
 
 
+def _check_chain(
+    vault: Vault,
+    root: Manifest,
+    tree: list[Manifest],
+    manifests: dict[str, Manifest],
+    problems: list[Problem],
+) -> list[str]:
+    """Rebuild one chain (a full snapshot and what grows from it) in a scratch repository,
+    checking each snapshot's refs and objects, then the whole with `git fsck`; the ids
+    checked. Damage goes into `problems`; what depends on a damaged snapshot is not
+    applied."""
+    checked: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="repovault-verify-") as scratch:
+        repo = Path(scratch) / "repo.git"
+        git = g.Git()
+        git.run(["init", "--quiet", "--bare", str(repo)])
+        git = g.Git(repo)
+        broken: set[str] = set()
+        for manifest in tree:
+            if manifest.parent in broken:
+                broken.add(manifest.id)
+                problems.append(Problem(manifest.id, f"depends on damaged {manifest.parent}"))
+                continue
+            try:
+                apply(vault, manifest, git, repo)
+                g.set_refs(git, manifest.content.refs, manifest.content.head)
+                check_refs(git, manifest)
+                _connected(git, manifest, manifests)
+            except EngineError as exc:
+                broken.add(manifest.id)
+                problems.append(Problem(manifest.id, str(exc)))
+            checked.append(manifest.id)
+        try:
+            fsck(git, tree[-1])
+        except DamagedSnapshot as exc:
+            problems.append(Problem(root.id, f"the chain's objects: {exc}"))
+    return checked
+
+
 def verify(vault: Vault, snapshot: str | None = None) -> VerifyReport:
     problems: list[Problem] = []
     try:
@@ -113,32 +152,8 @@ def verify(vault: Vault, snapshot: str | None = None) -> VerifyReport:
     roots = [m for m in manifests.values() if m.kind == "full"]
     for root in sorted(roots, key=lambda m: m.created_at):
         tree = _descendants(manifests, root.id)
-        if not wanted & {m.id for m in tree}:
-            continue
-        with tempfile.TemporaryDirectory(prefix="repovault-verify-") as scratch:
-            repo = Path(scratch) / "repo.git"
-            git = g.Git()
-            git.run(["init", "--quiet", "--bare", str(repo)])
-            git = g.Git(repo)
-            broken: set[str] = set()
-            for manifest in tree:
-                if manifest.parent in broken:
-                    broken.add(manifest.id)
-                    problems.append(Problem(manifest.id, f"depends on damaged {manifest.parent}"))
-                    continue
-                try:
-                    apply(vault, manifest, git, repo)
-                    g.set_refs(git, manifest.content.refs, manifest.content.head)
-                    check_refs(git, manifest)
-                    _connected(git, manifest, manifests)
-                except EngineError as exc:
-                    broken.add(manifest.id)
-                    problems.append(Problem(manifest.id, str(exc)))
-                checked.append(manifest.id)
-            try:
-                fsck(git, tree[-1])
-            except DamagedSnapshot as exc:
-                problems.append(Problem(root.id, f"the chain's objects: {exc}"))
+        if wanted & {m.id for m in tree}:
+            checked += _check_chain(vault, root, tree, manifests, problems)
     for problem in problems:
         log.error(
             "verify found damage",

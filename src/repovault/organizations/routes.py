@@ -6,17 +6,16 @@ from typing import Any
 
 from repovault.accounts.roles import READ_GIT, REMOVE_GIT, WRITE_GIT
 from repovault.accounts.schemas import IdResponse
+from repovault.api import signals
 from repovault.api.calls import Calls
 from repovault.api.context import Context
 from repovault.common.paging import PageOf, PageRequest
 from repovault.organizations import service
 from repovault.organizations.schemas import (
-    LastStatus,
     OrganizationAdd,
     OrganizationModify,
     OrganizationOut,
     OrganizationRemove,
-    PlanSummary,
 )
 
 calls = Calls("organizations")
@@ -55,9 +54,14 @@ def modify(ctx: Context, body: OrganizationModify) -> None:
 @calls.post("/git/organizations/remove", body=OrganizationRemove, roles=REMOVE_GIT, write=True)
 def remove(ctx: Context, body: OrganizationRemove) -> None:
     """Remove an organization with its repositories and plans (and backup data if asked)."""
-    service.remove_organization(
-        ctx.session, ctx.runtime.box, organization_id=body.id, remove_data=body.removedata
+    task_id = service.remove_organization(
+        ctx.session,
+        organization_id=body.id,
+        remove_data=body.removedata,
+        embedded_worker=ctx.runtime.settings.worker_id,
     )
+    if task_id:
+        signals.wake(ctx)
 
 
 @calls.post(
@@ -70,38 +74,53 @@ def remove(ctx: Context, body: OrganizationRemove) -> None:
 def getmany(ctx: Context, body: PageRequest) -> dict[str, Any]:
     """List Git organizations with their repository counters and plans."""
     page, plans = service.list_organizations(ctx.session, body)
-    result = []
-    for org, total, protected, removed, missing in page.rows:
-        out = OrganizationOut(
-            id=org.id,
-            driver=org.driver,
-            name=org.name,
-            api_url=org.api_url,
-            is_read_only=org.is_read_only,
-            protected_repositories=protected,
-            total_repositories=total,
-            missing_licences=missing,
-            removed_repositories=removed,
-            default_worker_id=org.default_worker_id,
-            is_created_by_marketplace=org.is_created_by_marketplace,
-            synchronization_in_progress=org.synchronization_in_progress,
-            plans=[
-                PlanSummary(
-                    id=plan.id,
-                    name=plan.name,
-                    backup_type=plan.backup_type,
-                    include_metadata=plan.include_metadata,
-                    repo_count=count,
-                    last_status=LastStatus(
-                        successes=plan.last_successes,
-                        warnings=plan.last_warnings,
-                        errors=plan.last_errors,
-                    ),
-                    plan_finished_time=plan.plan_finished_time,
-                    is_running=plan.is_running,
-                )
-                for plan, count in plans.get(org.id, [])
-            ],
-        )
-        result.append(out.model_dump(by_alias=True))
-    return page.envelope(result)
+    # Plain dicts with the keys of `OrganizationOut` and `PlanSummary`, in their order
+    # (tests compare the answer with the models' own serialization).
+    return page.envelope(
+        [
+            {
+                "id": org_id,
+                "driver": driver,
+                "name": name,
+                "apiUrl": api_url,
+                "isReadOnly": is_read_only,
+                "protectedRepositories": int(protected),
+                "totalRepositories": int(total),
+                "missingLicences": int(missing),
+                "removedRepositories": int(removed),
+                "defaultWorkerId": default_worker_id,
+                "isCreatedByMarketplace": is_created_by_marketplace,
+                "synchronizationInProgress": synchronization_in_progress,
+                "plans": [_plan(plan) for plan in plans.get(org_id, ())],
+            }
+            for (
+                org_id,
+                driver,
+                name,
+                api_url,
+                is_read_only,
+                protected,
+                total,
+                missing,
+                removed,
+                default_worker_id,
+                is_created_by_marketplace,
+                synchronization_in_progress,
+            ) in page.rows
+        ]
+    )
+
+
+def _plan(row: Any) -> dict[str, Any]:
+    _org_id, plan_id, name, backup_type, include_metadata, repositories, *status = row
+    successes, warnings, errors, finished, running = status
+    return {
+        "id": plan_id,
+        "name": name,
+        "backupType": backup_type,
+        "includeMetadata": include_metadata,
+        "repoCount": int(repositories),
+        "lastStatus": {"successes": successes, "warnings": warnings, "errors": errors},
+        "planFinishedTime": finished,
+        "isRunning": running,
+    }

@@ -1,8 +1,8 @@
 """Organizations: adding, changing, removing, listing with their counters and plans.
 
 The list is a constant number of queries whatever the page holds: one COUNT, one page of
-organizations joined to their per-organization repository counters, one query for their
-plans and one for the plans' repository counts.
+organizations joined to their per-organization repository counters, and one query for their
+plans with each plan's repository count.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from urllib.parse import urlsplit
 
 import httpx
 import structlog
-from sqlalchemy import and_, case, distinct, func, select, update
+from sqlalchemy import and_, bindparam, case, distinct, func, select, update
 from sqlalchemy.orm import Session
 
 from repovault.common import codes
 from repovault.common.clock import now_ms
 from repovault.common.enums import Driver
-from repovault.common.errors import Conflict, InvalidInput, NotFound
+from repovault.common.errors import Conflict, InvalidInput
 from repovault.common.lookup import get_by_id
 from repovault.common.paging import Column, Page, PageRequest, fetch
 from repovault.common.secrets import SecretBox
@@ -28,8 +28,8 @@ from repovault.organizations.models import Organization, Wiki
 from repovault.plans.models import Plan, PlanRepository
 from repovault.providers.base import Access, ProviderAuthError, ProviderError, ProviderNotFound
 from repovault.providers.registry import driver_for, has_driver
-from repovault.repositories import data as repository_data
 from repovault.repositories.models import Repository
+from repovault.tasks.service import queue_removal
 from repovault.workers import service as workers
 
 log = structlog.get_logger(__name__)
@@ -53,15 +53,6 @@ def _check_api_url(driver: int, api_url: str | None) -> str | None:
         )
     check_no_credentials(api_url, "apiUrl", instead="the organization's token")
     return api_url
-
-
-def _worker_id(session: Session, worker_id: str | None, fallback: str) -> str:
-    if worker_id is None:
-        worker = workers.worker_by_name(session, fallback)
-        if worker is None:
-            raise NotFound(codes.WORKER_NOT_FOUND, f"no worker named {fallback!r}")
-        return worker.id
-    return workers.get_worker(session, worker_id).id
 
 
 def get_organization(session: Session, organization_id: str) -> Organization:
@@ -148,7 +139,7 @@ def add_organization(
         username=username,
         token_sealed=box.seal(token) if token else None,
         extra_tokens_sealed=[box.seal(t) for t in extras],
-        default_worker_id=_worker_id(session, default_worker_id, embedded_worker),
+        default_worker_id=workers.worker_or_embedded(session, default_worker_id, embedded_worker),
         auto_add_new_repositories=auto_add_new_repositories,
         is_read_only=is_read_only,
     )
@@ -190,17 +181,24 @@ def modify_organization(
 
 
 def remove_organization(
-    session: Session, box: SecretBox, *, organization_id: str, remove_data: bool
-) -> None:
+    session: Session, *, organization_id: str, remove_data: bool, embedded_worker: str
+) -> str | None:
+    """Remove the organization with its repositories and plans; with `remove_data`, their
+    backup data goes too, as a `remove` task on the organization's worker (its id)."""
     org = get_organization(session, organization_id)
+    task_id = None
     if remove_data:
         ids = session.scalars(
             select(Repository.id).where(Repository.organization_id == org.id)
         ).all()
         wikis = session.scalars(select(Wiki.id).where(Wiki.organization_id == org.id)).all()
-        repository_data.remove_backup_data(session, box, list(ids), list(wikis))
+        worker = workers.worker_or_embedded(session, org.default_worker_id, embedded_worker)
+        task_id = queue_removal(
+            session, repository_ids=list(ids), wiki_ids=list(wikis), worker_id=worker
+        ).id
     session.delete(org)
-    log.info("organization removed", organization_id=org.id, removed_data=remove_data)
+    log.info("organization removed", organization_id=org.id, data_removal_task=task_id)
+    return task_id
 
 
 def claim_sync(session: Session, organization_id: str) -> bool:
@@ -233,82 +231,97 @@ def request_sync(session: Session, *, organization_id: str) -> bool:
     return started
 
 
-def _repository_counters() -> Any:
-    r = Repository
-    return (
-        select(
-            r.organization_id.label("org_id"),
-            func.count().label("total"),
-            func.sum(case((and_(r.licence_active, ~r.is_removed), 1), else_=0)).label("protected"),
-            func.sum(case((r.is_removed, 1), else_=0)).label("removed"),
-        )
-        .group_by(r.organization_id)
-        .subquery()
-    )
+_r = Repository.__table__.c
+_o = Organization.__table__.c
+_p = Plan.__table__.c
+_pr = PlanRepository.__table__.c
 
-
-def _missing_licences() -> Any:
-    r = Repository
-    return (
-        select(
-            r.organization_id.label("org_id"),
-            func.count(distinct(r.id)).label("missing"),
-        )
-        .join(PlanRepository, PlanRepository.repository_id == r.id)
-        .where(~r.licence_active)
-        .group_by(r.organization_id)
-        .subquery()
+# Per organization: its repositories, protected ones, removed ones.
+_COUNTERS = (
+    select(
+        _r.organization_id.label("org_id"),
+        func.count().label("total"),
+        func.sum(case((and_(_r.licence_active, ~_r.is_removed), 1), else_=0)).label("protected"),
+        func.sum(case((_r.is_removed, 1), else_=0)).label("removed"),
     )
+    .group_by(_r.organization_id)
+    .subquery()
+)
+# Per organization: its repositories in a plan without a licence.
+_MISSING = (
+    select(_r.organization_id.label("org_id"), func.count(distinct(_r.id)).label("missing"))
+    .join(PlanRepository.__table__, _pr.repository_id == _r.id)
+    .where(~_r.licence_active)
+    .group_by(_r.organization_id)
+    .subquery()
+)
+_TOTAL = func.coalesce(_COUNTERS.c.total, 0)
+_PROTECTED = func.coalesce(_COUNTERS.c.protected, 0)
+_REMOVED = func.coalesce(_COUNTERS.c.removed, 0)
+_MISSING_COUNT = func.coalesce(_MISSING.c.missing, 0)
+# A listed organization: the columns of `schemas.OrganizationOut`, in its order (no plans).
+LISTED = (
+    select(
+        _o.id,
+        _o.driver,
+        _o.name,
+        _o.api_url,
+        _o.is_read_only,
+        _PROTECTED,
+        _TOTAL,
+        _MISSING_COUNT,
+        _REMOVED,
+        _o.default_worker_id,
+        _o.is_created_by_marketplace,
+        _o.synchronization_in_progress,
+    )
+    .outerjoin(_COUNTERS, _COUNTERS.c.org_id == _o.id)
+    .outerjoin(_MISSING, _MISSING.c.org_id == _o.id)
+)
+# The same rows, counted without the counters while no filter names one.
+_COUNTED = select(_o.id)
+ORGANIZATION_FIELDS = {
+    "id": Column(_o.id, "id"),
+    "driver": Column(_o.driver, "int"),
+    "name": Column(_o.name, "str"),
+    "apiurl": Column(_o.api_url, "str"),
+    "isreadonly": Column(_o.is_read_only, "bool"),
+    "protectedrepositories": Column(_PROTECTED, "int"),
+    "totalrepositories": Column(_TOTAL, "int"),
+    "missinglicences": Column(_MISSING_COUNT, "int"),
+    "removedrepositories": Column(_REMOVED, "int"),
+    "defaultworkerid": Column(_o.default_worker_id, "id"),
+    "iscreatedbymarketplace": Column(_o.is_created_by_marketplace, "bool"),
+    "synchronizationinprogress": Column(_o.synchronization_in_progress, "bool"),
+}
+# The plans of some organizations, each with its repository count: the columns of
+# `schemas.PlanSummary` (its last status flattened), after the organization's id.
+LISTED_PLANS = (
+    select(
+        _p.organization_id,
+        _p.id,
+        _p.name,
+        _p.backup_type,
+        _p.include_metadata,
+        select(func.count()).where(_pr.plan_id == _p.id).scalar_subquery(),
+        _p.last_successes,
+        _p.last_warnings,
+        _p.last_errors,
+        _p.plan_finished_time,
+        _p.is_running,
+    )
+    .where(_p.organization_id.in_(bindparam("organization_ids", expanding=True)))
+    .order_by(_p.name, _p.id)
+)
 
 
 def list_organizations(session: Session, request: PageRequest) -> tuple[Page, dict[str, Any]]:
-    """A page of organizations (rows: Organization, total, protected, removed, missing) and,
-    per organization id, its plans with their repository counts."""
-    counters = _repository_counters()
-    missing = _missing_licences()
-    total = func.coalesce(counters.c.total, 0)
-    protected = func.coalesce(counters.c.protected, 0)
-    removed = func.coalesce(counters.c.removed, 0)
-    missing_count = func.coalesce(missing.c.missing, 0)
-    stmt = (
-        select(Organization, total, protected, removed, missing_count)
-        .outerjoin(counters, counters.c.org_id == Organization.id)
-        .outerjoin(missing, missing.c.org_id == Organization.id)
-    )
-    o = Organization
-    fields = {
-        "id": Column(o.id, "id"),
-        "driver": Column(o.driver, "int"),
-        "name": Column(o.name, "str"),
-        "apiurl": Column(o.api_url, "str"),
-        "isreadonly": Column(o.is_read_only, "bool"),
-        "protectedrepositories": Column(protected, "int"),
-        "totalrepositories": Column(total, "int"),
-        "missinglicences": Column(missing_count, "int"),
-        "removedrepositories": Column(removed, "int"),
-        "defaultworkerid": Column(o.default_worker_id, "id"),
-        "iscreatedbymarketplace": Column(o.is_created_by_marketplace, "bool"),
-        "synchronizationinprogress": Column(o.synchronization_in_progress, "bool"),
-    }
-    page = fetch(session, stmt, request, fields, Organization.id)
-    org_ids = [row[0].id for row in page.rows]
-    plans_by_org: dict[str, list[tuple[Plan, int]]] = defaultdict(list)
-    if org_ids:
-        plans = session.scalars(
-            select(Plan).where(Plan.organization_id.in_(org_ids)).order_by(Plan.name, Plan.id)
-        ).all()
-        counts = plan_repository_counts(session, [p.id for p in plans])
-        for plan in plans:
-            plans_by_org[plan.organization_id].append((plan, counts.get(plan.id, 0)))
+    """A page of organizations (rows: the columns of `LISTED`) and, per organization id,
+    its plans (rows of `LISTED_PLANS`): three statements whatever the page holds."""
+    page = fetch(session, LISTED, request, ORGANIZATION_FIELDS, _o.id, counted=_COUNTED, reuse=True)
+    plans_by_org: dict[str, list[Any]] = defaultdict(list)
+    if page.rows:
+        ids = [row[0] for row in page.rows]
+        for plan in session.execute(LISTED_PLANS, {"organization_ids": ids}):
+            plans_by_org[plan[0]].append(plan)
     return page, plans_by_org
-
-
-def plan_repository_counts(session: Session, plan_ids: list[str]) -> dict[str, int]:
-    if not plan_ids:
-        return {}
-    rows = session.execute(
-        select(PlanRepository.plan_id, func.count())
-        .where(PlanRepository.plan_id.in_(plan_ids))
-        .group_by(PlanRepository.plan_id)
-    ).all()
-    return {plan_id: int(n) for plan_id, n in rows}

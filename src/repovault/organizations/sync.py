@@ -4,12 +4,12 @@
       -> upsert by the platform's own id (a rename keeps the row, its licence, its history)
       -> repositories gone from the platform: removed (status 2), their backups kept
       -> repositories that come back: active again
-      -> new repositories join all-repository and rule-based plans only when the organization
-         auto-adds; otherwise they are recorded as excluded from those plans
-      -> plan membership refreshed
 
-It runs as a `sync` task on the organization's worker. `synchronizationInProgress` is true
-from the request until the task ends.
+The plans' side (new repositories join all-repository and rule-based plans only when the
+organization auto-adds, else they are recorded as excluded from those plans; membership
+refreshed) is `plans.membership.after_sync`; `runner/sync.synchronize` runs both in one
+transaction as the `sync` task on the organization's worker. `synchronizationInProgress` is
+true from the request until the task ends.
 """
 
 from __future__ import annotations
@@ -21,12 +21,10 @@ import structlog
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from repovault.common.enums import ChoiceMode, RepositoryStatus, TaskStatus
+from repovault.common.enums import RepositoryStatus, TaskStatus
 from repovault.config import Settings
 from repovault.organizations.models import Organization, Project, Wiki
-from repovault.organizations.service import access_of, claim_sync, end_sync
-from repovault.plans import membership
-from repovault.plans.models import ITEM_EXCLUDED_REPOSITORY, Plan, PlanItem
+from repovault.organizations.service import access_of, claim_sync
 from repovault.providers.base import (
     ProjectsDriver,
     RemoteProject,
@@ -121,67 +119,45 @@ def _apply(
         if server_id not in remote and not repo.is_removed and manages(server_id):
             repo.is_removed, repo.status = True, RepositoryStatus.REMOVED
             result.removed += 1
-    if result.added and not org.auto_add_new_repositories:
-        plans = session.scalars(
-            select(Plan.id).where(
-                Plan.organization_id == org.id, Plan.git_choice_mode != ChoiceMode.INDIVIDUAL
-            )
-        ).all()
-        session.add_all(
-            PlanItem(plan_id=plan, kind=ITEM_EXCLUDED_REPOSITORY, item_id=repo_id)
-            for plan in plans
-            for repo_id in result.added
-        )
-        session.flush()
-    membership.refresh_organization(session, org.id)
 
 
-def synchronize(runtime: Runtime, organization_id: str) -> SyncResult:
-    """Run one synchronization to the end (the caller marked it in progress)."""
-    result = SyncResult()
+@dataclass
+class Listing:
+    """What the platform listed: repositories by its own id, projects and wikis, and which
+    repositories the driver answers for (`manages`)."""
+
+    repositories: dict[str, RemoteRepository]
+    projects: list[RemoteProject]
+    wikis: list[RemoteWiki]
+    manages: Callable[[str], bool]
+
+
+def fetch(runtime: Runtime, organization_id: str, result: SyncResult) -> Listing | None:
+    """Everything the platform lists for the organization (no transaction open meanwhile);
+    None when the organization was removed before its synchronization began."""
 
     def paused(seconds: float, reason: str) -> None:
         result.pauses.append(f"paused {seconds:.0f} s: {reason}")
 
-    try:
-        with runtime.db.session() as session:
-            org = session.get(Organization, organization_id)
-            if org is None:
-                return result  # removed before its synchronization began
-            access = access_of(runtime.box, org)
-        driver = driver_for(access, runtime.http, paused)
-        remote = {item.server_id: item for item in driver.repositories()}
-        projects: list[RemoteProject] = []
-        wikis: list[RemoteWiki] = []
-        if isinstance(driver, ProjectsDriver):
-            projects, wikis = list(driver.projects()), list(driver.wikis())
-        with runtime.db.session(write=True) as session:
-            org = session.get(Organization, organization_id)
-            if org is None:
-                log.info(
-                    "organization removed during its synchronization",
-                    organization_id=organization_id,
-                )
-                return result
-            project_ids = _upsert_projects(session, org, projects, wikis)
-            _apply(session, org, remote, driver.manages, result, project_ids)
-            end_sync(session, org.id)
-        log.info(
-            "synchronization finished",
-            organization_id=organization_id,
-            listed=len(remote),
-            added=len(result.added),
-            renamed=result.renamed,
-            removed=result.removed,
-            restored=result.restored,
-            pauses=len(result.pauses),
-        )
-        return result
-    except Exception as exc:
-        log.error("synchronization failed", organization_id=organization_id, error=str(exc))
-        with runtime.db.session(write=True) as session:
-            end_sync(session, organization_id)
-        raise
+    with runtime.db.session() as session:
+        org = session.get(Organization, organization_id)
+        if org is None:
+            return None
+        access = access_of(runtime.box, org)
+    driver = driver_for(access, runtime.http, paused)
+    remote = {item.server_id: item for item in driver.repositories()}
+    projects: list[RemoteProject] = []
+    wikis: list[RemoteWiki] = []
+    if isinstance(driver, ProjectsDriver):
+        projects, wikis = list(driver.projects()), list(driver.wikis())
+    return Listing(remote, projects, wikis, driver.manages)
+
+
+def apply(session: Session, org: Organization, listing: Listing, result: SyncResult) -> None:
+    """The organization's rows brought in step with the listing (`result` says what changed);
+    the plans' side is `plans.membership.after_sync`."""
+    project_ids = _upsert_projects(session, org, listing.projects, listing.wikis)
+    _apply(session, org, listing.repositories, listing.manages, result, project_ids)
 
 
 def due_organizations(session: Session, settings: Settings, *, now: int) -> list[str]:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from repovault.common.enums import ChoiceMode, RuleType
 from repovault.common.paging import COMPARISONS
-from repovault.organizations.models import Project, Wiki
+from repovault.organizations.models import Organization, Project, Wiki
 from repovault.plans.models import (
     ITEM_EXCLUDED_REPOSITORY,
     ITEM_PROJECT,
@@ -204,3 +204,22 @@ def plan_wikis(session: Session, plan: Plan) -> list[Wiki]:
 def refresh_organization(session: Session, organization_id: str) -> None:
     for plan in session.scalars(select(Plan).where(Plan.organization_id == organization_id)):
         refresh_plan(session, plan)
+
+
+def after_sync(session: Session, org: Organization, added: list[str]) -> None:
+    """A synchronization added `added`: they join the organization's all-repository and
+    rule-based plans only when it auto-adds new repositories (else they are recorded as
+    excluded from those plans); then every plan's membership is refreshed."""
+    if added and not org.auto_add_new_repositories:
+        plans = session.scalars(
+            select(Plan.id).where(
+                Plan.organization_id == org.id, Plan.git_choice_mode != ChoiceMode.INDIVIDUAL
+            )
+        ).all()
+        session.add_all(
+            PlanItem(plan_id=plan, kind=ITEM_EXCLUDED_REPOSITORY, item_id=repo_id)
+            for plan in plans
+            for repo_id in added
+        )
+        session.flush()
+    refresh_organization(session, org.id)

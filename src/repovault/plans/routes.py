@@ -12,7 +12,7 @@ from repovault.api.context import Context
 from repovault.common.clock import now_ms
 from repovault.common.enums import BackupType, ChoiceMode
 from repovault.common.paging import PageOf
-from repovault.plans import listing, running, selection, service
+from repovault.plans import listing, running, scheduler, selection, service
 from repovault.plans.schemas import (
     AssignedPlan,
     AssignedRequest,
@@ -24,7 +24,6 @@ from repovault.plans.schemas import (
     PlanOut,
     RunRequest,
 )
-from repovault.tasks import scheduler
 from repovault.tasks.schemas import TaskIdRequest, TaskIds
 
 calls = Calls("plans")

@@ -9,11 +9,12 @@ from repovault.common import codes
 from repovault.common.clock import now_ms
 from repovault.common.enums import Scheme
 from repovault.common.errors import Conflict
+from repovault.plans import runs, scheduler
+from repovault.plans.runs import RunSummary
 from repovault.plans.service import get_plan
 from repovault.plans.settings import PlanSettings
 from repovault.runtime import Runtime
-from repovault.tasks import runs, scheduler, service
-from repovault.tasks.runs import RunSummary
+from repovault.tasks import service
 
 KINDS_BY_NUMBER = {1: "full", 2: "differential", 3: "incremental"}
 

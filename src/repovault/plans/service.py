@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from repovault.common import codes
 from repovault.common.enums import BackupType, ChoiceMode, Driver
-from repovault.common.errors import Conflict, InvalidInput, NotFound
+from repovault.common.errors import Conflict, InvalidInput
 from repovault.common.ids import new_id, parse_guid
 from repovault.common.lookup import get_by_id
 from repovault.common.secrets import SecretBox
@@ -180,12 +180,7 @@ def _apply_encryption(
 def _default_worker(session: Session, organization_id: str, embedded_worker: str) -> str:
     """The organization's default worker, else the embedded one."""
     org = get_organization(session, organization_id)
-    if org.default_worker_id:
-        return org.default_worker_id
-    worker = workers.worker_by_name(session, embedded_worker)
-    if worker is None:
-        raise NotFound(codes.WORKER_NOT_FOUND, f"no worker named {embedded_worker!r}")
-    return worker.id
+    return workers.worker_or_embedded(session, org.default_worker_id, embedded_worker)
 
 
 def _choice_mode(plan: Plan, body: PlanFields, present: set[str], creating: bool) -> int:
@@ -200,21 +195,10 @@ def _choice_mode(plan: Plan, body: PlanFields, present: set[str], creating: bool
     return mode
 
 
-def _apply(
-    session: Session,
-    box: SecretBox,
-    plan: Plan,
-    body: PlanFields,
-    *,
-    backup_type: int,
-    creating: bool,
-    embedded_worker: str,
+def _check_owner(
+    session: Session, plan: Plan, body: PlanFields, *, backup_type: int, creating: bool
 ) -> None:
-    present = set(body.model_fields_set)
-
-    def wanted(field: str) -> bool:
-        return creating or field in present
-
+    """The call's plan kind and the plan's organization: set when creating, fixed after."""
     if body.backup_type is not None and body.backup_type != backup_type:
         kind = "Azure DevOps (10)" if backup_type == BackupType.AZURE else "Git (5)"
         raise InvalidInput.field("backupType", f"this call handles {kind} plans only")
@@ -228,11 +212,21 @@ def _apply(
         plan.organization_id = org.id
         plan.backup_type = backup_type
     elif (
-        "organization_id" in present
+        "organization_id" in body.model_fields_set
         and body.organization_id
         and parse_guid(body.organization_id) != plan.organization_id
     ):
         raise InvalidInput.field("organizationId", "a plan's organization cannot change")
+
+
+def _apply_columns(
+    session: Session,
+    plan: Plan,
+    body: PlanFields,
+    wanted: Callable[[str], bool],
+    embedded_worker: str,
+) -> None:
+    """The plan's own columns: name, type, flags, storage and worker."""
     if wanted("name"):
         if not body.name.strip():
             raise InvalidInput.field("name", "a plan needs a name")
@@ -250,6 +244,25 @@ def _apply(
             if body.worker_id is not None
             else _default_worker(session, plan.organization_id, embedded_worker)
         )
+
+
+def _apply(
+    session: Session,
+    box: SecretBox,
+    plan: Plan,
+    body: PlanFields,
+    *,
+    backup_type: int,
+    creating: bool,
+    embedded_worker: str,
+) -> None:
+    present = set(body.model_fields_set)
+
+    def wanted(field: str) -> bool:
+        return creating or field in present
+
+    _check_owner(session, plan, body, backup_type=backup_type, creating=creating)
+    _apply_columns(session, plan, body, wanted, embedded_worker)
     plan.git_choice_mode = _choice_mode(plan, body, present, creating)
     if wanted("encryption_settings"):
         _apply_encryption(box, plan, body.encryption_settings, creating=creating)

@@ -23,13 +23,12 @@ from repovault.providers.http import PlatformClient, without_user
 from repovault.providers.metadata import (
     COMMENTS,
     PULL_REQUESTS,
-    Export,
     Listing,
-    PageCache,
     Paging,
     PerItem,
     export,
 )
+from repovault.providers.pages import Export, PageCache
 
 API = "https://dev.azure.com"
 VERSION = "7.1"

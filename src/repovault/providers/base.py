@@ -11,12 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from repovault.engine.git import Credentials
-
-if TYPE_CHECKING:
-    from repovault.providers.metadata import Export, PageCache
+from repovault.providers.pages import Export, PageCache
 
 
 class ProviderError(Exception):

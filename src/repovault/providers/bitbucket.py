@@ -15,13 +15,12 @@ from repovault.providers.metadata import (
     COMMENTS,
     ISSUES,
     PULL_REQUESTS,
-    Export,
     Listing,
-    PageCache,
     Paging,
     PerItem,
     export,
 )
+from repovault.providers.pages import Export, PageCache
 
 API = "https://api.bitbucket.org/2.0"
 

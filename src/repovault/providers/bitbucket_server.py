@@ -17,13 +17,12 @@ from repovault.providers.http import PlatformClient, api_root, basic_or_bearer
 from repovault.providers.metadata import (
     COMMENTS,
     PULL_REQUESTS,
-    Export,
     Listing,
-    PageCache,
     Paging,
     PerItem,
     export,
 )
+from repovault.providers.pages import Export, PageCache
 
 DC_LISTINGS = [
     Listing(

@@ -19,12 +19,11 @@ from repovault.providers.http import PlatformClient, api_root
 from repovault.providers.metadata import (
     ISSUES,
     PULL_REQUESTS,
-    Export,
     Listing,
-    PageCache,
     Paging,
     export,
 )
+from repovault.providers.pages import Export, PageCache
 
 # Gitea's API follows GitHub's: the same documents, but for the listing of issues.
 GITEA_LISTINGS = [

@@ -23,13 +23,12 @@ from repovault.providers.metadata import (
     LABELS_MILESTONES,
     PULL_REQUESTS,
     RELEASES,
-    Export,
     Listing,
-    PageCache,
     Paging,
     PerItem,
     export,
 )
+from repovault.providers.pages import Export, PageCache
 
 API = "https://api.github.com"
 PER_PAGE = 100

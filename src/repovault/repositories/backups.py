@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from repovault.common import codes
 from repovault.common.errors import Conflict
 from repovault.plans.models import Plan
+from repovault.repositories import vaults
 from repovault.repositories.models import Repository
 from repovault.repositories.service import get_repository
 from repovault.repositories.targets import check_target
-from repovault.runner import vaults
 from repovault.runtime import Runtime
 from repovault.storages.service import local_folders
 from repovault.tasks import service

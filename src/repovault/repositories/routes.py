@@ -12,6 +12,7 @@ from repovault.api.context import Context
 from repovault.common.errors import InvalidInput
 from repovault.common.paging import Page, PageOf
 from repovault.organizations import syncing
+from repovault.plans import membership
 from repovault.repositories import backups, licences, service
 from repovault.repositories.schemas import (
     ActivationResult,
@@ -23,7 +24,6 @@ from repovault.repositories.schemas import (
     RemoveRequest,
     RemoveResult,
     RepositoriesPage,
-    RepositoryOut,
     RepositoryPageRequest,
     RestoreRequest,
     SnapshotOut,
@@ -44,31 +44,43 @@ calls = Calls("repositories")
 )
 def getmany(ctx: Context, body: RepositoryPageRequest) -> dict[str, Any]:
     """List an organization's repositories with their protection and backup status."""
-    org, page, removed = service.list_repositories(
-        ctx.session, organization_id=body.id, request=body
-    )
+    listing = service.list_repositories(ctx.session, organization_id=body.id, request=body)
+    # Plain dicts with `RepositoryOut`'s keys, in its order (tests compare the answer with
+    # the model's own serialization): the rows need no validation.
     repositories = [
-        RepositoryOut(
-            id=repo.id,
-            server_id=repo.server_id,
-            name=repo.name,
-            last_backup=repo.last_backup,
-            last_successful_backup=repo.last_successful_backup,
-            next_backup=repo.next_backup,
-            is_protected=repo.licence_active and not repo.is_removed,
-            is_removed=repo.is_removed,
-            status=repo.status,
-            last_backup_task_status=repo.last_backup_task_status,
-            is_public=repo.is_public,
-        ).model_dump(by_alias=True)
-        for (repo,) in page.rows
-    ]
-    return page.envelope(
         {
-            "synchronizationInProgress": org.synchronization_in_progress,
-            "lastSynchronizationRepositoriesStartTime": org.last_sync_start,
+            "id": id_,
+            "serverId": server_id,
+            "name": name,
+            "lastBackup": last_backup,
+            "lastSuccessfulBackup": last_successful_backup,
+            "nextBackup": next_backup,
+            "isProtected": licence_active and not is_removed,
+            "isRemoved": is_removed,
+            "status": status,
+            "lastBackupTaskStatus": last_backup_task_status,
+            "isPublic": is_public,
+        }
+        for (
+            id_,
+            server_id,
+            name,
+            last_backup,
+            last_successful_backup,
+            next_backup,
+            licence_active,
+            is_removed,
+            status,
+            last_backup_task_status,
+            is_public,
+        ) in listing.page.rows
+    ]
+    return listing.page.envelope(
+        {
+            "synchronizationInProgress": listing.synchronization_in_progress,
+            "lastSynchronizationRepositoriesStartTime": listing.last_sync_start,
             "repositories": repositories,
-            "removedRepositories": removed,
+            "removedRepositories": listing.removed,
         }
     )
 
@@ -97,17 +109,20 @@ def deactivate(ctx: Context, body: IdsRequest) -> ActivationResult:
 @calls.post("/git/repositories/remove", body=RemoveRequest, roles=REMOVE_GIT, write=True)
 def remove(ctx: Context, body: RemoveRequest) -> RemoveResult:
     """Remove a repository (`id`) or several (`ids`), with its backup data if `removedata`."""
-    box = ctx.runtime.box
     if body.ids is not None:
-        succeeded, failed = service.remove_many(
-            ctx.session, box, ids=body.ids, remove_data=body.removedata
-        )
+        ids = body.ids
     elif body.id is not None:
-        repo = service.get_repository(ctx.session, body.id)
-        service.remove_repository(ctx.session, box, repository=repo, remove_data=body.removedata)
-        succeeded, failed = [repo.id], []
+        ids = [service.get_repository(ctx.session, body.id).id]  # unknown: the call fails
     else:
         raise InvalidInput.field("id", "give the repository's id (or a list in 'ids')")
+    succeeded, failed = service.remove_repositories(
+        ctx.session,
+        ids=ids,
+        remove_data=body.removedata,
+        embedded_worker=ctx.runtime.settings.worker_id,
+    )
+    if body.removedata and succeeded:
+        signals.wake(ctx)
     return RemoveResult(
         succeeded_ids=succeeded,
         failed_ids=[i for i, _, _ in failed],
@@ -129,6 +144,7 @@ def add(ctx: Context, body: AddRequest) -> IdsResponse:
     ids = service.add_repositories(
         ctx.session, organization_id=body.organization_id, urls=body.urls
     )
+    membership.refresh_organization(ctx.session, body.organization_id)
     return IdsResponse(ids=ids)
 
 

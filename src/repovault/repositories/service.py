@@ -3,33 +3,34 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import structlog
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from repovault.common import codes
 from repovault.common.enums import Driver
-from repovault.common.errors import InvalidInput, ServiceError
+from repovault.common.errors import InvalidInput, NotFound, ServiceError
+from repovault.common.ids import parse_guid
 from repovault.common.lookup import get_by_id
 from repovault.common.paging import Column, Page, PageRequest, fetch
-from repovault.common.secrets import SecretBox
 from repovault.common.urls import check_no_credentials
 from repovault.organizations.models import Organization
 from repovault.organizations.service import get_organization
-from repovault.plans import membership
 from repovault.plans.models import PlanItem
-from repovault.repositories import data
 from repovault.repositories.models import Repository
+from repovault.tasks.service import queue_removal
+from repovault.workers.service import worker_or_embedded
 
 log = structlog.get_logger(__name__)
 
 GIT_URL_SCHEMES = {"http", "https", "ssh", "git", "file"}
 SCP_LIKE = re.compile(r"^[\w.-]+@[\w.-]+:(?!//)\S+$")
 
-r = Repository
+r = Repository.__table__.c
 IS_PROTECTED = and_(r.licence_active, ~r.is_removed)
 REPOSITORY_FIELDS = {
     "id": Column(r.id, "id"),
@@ -44,21 +45,58 @@ REPOSITORY_FIELDS = {
     "lastbackuptaskstatus": Column(r.last_backup_task_status, "int"),
     "ispublic": Column(r.is_public, "bool"),
 }
+# The columns of a listed repository, in the order of `schemas.RepositoryOut`'s fields
+# (`licence_active` where it has `is_protected`).
+LISTED = select(
+    r.id,
+    r.server_id,
+    r.name,
+    r.last_backup,
+    r.last_successful_backup,
+    r.next_backup,
+    r.licence_active,
+    r.is_removed,
+    r.status,
+    r.last_backup_task_status,
+    r.is_public,
+).where(r.organization_id == bindparam("organization_id"))
+_o = Organization.__table__.c
+# The organization's synchronization state and how many of its repositories are removed.
+_ORGANIZATION = select(
+    _o.synchronization_in_progress,
+    _o.last_sync_start,
+    select(func.count())
+    .where(r.organization_id == _o.id, r.is_removed)
+    .scalar_subquery()
+    .label("removed"),
+).where(_o.id == bindparam("organization_id"))
 
 
-def list_repositories(
-    session: Session, *, organization_id: str, request: PageRequest
-) -> tuple[Organization, Page, int]:
-    """The organization, a page of its repositories, and how many of them are removed."""
-    org = get_organization(session, organization_id)
-    stmt = select(Repository).where(Repository.organization_id == org.id)
-    page = fetch(session, stmt, request, REPOSITORY_FIELDS, Repository.id)
-    removed = session.scalar(
-        select(func.count())
-        .select_from(Repository)
-        .where(Repository.organization_id == org.id, Repository.is_removed)
+@dataclass(frozen=True)
+class Listing:
+    synchronization_in_progress: bool
+    last_sync_start: int
+    removed: int  # the organization's removed repositories, whatever the filters
+    page: Page  # rows: the columns of `LISTED`
+
+
+def list_repositories(session: Session, *, organization_id: str, request: PageRequest) -> Listing:
+    """A page of an organization's repositories, in three statements (SQL Core: no
+    entities are loaded)."""
+    guid = parse_guid(organization_id)
+    org = session.execute(_ORGANIZATION, {"organization_id": guid}).first() if guid else None
+    if org is None:
+        raise NotFound(codes.ORGANIZATION_NOT_FOUND, f"no organization {organization_id!r}")
+    page = fetch(
+        session,
+        LISTED,
+        request,
+        REPOSITORY_FIELDS,
+        r.id,
+        params={"organization_id": guid},
+        reuse=True,
     )
-    return org, page, int(removed or 0)
+    return Listing(bool(org[0]), int(org[1]), int(org[2]), page)
 
 
 def _name_from_url(url: str) -> str:
@@ -114,7 +152,6 @@ def add_repositories(session: Session, *, organization_id: str, urls: list[str])
             existing[url] = repo
         ids.append(repo)
     session.flush()
-    membership.refresh_organization(session, org.id)
     log.info("repositories added", organization_id=org.id, count=len(ids))
     return [repo.id for repo in ids]
 
@@ -125,29 +162,35 @@ def get_repository(session: Session, repository_id: Any) -> Repository:
     )
 
 
-def remove_repository(
-    session: Session, box: SecretBox, *, repository: Repository, remove_data: bool
-) -> None:
-    if remove_data:
-        data.remove_backup_data(session, box, [repository.id])
-    session.execute(delete(PlanItem).where(PlanItem.item_id == repository.id))
-    session.delete(repository)
-    log.info("repository removed", repository_id=repository.id, removed_data=remove_data)
-
-
-def remove_many(
-    session: Session, box: SecretBox, *, ids: list[Any], remove_data: bool
+def remove_repositories(
+    session: Session, *, ids: list[Any], remove_data: bool, embedded_worker: str
 ) -> tuple[list[str], list[tuple[str, str, str]]]:
-    """Remove each repository; (succeeded ids, [(id, error code, message)])."""
-    succeeded: list[str] = []
+    """Remove each repository: (succeeded ids, [(id, error code, message)]). With
+    `remove_data`, the backup data of those removed goes too, as one `remove` task per
+    worker (the organization's, else the server's own)."""
+    removed: list[tuple[str, str]] = []  # (repository id, organization id)
     failed: list[tuple[str, str, str]] = []
     for raw in ids:
         try:
             repo = get_repository(session, raw)
-            with session.begin_nested():
-                remove_repository(session, box, repository=repo, remove_data=remove_data)
         except ServiceError as exc:
             failed.append((str(raw), exc.code, exc.detail))
-        else:
-            succeeded.append(repo.id)
-    return succeeded, failed
+            continue
+        removed.append((repo.id, repo.organization_id))
+        session.execute(delete(PlanItem).where(PlanItem.item_id == repo.id))
+        session.delete(repo)
+        session.flush()  # a repeated id is then not found, as a removed one
+    if remove_data and removed:
+        _queue_removals(session, removed, embedded_worker)
+    log.info("repositories removed", count=len(removed), removed_data=remove_data)
+    return [repository_id for repository_id, _ in removed], failed
+
+
+def _queue_removals(session: Session, removed: list[tuple[str, str]], embedded: str) -> None:
+    by_worker: dict[str, list[str]] = {}
+    for repository_id, organization_id in removed:
+        org = session.get(Organization, organization_id)
+        worker = worker_or_embedded(session, org.default_worker_id if org else None, embedded)
+        by_worker.setdefault(worker, []).append(repository_id)
+    for worker, repository_ids in by_worker.items():
+        queue_removal(session, repository_ids=repository_ids, wiki_ids=[], worker_id=worker)

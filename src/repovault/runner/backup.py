@@ -20,12 +20,13 @@ from repovault.plans import schedule
 from repovault.plans.models import Plan
 from repovault.plans.settings import PlanSettings
 from repovault.providers.base import Access, Driver, MetadataExporter
-from repovault.providers.metadata import LFS, WIKI, PageCache
+from repovault.providers.metadata import LFS, WIKI
+from repovault.providers.pages import PageCache
 from repovault.providers.registry import driver_for
+from repovault.repositories.vaults import Target, load_target, plan_storage
 from repovault.runner import actions
 from repovault.runner.execute import Job, JobFailed
 from repovault.runner.prune import apply_retention
-from repovault.runner.vaults import Target, load_target, plan_storage
 from repovault.storages.service import open_backend
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from repovault.runner.backup import backup_window_guard, run_backup
 from repovault.runner.execute import Job
 from repovault.runner.prune import run_prune
+from repovault.runner.remove import run_remove
 from repovault.runner.restore import run_restore
 from repovault.runner.sync import run_sync
 from repovault.runner.verify import run_verify
@@ -18,5 +19,6 @@ JOBS: dict[str, Callable[[Job], None]] = {
     "verify": run_verify,
     "sync": run_sync,
     "prune": run_prune,
+    "remove": run_remove,
 }
 GUARDS: dict[str, Callable[[Job], str | None]] = {"backup": backup_window_guard}

@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 from repovault.common.clock import now_ms
 from repovault.notifications import notify
 from repovault.organizations.sync import due_organizations
+from repovault.plans import runs, scheduler
 from repovault.runner import jobs
 from repovault.runner.execute import Completion, execute
 from repovault.runner.process import ServerLink, WorkerProcess
 from repovault.runtime import Runtime
-from repovault.tasks import reconciler, runs, scheduler, service
+from repovault.tasks import reconciler, service
 from repovault.tasks.dispatch import Dispatcher
 from repovault.tasks.models import Task
 from repovault.workers.models import Worker

@@ -2,7 +2,7 @@
 
 The API, the scheduler, the reconciler and the dispatch stay in the server process; the
 worker (its Dramatiq threads, the backups, their heartbeats and logs) runs in a child
-started with `python -m repovault.runner.process FD`, so the two never wait for one GIL.
+started with `python -m repovault.runner.child FD`, so the two never wait for one GIL.
 
     server (coordinator)                      child (worker `embedded`)
       dispatch -> {"task": id}  ----link---->  its own in-process Dramatiq queue
@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -147,7 +146,7 @@ class WorkerProcess:
         ours, theirs = socket.socketpair()
         since = now_ms()
         process = subprocess.Popen(
-            [sys.executable, "-m", "repovault.runner.process", str(theirs.fileno())],
+            [sys.executable, "-m", "repovault.runner.child", str(theirs.fileno())],
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
             # Its own session: a terminal's Ctrl-C (or `timeout`) signals the server, whose
@@ -221,65 +220,3 @@ class ServerLink:
 
     def wake(self) -> None:
         self.link.send({"wake": True})
-
-
-def _watch_parent(parent: int, gone: threading.Event) -> None:
-    while not gone.wait(1.0):
-        if os.getppid() != parent:
-            log.warning("server process gone: the worker process stops")
-            gone.set()
-
-
-def main(fd: int) -> None:
-    from repovault.config import Settings
-    from repovault.logs import configure_logging
-    from repovault.runner.loop import TaskSystem
-    from repovault.runtime import build_runtime
-
-    link = Link(socket.socket(fileno=fd))
-    hello = link.receive()
-    if hello is None:
-        return
-    configure_logging(int(hello["log_level"]))
-    settings = Settings(**hello["settings"])
-    runtime = build_runtime(settings)
-    system = TaskSystem(
-        runtime, worker=True, coordinator=False, mode="thread", server=ServerLink(link)
-    )
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):  # sent to it alone: stop as asked
-        signal.signal(signum, lambda *_: stop.set())
-    threading.Thread(
-        target=_watch_parent, args=(int(hello["parent"]), stop), daemon=True, name="parent"
-    ).start()
-    system.start()
-    worker_id = system.worker_row_id
-    assert worker_id is not None
-
-    def read() -> None:
-        while (message := link.receive()) is not None:
-            if "task" in message:
-                if system.dispatcher.in_process:
-                    system.dispatcher.send(str(message["task"]), worker_id)
-            elif message.get("stop"):
-                break
-        stop.set()
-
-    threading.Thread(target=read, daemon=True, name="server-link").start()
-    link.send({"ready": worker_id})
-    stop.wait()
-    # Whatever happens below, the process ends: never an orphan left waiting on a thread.
-    watchdog = threading.Timer(STOP_WAIT_S - 5, os._exit, args=(0,))
-    watchdog.daemon = True
-    watchdog.start()
-    try:
-        system.stop()
-        runtime.close()
-        log.info("worker process stopped")
-    finally:
-        sys.stderr.flush()
-        os._exit(0)
-
-
-if __name__ == "__main__":
-    main(int(sys.argv[1]))

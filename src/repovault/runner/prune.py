@@ -7,8 +7,8 @@ from repovault.engine.retention import Option, Policy, prune
 from repovault.engine.vault import Vault
 from repovault.plans.models import Plan
 from repovault.plans.settings import PlanSettings
+from repovault.repositories.vaults import load_target
 from repovault.runner.execute import Job
-from repovault.runner.vaults import load_target
 
 
 def retention_policy(plan: Plan) -> Policy:

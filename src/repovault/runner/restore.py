@@ -5,8 +5,8 @@ from __future__ import annotations
 from repovault.engine import git as g
 from repovault.engine.restore import restore_to_directory, restore_to_url
 from repovault.repositories.targets import check_directory
+from repovault.repositories.vaults import find_snapshot
 from repovault.runner.execute import Job
-from repovault.runner.vaults import find_snapshot
 from repovault.storages.service import local_folders
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from repovault.engine.verify import CATALOG, verify
+from repovault.repositories.vaults import snapshot_vaults
 from repovault.runner.execute import Job, JobFailed
-from repovault.runner.vaults import snapshot_vaults
 
 
 def run_verify(job: Job) -> None:

@@ -9,7 +9,8 @@ from repovault.api import signals
 from repovault.api.calls import Calls
 from repovault.api.context import Context
 from repovault.common.paging import PageOf, PageRequest
-from repovault.tasks import runs, service
+from repovault.plans import runs
+from repovault.tasks import service
 from repovault.tasks.schemas import TaskDetail, TaskIdRequest, TaskItem
 
 calls = Calls("tasks")

@@ -334,6 +334,19 @@ def queue_sync(
     return new_task(session, kind="sync", worker_id=worker_id, organization_id=organization_id)
 
 
+def queue_removal(
+    session: Session, *, repository_ids: list[str], wiki_ids: list[str], worker_id: str
+) -> Task:
+    """A `remove` task: the backup data of repositories (and wikis) whose rows are being
+    removed, deleted from every storage by a worker (`runner/remove.py`)."""
+    return new_task(
+        session,
+        kind="remove",
+        worker_id=worker_id,
+        params={"repositoryIds": repository_ids, "wikiIds": wiki_ids},
+    )
+
+
 def wait_for(runtime: Runtime, task_ids: list[str], timeout: float) -> list[Task]:
     """Block until the tasks have ended (for the CLI and tests); their final rows."""
     deadline = time.monotonic() + timeout

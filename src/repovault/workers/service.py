@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from repovault import __version__
 from repovault.common import codes
 from repovault.common.clock import now_ms
+from repovault.common.errors import NotFound
 from repovault.common.lookup import get_by_id
 from repovault.common.paging import Column, Page, PageRequest, fetch
 from repovault.workers.models import Worker
@@ -34,6 +35,17 @@ WORKER_FIELDS = {
 
 def list_workers(session: Session, request: PageRequest) -> Page:
     return fetch(session, select(Worker), request, WORKER_FIELDS, Worker.id)
+
+
+def worker_or_embedded(session: Session, worker_id: str | None, embedded: str) -> str:
+    """`worker_id` when given (it must exist), else the server's own worker (`embedded`, its
+    name); WK4101 when there is none."""
+    if worker_id is not None:
+        return get_worker(session, worker_id).id
+    worker = worker_by_name(session, embedded)
+    if worker is None:
+        raise NotFound(codes.WORKER_NOT_FOUND, f"no worker named {embedded!r}")
+    return worker.id
 
 
 def ensure_worker(session: Session, name: str, *, beat: bool = True) -> Worker:

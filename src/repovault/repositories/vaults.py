@@ -22,11 +22,16 @@ from repovault.organizations.service import access_of
 from repovault.plans.models import Plan
 from repovault.providers.base import Access
 from repovault.repositories.models import Repository
-from repovault.runner.execute import JobFailed
 from repovault.runtime import Runtime
 from repovault.storages.models import Storage
 from repovault.storages.service import open_backend
 from repovault.tasks.models import RepositoryVault
+
+
+class TargetGone(Exception):
+    """The repository or plan a task names was removed meanwhile: no retry brings it back."""
+
+    permanent = True  # read by runner.errors.is_permanent
 
 
 @dataclass
@@ -54,9 +59,9 @@ def load_target(runtime: Runtime, repository_id: str | None, plan_id: str | None
         repo = session.get(Repository, repository_id) if repository_id else None
         plan = session.get(Plan, plan_id) if plan_id else None
         if repo is None:
-            raise JobFailed("the repository no longer exists", permanent=True)
+            raise TargetGone("the repository no longer exists")
         if plan is None:
-            raise JobFailed("the plan no longer exists", permanent=True)
+            raise TargetGone("the plan no longer exists")
         org = session.get(Organization, repo.organization_id)
         assert org is not None
         storage, password = plan_storage(session, runtime, plan)

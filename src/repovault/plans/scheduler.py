@@ -16,11 +16,10 @@ import structlog
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from repovault.plans import schedule
+from repovault.plans import runs, schedule
 from repovault.plans.models import Plan, PlanRepository
 from repovault.plans.settings import PlanSettings
 from repovault.repositories.models import Repository
-from repovault.tasks import runs
 from repovault.tasks.models import PlanRun, Task
 
 log = structlog.get_logger(__name__)
