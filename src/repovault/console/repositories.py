@@ -1,0 +1,89 @@
+"""A repository's page: its snapshots and tasks, a restore (to a folder or a URL) and a
+verification, each queued as a task through the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from repovault.common.errors import NotFound, ServiceError
+from repovault.console import forms
+from repovault.console.routing import router as console_router
+from repovault.console.shared import PREFIX, ConsoleDep, back, messages
+
+router = console_router()
+
+
+@router.get(PREFIX + "/repositories/{repository_id}")
+async def repository(request: Request, console: ConsoleDep, repository_id: str) -> HTMLResponse:
+    user = await console.call(request, "/account/me")
+    snapshots: list[Any] = []
+    errors: list[str] = []
+    try:
+        snapshots = (
+            await console.call(
+                request, "/git/repositories/snapshots", {"id": repository_id, "limit": 100}
+            )
+        )["result"]
+    except NotFound:
+        raise
+    except ServiceError as exc:
+        errors = messages(exc)
+    tasks = await console.call(
+        request,
+        "/tasks/getmany",
+        {
+            "limit": 20,
+            "filters": [{"property": "repositoryId", "operator": "eq", "value": repository_id}],
+        },
+    )
+    return console.page(
+        request,
+        "repository.html",
+        user=user,
+        repository_id=repository_id,
+        snapshots=snapshots,
+        tasks=tasks["result"],
+        errors=errors,
+        flash=request.query_params.get("flash"),
+    )
+
+
+def _target(fields: dict[str, list[str]]) -> dict[str, Any]:
+    """Where the restore form says to write: a folder or a Git URL."""
+    if forms.first(fields, "kind", "directory") == "directory":
+        return {"kind": "directory", "path": forms.first(fields, "path"), "bare": "bare" in fields}
+    return {
+        "kind": "url",
+        "url": forms.first(fields, "url"),
+        "token": forms.first(fields, "token") or None,
+    }
+
+
+@router.post(PREFIX + "/repositories/{repository_id}/restore")
+async def restore(request: Request, console: ConsoleDep, repository_id: str) -> Response:
+    fields = await console.form(request)
+    body = {
+        "id": repository_id,
+        "target": _target(fields),
+        "snapshotId": forms.first(fields, "snapshot") or None,
+    }
+    try:
+        reply = await console.call(request, "/git/repositories/restore", body)
+    except (ServiceError, ValidationError) as exc:
+        return back(f"/repositories/{repository_id}", " ".join(messages(exc)))
+    return back(f"/tasks/{reply['taskId']}", "restore queued")
+
+
+@router.post(PREFIX + "/repositories/{repository_id}/verify")
+async def verify(request: Request, console: ConsoleDep, repository_id: str) -> Response:
+    fields = await console.form(request)
+    body = {"id": repository_id, "snapshotId": forms.first(fields, "snapshot") or None}
+    try:
+        reply = await console.call(request, "/git/repositories/verify", body)
+    except ServiceError as exc:
+        return back(f"/repositories/{repository_id}", " ".join(messages(exc)))
+    return back(f"/tasks/{reply['taskId']}", "verification queued")

@@ -1,0 +1,54 @@
+"""The tasks: the list (filtered by kind and status, refreshed by htmx), one task with its
+log, and a cancel request."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+
+from repovault.common.errors import ServiceError
+from repovault.console.routing import router as console_router
+from repovault.console.shared import PREFIX, ConsoleDep, back, messages, partial
+
+router = console_router()
+
+
+@router.get(PREFIX + "/tasks")
+async def tasks(request: Request, console: ConsoleDep) -> HTMLResponse:
+    user = await console.call(request, "/account/me")
+    filters = [
+        {"property": prop, "operator": "eq", "value": int(value) if prop == "status" else value}
+        for prop in ("kind", "status")
+        if (value := request.query_params.get(prop))
+    ]
+    page = await console.call(request, "/tasks/getmany", {"limit": 50, "filters": filters})
+    return console.page(
+        request,
+        "_tasks.html" if partial(request) else "tasks.html",
+        user=user,
+        tasks=page["result"],
+        total=page["totalEntries"],
+        kind=request.query_params.get("kind", ""),
+        status_filter=request.query_params.get("status", ""),
+        flash=request.query_params.get("flash"),
+    )
+
+
+@router.get(PREFIX + "/tasks/{task_id}")
+async def task(request: Request, console: ConsoleDep, task_id: str) -> HTMLResponse:
+    user = await console.call(request, "/account/me")
+    found = await console.call(request, "/tasks/get", {"id": task_id})
+    template = "_task.html" if partial(request) else "task.html"
+    return console.page(
+        request, template, user=user, task=found, flash=request.query_params.get("flash")
+    )
+
+
+@router.post(PREFIX + "/tasks/{task_id}/cancel")
+async def cancel(request: Request, console: ConsoleDep, task_id: str) -> Response:
+    await console.form(request)
+    try:
+        await console.call(request, "/tasks/cancel", {"id": task_id})
+    except ServiceError as exc:
+        return back(f"/tasks/{task_id}", " ".join(messages(exc)))
+    return back(f"/tasks/{task_id}", "cancel requested")
