@@ -19,7 +19,6 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
-from urllib.parse import urlsplit
 
 import typer
 from rich.console import Console
@@ -27,8 +26,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, Trans
 from rich.table import Table
 
 from repovault.backends.base import Backend
-from repovault.backends.local import LocalBackend
-from repovault.backends.s3 import S3Backend
+from repovault.backends.registry import open_url
 from repovault.config import Settings
 from repovault.engine import codecs
 from repovault.engine import git as g
@@ -59,17 +57,7 @@ AllowEarlierOpt = Annotated[
 
 
 def open_storage(spec: str, endpoint: str | None) -> Backend:
-    if spec.startswith("s3://"):
-        parts = urlsplit(spec)
-        return S3Backend(
-            bucket=parts.netloc,
-            prefix=parts.path.strip("/"),
-            endpoint_url=endpoint,
-            region=os.environ.get("AWS_REGION"),
-            access_key_id=os.environ.get("AWS_ACCESS_KEY_ID"),
-            secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY"),
-        )
-    return LocalBackend(Path(spec).expanduser().resolve())
+    return open_url(spec, endpoint=endpoint)
 
 
 def _vault(

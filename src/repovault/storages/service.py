@@ -1,12 +1,11 @@
 """Backup storages: adding, listing, removing, and opening the backend one names.
 
-Backends are chosen by storage type through `BACKENDS`, a registry, not if/else chains.
-The S3 secret key is sealed at rest and never listed.
+Backends are chosen by storage type through `backends.registry`, shared with the command
+line. Secret settings (the S3 secret key) are sealed at rest and never listed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from repovault.backends.base import Backend
-from repovault.backends.local import LocalBackend
-from repovault.backends.s3 import S3Backend
+from repovault.backends.registry import SettingsError, backend_type
 from repovault.common import codes
 from repovault.common.enums import StorageType
 from repovault.common.errors import Conflict, InvalidInput, NotFound
@@ -28,76 +26,35 @@ from repovault.storages.models import Storage
 
 log = structlog.get_logger(__name__)
 
-SEALED_SECRET = "secretAccessKeySealed"  # noqa: S105 (a key name)
-S3_REQUIRED = ("bucket", "accessKeyId", "secretAccessKey")
-S3_KEYS = ("endpointUrl", "bucket", "prefix", "region", "accessKeyId")
+SEALED = "Sealed"  # a secret setting is stored sealed under its name plus this
 
 
-def _local_settings(settings: dict[str, Any], _box: SecretBox) -> dict[str, Any]:
-    path = settings.get("path")
-    if not isinstance(path, str) or not path.strip():
-        raise InvalidInput.field("settings.path", "a local storage needs a folder path")
-    folder = Path(path).expanduser()
-    if not folder.is_absolute():
-        raise InvalidInput.field("settings.path", f"not an absolute path: {path!r}")
+def _checked(type: int, settings: dict[str, Any], box: SecretBox) -> dict[str, Any]:
+    """The settings as stored: checked by the backend type, its secrets sealed."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InvalidInput.field("settings.path", f"cannot create {folder}: {exc}") from exc
-    return {"path": str(folder)}
-
-
-def _s3_settings(settings: dict[str, Any], box: SecretBox) -> dict[str, Any]:
-    folded = {k.lower(): v for k, v in settings.items()}
-    result: dict[str, Any] = {}
-    for key in (*S3_KEYS, "secretAccessKey"):
-        value = folded.get(key.lower())
-        if value is not None and not isinstance(value, str):
-            raise InvalidInput.field(f"settings.{key}", "expected a string")
-        if key in S3_REQUIRED and not value:
-            raise InvalidInput.field(f"settings.{key}", "required for an S3 storage")
-        if key != "secretAccessKey":
-            result[key] = value or None
-    result[SEALED_SECRET] = box.seal(str(folded["secretaccesskey"]))
-    return result
-
-
-SETTINGS_CHECKS: dict[int, Callable[[dict[str, Any], SecretBox], dict[str, Any]]] = {
-    StorageType.LOCAL: _local_settings,
-    StorageType.S3: _s3_settings,
-}
-
-
-def _s3_backend(settings: dict[str, Any], box: SecretBox) -> Backend:
-    return S3Backend(
-        bucket=settings["bucket"],
-        prefix=settings.get("prefix") or "",
-        endpoint_url=settings.get("endpointUrl"),
-        region=settings.get("region"),
-        access_key_id=settings.get("accessKeyId"),
-        secret_access_key=box.open(settings[SEALED_SECRET]),
-    )
-
-
-BACKENDS: dict[int, Callable[[dict[str, Any], SecretBox], Backend]] = {
-    StorageType.LOCAL: lambda settings, _box: LocalBackend(settings["path"]),
-    StorageType.S3: _s3_backend,
-}
+        kind = backend_type(type)
+        checked = kind.check(settings)
+    except SettingsError as exc:
+        field = "type" if exc.field == "type" else f"settings.{exc.field}"
+        raise InvalidInput.field(field, exc.message) from exc
+    for secret in kind.secrets:
+        value = checked.pop(secret, None)
+        if value is not None:
+            checked[secret + SEALED] = box.seal(str(value))
+    return checked
 
 
 def public_settings(storage: Storage) -> dict[str, Any]:
-    return {k: v for k, v in storage.settings.items() if k != SEALED_SECRET}
+    return {k: v for k, v in storage.settings.items() if not k.endswith(SEALED)}
 
 
 def add_storage(
     session: Session, box: SecretBox, *, name: str, type: int, settings: dict[str, Any]
 ) -> Storage:
-    check = SETTINGS_CHECKS.get(type)
-    if check is None:
-        raise InvalidInput.field("type", f"unknown storage type {type}; 1 local folder, 2 S3")
+    checked = _checked(type, settings, box)
     if session.scalar(select(Storage.id).where(Storage.name == name)):
         raise Conflict(codes.STORAGE_EXISTS, f"a storage named {name!r} exists already")
-    storage = Storage(name=name, type=type, settings=check(settings, box))
+    storage = Storage(name=name, type=type, settings=checked)
     session.add(storage)
     session.flush()
     log.info("storage added", storage_id=storage.id, type=type)
@@ -134,7 +91,12 @@ def local_folders(session: Session) -> list[Path]:
 
 
 def open_backend(storage: Storage, box: SecretBox) -> Backend:
-    return BACKENDS[storage.type](storage.settings, box)
+    kind = backend_type(storage.type)
+    settings = dict(storage.settings)
+    for secret in kind.secrets:
+        sealed = settings.pop(secret + SEALED, None)
+        settings[secret] = box.open(sealed) if sealed else None
+    return kind.open(settings)
 
 
 def all_backends(session: Session, box: SecretBox) -> list[Backend]:

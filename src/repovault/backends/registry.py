@@ -1,0 +1,141 @@
+"""The storage backend types, one entry each: how its settings are checked, which of them are
+secret, how a backend is opened on them, and how a command-line URL names one. The API
+(`storages/service.py`, which seals the secrets) and the command line (`cli/engine.py`) both
+go through it; adding a backend is adding an entry.
+
+    number  name   settings                                              URL
+    1       local  path (absolute folder, created)                       /folder, ~/folder
+    2       s3     bucket, prefix, endpointUrl, region, accessKeyId,     s3://bucket/prefix
+                   secretAccessKey (secret)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from repovault.backends.base import Backend
+from repovault.backends.local import LocalBackend
+from repovault.backends.s3 import S3Backend
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong: `field` names it (as the API's `settings.<field>`)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class BackendType:
+    number: int  # the wire's storage `type`
+    name: str
+    label: str  # in messages
+    check: Callable[[Mapping[str, Any]], dict[str, Any]]  # settings, normalised (secrets too)
+    open: Callable[[Mapping[str, Any]], Backend]  # on checked settings, secrets in the clear
+    secrets: tuple[str, ...] = ()
+    scheme: str | None = None  # of the URL the command line names it with
+    from_url: Callable[[str, Mapping[str, str | None]], dict[str, Any]] | None = None
+
+
+def _local_check(settings: Mapping[str, Any]) -> dict[str, Any]:
+    path = settings.get("path")
+    if not isinstance(path, str) or not path.strip():
+        raise SettingsError("path", "a local storage needs a folder path")
+    folder = Path(path).expanduser()
+    if not folder.is_absolute():
+        raise SettingsError("path", f"not an absolute path: {path!r}")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SettingsError("path", f"cannot create {folder}: {exc}") from exc
+    return {"path": str(folder)}
+
+
+S3_REQUIRED = ("bucket", "accessKeyId", "secretAccessKey")
+S3_KEYS = ("endpointUrl", "bucket", "prefix", "region", "accessKeyId", "secretAccessKey")
+
+
+def _s3_check(settings: Mapping[str, Any]) -> dict[str, Any]:
+    folded = {k.lower(): v for k, v in settings.items()}
+    result: dict[str, Any] = {}
+    for key in S3_KEYS:
+        value = folded.get(key.lower())
+        if value is not None and not isinstance(value, str):
+            raise SettingsError(key, "expected a string")
+        if key in S3_REQUIRED and not value:
+            raise SettingsError(key, "required for an S3 storage")
+        result[key] = value or None
+    return result
+
+
+def _s3_open(settings: Mapping[str, Any]) -> Backend:
+    return S3Backend(
+        bucket=settings["bucket"],
+        prefix=settings.get("prefix") or "",
+        endpoint_url=settings.get("endpointUrl"),
+        region=settings.get("region"),
+        access_key_id=settings.get("accessKeyId"),
+        secret_access_key=settings.get("secretAccessKey"),
+    )
+
+
+def _s3_from_url(url: str, options: Mapping[str, str | None]) -> dict[str, Any]:
+    parts = urlsplit(url)
+    return {
+        "bucket": parts.netloc,
+        "prefix": parts.path.strip("/"),
+        "endpointUrl": options.get("endpoint"),
+        "region": os.environ.get("AWS_REGION"),
+        "accessKeyId": os.environ.get("AWS_ACCESS_KEY_ID"),
+        "secretAccessKey": os.environ.get("AWS_SECRET_ACCESS_KEY"),
+    }
+
+
+TYPES: dict[int, BackendType] = {
+    t.number: t
+    for t in (
+        BackendType(
+            number=1,
+            name="local",
+            label="local folder",
+            check=_local_check,
+            open=lambda settings: LocalBackend(settings["path"]),
+        ),
+        BackendType(
+            number=2,
+            name="s3",
+            label="S3",
+            check=_s3_check,
+            open=_s3_open,
+            secrets=("secretAccessKey",),
+            scheme="s3",
+            from_url=_s3_from_url,
+        ),
+    )
+}
+
+
+def backend_type(number: int) -> BackendType:
+    """The type numbered `number`; SettingsError("type") for one that does not exist."""
+    found = TYPES.get(number)
+    if found is None:
+        known = ", ".join(f"{t.number} {t.label}" for t in TYPES.values())
+        raise SettingsError("type", f"unknown storage type {number}; {known}")
+    return found
+
+
+def open_url(spec: str, **options: str | None) -> Backend:
+    """The backend a command-line storage names: `<scheme>://…` of a type that has one (its
+    credentials from the environment), else a local folder."""
+    scheme = spec.partition("://")[0] if "://" in spec else None
+    for kind in TYPES.values():
+        if scheme is not None and kind.scheme == scheme and kind.from_url is not None:
+            return kind.open(kind.from_url(spec, options))
+    return LocalBackend(Path(spec).expanduser().resolve())
