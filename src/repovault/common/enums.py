@@ -79,6 +79,20 @@ class RuleType(Labeled):
     REPOSITORY = 3, "repository"
 
 
+class RuleChoice(Labeled):
+    """A plan rule's `choiceMode`: every item of the rule's type, or those its filters pick."""
+
+    ALL = 1, "all of that type"
+    BY_FILTERS = 2, "chosen by filters"
+
+
+class Trigger(Labeled):
+    """A schedule option's `trigger`."""
+
+    DISABLED = 0, "disabled"
+    TIME = 1, "time"
+
+
 class Scheme(Labeled):
     MANUAL = 1, "manual only"
     BASIC = 2, "basic"

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from repovault.common.enums import TaskStatus
 from repovault.console.routing import router as console_router
 from repovault.console.shared import PREFIX, Console, ConsoleDep
 
@@ -28,7 +29,11 @@ async def dashboard(request: Request, console: ConsoleDep) -> HTMLResponse:
         {
             "limit": 10,
             "filters": [
-                {"property": "status", "operator": "in", "value": [3, 7]},
+                {
+                    "property": "status",
+                    "operator": "in",
+                    "value": [TaskStatus.FAILED, TaskStatus.NOT_STARTED],
+                },
                 {"property": "createdAt", "operator": "gte", "value": day_ago},
             ],
         },
@@ -53,6 +58,15 @@ async def _running(console: Console, request: Request) -> list[dict[str, Any]]:
     page = await console.call(
         request,
         "/tasks/getmany",
-        {"limit": 50, "filters": [{"property": "status", "operator": "in", "value": [5, 6]}]},
+        {
+            "limit": 50,
+            "filters": [
+                {
+                    "property": "status",
+                    "operator": "in",
+                    "value": [TaskStatus.RUNNING, TaskStatus.QUEUED],
+                }
+            ],
+        },
     )
     return list(page["result"])

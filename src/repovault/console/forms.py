@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from repovault.common.enums import ChoiceMode, RetentionRule, Scheme
 from repovault.plans import schedule as schedules
 from repovault.plans.settings import PlanSettings
 
@@ -97,9 +98,9 @@ def plan_from_form(fields: dict[str, list[str]]) -> dict[str, Any]:
         if closed
         else None
     )
-    rule = _int(fields, "retentionRule", 1)
+    rule = _int(fields, "retentionRule", RetentionRule.FOREVER)
     retention: dict[str, Any] = {"rule": rule}
-    if rule in (2, 3):
+    if rule in (RetentionRule.NEWEST, RetentionRule.YOUNGER):
         retention["options"] = [
             {
                 "number": _int(fields, "retentionNumber", 30),
@@ -112,10 +113,10 @@ def plan_from_form(fields: dict[str, list[str]]) -> dict[str, Any]:
         "organizationId": first(fields, "organizationId"),
         "isActive": "isActive" in fields,
         "includeMetadata": "includeMetadata" in fields,
-        "gitChoiceMode": _int(fields, "gitChoiceMode", 1),
+        "gitChoiceMode": _int(fields, "gitChoiceMode", ChoiceMode.ALL),
         "schedule": {
             "scheme": scheme,
-            "options": [option] if scheme != 1 else [],
+            "options": [option] if scheme != Scheme.MANUAL else [],
             "backupWindow": window,
             "retention": retention,
         },
@@ -135,7 +136,7 @@ def plan_from_form(fields: dict[str, list[str]]) -> dict[str, Any]:
             ],
         },
     }
-    if plan["gitChoiceMode"] == 2:
+    if plan["gitChoiceMode"] == ChoiceMode.INDIVIDUAL:
         plan["repositoriesIds"] = fields.get("repository", [])
     for key in ("storageId", "workerId"):
         if first(fields, key):

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import delete, insert, literal, select
 from sqlalchemy.orm import Session
 
-from repovault.common.enums import ChoiceMode, RuleType
+from repovault.common.enums import ChoiceMode, RuleChoice, RuleType
 from repovault.common.paging import COMPARISONS
 from repovault.organizations.models import Organization, Project, Wiki
 from repovault.plans.models import (
@@ -68,7 +68,7 @@ def _compare(actual: Any, operator: str, expected: Any) -> bool:
 
 def rule_matches(rule: dict[str, Any], item: dict[str, Any]) -> bool:
     """Does an item (its API fields, keys lower-cased) satisfy a rule of the plan DTO?"""
-    if rule.get("choiceMode", 1) == 1:
+    if rule.get("choiceMode", RuleChoice.ALL) == RuleChoice.ALL:
         return True
     choice = rule.get("ruleChoice") or {}
     filters = choice.get("rules") or []

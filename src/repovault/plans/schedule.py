@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from repovault.common.enums import Scheme
+from repovault.common.enums import Scheme, Trigger
 
 ONCE, WEEKLY, MONTHLY, DAILY, HOURLY, MINUTELY = range(6)
 KIND_NAMES = {1: "full", 2: "differential", 3: "incremental"}
@@ -137,7 +137,7 @@ def next_due(
         return None
     best: Due | None = None
     for option in schedule.get("options") or []:
-        if option.get("trigger", 1) != 1:
+        if option.get("trigger", Trigger.TIME) != Trigger.TIME:
             continue
         first = next(_option_runs(option, after, anchor, zone), None)
         if first is None:

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, field_validator, model_validator
 
+from repovault.common.enums import Frequency, RetentionRule, Scheme, Trigger
 from repovault.common.paging import OPERATORS, FilterValue, PageRequest
 from repovault.common.wire import INT32_MAX, Id, Int32, Int64, RequestModel, ResponseModel
 
@@ -21,6 +22,10 @@ RULE_OPERATORS = (*OPERATORS, "regex")
 
 # advancedOptions keys that must hold whole numbers, with their smallest value.
 NUMERIC_OPTIONS = {"maxtaskretriescount": 0, "taskretriesfrequency": 0, "maxconcurrenttasks": 1}
+
+
+# The frequencies that run at given times of day (the others run every few hours/minutes).
+AT_TIMES = (Frequency.ONCE, Frequency.WEEKLY, Frequency.MONTHLY, Frequency.DAILY)
 
 
 class StartAt(RequestModel):
@@ -39,15 +44,15 @@ class ScheduleOption(RequestModel):
 
     @model_validator(mode="after")
     def _complete(self) -> ScheduleOption:
-        if self.trigger == 0:
+        if self.trigger == Trigger.DISABLED:
             return self
-        if self.frequency in (0, 1, 2, 3) and not self.start_at:
+        if self.frequency in AT_TIMES and not self.start_at:
             raise ValueError(f"frequency {self.frequency} needs at least one startAt time")
-        if self.frequency != 0 and not self.days:
+        if self.frequency != Frequency.ONCE and not self.days:
             raise ValueError(f"frequency {self.frequency} needs at least one day in days")
-        if self.frequency == 2 and not 1 <= self.nth_day_of_week <= 5:
+        if self.frequency == Frequency.MONTHLY and not 1 <= self.nth_day_of_week <= 5:
             raise ValueError("monthly (frequency 2) needs nthDayOfWeek 1..4, or 5 for the last")
-        if self.frequency in (4, 5) and self.interval < 1:
+        if self.frequency in (Frequency.HOURLY, Frequency.MINUTES) and self.interval < 1:
             raise ValueError(f"frequency {self.frequency} needs an interval of at least 1")
         return self
 
@@ -66,7 +71,7 @@ class Retention(RequestModel):
 
     @model_validator(mode="after")
     def _options_for_rule(self) -> Retention:
-        if self.rule in (2, 3) and not self.options:
+        if self.rule in (RetentionRule.NEWEST, RetentionRule.YOUNGER) and not self.options:
             raise ValueError(f"retention rule {self.rule} needs at least one option")
         return self
 
@@ -84,9 +89,12 @@ class Schedule(RequestModel):
 
     @model_validator(mode="after")
     def _options_for_scheme(self) -> Schedule:
-        if self.scheme == 2 and len(self.options) != 1:
+        if self.scheme == Scheme.BASIC and len(self.options) != 1:
             raise ValueError("the basic scheme (2) takes exactly one option")
-        if self.scheme in (3, 4, 5) and not self.options:
+        if (
+            self.scheme in (Scheme.CUSTOM, Scheme.FOREVER_INCREMENTAL, Scheme.GFS)
+            and not self.options
+        ):
             raise ValueError(f"scheme {self.scheme} needs at least one option")
         return self
 
