@@ -11,12 +11,23 @@ from __future__ import annotations
 
 import math
 import operator as operator_module
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, Field, WithJsonSchema
-from sqlalchemy import BigInteger, ColumnElement, Select, and_, func, literal, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from repovault.common import codes
@@ -136,30 +147,52 @@ class Page:
         }
 
 
-def _coerce(kind: Kind, value: Any, field: str) -> Any:
-    if kind == "bool":
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lower() in {"true", "false"}:
-            return value.strip().lower() == "true"
-    elif kind == "int":
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str):
-            try:
-                number = int(value.strip())
-            except ValueError:
-                pass
-            else:
-                if INT64_MIN <= number <= INT64_MAX:
-                    return number
-    elif kind == "id":
-        if isinstance(value, str):
-            # A malformed id matches nothing rather than failing the whole call.
-            return parse_guid(value) or value
-    elif isinstance(value, str):
+def _as_bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
         return value
-    raise InvalidInput.field(field, f"expected a {kind} value, got {value!r}")
+    if isinstance(value, str) and value.strip().lower() in {"true", "false"}:
+        return value.strip().lower() == "true"
+    return None
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        try:
+            number = int(value.strip())
+        except ValueError:
+            return None
+        if INT64_MIN <= number <= INT64_MAX:
+            return number
+    return None
+
+
+def _as_id(value: Any) -> str | None:
+    if isinstance(value, str):
+        # A malformed id matches nothing rather than failing the whole call.
+        return parse_guid(value) or value
+    return None
+
+
+def _as_str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+# Each kind's reading of a filter value; None: the value is not of that kind.
+_READERS: dict[Kind, Callable[[Any], Any]] = {
+    "bool": _as_bool,
+    "int": _as_int,
+    "id": _as_id,
+    "str": _as_str,
+}
+
+
+def _coerce(kind: Kind, value: Any, field: str) -> Any:
+    coerced = _READERS[kind](value)
+    if coerced is None:
+        raise InvalidInput.field(field, f"expected a {kind} value, got {value!r}")
+    return coerced
 
 
 def _bind(kind: Kind, value: Any) -> Any:
@@ -247,21 +280,85 @@ def ordering(
     return [expr.asc(), tiebreak.asc()]
 
 
+_LIMIT, _OFFSET = "page_limit", "page_offset"
+
+
+def _page_statements(
+    stmt: Select[Any], counted: Select[Any], order: list[ColumnElement[Any]]
+) -> tuple[Select[Any], Select[Any]]:
+    """(count, page) statements; the page's LIMIT and OFFSET are bound parameters."""
+    count = select(func.count()).select_from(counted.order_by(None).subquery())
+    limit, offset = bindparam(_LIMIT, type_=Integer()), bindparam(_OFFSET, type_=Integer())
+    page = stmt.order_by(*order).limit(limit).offset(offset)
+    return count, page
+
+
+Built = tuple[Select[Any], Select[Any]]
+# Built statements of unfiltered pages, by base statements, order and dialect: a statement
+# built once keeps its SQLAlchemy cache key, so a repeated page costs no statement building,
+# no cache key and no compilation.
+_BUILT: dict[tuple[int, int, str, str, str], tuple[Select[Any], Select[Any], Built]] = {}
+_BUILT_MAX = 256
+_built_lock = threading.Lock()
+
+
+def _built(
+    stmt: Select[Any],
+    counted: Select[Any],
+    request: PageRequest,
+    fields: Fields,
+    tiebreak: Expr,
+    dialect: str,
+) -> Built:
+    orderby, direction = (request.orderby or "name").lower(), (request.ordertype or "asc").lower()
+    key = (id(stmt), id(counted), orderby, direction, dialect)
+    found = _BUILT.get(key)
+    if found is not None and found[0] is stmt and found[1] is counted:
+        return found[2]
+    built = _page_statements(stmt, counted, ordering(request, fields, tiebreak, dialect))
+    with _built_lock:
+        if len(_BUILT) >= _BUILT_MAX:
+            _BUILT.clear()
+        _BUILT[key] = (stmt, counted, built)
+    return built
+
+
 def fetch(
     session: Session,
     stmt: Select[Any],
     request: PageRequest,
     fields: Fields,
     tiebreak: Expr,
+    *,
+    counted: Select[Any] | None = None,
+    params: Mapping[str, Any] | None = None,
+    reuse: bool = False,
 ) -> Page:
-    """One COUNT and one page SELECT of `stmt` under the request's filters and order."""
+    """One COUNT and one page SELECT of `stmt` under the request's filters and order.
+
+    `counted`: a cheaper statement with the same rows as `stmt`, counted when no filter
+    applies (a filter may name a column only `stmt` has). `params`: the values of the
+    statements' bound parameters. `reuse`: `stmt` and `counted` are built once (module
+    constants, their values in `params`), so an unfiltered page reuses its statements.
+    """
     dialect = session.get_bind().dialect.name
-    order = ordering(request, fields, tiebreak, dialect)
-    where = conditions(request, fields)
-    if where:
-        stmt = stmt.where(and_(*where))
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = session.execute(
-        stmt.order_by(*order).limit(request.limit).offset((request.page - 1) * request.limit)
-    ).all()
+    counted_stmt = stmt if counted is None else counted
+    if request.filters:
+        order = ordering(request, fields, tiebreak, dialect)
+        where = conditions(request, fields)
+        if where:
+            stmt = stmt.where(and_(*where))
+        count, page = _page_statements(stmt, stmt, order)
+    elif reuse:
+        count, page = _built(stmt, counted_stmt, request, fields, tiebreak, dialect)
+    else:
+        order = ordering(request, fields, tiebreak, dialect)
+        count, page = _page_statements(stmt, counted_stmt, order)
+    values = {
+        **(params or {}),
+        _LIMIT: request.limit,
+        _OFFSET: (request.page - 1) * request.limit,
+    }
+    total = session.execute(count, values).scalar()
+    rows = session.execute(page, values).all()
     return Page(rows=list(rows), total=int(total or 0), page=request.page, limit=request.limit)
