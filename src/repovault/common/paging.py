@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
@@ -104,6 +104,7 @@ class PageRequest(RequestModel):
 
 
 Item = TypeVar("Item")
+Model = TypeVar("Model", bound=BaseModel)
 
 
 class PageOf(ResponseModel, Generic[Item]):
@@ -145,6 +146,16 @@ class Page:
             "totalEntries": self.total,
             "result": result,
         }
+
+    def of(self, model: type[Model]) -> PageOf[Model]:
+        """The page as its wire model: each row's first column (an ORM row) read into
+        `model` by attribute."""
+        return PageOf[model](  # type: ignore[valid-type]
+            current_page=self.page,
+            page_count=self.page_count,
+            total_entries=self.total,
+            result=[model.model_validate(row[0]) for row in self.rows],
+        )
 
 
 def _as_bool(value: Any) -> bool | None:

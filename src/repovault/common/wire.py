@@ -131,5 +131,8 @@ class ResponseModel(BaseModel):
     """A response body: serialized with camelCase keys exactly as in the reference."""
 
     model_config = ConfigDict(
-        alias_generator=to_camel, validate_by_name=True, validate_by_alias=True
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        from_attributes=True,  # built from ORM rows: the field names are the attributes
     )

@@ -19,7 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from repovault.common.clock import now_ms
 from repovault.common.enums import TaskStatus, label_of
@@ -132,6 +132,8 @@ class Task(Base):
     bytes_stored: Mapped[int] = mapped_column(BigInteger, default=0)
     bytes_transferred: Mapped[int] = mapped_column(BigInteger, default=0)
     pauses: Mapped[int] = mapped_column(Integer, default=0)
+    # Read only, oldest first (written by tasks/service.add_log).
+    logs: Mapped[list[TaskLog]] = relationship(order_by="TaskLog.id", viewonly=True)
 
 
 class TaskLog(Base):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from repovault.accounts.roles import READ_GIT, WRITE_GIT
 from repovault.api import signals
 from repovault.api.calls import Calls
@@ -23,20 +21,20 @@ calls = Calls("tasks")
     write=False,
     response=PageOf[TaskItem],
 )
-def getmany(ctx: Context, body: PageRequest) -> dict[str, Any]:
+def getmany(ctx: Context, body: PageRequest) -> PageOf[TaskItem]:
     """List tasks (newest first unless `orderby` says otherwise)."""
     if body.orderby is None:
         body = body.model_copy(
             update={"orderby": "createdAt", "ordertype": body.ordertype or "desc"}
         )
     page = service.list_tasks(ctx.session, body)
-    return page.envelope([service.task_item(task) for (task,) in page.rows])
+    return page.of(TaskItem)
 
 
 @calls.post("/tasks/get", body=TaskIdRequest, roles=READ_GIT, write=False, response=TaskDetail)
-def get(ctx: Context, body: TaskIdRequest) -> dict[str, Any]:
+def get(ctx: Context, body: TaskIdRequest) -> TaskDetail:
     """One task with its log."""
-    return service.task_detail(ctx.session, service.get_task(ctx.session, body.id))
+    return TaskDetail.model_validate(service.get_task(ctx.session, body.id))
 
 
 @calls.post("/tasks/cancel", body=TaskIdRequest, roles=WRITE_GIT, write=True)

@@ -20,7 +20,7 @@ class TaskIdResponse(ResponseModel):
 
 
 class TaskItem(ResponseModel):
-    """A task as `/tasks/getmany` lists it (the service builds the same dict)."""
+    """A task as `/tasks/getmany` lists it (read from the task row)."""
 
     id: str
     kind: str
@@ -41,7 +41,7 @@ class TaskLogLine(ResponseModel):
 
 
 class TaskDetail(TaskItem):
-    """A task as `/tasks/get` answers it."""
+    """A task as `/tasks/get` answers it (read from the task row and its log lines)."""
 
     organization_id: str | None
     worker_id: str

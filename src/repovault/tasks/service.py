@@ -280,40 +280,8 @@ TASK_FIELDS = {
 }
 
 
-def task_item(task: Task) -> dict[str, Any]:
-    return {
-        "id": task.id,
-        "kind": task.kind,
-        "planId": task.plan_id,
-        "repositoryId": task.repository_id,
-        "status": task.status,
-        "progress": task.progress,
-        "attempt": task.attempt,
-        "startedAt": task.started_at,
-        "finishedAt": task.finished_at,
-        "error": task.error,
-    }
-
-
 def list_tasks(session: Session, request: PageRequest) -> Page:
     return fetch(session, select(Task), request, TASK_FIELDS, Task.id)
-
-
-def task_detail(session: Session, task: Task) -> dict[str, Any]:
-    logs = session.scalars(
-        select(TaskLog).where(TaskLog.task_id == task.id).order_by(TaskLog.id)
-    ).all()
-    return {
-        **task_item(task),
-        "organizationId": task.organization_id,
-        "workerId": task.worker_id,
-        "createdAt": task.created_at,
-        "progressText": task.progress_text,
-        "result": task.result,
-        "logs": [
-            {"time": line.time, "level": line.level, "message": line.message} for line in logs
-        ],
-    }
 
 
 def is_finished(status: int) -> bool:

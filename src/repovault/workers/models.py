@@ -21,3 +21,8 @@ class Worker(Base):
     version: Mapped[str] = mapped_column(String(50), default="")
     last_seen: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[int] = mapped_column(BigInteger, default=now_ms)
+
+    @property
+    def is_online(self) -> bool:
+        """A heartbeat within the last `ONLINE_WITHIN_MS`."""
+        return now_ms() - self.last_seen < ONLINE_WITHIN_MS
