@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from repovault.accounts import service
 from repovault.accounts.roles import ANY_USER, MANAGE_USERS
 from repovault.accounts.schemas import (
@@ -71,17 +69,9 @@ def create_user(ctx: Context, body: UserCreate) -> IdResponse:
     write=False,
     response=PageOf[UserOut],
 )
-def list_users(ctx: Context, body: PageRequest) -> dict[str, Any]:
+def list_users(ctx: Context, body: PageRequest) -> PageOf[UserOut]:
     """List users (paged; filters on id, email, createdAt)."""
-    page = service.list_users(ctx.session, body)
-    return page.envelope(
-        [
-            UserOut(id=u.id, email=u.email, roles=u.roles, created_at=u.created_at).model_dump(
-                by_alias=True
-            )
-            for (u,) in page.rows
-        ]
-    )
+    return service.list_users(ctx.session, body).of(UserOut)
 
 
 @calls.post("/users/modify", body=UserModify, roles=MANAGE_USERS, write=True)

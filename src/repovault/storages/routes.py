@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from repovault.accounts.roles import ADMIN_ONLY, READ_GIT
 from repovault.accounts.schemas import IdRequest, IdResponse
 from repovault.api.calls import Calls
@@ -31,22 +29,9 @@ def add(ctx: Context, body: StorageAdd) -> IdResponse:
     write=False,
     response=PageOf[StorageOut],
 )
-def getmany(ctx: Context, body: PageRequest) -> dict[str, Any]:
+def getmany(ctx: Context, body: PageRequest) -> PageOf[StorageOut]:
     """List backup storages (secrets are never returned)."""
-    page = service.list_storages(ctx.session, body)
-    return page.envelope(
-        [
-            StorageOut(
-                id=s.id,
-                name=s.name,
-                type=s.type,
-                settings=service.public_settings(s),
-                is_default=s.is_default,
-                created_at=s.created_at,
-            ).model_dump(by_alias=True)
-            for (s,) in page.rows
-        ]
-    )
+    return service.list_storages(ctx.session, body).of(StorageOut)
 
 
 @calls.post("/storages/remove", body=IdRequest, roles=ADMIN_ONLY, write=True)

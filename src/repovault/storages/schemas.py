@@ -16,9 +16,11 @@ class StorageAdd(RequestModel):
 
 
 class StorageOut(ResponseModel):
+    """A storage as `/storages/getmany` lists it: its settings without the sealed secrets."""
+
     id: str
     name: str
     type: int
-    settings: dict[str, Any]
+    settings: dict[str, Any] = Field(validation_alias="public_settings")
     is_default: bool
     created_at: int

@@ -22,11 +22,9 @@ from repovault.common.lookup import get_by_id
 from repovault.common.paging import Column, Page, PageRequest, fetch
 from repovault.common.secrets import SecretBox
 from repovault.plans.models import Plan
-from repovault.storages.models import Storage
+from repovault.storages.models import SEALED, Storage
 
 log = structlog.get_logger(__name__)
-
-SEALED = "Sealed"  # a secret setting is stored sealed under its name plus this
 
 
 def _checked(type: int, settings: dict[str, Any], box: SecretBox) -> dict[str, Any]:
@@ -42,10 +40,6 @@ def _checked(type: int, settings: dict[str, Any], box: SecretBox) -> dict[str, A
         if value is not None:
             checked[secret + SEALED] = box.seal(str(value))
     return checked
-
-
-def public_settings(storage: Storage) -> dict[str, Any]:
-    return {k: v for k, v in storage.settings.items() if not k.endswith(SEALED)}
 
 
 def add_storage(
