@@ -147,14 +147,14 @@ class Page:
             "result": result,
         }
 
-    def of(self, model: type[Model]) -> PageOf[Model]:
-        """The page as its wire model: each row's first column (an ORM row) read into
-        `model` by attribute."""
+    def of(self, model: type[Model], items: list[Model] | None = None) -> PageOf[Model]:
+        """The page as its wire model: `items`, else each row's first column (an ORM row)
+        read into `model` by attribute."""
         return PageOf[model](  # type: ignore[valid-type]
             current_page=self.page,
             page_count=self.page_count,
             total_entries=self.total,
-            result=[model.model_validate(row[0]) for row in self.rows],
+            result=items if items is not None else [model.model_validate(r[0]) for r in self.rows],
         )
 
 

@@ -1,10 +1,9 @@
-"""What the API shows of plans: the full plan DTO (`/plans/get`) and the plans of an
+"""What the API shows of plans: the full plan (`/plans/get`) and the plans of an
 organization with their repositories (`/plans/listassignedtoorganization`)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +20,7 @@ from repovault.plans.models import (
     PlanItem,
     PlanRepository,
 )
+from repovault.plans.schemas import EncryptionOut, PlanOut
 
 
 def _items_by_kind(session: Session, plan_ids: list[str]) -> dict[tuple[str, str], list[str]]:
@@ -36,44 +36,45 @@ def _items_by_kind(session: Session, plan_ids: list[str]) -> dict[tuple[str, str
     return result
 
 
-def plan_dto(session: Session, plan: Plan) -> dict[str, Any]:
-    """The full plan DTO, as `/plans/get` returns it; the password is never included."""
+def plan_out(session: Session, plan: Plan) -> PlanOut:
+    """The full plan as `/plans/get` answers it; the password is never included. The settings
+    parts are returned as they were stored from the request."""
     items = _items_by_kind(session, [plan.id])
     s = plan.settings
-    return {
-        "id": plan.id,
-        "isActive": plan.is_active,
-        "name": plan.name,
-        "type": plan.type,
-        "backupType": plan.backup_type,
-        "storageId": plan.storage_id,
-        "workerId": plan.worker_id,
-        "organizationId": plan.organization_id,
-        "includeMetadata": plan.include_metadata,
-        "includeAllRepositories": plan.git_choice_mode == ChoiceMode.ALL,
-        "gitChoiceMode": plan.git_choice_mode,
-        "repositoriesIds": items[(plan.id, ITEM_REPOSITORY)],
-        "excludedRepositoriesIds": items[(plan.id, ITEM_EXCLUDED_REPOSITORY)],
-        "projectsIds": items[(plan.id, ITEM_PROJECT)],
-        "wikisIds": items[(plan.id, ITEM_WIKI)],
-        "rules": s.get("rules", []),
-        "schedule": s.get("schedule"),
-        "advancedOptions": s.get("advancedOptions", {}),
-        "compressionSettings": s.get("compressionSettings"),
-        "encryptionSettings": (
+    return PlanOut(
+        id=plan.id,
+        is_active=plan.is_active,
+        name=plan.name,
+        type=plan.type,
+        backup_type=plan.backup_type,
+        storage_id=plan.storage_id,
+        worker_id=plan.worker_id,
+        organization_id=plan.organization_id,
+        include_metadata=plan.include_metadata,
+        include_all_repositories=plan.git_choice_mode == ChoiceMode.ALL,
+        git_choice_mode=plan.git_choice_mode,
+        repositories_ids=items[(plan.id, ITEM_REPOSITORY)],
+        excluded_repositories_ids=items[(plan.id, ITEM_EXCLUDED_REPOSITORY)],
+        projects_ids=items[(plan.id, ITEM_PROJECT)],
+        wikis_ids=items[(plan.id, ITEM_WIKI)],
+        rules=s.get("rules", []),
+        schedule=s.get("schedule"),
+        advanced_options=s.get("advancedOptions", {}),
+        compression_settings=s.get("compressionSettings"),
+        encryption_settings=(
             None
             if plan.encryption_algorithm is None
-            else {"algorithm": plan.encryption_algorithm, "password": None}
+            else EncryptionOut(algorithm=plan.encryption_algorithm, password=None)
         ),
-        "customActions": s.get("customActions"),
-        "notificationSettings": s.get("notificationSettings"),
-        "useExtraCredentials": plan.use_extra_credentials,
-        "additionalCredentials": s.get("additionalCredentials", []),
-        "resourceKindsToIgnore": s.get("resourceKindsToIgnore", []),
-        "deltaSettings": s.get("deltaSettings"),
-        "filteringSettings": s.get("filteringSettings"),
-        "ignoreCorruptedAttachments": plan.ignore_corrupted_attachments,
-    }
+        custom_actions=s.get("customActions"),
+        notification_settings=s.get("notificationSettings"),
+        use_extra_credentials=plan.use_extra_credentials,
+        additional_credentials=s.get("additionalCredentials", []),
+        resource_kinds_to_ignore=s.get("resourceKindsToIgnore", []),
+        delta_settings=s.get("deltaSettings"),
+        filtering_settings=s.get("filteringSettings"),
+        ignore_corrupted_attachments=plan.ignore_corrupted_attachments,
+    )
 
 
 ASSIGNED_FIELDS = {

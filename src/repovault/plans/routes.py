@@ -86,9 +86,9 @@ def modify_azure_plan(ctx: Context, body: PlanModify) -> None:
 
 
 @calls.post("/plans/get", body=PlanIdRequest, roles=READ_GIT, write=False, response=PlanOut)
-def get(ctx: Context, body: PlanIdRequest) -> dict[str, Any]:
+def get(ctx: Context, body: PlanIdRequest) -> PlanOut:
     """The full plan DTO (the encryption password is never returned)."""
-    return listing.plan_dto(ctx.session, service.get_plan(ctx.session, body.id))
+    return listing.plan_out(ctx.session, service.get_plan(ctx.session, body.id))
 
 
 @calls.post("/plans/remove", body=PlanIdRequest, roles=REMOVE_GIT, write=True)

@@ -264,8 +264,8 @@ class EncryptionOut(ResponseModel):
 
 
 class PlanOut(ResponseModel):
-    """The plan DTO `/plans/get` answers (documentation: the service builds the same dict).
-    The settings parts are returned as they were stored from the request."""
+    """The plan DTO `/plans/get` answers (`plans/listing.plan_out` builds it). The settings
+    parts are returned as they were stored from the request."""
 
     id: str
     is_active: bool

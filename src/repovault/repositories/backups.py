@@ -13,6 +13,7 @@ from repovault.common.errors import Conflict
 from repovault.plans.models import Plan
 from repovault.repositories import vaults
 from repovault.repositories.models import Repository
+from repovault.repositories.schemas import SnapshotOut
 from repovault.repositories.service import get_repository
 from repovault.repositories.targets import check_target
 from repovault.runtime import Runtime
@@ -69,7 +70,7 @@ def verify(session: Session, *, repository_id: str, snapshot_id: str | None) -> 
     return _repository_task(session, repository, "verify", {"snapshotId": snapshot_id}).id
 
 
-def snapshots(runtime: Runtime, session: Session, *, repository_id: str) -> list[dict[str, Any]]:
+def snapshots(runtime: Runtime, session: Session, *, repository_id: str) -> list[SnapshotOut]:
     """Every snapshot storage holds for the repository, newest first."""
     get_repository(session, repository_id)
     found = []
@@ -81,17 +82,17 @@ def snapshots(runtime: Runtime, session: Session, *, repository_id: str) -> list
                 codes.STORAGE_FAILED, f"the snapshots of plan {plan.id} cannot be read: {exc}"
             ) from exc
         found += [
-            {
-                "id": m.id,
-                "createdAt": m.created_at,
-                "kind": m.kind,
-                "sizeBytes": m.stored_bytes,
-                "refCount": len(m.content.refs),
-                "planId": plan.id,
-                "storageId": plan.storage_id,
-                "parentId": m.parent,
-            }
+            SnapshotOut(
+                id=m.id,
+                created_at=m.created_at,
+                kind=m.kind,
+                size_bytes=m.stored_bytes,
+                ref_count=len(m.content.refs),
+                plan_id=plan.id,
+                storage_id=plan.storage_id,
+                parent_id=m.parent,
+            )
             for m in manifests.values()
         ]
-    found.sort(key=lambda s: (s["createdAt"], s["id"]), reverse=True)
+    found.sort(key=lambda s: (s.created_at, s.id), reverse=True)
     return found

@@ -178,9 +178,9 @@ def verify(ctx: Context, body: VerifyRequest) -> TaskIdResponse:
     write=False,
     response=PageOf[SnapshotOut],
 )
-def snapshots(ctx: Context, body: SnapshotsRequest) -> dict[str, Any]:
+def snapshots(ctx: Context, body: SnapshotsRequest) -> PageOf[SnapshotOut]:
     """The snapshots storage holds for a repository, newest first."""
     found = backups.snapshots(ctx.runtime, ctx.session, repository_id=body.id)
     start = (body.page - 1) * body.limit
     rows = found[start : start + body.limit]
-    return Page(rows=rows, total=len(found), page=body.page, limit=body.limit).envelope(rows)
+    return Page(rows=[], total=len(found), page=body.page, limit=body.limit).of(SnapshotOut, rows)
