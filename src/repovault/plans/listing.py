@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from repovault.common.enums import ChoiceMode
-from repovault.common.paging import Column, Page, PageRequest, fetch
+from repovault.common.paging import Column, PageOf, PageRequest, fetch
 from repovault.organizations.service import get_organization
 from repovault.plans.models import (
     ITEM_EXCLUDED_REPOSITORY,
@@ -20,7 +20,7 @@ from repovault.plans.models import (
     PlanItem,
     PlanRepository,
 )
-from repovault.plans.schemas import EncryptionOut, PlanOut
+from repovault.plans.schemas import AssignedPlan, EncryptionOut, PlanOut
 
 
 def _items_by_kind(session: Session, plan_ids: list[str]) -> dict[tuple[str, str], list[str]]:
@@ -86,7 +86,7 @@ ASSIGNED_FIELDS = {
 
 def list_assigned(
     session: Session, *, organization_id: str, request: PageRequest
-) -> tuple[Page, dict[str, list[str]]]:
+) -> PageOf[AssignedPlan]:
     """A page of the organization's plans and, per plan, its repository ids: the selection
     for individual plans, the resolved members for rule-based ones, none for "all"."""
     org = get_organization(session, organization_id)
@@ -107,4 +107,15 @@ def list_assigned(
         )
         for plan_id, repository_id in rows:
             ids[plan_id].append(repository_id)
-    return page, ids
+    return page.of(
+        AssignedPlan,
+        [
+            AssignedPlan(
+                id=p.id,
+                name=p.name,
+                include_all_repositories=p.git_choice_mode == ChoiceMode.ALL,
+                repository_ids=ids[p.id],
+            )
+            for p in plans
+        ],
+    )

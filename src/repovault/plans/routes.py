@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from repovault.accounts.roles import READ_GIT, REMOVE_GIT, WRITE_GIT
 from repovault.accounts.schemas import IdResponse
 from repovault.api import signals
 from repovault.api.calls import Calls
 from repovault.api.context import Context
 from repovault.common.clock import now_ms
-from repovault.common.enums import BackupType, ChoiceMode
+from repovault.common.enums import BackupType
 from repovault.common.paging import PageOf
 from repovault.plans import listing, running, scheduler, selection, service
 from repovault.plans.schemas import (
@@ -104,22 +102,9 @@ def remove(ctx: Context, body: PlanIdRequest) -> None:
     write=False,
     response=PageOf[AssignedPlan],
 )
-def list_assigned(ctx: Context, body: AssignedRequest) -> dict[str, Any]:
+def list_assigned(ctx: Context, body: AssignedRequest) -> PageOf[AssignedPlan]:
     """List the backup plans of an organization with their repositories."""
-    page, ids = listing.list_assigned(
-        ctx.session, organization_id=body.organization_id, request=body
-    )
-    return page.envelope(
-        [
-            {
-                "id": plan.id,
-                "name": plan.name,
-                "includeAllRepositories": plan.git_choice_mode == ChoiceMode.ALL,
-                "repositoryIds": ids[plan.id],
-            }
-            for (plan,) in page.rows
-        ]
-    )
+    return listing.list_assigned(ctx.session, organization_id=body.organization_id, request=body)
 
 
 @calls.post("/plans/attachgitrepository", body=AttachRepository, roles=WRITE_GIT, write=True)
