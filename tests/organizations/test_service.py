@@ -158,11 +158,6 @@ def test_a_sync_request_is_recorded_even_while_one_runs(rows: Rows) -> None:
     assert rows.fresh(org).synchronization_in_progress
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="add_organization strips the name but never checks it is left non-empty (the "
-    "schema's min_length=1 lets '   ' through); plans refuse a blank name",
-)
 def test_an_organization_needs_a_name(rows: Rows) -> None:
     with pytest.raises(InvalidInput):
         _add(rows, "   ")

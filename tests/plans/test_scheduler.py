@@ -100,11 +100,6 @@ def test_an_inactive_plan_is_not_started_even_when_its_time_has_come(rows: Rows)
     assert rows.session.scalars(select(Task)).all() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reschedule/_show_next writes one plan's next_run_at (0 when inactive) over every "
-    "repository of the plan, whatever the other plans holding the repository say",
-)
 def test_a_repository_in_two_plans_keeps_the_next_backup_of_the_active_one(rows: Rows) -> None:
     org = rows.org()
     repo = rows.repo(org)

@@ -128,6 +128,8 @@ def add_organization(
             "driver", f"unknown driver {driver}; one of {sorted(DRIVERS)} ({DRIVERS})"
         )
     name = name.strip()
+    if not name:
+        raise InvalidInput.field("name", "an organization needs a name")
     api_url = _check_api_url(driver, api_url)
     _check_unique(session, driver, name, api_url, own="")
     extras = tuple(t for t in additional_tokens or [] if t)
@@ -160,6 +162,8 @@ def modify_organization(
     """Apply the fields present in `changes` (API field names in snake_case)."""
     org = get_organization(session, organization_id)
     if "name" in changes and changes["name"] is not None:
+        if not changes["name"].strip():
+            raise InvalidInput.field("name", "an organization needs a name")
         org.name = changes["name"].strip()
     if "api_url" in changes:
         org.api_url = _check_api_url(org.driver, changes["api_url"])

@@ -47,7 +47,15 @@ def _items(session: Session, plan_id: str, kind: str) -> list[str]:
     )
 
 
+MISSING = object()
+TEXT_OPERATORS = ("regex", "contains", "startswith", "endswith")
+
+
 def _compare(actual: Any, operator: str, expected: Any) -> bool:
+    if actual is MISSING:
+        return False  # a property the item does not have (a typo) matches nothing
+    if actual is None and operator in TEXT_OPERATORS:
+        actual = ""  # an empty field: "None" is no text of the item's
     if operator == "in":
         return isinstance(expected, list) and actual in expected
     if operator == "regex":
@@ -75,7 +83,7 @@ def rule_matches(rule: dict[str, Any], item: dict[str, Any]) -> bool:
     if not filters:
         return False
     results = (
-        _compare(item.get(str(f["property"]).lower()), f["operator"], f.get("value"))
+        _compare(item.get(str(f["property"]).lower(), MISSING), f["operator"], f.get("value"))
         for f in filters
     )
     return all(results) if choice.get("meetAllRules") else any(results)

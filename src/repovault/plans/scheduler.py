@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from repovault.plans import runs, schedule
@@ -54,11 +54,23 @@ def reschedule(session: Session, plan: Plan, *, now: int, zone: ZoneInfo, reanch
 
 
 def _show_next(session: Session, plan: Plan) -> None:
+    """Each repository of the plan shows the soonest next run of the active plans holding it
+    (0 when none has one): another plan's schedule is never overwritten by this one's."""
     members = select(PlanRepository.repository_id).where(PlanRepository.plan_id == plan.id)
+    soonest = (
+        select(func.min(Plan.next_run_at))
+        .join(PlanRepository, PlanRepository.plan_id == Plan.id)
+        .where(
+            PlanRepository.repository_id == Repository.id,
+            Plan.is_active,
+            Plan.next_run_at > 0,
+        )
+        .scalar_subquery()
+    )
     session.execute(
         update(Repository)
         .where(Repository.id.in_(members))
-        .values(next_backup=plan.next_run_at)
+        .values(next_backup=func.coalesce(soonest, 0))
         .execution_options(synchronize_session=False)
     )
 
