@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.api.stored import stored_snapshot
 from tests.api.world import World, add_org, add_plan, add_repos, unique
 from tests.conftest import Api
 
@@ -49,6 +50,15 @@ def _fresh_user(api: Api, w: World, t: Path) -> dict[str, Any]:
 def _fresh_storage(api: Api, _w: World, t: Path) -> dict[str, Any]:
     body = {"name": unique("s"), "type": 1, "settings": {"path": str(t / unique("s"))}}
     return {"id": api.ok("/storages/add", body)["id"]}
+
+
+# The calls that read a snapshot: an unknown repository or a malformed snapshot id is a 404.
+SNAPSHOT_IDS = (("id", "GT1001"), ("snapshotId", "GT1009"))
+
+
+def _stored(**extra: Any) -> Body:
+    """A body naming the world's stored snapshot (tests/api/stored.py), with `extra`."""
+    return lambda api, world, _t: {**stored_snapshot(api, world), **extra}
 
 
 def _queued_task(api: Api, w: World, _t: Path) -> dict[str, Any]:
@@ -211,4 +221,21 @@ CALLS: list[CallSpec] = [
         lambda a, w, t: {"id": w.repos[0]},
         id_fields=(("id", "GT1001"),),
     ),
+    CallSpec("/git/repositories/snapshotdocuments", READ, _stored(), id_fields=SNAPSHOT_IDS),
+    CallSpec(
+        "/git/repositories/issues", READ, _stored(limit=5), paged=True, id_fields=SNAPSHOT_IDS
+    ),
+    CallSpec("/git/repositories/issue", READ, _stored(number=1), id_fields=SNAPSHOT_IDS),
+    CallSpec(
+        "/git/repositories/pullrequests",
+        READ,
+        _stored(limit=5),
+        paged=True,
+        id_fields=SNAPSHOT_IDS,
+    ),
+    CallSpec("/git/repositories/pullrequest", READ, _stored(number=2), id_fields=SNAPSHOT_IDS),
+    CallSpec(
+        "/git/repositories/releases", READ, _stored(limit=5), paged=True, id_fields=SNAPSHOT_IDS
+    ),
+    CallSpec("/git/repositories/release", READ, _stored(tag="v1"), id_fields=SNAPSHOT_IDS),
 ]

@@ -43,6 +43,9 @@ class BackupOptions:
     keep_cache: bool = True
     # Documents stored beside the bundle: bytes, or files streamed from disk.
     metadata: dict[str, bytes | Path] = field(default_factory=dict)
+    # Items in each JSON document, as the exporter counted them: recorded in the manifest, so
+    # that listing snapshots never reads a document to count it.
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -338,6 +341,7 @@ def _backup(
                 object_count=count,
                 lfs=lfs,
                 metadata=sorted(options.metadata),
+                counts={n: c for n, c in sorted(options.counts.items()) if n in options.metadata},
             ),
         )
         vault.write_manifest(manifest)

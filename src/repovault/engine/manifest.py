@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+import re
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +25,14 @@ KINDS = ("full", "differential", "incremental")
 def snapshot_id(now: datetime | None = None) -> str:
     moment = now or datetime.now(UTC)
     return moment.strftime("%Y%m%dT%H%M%S%fZ") + "-" + os.urandom(3).hex()
+
+
+_SNAPSHOT_ID = re.compile(r"\d{8}T\d{12}Z-[0-9a-f]{6}")
+
+
+def is_snapshot_id(text: str) -> bool:
+    """Whether `text` is spelled as `snapshot_id` spells ids (safe inside a storage key)."""
+    return _SNAPSHOT_ID.fullmatch(text) is not None
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,23 @@ class Content:
     object_count: int
     lfs: list[str] = field(default_factory=list)
     metadata: list[str] = field(default_factory=list)
+    # Items in each JSON metadata document, counted as it was written (absent in snapshots
+    # made before counts were recorded, and for documents given without a count).
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The content's JSON; `counts` only when there are some, so that a snapshot without
+        metadata reads as before in older versions."""
+        content = asdict(self)
+        if not self.counts:
+            del content["counts"]
+        return content
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Content:
+        """Keys this version does not know (written by a newer one) are left out."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 @dataclass
@@ -79,7 +105,7 @@ class Manifest:
             "encryption": {"algorithm": "AES-256-GCM", "kdf": "scrypt"} if self.encrypted else None,
             "objects": [asdict(o) for o in self.objects],
         }
-        content = asdict(self.content)
+        content = self.content.to_dict()
         if self.encrypted:
             assert master is not None
             public["sealedContent"] = crypto.seal_bytes(json.dumps(content).encode(), master)
@@ -109,7 +135,7 @@ class Manifest:
             level=int(data["compression"]["level"]),
             encrypted=encrypted,
             objects=[StoredObject(**o) for o in data["objects"]],
-            content=Content(**content),
+            content=Content.from_dict(content),
             tool=data.get("tool", ""),
         )
 

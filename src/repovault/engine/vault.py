@@ -95,21 +95,27 @@ class Vault:
 
     def manifests(self) -> dict[str, Manifest]:
         complete, _ = self.snapshot_ids()
-        master = self.master_key(create=False) if complete else None
         result = {}
         for snapshot in sorted(complete):
-            try:
-                with self.storage.get(manifest_key(self.prefix, snapshot)) as stream:
-                    raw = stream.read()
-            except FileNotFoundError:
-                continue  # deleted since the listing (retention): not a snapshot any more
-            try:
-                result[snapshot] = Manifest.from_json(raw, master)
-            except (ValueError, KeyError, TypeError) as exc:
-                raise CorruptObject(
-                    f"snapshot {snapshot}: manifest.json cannot be read: {exc}"
-                ) from exc
+            manifest = self.manifest(snapshot)
+            if manifest is not None:  # else deleted since the listing (retention)
+                result[snapshot] = manifest
         return result
+
+    def manifest(self, snapshot: str) -> Manifest | None:
+        """One snapshot's manifest, or None when it has none (no such snapshot)."""
+        try:
+            with self.storage.get(manifest_key(self.prefix, snapshot)) as stream:
+                raw = stream.read()
+        except FileNotFoundError:
+            return None
+        master = self.master_key(create=False)
+        try:
+            return Manifest.from_json(raw, master)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CorruptObject(
+                f"snapshot {snapshot}: manifest.json cannot be read: {exc}"
+            ) from exc
 
     def lost(self, manifests: dict[str, Manifest]) -> set[str]:
         """Snapshots completed once (in the catalog) whose manifest is gone: damage."""

@@ -5,8 +5,11 @@ page kept from last time (GitHub does not count 304s against the rate limit), so
 metadata of an unchanged repository costs near nothing. The cache lives in the worker's
 cache folder beside the mirror: losing it only makes the next export download everything.
 
-Documents are JSON arrays written item by item to files, so memory stays constant however
-many issues a repository has; the engine stores the files beside the bundle.
+Documents are JSON arrays written item by item to files, one item per line, so memory stays
+constant however many issues a repository has, both writing and reading them back
+(`stream_items`); the items are counted as they are written (`Export.counts`, recorded in
+the snapshot's manifest). The engine stores the files beside the bundle; `documents.py` and
+`dialects.py` read them back.
 """
 
 from __future__ import annotations
@@ -110,26 +113,64 @@ def conditional_pages(
         yield from items
 
 
-def write_document(folder: Path, name: str, items: Iterable[Any]) -> Path:
-    """Stream items into `folder/name` as one JSON array."""
+def write_document(folder: Path, name: str, items: Iterable[Any]) -> tuple[Path, int]:
+    """Stream items into `folder/name` as one JSON array, one item per line; (the file,
+    how many items it holds)."""
     path = folder / name
     path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
     with path.open("w", encoding="utf-8") as out:
         out.write("[")
-        for i, item in enumerate(items):
-            out.write(",\n" if i else "\n")
+        for item in items:
+            out.write(",\n" if count else "\n")
             out.write(json.dumps(item, ensure_ascii=False, sort_keys=True))
+            count += 1
         out.write("\n]\n")
-    return path
+    return path, count
 
 
 def read_document(path: Path) -> Iterator[Any]:
     """The items of a document `write_document` wrote, one at a time (one per line)."""
-    with path.open(encoding="utf-8") as source:
-        for line in source:
-            line = line.rstrip("\n").removesuffix(",")
-            if line not in ("[", "]", ""):
-                yield json.loads(line)
+    with path.open("rb") as source:
+        yield from stream_items(source)
+
+
+def lines(blocks: Iterable[bytes]) -> Iterator[bytes]:
+    """The lines of a byte stream (without their newline); memory holds one line."""
+    pending: list[bytes] = []
+    for block in blocks:
+        start = 0
+        while (end := block.find(b"\n", start)) >= 0:
+            pending.append(block[start:end])
+            yield b"".join(pending)
+            pending = []
+            start = end + 1
+        if start < len(block):
+            pending.append(block[start:])
+    if pending:
+        yield b"".join(pending)
+
+
+def stream_items(blocks: Iterable[bytes]) -> Iterator[Any]:
+    """The items of a document as its bytes stream in (from a file, or decoded and
+    decrypted from storage): one line at a time, so memory holds one item whatever the
+    document's size. A document that is one JSON array on one line (written by hand) gives
+    its items too."""
+    for line in lines(blocks):
+        text = line.strip().removesuffix(b",")
+        if text in (b"[", b"]", b""):
+            continue
+        item = json.loads(text)
+        if isinstance(item, list):
+            yield from item
+        else:
+            yield item
+
+
+def release_key(release: Any) -> str:
+    """The folder of a release's asset documents (`release-assets/<key>/<file>`): GitHub and
+    Gitea number releases, GitLab names them by their tag."""
+    return re.sub(r"[^\w.+-]", "_", str(release.get("id") or release.get("tag_name") or ""))
 
 
 def export_document(
@@ -137,7 +178,7 @@ def export_document(
 ) -> None:
     """Write one document; a missing endpoint (404) is a warning, not a failure."""
     try:
-        export.documents[name] = write_document(folder, name, items)
+        export.documents[name], export.counts[name] = write_document(folder, name, items)
     except ProviderNotFound as exc:
         (folder / name).unlink(missing_ok=True)
         export.warnings.append(f"{what} not exported: {exc}")
@@ -240,8 +281,7 @@ def _download_assets(
         for name, url, headers in assets(release):
             safe = re.sub(r"[^\w.+-]", "_", name).lstrip(".") or "asset"
             # GitHub and Gitea number releases; GitLab names them by their tag.
-            release_key = re.sub(r"[^\w.+-]", "_", str(release.get("id") or release["tag_name"]))
-            document = f"release-assets/{release_key}/{safe}"
+            document = f"release-assets/{release_key(release)}/{safe}"
             kept = cache.asset(url)
             try:
                 if not kept.exists():

@@ -13,6 +13,7 @@ from pathlib import Path
 @dataclass
 class Export:
     documents: dict[str, Path] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # items of each JSON document
     warnings: list[str] = field(default_factory=list)
     requests: int = 0
     not_modified: int = 0

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from repovault.common import codes
 from repovault.common.errors import Conflict
 from repovault.plans.models import Plan
-from repovault.repositories import vaults
+from repovault.repositories import contents, vaults
 from repovault.repositories.models import Repository
 from repovault.repositories.schemas import SnapshotOut
 from repovault.repositories.service import get_repository
@@ -71,7 +71,8 @@ def verify(session: Session, *, repository_id: str, snapshot_id: str | None) -> 
 
 
 def snapshots(runtime: Runtime, session: Session, *, repository_id: str) -> list[SnapshotOut]:
-    """Every snapshot storage holds for the repository, newest first."""
+    """Every snapshot storage holds for the repository, newest first, with the items of
+    each kind of metadata it holds."""
     get_repository(session, repository_id)
     found = []
     for plan, vault in vaults.snapshot_vaults(runtime, repository_id):
@@ -91,6 +92,7 @@ def snapshots(runtime: Runtime, session: Session, *, repository_id: str) -> list
                 plan_id=plan.id,
                 storage_id=plan.storage_id,
                 parent_id=m.parent,
+                metadata=contents.metadata_counts(vault, m),
             )
             for m in manifests.values()
         ]

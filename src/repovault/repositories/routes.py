@@ -13,20 +13,30 @@ from repovault.common.errors import InvalidInput
 from repovault.common.paging import Page, PageOf
 from repovault.organizations import syncing
 from repovault.plans import membership
-from repovault.repositories import backups, licences, service
+from repovault.repositories import backups, contents, items, licences, service
 from repovault.repositories.schemas import (
     ActivationResult,
     AddRequest,
+    ContentPage,
     IdsRequest,
     IdsResponse,
+    ItemDetail,
     ItemError,
+    ItemOut,
+    ItemRequest,
+    ItemsRequest,
+    ReleaseDetail,
+    ReleaseOut,
+    ReleaseRequest,
     RemoveError,
     RemoveRequest,
     RemoveResult,
     RepositoriesPage,
     RepositoryPageRequest,
     RestoreRequest,
+    SnapshotDocuments,
     SnapshotOut,
+    SnapshotRequest,
     SnapshotsRequest,
     VerifyRequest,
 )
@@ -184,3 +194,108 @@ def snapshots(ctx: Context, body: SnapshotsRequest) -> PageOf[SnapshotOut]:
     start = (body.page - 1) * body.limit
     rows = found[start : start + body.limit]
     return Page(rows=[], total=len(found), page=body.page, limit=body.limit).of(SnapshotOut, rows)
+
+
+# What a snapshot holds (issue 12 §1): read calls that open the snapshot in storage; 409 when
+# the repository has no snapshot yet or its storage cannot be read.
+CONTENTS_ERRORS = (400, 401, 403, 404, 409)
+
+
+@calls.post(
+    "/git/repositories/snapshotdocuments",
+    body=SnapshotRequest,
+    roles=READ_GIT,
+    write=False,
+    errors=CONTENTS_ERRORS,
+)
+def snapshot_documents(ctx: Context, body: SnapshotRequest) -> SnapshotDocuments:
+    """The documents a snapshot (the newest when none is named) holds: kind, items, sizes."""
+    return contents.documents(
+        ctx.runtime, ctx.session, repository_id=body.id, snapshot_id=body.snapshot_id
+    )
+
+
+@calls.post(
+    "/git/repositories/issues",
+    body=ItemsRequest,
+    roles=READ_GIT,
+    write=False,
+    response=ContentPage[ItemOut],
+    errors=CONTENTS_ERRORS,
+)
+def issues(ctx: Context, body: ItemsRequest) -> ContentPage[ItemOut]:
+    """A page of a snapshot's issues, searched and filtered (newest first)."""
+    return items.issues(ctx.runtime, ctx.session, request=body)
+
+
+@calls.post(
+    "/git/repositories/issue", body=ItemRequest, roles=READ_GIT, write=False, errors=CONTENTS_ERRORS
+)
+def issue(ctx: Context, body: ItemRequest) -> ItemDetail:
+    """One issue of a snapshot as stored, with its comments and its conversation as text."""
+    return items.issue(
+        ctx.runtime,
+        ctx.session,
+        repository_id=body.id,
+        snapshot_id=body.snapshot_id,
+        number=body.number,
+    )
+
+
+@calls.post(
+    "/git/repositories/pullrequests",
+    body=ItemsRequest,
+    roles=READ_GIT,
+    write=False,
+    response=ContentPage[ItemOut],
+    errors=CONTENTS_ERRORS,
+)
+def pull_requests(ctx: Context, body: ItemsRequest) -> ContentPage[ItemOut]:
+    """A page of a snapshot's pull (merge) requests, searched and filtered (newest first)."""
+    return items.pull_requests(ctx.runtime, ctx.session, request=body)
+
+
+@calls.post(
+    "/git/repositories/pullrequest",
+    body=ItemRequest,
+    roles=READ_GIT,
+    write=False,
+    errors=CONTENTS_ERRORS,
+)
+def pull_request(ctx: Context, body: ItemRequest) -> ItemDetail:
+    """One pull request of a snapshot as stored, with its comments, reviews and review
+    comments, and its conversation as text."""
+    return items.pull_request(
+        ctx.runtime,
+        ctx.session,
+        repository_id=body.id,
+        snapshot_id=body.snapshot_id,
+        number=body.number,
+    )
+
+
+@calls.post(
+    "/git/repositories/releases",
+    body=ItemsRequest,
+    roles=READ_GIT,
+    write=False,
+    response=ContentPage[ReleaseOut],
+    errors=CONTENTS_ERRORS,
+)
+def releases(ctx: Context, body: ItemsRequest) -> ContentPage[ReleaseOut]:
+    """A page of a snapshot's releases with their stored asset files (newest first)."""
+    return items.releases_page(ctx.runtime, ctx.session, request=body)
+
+
+@calls.post(
+    "/git/repositories/release",
+    body=ReleaseRequest,
+    roles=READ_GIT,
+    write=False,
+    errors=CONTENTS_ERRORS,
+)
+def release(ctx: Context, body: ReleaseRequest) -> ReleaseDetail:
+    """One release of a snapshot (by its tag) as stored."""
+    return items.release_detail(
+        ctx.runtime, ctx.session, repository_id=body.id, snapshot_id=body.snapshot_id, tag=body.tag
+    )

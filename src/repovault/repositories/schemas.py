@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import Field
 
-from repovault.common.paging import MAX_PAGE, PageRequest
-from repovault.common.wire import Id, RequestModel, ResponseModel
+from repovault.common.paging import MAX_FILTER_TEXT, MAX_PAGE, PageRequest
+from repovault.common.wire import Id, Int64, RequestModel, ResponseModel
+
+Item = TypeVar("Item")
 
 
 class RepositoryPageRequest(PageRequest):
@@ -114,3 +116,114 @@ class SnapshotOut(ResponseModel):
     plan_id: str
     storage_id: str
     parent_id: str | None
+    # Items of each kind of metadata the snapshot holds: {"issues": 12, "pullRequests": 3}.
+    metadata: dict[str, int] = Field(default_factory=dict)
+
+
+# What a snapshot holds (`repositories/contents.py`) --------------------------------------
+
+
+class SnapshotRequest(RequestModel):
+    id: Id
+    snapshot_id: Id | None = None  # default: the newest
+
+
+class ItemsRequest(PageRequest):
+    """A page of a snapshot's issues, pull requests or releases."""
+
+    id: Id
+    snapshot_id: Id | None = None
+    # Free text: a number (`12`, `#12`) or part of a title, an author or a label.
+    search: str | None = Field(default=None, max_length=MAX_FILTER_TEXT)
+
+
+class ItemRequest(RequestModel):
+    id: Id
+    snapshot_id: Id | None = None
+    number: Int64
+
+
+class ReleaseRequest(RequestModel):
+    id: Id
+    snapshot_id: Id | None = None
+    tag: str = Field(min_length=1, max_length=MAX_FILTER_TEXT)
+
+
+class DocumentOut(ResponseModel):
+    name: str
+    kind: str
+    items: int | None  # None: not a list of items (a release's asset file)
+    size_bytes: int
+    stored_bytes: int
+
+
+class SnapshotDocuments(ResponseModel):
+    snapshot_id: str
+    created_at: int
+    documents: list[DocumentOut]
+
+
+class ContentPage(ResponseModel, Generic[Item]):
+    """A page of what a snapshot holds, with the snapshot it was read from."""
+
+    current_page: int
+    page_count: int
+    total_entries: int
+    snapshot_id: str
+    result: list[Item]
+
+
+class ItemOut(ResponseModel):
+    """An issue or a pull request; `state` is open, closed or merged on every platform."""
+
+    number: int
+    title: str
+    state: str
+    author: str | None
+    labels: list[str]
+    created_at: int | None
+    updated_at: int | None
+
+
+class EntryOut(ResponseModel):
+    """One entry of a conversation, as plain text (kind: comment, review, reviewComment or
+    event)."""
+
+    kind: str
+    author: str | None
+    created_at: int | None
+    body: str
+    state: str | None
+    path: str | None
+    line: int | None
+
+
+class ItemDetail(ResponseModel):
+    """One issue or pull request: the platform's JSON as stored (`item`, `comments`,
+    `reviews`, `reviewComments`) and its conversation as plain text, oldest first."""
+
+    snapshot_id: str
+    summary: ItemOut
+    body: str
+    item: dict[str, Any]
+    comments: list[dict[str, Any]]
+    reviews: list[dict[str, Any]]
+    review_comments: list[dict[str, Any]]
+    conversation: list[EntryOut]
+
+
+class ReleaseOut(ResponseModel):
+    tag: str
+    name: str | None
+    author: str | None
+    created_at: int | None
+    draft: bool
+    prerelease: bool
+    assets: list[str]  # the files stored with it (documents release-assets/<key>/<file>)
+
+
+class ReleaseDetail(ResponseModel):
+    snapshot_id: str
+    summary: ReleaseOut
+    body: str
+    item: dict[str, Any]

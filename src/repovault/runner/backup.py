@@ -64,9 +64,12 @@ def _progress(job: Job, stage: str) -> Any:
     return report
 
 
-def _export_metadata(job: Job, target: Target, driver: Driver, ignore: set[int]) -> dict[str, Any]:
+def _export_metadata(
+    job: Job, target: Target, driver: Driver, ignore: set[int]
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """The documents to store beside the bundle, and the items each JSON one holds."""
     if not target.plan.include_metadata or not isinstance(driver, MetadataExporter):
-        return {}
+        return {}, {}
     azure = target.access.driver == enums.Driver.AZURE
     name = target.repository.server_id if azure else target.repository.name
     cache = PageCache(_cache_dir(job, "pages", target.repository.id))
@@ -78,7 +81,7 @@ def _export_metadata(job: Job, target: Target, driver: Driver, ignore: set[int])
         f"metadata: {len(export.documents)} document(s), {export.requests} request(s), "
         f"{export.not_modified} unchanged page(s)",
     )
-    return dict(export.documents)
+    return dict(export.documents), dict(export.counts)
 
 
 def _count(job: Job, snapshot: Manifest | None, created: bool) -> None:
@@ -151,13 +154,14 @@ def run_backup(job: Job) -> None:
     credentials = driver.git_credentials()
     job.report(5, "exporting metadata")
     try:
-        documents = _export_metadata(job, target, driver, ignore)
+        documents, counts = _export_metadata(job, target, driver, ignore)
         job.report(20, "fetching")
         options = BackupOptions(
             kind=job.task.params.get("kind") or "incremental",
             compression=_compression(plan),
             lfs="never" if LFS in ignore else "auto",
             metadata=documents,
+            counts=counts,
             keep_cache=_keep_cache(job, target.password),
         )
         vault = target.vault(job.runtime)
