@@ -1,5 +1,6 @@
-"""The repository calls (`/git/repositories/*`): the list, licences, synchronization, and the
-backups' snapshots, restore and verify."""
+"""The repository calls (`/git/repositories/*`): the list, licences, synchronization, the
+backups' snapshots, restore and verify, and what a snapshot holds (its documents, issues,
+pull requests and releases)."""
 
 from __future__ import annotations
 
@@ -70,3 +71,52 @@ class RepositoryCalls(CallsBase[R, P]):
         return self._call(
             "/git/repositories/verify", some(id=repository_id, snapshotId=snapshot_id)
         )
+
+    # What a snapshot holds; `snapshot_id` None reads the newest snapshot.
+
+    def snapshot_documents(self, repository_id: str, *, snapshot_id: str | None = None) -> R:
+        return self._call(
+            "/git/repositories/snapshotdocuments", some(id=repository_id, snapshotId=snapshot_id)
+        )
+
+    def issues(self, repository_id: str, **given: Any) -> R:
+        """A page of issues; `given`: `snapshot_id`, `search` and the paging fields."""
+        return self._call("/git/repositories/issues", _contents(repository_id, given))
+
+    def iter_issues(self, repository_id: str, **given: Any) -> P:
+        body = _contents(repository_id, given)
+        return self._pages("/git/repositories/issues", body, lambda r: r["result"])
+
+    def issue(self, repository_id: str, number: int, *, snapshot_id: str | None = None) -> R:
+        """One issue as stored, with its comments and its conversation as plain text."""
+        body = some(id=repository_id, snapshotId=snapshot_id, number=number)
+        return self._call("/git/repositories/issue", body)
+
+    def pull_requests(self, repository_id: str, **given: Any) -> R:
+        return self._call("/git/repositories/pullrequests", _contents(repository_id, given))
+
+    def iter_pull_requests(self, repository_id: str, **given: Any) -> P:
+        body = _contents(repository_id, given)
+        return self._pages("/git/repositories/pullrequests", body, lambda r: r["result"])
+
+    def pull_request(self, repository_id: str, number: int, *, snapshot_id: str | None = None) -> R:
+        """One pull request as stored, with its comments, reviews and review comments."""
+        body = some(id=repository_id, snapshotId=snapshot_id, number=number)
+        return self._call("/git/repositories/pullrequest", body)
+
+    def releases(self, repository_id: str, **given: Any) -> R:
+        return self._call("/git/repositories/releases", _contents(repository_id, given))
+
+    def iter_releases(self, repository_id: str, **given: Any) -> P:
+        body = _contents(repository_id, given)
+        return self._pages("/git/repositories/releases", body, lambda r: r["result"])
+
+    def release(self, repository_id: str, tag: str, *, snapshot_id: str | None = None) -> R:
+        body = some(id=repository_id, snapshotId=snapshot_id, tag=tag)
+        return self._call("/git/repositories/release", body)
+
+
+def _contents(repository_id: str, given: dict[str, Any]) -> Json:
+    """The body of a list of what a snapshot holds: `snapshot_id`, `search`, paging."""
+    snapshot_id, search = given.pop("snapshot_id", None), given.pop("search", None)
+    return {**some(id=repository_id, snapshotId=snapshot_id, search=search), **paging(given)}
