@@ -14,27 +14,17 @@ from repovault.cli import app
 from repovault.client import Client
 from tests.client.test_cli_remote import cli
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
-from tests.e2e.metadata import Backed, github_with_metadata, run
+from tests.e2e.metadata import Backed, ThroughClient, github_with_metadata, run
 from tests.providers.fake_github import FakeGitHub
 
 __all__ = ["cli"]
-
-
-class _Api:
-    """The client as the end-to-end helpers call the API."""
-
-    def __init__(self, client: Client) -> None:
-        self.client = client
-
-    def ok(self, path: str, body: Any = None, **_kwargs: Any) -> Any:
-        return self.client._call(path, body or {})
 
 
 @pytest.fixture
 def backed(server_url: str, github: FakeGitHub, tmp_path: Path) -> Backed:
     with Client(server_url) as client:
         client.login(ADMIN_EMAIL, ADMIN_PASSWORD)
-        api = _Api(client)
+        api = ThroughClient(client)
         backed = github_with_metadata(api, github, tmp_path / "git")
         run(api, backed)
     return backed

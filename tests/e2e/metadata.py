@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from repovault.client import Client as ApiClient
 from tests.e2e.flow import Client, make_sources, wait_tasks
 from tests.providers.fake_github import (
     FakeGitHub,
@@ -114,6 +115,16 @@ def repo_data() -> dict[str, list[Any]]:
         "labels": [label(1, "bug"), label(2, "enhancement"), label(3, "ui")],
         "milestones": [milestone(1, "1.0")],
     }
+
+
+class ThroughClient:
+    """`repovault.client` as these helpers call the API (tests against a real server)."""
+
+    def __init__(self, client: ApiClient) -> None:
+        self.client = client
+
+    def ok(self, path: str, body: Any = None, **_kwargs: Any) -> Any:
+        return self.client._call(path, body or {})
 
 
 @dataclass

@@ -8,7 +8,8 @@ JavaScript (plain links and forms); with htmx (fetched by `make` into `static/ve
 running tasks, searches and the schedule preview update in place.
 
     install ── static files, then one router per group of pages:
-        session (login, logout)  dashboard  organizations  plans  repositories  tasks
+        session (login, logout)  dashboard  organizations  plans  repositories
+        contents (a snapshot's issues and pull requests)  tasks
     each over shared.py (templates, API calls, CSRF) and routing.py (the console's routes,
     whose errors become pages there and nowhere else: the API's handlers stay the app's)
 """
@@ -18,12 +19,20 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from repovault.console import dashboard, organizations, plans, repositories, session, tasks
+from repovault.console import (
+    contents,
+    dashboard,
+    organizations,
+    plans,
+    repositories,
+    session,
+    tasks,
+)
 from repovault.console.shared import PREFIX, Console
 from repovault.runtime import Runtime
 
 # In the order they are matched (a plan's `new` page before a plan by its id).
-PAGES = (session, dashboard, organizations, plans, repositories, tasks)
+PAGES = (session, dashboard, organizations, plans, repositories, contents, tasks)
 
 
 def install(app: FastAPI, runtime: Runtime) -> None:
