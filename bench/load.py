@@ -6,12 +6,18 @@ in a child process, the default), a real `repovault serve` on loopback with SQLi
 
 1. backups alone: full backups of small local repositories, plan run after plan run, for
    `--seconds`; the rate is the backup tasks that succeeded in that window;
-2. the same backups while `--clients` concurrent clients (asyncio + httpx, in another
-   process) call `/git/repositories/getmany` and `/git/organizations/getmany` back to back;
-   the backup rate again, and the list calls' p50/p99 latency (beside the same clients
-   before any backup ran: what the API itself serves on this machine).
+2. the same backups while `--clients` concurrent clients (asyncio, in another process, one
+   keep-alive connection each) call `/git/repositories/getmany` and
+   `/git/organizations/getmany` back to back; the backup rate again, and the list calls'
+   p50/p99 latency (beside the same clients before any backup ran: what the API itself
+   serves on this machine).
 
-    .venv/bin/python bench/load.py [--repos 40] [--clients 32] [--seconds 20]
+The clients stand for callers on other machines, so they use `bench/http1.py`, which costs
+~0.15 ms of CPU a call; `--client httpx` uses httpx's async client as before, which costs
+~5 ms a call with 32 connections: on a 2-core machine that client takes a core from the
+server and the backups, and its own queueing shows in the latencies.
+
+    .venv/bin/python bench/load.py [--repos 40] [--clients 32] [--seconds 20] [--client lean]
 
 Exits non-zero when the `process` mode misses a target: loaded backups at least half the
 unloaded rate, list calls under 100 ms at p99.
@@ -39,6 +45,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.http1 import Connection
 from bench.tasks import make_repositories
 
 ADMIN = {"email": "bench@example.org", "password": "bench-password"}
@@ -199,7 +206,9 @@ class Backups(threading.Thread):
         return int(found)
 
 
-def list_load(base: str, token: str, org: str, clients: int, seconds: float, out: Any) -> None:
+def list_load(
+    base: str, token: str, org: str, clients: int, seconds: float, client: str, out: Any
+) -> None:
     """In its own process: `clients` callers back to back; sends (latencies ms, errors)."""
 
     async def main() -> tuple[list[float], int]:
@@ -211,8 +220,14 @@ def list_load(base: str, token: str, org: str, clients: int, seconds: float, out
         ]
         limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
         headers = {"Authorization": f"Bearer {token}"}
-        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as full:
+            connections = [Connection(base, headers) for _ in range(clients)]
             end = time.perf_counter() + seconds
+
+            async def post(index: int, path: str, body: Any) -> int:
+                if client == "lean":
+                    return (await connections[index].post(path, body))[0]
+                return (await full.post(path, json=body, headers=headers)).status_code
 
             async def caller(index: int) -> None:
                 nonlocal errors
@@ -222,9 +237,8 @@ def list_load(base: str, token: str, org: str, clients: int, seconds: float, out
                     turn += 1
                     started = time.perf_counter()
                     try:
-                        reply = await client.post(path, json=body, headers=headers)
-                        ok = reply.status_code == 200
-                    except httpx.HTTPError:
+                        ok = await post(index, path, body) == 200
+                    except (httpx.HTTPError, OSError, ValueError, asyncio.IncompleteReadError):
                         ok = False
                     if ok:
                         latencies.append((time.perf_counter() - started) * 1000)
@@ -232,16 +246,21 @@ def list_load(base: str, token: str, org: str, clients: int, seconds: float, out
                         errors += 1
 
             await asyncio.gather(*(caller(i) for i in range(clients)))
+            for connection in connections:
+                await connection.close()
         return latencies, errors
 
     out.send(asyncio.run(main()))
     out.close()
 
 
-def run_clients(server: Server, org: str, clients: int, seconds: float) -> tuple[list[float], int]:
+def run_clients(
+    server: Server, org: str, args: argparse.Namespace, seconds: float
+) -> tuple[list[float], int]:
     receive, send = multiprocessing.get_context("spawn").Pipe(duplex=False)
     load = multiprocessing.get_context("spawn").Process(
-        target=list_load, args=(server.base, server.token, org, clients, seconds, send)
+        target=list_load,
+        args=(server.base, server.token, org, args.clients, seconds, args.client, send),
     )
     load.start()
     latencies, errors = receive.recv()
@@ -257,7 +276,7 @@ def measure(mode: str, args: argparse.Namespace, root: Path, repos_root: Path) -
     server = Server(root / mode, mode, args.threads)
     try:
         org, plan = setup(server, repos_root, args.threads)
-        alone = run_clients(server, org, args.clients, args.seconds)  # no backups yet
+        alone = run_clients(server, org, args, args.seconds)  # no backups yet
         backups = Backups(server, plan)
         backups.start()
         time.sleep(args.warmup)
@@ -275,7 +294,7 @@ def measure(mode: str, args: argparse.Namespace, root: Path, repos_root: Path) -
 
         counter = threading.Thread(target=count)
         counter.start()
-        latencies, errors = run_clients(server, org, args.clients, args.seconds + 2)
+        latencies, errors = run_clients(server, org, args, args.seconds + 2)
         counter.join()
         loaded = window[0]
         backups.stopping.set()
@@ -298,6 +317,12 @@ def main() -> int:
     parser.add_argument("--repos", type=int, default=40)
     parser.add_argument("--threads", type=int, default=4, help="worker threads")
     parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument(
+        "--client",
+        choices=("lean", "httpx"),
+        default="lean",
+        help="the callers' HTTP client: bench/http1.py, or httpx (~5 ms of CPU a call)",
+    )
     parser.add_argument("--seconds", type=float, default=20, help="each phase")
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--modes", default=",".join(MODES))
@@ -308,7 +333,8 @@ def main() -> int:
 
     print(
         f"{args.repos} repositories (full backups), {args.threads} worker threads, "
-        f"{args.clients} list clients, {args.seconds:.0f} s per phase, {os.cpu_count()} CPUs"
+        f"{args.clients} list clients ({args.client}), {args.seconds:.0f} s per phase, "
+        f"{os.cpu_count()} CPUs"
     )
     print(
         f"\n{'worker mode':18} {'backups/s alone':>16} {'under load':>11} {'kept':>6}"

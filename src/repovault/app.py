@@ -84,7 +84,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 def server_config(app: FastAPI, settings: Settings, **overrides: object) -> uvicorn.Config:
     """How `repovault serve` runs the app under uvicorn. uvicorn's own proxy handling is
     off (by default it believes X-Forwarded-For from 127.0.0.1): `ForwardedFor` decides,
-    from `REPOVAULT_TRUSTED_PROXIES`."""
+    from `REPOVAULT_TRUSTED_PROXIES`. Its "auto" HTTP parser and event loop are httptools
+    and uvloop, both dependencies (h11 and asyncio only where they cannot be installed)."""
     options: dict[str, object] = {
         "host": settings.host,
         "port": settings.port,

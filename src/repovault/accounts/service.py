@@ -9,11 +9,12 @@ client address is the one `api.proxies` settles (X-Forwarded-For only from trust
 
 from __future__ import annotations
 
+import threading
 import time
 
 import structlog
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, delete, exists, func, select
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from repovault.accounts.models import LoginFailure, RevokedToken, User
 from repovault.accounts.roles import ALL_ROLES, Role
@@ -38,20 +39,73 @@ log = structlog.get_logger(__name__)
 SLOW_AFTER_FAILURES = 3
 
 
+class VerifiedTokens:
+    """Tokens whose signature, issuer and audience one codec has checked, with their claims.
+
+    Checking a token is a pure function of its text and the codec's key, so a token seen
+    before is not checked again: only its expiry, which depends on the time, is checked at
+    each use (as PyJWT does: expired from `exp` on). Whether it was revoked and who its user
+    is are read from the database at every call, never kept. Bounded: the oldest entry makes
+    room when full.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._claims: dict[str, tuple[TokenCodec, Claims]] = {}
+        self._lock = threading.Lock()
+
+    def decode(self, tokens: TokenCodec, token: str) -> Claims:
+        """The token's claims; `TokenExpired` or `TokenInvalid` as `TokenCodec.decode`."""
+        found = self._claims.get(token)
+        if found is None or found[0] is not tokens:
+            claims = tokens.decode(token)
+            with self._lock:
+                if len(self._claims) >= self.size:
+                    del self._claims[next(iter(self._claims))]
+                self._claims[token] = (tokens, claims)
+            return claims
+        claims = found[1]
+        if claims.expires_at <= time.time():
+            raise TokenExpired
+        return claims
+
+    def __len__(self) -> int:
+        return len(self._claims)
+
+
+VERIFIED = VerifiedTokens()
+_users = User.__table__.c
+_revoked = RevokedToken.__table__.c
+_IS_REVOKED = exists().where(_revoked.jti == bindparam("jti"))
+# One indexed statement a call: the token's user, and whether the token was revoked.
+_CALLER = select(_users.id, _users.email, _users.roles, _IS_REVOKED.label("revoked")).where(
+    _users.id == bindparam("user_id")
+)
+_REVOKED = select(_IS_REVOKED)
+
+
 def authenticate(session: Session, tokens: TokenCodec, *, token: str | None) -> tuple[User, Claims]:
+    """The caller of a call: the token checked (signature, expiry, not revoked) and its user
+    as the database has it now (the roles of the row, not of the token)."""
     if not token:
         raise Unauthorized(codes.BAD_CREDENTIALS, "missing 'Authorization: Bearer <token>'")
     try:
-        claims = tokens.decode(token)
+        claims = VERIFIED.decode(tokens, token)
     except TokenExpired as exc:
         raise Unauthorized(codes.TOKEN_EXPIRED, "the access token has expired") from exc
     except TokenInvalid as exc:
         raise Unauthorized(codes.BAD_CREDENTIALS, "the access token is not valid") from exc
-    if session.get(RevokedToken, claims.jti) is not None:
+    row = session.execute(_CALLER, {"user_id": claims.user_id, "jti": claims.jti}).first()
+    revoked = row.revoked if row is not None else session.scalar(_REVOKED, {"jti": claims.jti})
+    if revoked:
         raise Unauthorized(codes.TOKEN_EXPIRED, "the access token was revoked by logout")
-    user = session.get(User, claims.user_id)
-    if user is None:
+    if row is None:
         raise Unauthorized(codes.BAD_CREDENTIALS, "the token's user no longer exists")
+    # The row as a loaded instance of the session, without the ORM's query: what it does not
+    # hold (the password hash, the creation time) loads when read.
+    user = User(id=row.id, email=row.email, roles=row.roles)
+    make_transient_to_detached(user)
+    session.add(user)
     return user, claims
 
 

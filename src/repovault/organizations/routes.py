@@ -70,6 +70,7 @@ def remove(ctx: Context, body: OrganizationRemove) -> None:
     roles=READ_GIT,
     write=False,
     response=PageOf[OrganizationOut],
+    quick=True,
 )
 def getmany(ctx: Context, body: PageRequest) -> dict[str, Any]:
     """List Git organizations with their repository counters and plans."""

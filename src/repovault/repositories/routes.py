@@ -51,6 +51,7 @@ calls = Calls("repositories")
     roles=READ_GIT,
     write=False,
     response=RepositoriesPage,
+    quick=True,
 )
 def getmany(ctx: Context, body: RepositoryPageRequest) -> dict[str, Any]:
     """List an organization's repositories with their protection and backup status."""
