@@ -152,7 +152,9 @@ async def measure(
         print(f"{name:28} {min(cpu[name]):12.3f} {min(wall[name]):13.3f} {sizes[name]:13d}")
 
 
-async def profile(app: Asgi, path: str, body: dict[str, Any], token: str, n: int, top: int) -> None:
+async def profile(
+    app: Asgi, path: str, body: dict[str, Any], token: str, n: int, top: int, dump: str
+) -> None:
     async def inline(func: Callable[..., Any], *args: Any) -> Any:
         return func(*args)
 
@@ -162,6 +164,8 @@ async def profile(app: Asgi, path: str, body: dict[str, Any], token: str, n: int
     for _ in range(n):
         await call(app, path, body, token)
     profiler.disable()
+    if dump:
+        profiler.dump_stats(dump)
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
     print(out.getvalue())
@@ -288,6 +292,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--profile", type=int, default=0, metavar="TOP")
     parser.add_argument("--profiled", default="repositories/getmany 40", help="the case profiled")
+    parser.add_argument("--profile-out", default="", help="also write the profile to this file")
     parser.add_argument("--http", action="store_true", help="also over HTTP, `repovault serve`")
     parser.add_argument("--clients", type=int, default=1, help="callers at once over HTTP")
     parser.add_argument("--client", choices=("lean", "httpx"), default="lean")
@@ -333,7 +338,9 @@ def main() -> int:
         await measure(app, cases, token, args.calls, args.rounds)
         if args.profile:
             path, body = cases[args.profiled]
-            await profile(app, path, body, token, args.calls * args.rounds, args.profile)
+            await profile(
+                app, path, body, token, args.calls * args.rounds, args.profile, args.profile_out
+            )
 
     asyncio.run(run())
     runtime.close()
