@@ -12,6 +12,7 @@
         wiki/                                        the repository's wiki, a vault of its own
     wikis/<wiki id>/<plan id>/                       an Azure DevOps wiki a plan selected (a vault)
     repositories/<host>/<path>/                      a vault of the command line (no server)
+    exports/<task id>/<name>.tar.gz                  an archive an `export` task made
 
 Removing a repository's (or wiki's) data is deleting its prefix in every storage.
 """
@@ -85,3 +86,13 @@ def lock_key(prefix: str) -> str:
 
 def catalog_key(prefix: str) -> str:
     return f"{prefix}{CATALOG_FILE}"
+
+
+def exports_prefix() -> str:
+    """Archives made by `export` tasks: `exports/<task id>/<name>.tar.gz`, outside every
+    repository's folder (removing a repository's data leaves what was taken away)."""
+    return "exports/"
+
+
+def export_key(task_id: str, name: str) -> str:
+    return f"{exports_prefix()}{task_id}/{name}"

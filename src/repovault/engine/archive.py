@@ -1,0 +1,245 @@
+"""A snapshot taken away: one `.tar.gz` a person uses with git and jq alone, no repovault.
+
+    stage(vault, manifests, snapshot, folder, wiki=...)   the archive's content on disk:
+      repository.git/        the bare repository, rebuilt from the chain as a restore does
+                             (every ref and object; LFS objects in lfs/objects/)
+      wiki.git/              the wiki, when one was backed up
+      metadata/<name>        each document a proper JSON array (one item a line), in the
+                             platform's own format; release asset files as they were
+      README.md              what is where, and how to use it
+    tar_gz(folder, root)     the staged folder as a gzip-compressed tar, as a stream of blocks
+
+Memory stays constant whatever the size: the chain streams into `git index-pack`, documents
+are rewritten item by item, and the tar is produced block by block (headers from `tarfile`,
+file bodies read in 1 MiB chunks, gzip by one `zlib` stream), pulled by the storage's `put`.
+The disk of the worker holds the staged folder meanwhile, as it holds a restore's.
+
+Why gzip rather than zstd: every system's `tar` reads `.tar.gz` with no extra tool, and most
+of the bytes are git packs that are compressed already, where zstd would gain nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tarfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from repovault.engine import git as g
+from repovault.engine.errors import NoSnapshot
+from repovault.engine.manifest import Manifest
+from repovault.engine.restore import materialize
+from repovault.engine.vault import Vault
+
+CHUNK = 1024 * 1024
+BLOCK = tarfile.BLOCKSIZE
+RECORD = tarfile.RECORDSIZE
+GZIP_LEVEL = 6
+REPOSITORY = "repository.git"
+WIKI = "wiki.git"
+METADATA = "metadata"
+
+
+@dataclass
+class Staged:
+    """What was staged: the snapshot, the wiki snapshot (if any), the documents written."""
+
+    snapshot: Manifest
+    wiki: Manifest | None = None
+    documents: dict[str, int | None] = field(default_factory=dict)  # name -> items
+
+
+def wiki_snapshot(wiki: Vault, manifests: dict[str, Manifest], snapshot: str) -> Manifest | None:
+    """The wiki as it was with `snapshot`: a backup writes the wiki just after the
+    repository, so the newest wiki snapshot before the repository's next snapshot."""
+    later = sorted(m for m in manifests if m > snapshot)
+    bound = later[0] if later else None
+    found = wiki.manifests()
+    candidates = [m for m in found if bound is None or m < bound]
+    return found[max(candidates)] if candidates else None
+
+
+def _bare(vault: Vault, manifests: dict[str, Manifest], manifest: Manifest, path: Path) -> None:
+    g.Git().run(["init", "--quiet", "--bare", str(path)])
+    materialize(vault, manifest, manifests, path)
+
+
+# How a stored document's items are read (the providers' reader, given by the caller: the
+# engine imports no provider).
+ItemReader = Callable[[Iterable[bytes]], Iterator[Any]]
+
+
+def _document(
+    vault: Vault, manifest: Manifest, name: str, target: Path, read_items: ItemReader
+) -> int | None:
+    """One document into `target`: a JSON document as a JSON array with one item a line
+    (read item by item, so every line is checked to be JSON), anything else as stored."""
+    stored = manifest.object(f"meta/{name}")
+    assert stored is not None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    blocks = vault.read_object(manifest, stored)
+    with target.open("wb") as out:
+        if not name.endswith(".json"):
+            for block in blocks:
+                out.write(block)
+            return None
+        count = 0
+        out.write(b"[")
+        for item in read_items(blocks):
+            out.write(b"\n" if count == 0 else b",\n")
+            out.write(json.dumps(item, ensure_ascii=False).encode())
+            count += 1
+        out.write(b"\n]\n")
+        return count
+
+
+README = """# {name}: snapshot {snapshot}
+
+Exported by repovault from the snapshot {snapshot} of {repository}
+(taken {taken} UTC). Everything here is usable without repovault.
+
+- `repository.git/`: the repository as a bare git repository, with every ref of the
+  snapshot (branches, tags, and the platform's own refs such as pull request heads).
+  Clone it: `git clone repository.git app` (HEAD: {head}).
+  LFS objects, if any, are in `repository.git/lfs/objects/`: in the clone,
+  `git config lfs.url "file://$PWD/../repository.git/info/lfs" && git lfs pull`
+  (or copy them: `cp -r ../repository.git/lfs .git/ && git lfs checkout`).
+{wiki}- `metadata/`: the platform's metadata in its own JSON format, one file per kind, each a
+  JSON array (one item a line): {documents}.
+  Release asset files are in `metadata/release-assets/<release>/`.
+  For example: `jq -r '.[] | "#\\(.number) \\(.title)"' metadata/issues.json`.
+
+The snapshot's refs and objects passed `git fsck` when this archive was made.
+"""
+
+
+def _readme(staged: Staged, name: str) -> str:
+    manifest = staged.snapshot
+    taken = datetime.fromtimestamp(manifest.created_at / 1000, UTC).strftime("%Y-%m-%d %H:%M")
+    wiki = (
+        f"- `wiki.git/`: the wiki, a bare git repository of its own (snapshot "
+        f"{staged.wiki.id}): `git clone wiki.git wiki`.\n"
+        if staged.wiki
+        else ""
+    )
+    listed = [
+        f"`{doc}` ({items} items)"
+        for doc, items in sorted(staged.documents.items())
+        if items is not None
+    ]
+    return README.format(
+        name=name,
+        snapshot=manifest.id,
+        repository=manifest.repository,
+        taken=taken,
+        head=manifest.content.head or "none",
+        wiki=wiki,
+        documents=", ".join(listed) or "none in this snapshot",
+    )
+
+
+def stage(
+    vault: Vault,
+    manifests: dict[str, Manifest],
+    snapshot: str,
+    folder: Path,
+    *,
+    name: str,
+    read_items: ItemReader,
+    wiki: Vault | None = None,
+) -> Staged:
+    """The archive's content in `folder` (new or empty): see the module's docstring."""
+    manifest = manifests.get(snapshot)
+    if manifest is None:
+        raise NoSnapshot(f"no snapshot {snapshot}")
+    staged = Staged(manifest)
+    folder.mkdir(parents=True, exist_ok=True)
+    _bare(vault, manifests, manifest, folder / REPOSITORY)
+    if wiki is not None:
+        staged.wiki = wiki_snapshot(wiki, manifests, snapshot)
+        if staged.wiki is not None:
+            _bare(wiki, wiki.manifests(), staged.wiki, folder / WIKI)
+    for stored in manifest.objects:
+        if stored.name.startswith("meta/"):
+            document = stored.name.removeprefix("meta/")
+            target = folder / METADATA / document
+            staged.documents[document] = _document(vault, manifest, document, target, read_items)
+    (folder / "README.md").write_text(_readme(staged, name), encoding="utf-8")
+    return staged
+
+
+# The tar stream ---------------------------------------------------------------------------
+
+
+def _entries(folder: Path) -> Iterator[Path]:
+    """Every folder and file below `folder`, parents first, in a stable order."""
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        base = Path(root)
+        for child in dirs:
+            yield base / child
+        for child in sorted(files):
+            yield base / child
+
+
+def _header(path: Path, arcname: str) -> tuple[bytes, int]:
+    """The tar header(s) of one entry and the size of the body that follows."""
+    status = path.lstat()
+    info = tarfile.TarInfo(arcname)
+    info.mtime = int(status.st_mtime)
+    info.mode = status.st_mode & 0o7777
+    if path.is_symlink():
+        info.type, info.linkname = tarfile.SYMTYPE, os.readlink(path)
+    elif path.is_dir():
+        info.type = tarfile.DIRTYPE
+    else:
+        info.size = status.st_size
+    return info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape"), info.size
+
+
+def _body(path: Path, size: int) -> Iterator[bytes]:
+    """A file's bytes in chunks, exactly `size` of them, padded to the tar block."""
+    left = size
+    with path.open("rb") as source:
+        while left > 0:
+            block = source.read(min(CHUNK, left))
+            if not block:
+                raise OSError(f"{path} shrank while it was archived")
+            left -= len(block)
+            yield block
+    if size % BLOCK:
+        yield bytes(BLOCK - size % BLOCK)
+
+
+def tar_blocks(folder: Path, root: str) -> Iterator[bytes]:
+    """`folder` as an uncompressed tar whose entries are under `root/`."""
+    written = 0
+    top, _ = _header(folder, root)
+    written += len(top)
+    yield top
+    for path in _entries(folder):
+        arcname = f"{root}/{path.relative_to(folder).as_posix()}"
+        header, size = _header(path, arcname)
+        written += len(header)
+        yield header
+        for block in _body(path, size) if size else ():
+            written += len(block)
+            yield block
+    end = 2 * BLOCK
+    end += -(written + end) % RECORD
+    yield bytes(end)
+
+
+def tar_gz(folder: Path, root: str) -> Iterator[bytes]:
+    """`folder` as a `.tar.gz` stream (entries under `root/`): gzip by one zlib stream."""
+    compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
+    for block in tar_blocks(folder, root):
+        out = compressor.compress(block)
+        if out:
+            yield out
+    yield compressor.flush()
