@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from repovault import __version__, bootstrap, console, migrate
 from repovault.accounts.routes import calls as account_calls
-from repovault.api import errors, observability
+from repovault.api import downloads, errors, observability
 from repovault.api.calls import mount
 from repovault.api.compat import PathFolding
 from repovault.api.proxies import ForwardedFor
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     errors.install(app)
     observability.install(app, runtime)
     mount(app, *CALLS)
+    downloads.install(app)
     console.install(app, runtime)
     app.add_middleware(PathFolding)
     app.add_middleware(observability.RequestIds)

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from repovault.common.enums import TaskStatus
+from repovault.plans.models import Plan
+from repovault.tasks.models import Task
 from tests.api.stored import stored_snapshot
 from tests.api.world import World, add_org, add_plan, add_repos, unique
 from tests.conftest import Api
@@ -64,6 +67,31 @@ def _stored(**extra: Any) -> Body:
 def _queued_task(api: Api, w: World, _t: Path) -> dict[str, Any]:
     """A task that waits (for a retry far in the future), so that it can be canceled."""
     return {"id": w.queued_task()}
+
+
+def _finished_export(api: Api, w: World, _t: Path) -> dict[str, Any]:
+    """A succeeded export task, as its job leaves it (the link needs no archive to sign)."""
+    assert w.runtime is not None
+    with w.runtime.db.session(write=True) as session:
+        plan = session.get(Plan, w.plan)
+        assert plan is not None
+        task = Task(
+            kind="export",
+            status=TaskStatus.SUCCEEDED,
+            repository_id=w.repos[0],
+            worker_id=plan.worker_id,
+            finished_at=1,
+            result={
+                "key": "exports/x/app.tar.gz",
+                "fileName": "app.tar.gz",
+                "size": 1,
+                "sha256": "0" * 64,
+                "storageId": plan.storage_id,
+            },
+        )
+        session.add(task)
+        session.flush()
+        return {"taskId": task.id}
 
 
 CALLS: list[CallSpec] = [
@@ -214,6 +242,15 @@ CALLS: list[CallSpec] = [
         GIT,
         lambda a, w, t: {"id": w.repos[0]},
         id_fields=(("id", "GT1001"),),
+    ),
+    CallSpec(
+        "/git/repositories/export",
+        GIT,
+        lambda a, w, t: {"id": w.repos[0]},
+        id_fields=(("id", "GT1001"), ("snapshotId", "GT1009")),
+    ),
+    CallSpec(
+        "/git/repositories/exportlink", GIT, _finished_export, id_fields=(("taskId", "TK6001"),)
     ),
     CallSpec(
         "/git/repositories/snapshots",

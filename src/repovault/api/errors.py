@@ -13,6 +13,7 @@ from repovault.common import codes
 from repovault.common.errors import (
     Conflict,
     Forbidden,
+    Gone,
     InvalidInput,
     NotFound,
     ServiceError,
@@ -79,6 +80,7 @@ STATUSES: dict[type[ServiceError], tuple[int, str]] = {
     Forbidden: (403, "Forbidden"),
     NotFound: (404, "Not found"),
     Conflict: (409, "Conflict"),
+    Gone: (410, "Gone"),
     TooManyRequests: (429, "Too many requests"),
     ServiceError: (400, "Bad request"),
 }

@@ -11,6 +11,7 @@ turns each class into a status and an RFC 9457 problem document in one table
     ├── Conflict            the state forbids it now (exists already, running, in use)
     ├── Unauthorized        no caller: no token, a bad one, wrong credentials
     ├── Forbidden           the caller may not do this (roles)
+    ├── Gone                it existed and is no more (an expired download link)
     └── TooManyRequests     slowed down (`retry_after` seconds)
 """
 
@@ -46,6 +47,10 @@ class Unauthorized(ServiceError):
 
 
 class Forbidden(ServiceError):
+    pass
+
+
+class Gone(ServiceError):
     pass
 
 

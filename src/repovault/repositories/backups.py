@@ -1,5 +1,5 @@
-"""What a repository's backups offer through the API: restore and verify (each a task on the
-worker of the plan that backed it up last) and the snapshots its vaults hold."""
+"""What a repository's backups offer through the API: restore, verify and export (each a task
+on the worker of the plan that backed it up last) and the snapshots its vaults hold."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from repovault.common import codes
-from repovault.common.errors import Conflict
+from repovault.common.errors import Conflict, NotFound
+from repovault.engine.manifest import is_snapshot_id
 from repovault.plans.models import Plan
 from repovault.repositories import contents, vaults
 from repovault.repositories.models import Repository
@@ -68,6 +69,15 @@ def restore(
 def verify(session: Session, *, repository_id: str, snapshot_id: str | None) -> str:
     repository = get_repository(session, repository_id)
     return _repository_task(session, repository, "verify", {"snapshotId": snapshot_id}).id
+
+
+def export(session: Session, *, repository_id: str, snapshot_id: str | None) -> str:
+    """Queue an `export` task: the snapshot (the newest when none is named) as an archive in
+    the plan's storage. A malformed snapshot id is the snapshot's 404 at once."""
+    repository = get_repository(session, repository_id)
+    if snapshot_id is not None and not is_snapshot_id(snapshot_id):
+        raise NotFound(codes.SNAPSHOT_NOT_FOUND, f"snapshot {snapshot_id} not found")
+    return _repository_task(session, repository, "export", {"snapshotId": snapshot_id}).id
 
 
 def snapshots(runtime: Runtime, session: Session, *, repository_id: str) -> list[SnapshotOut]:

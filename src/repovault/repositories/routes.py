@@ -13,11 +13,14 @@ from repovault.common.errors import InvalidInput
 from repovault.common.paging import Page, PageOf
 from repovault.organizations import syncing
 from repovault.plans import membership
-from repovault.repositories import backups, contents, items, licences, service
+from repovault.repositories import backups, contents, exports, items, licences, service
 from repovault.repositories.schemas import (
     ActivationResult,
     AddRequest,
     ContentPage,
+    ExportLinkOut,
+    ExportLinkRequest,
+    ExportRequest,
     IdsRequest,
     IdsResponse,
     ItemDetail,
@@ -300,3 +303,27 @@ def release(ctx: Context, body: ReleaseRequest) -> ReleaseDetail:
     return items.release_detail(
         ctx.runtime, ctx.session, repository_id=body.id, snapshot_id=body.snapshot_id, tag=body.tag
     )
+
+
+# Taking a snapshot away (issue 12 §2): an `export` task writes the archive to the plan's
+# storage; a signed link, valid for an hour, downloads it without a token (`api/downloads.py`).
+
+
+@calls.post("/git/repositories/export", body=ExportRequest, roles=WRITE_GIT, write=True)
+def export(ctx: Context, body: ExportRequest) -> TaskIdResponse:
+    """Export a snapshot (the newest when none is named) as a self-contained archive."""
+    task_id = backups.export(ctx.session, repository_id=body.id, snapshot_id=body.snapshot_id)
+    signals.wake(ctx)
+    return TaskIdResponse(task_id=task_id)
+
+
+@calls.post(
+    "/git/repositories/exportlink",
+    body=ExportLinkRequest,
+    roles=WRITE_GIT,
+    write=False,
+    errors=(400, 401, 403, 404, 409),
+)
+def export_link(ctx: Context, body: ExportLinkRequest) -> ExportLinkOut:
+    """An expiring link to a finished export's archive (no token needed to download)."""
+    return exports.link(ctx.runtime, ctx.session, task_id=body.task_id)

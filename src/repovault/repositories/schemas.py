@@ -227,3 +227,25 @@ class ReleaseDetail(ResponseModel):
     summary: ReleaseOut
     body: str
     item: dict[str, Any]
+
+
+class ExportRequest(RequestModel):
+    """Take one snapshot away as an archive (issue 12 §2)."""
+
+    id: Id
+    snapshot_id: Id | None = None  # default: the newest
+
+
+class ExportLinkRequest(RequestModel):
+    task_id: Id
+
+
+class ExportLinkOut(ResponseModel):
+    """Where the archive of a finished export downloads from, without a token, until
+    `expiresAt` (unix milliseconds): a path on this server with its signed query."""
+
+    url: str
+    expires_at: int
+    file_name: str
+    size_bytes: int
+    sha256: str

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from repovault.runner.backup import backup_window_guard, run_backup
 from repovault.runner.execute import Job
+from repovault.runner.export import run_export
 from repovault.runner.prune import run_prune
 from repovault.runner.remove import run_remove
 from repovault.runner.restore import run_restore
@@ -16,6 +17,7 @@ from repovault.runner.verify import run_verify
 JOBS: dict[str, Callable[[Job], None]] = {
     "backup": run_backup,
     "restore": run_restore,
+    "export": run_export,
     "verify": run_verify,
     "sync": run_sync,
     "prune": run_prune,
