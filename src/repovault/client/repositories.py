@@ -1,5 +1,5 @@
 """The repository calls (`/git/repositories/*`): the list, licences, synchronization, the
-backups' snapshots, restore and verify, and what a snapshot holds (its documents, issues,
+backups' snapshots, restore, verify and export, and what a snapshot holds (its documents, issues,
 pull requests and releases)."""
 
 from __future__ import annotations
@@ -71,6 +71,18 @@ class RepositoryCalls(CallsBase[R, P]):
         return self._call(
             "/git/repositories/verify", some(id=repository_id, snapshotId=snapshot_id)
         )
+
+    def export(self, repository_id: str, *, snapshot_id: str | None = None) -> R:
+        """Queue an export of a snapshot (the newest when None) as a self-contained archive;
+        `{"taskId"}`. Once the task has succeeded, `export_link` gives its download link."""
+        return self._call(
+            "/git/repositories/export", some(id=repository_id, snapshotId=snapshot_id)
+        )
+
+    def export_link(self, task_id: str) -> R:
+        """`{"url", "expiresAt", "fileName", "sizeBytes", "sha256"}`: `url` downloads the
+        archive without a token until `expiresAt` (the clients' `download` fetches it)."""
+        return self._call("/git/repositories/exportlink", {"taskId": task_id})
 
     # What a snapshot holds; `snapshot_id` None reads the newest snapshot.
 

@@ -13,16 +13,16 @@ override them (for scripts). Tables by default, `--json` for scripts. Exit codes
 6 a task ended failed or canceled, 7 the server cannot be reached.
 
 One module per noun (`account.py`: login, logout, whoami; `organizations.py`,
-`repositories.py`, `plans.py`, `storages.py`, `workers.py`, `users.py`, `tasks.py`), on top of
-`session.py` (the kept token, the client, API errors as exit codes) and `output.py` (tables
-or JSON).
+`repositories.py` with `exports.py` (`repos export`), `plans.py`, `storages.py`,
+`workers.py`, `users.py`, `tasks.py`), on top of `session.py` (the kept token, the client,
+API errors as exit codes) and `output.py` (tables or JSON).
 """
 
 from __future__ import annotations
 
 import typer
 
-from repovault.cli.remote import account
+from repovault.cli.remote import account, exports
 from repovault.cli.remote.organizations import orgs
 from repovault.cli.remote.plans import plans
 from repovault.cli.remote.repositories import repos
@@ -40,6 +40,7 @@ def register(app: typer.Typer) -> None:
     app.command()(account.logout)
     app.command()(account.whoami)
     app.add_typer(orgs, name="orgs")
+    repos.command("export")(exports.repos_export)
     app.add_typer(repos, name="repos")
     app.add_typer(plans, name="plans")
     app.add_typer(storages, name="storages")
