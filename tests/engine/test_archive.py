@@ -5,6 +5,7 @@ not; the archive never holds a whole object in memory (blocks are bounded)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import tarfile
 from pathlib import Path
@@ -12,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from repovault.backends.base import Backend
+from repovault.backends.local import LocalBackend
 from repovault.engine import archive
 from repovault.engine.backup import BackupOptions, backup
+from repovault.engine.git import lfs_available
 from repovault.engine.layout import wiki_prefix
 from repovault.engine.vault import Vault
 from repovault.providers.metadata import stream_items
@@ -135,3 +138,33 @@ def test_a_large_file_streams_in_bounded_blocks(tmp_path: Path) -> None:
         assert member is not None
         assert len(member.read()) == 12 * 1024 * 1024
     assert subprocess.run(["tar", "tzf", str(gz)], capture_output=True, check=True).stdout
+
+
+@pytest.mark.skipif(not lfs_available(), reason="git-lfs is not installed")
+def test_lfs_objects_come_along_and_git_lfs_pulls_them(tmp_path: Path) -> None:
+    """As docs/restore.md says: a clone of `repository.git` by its file:// URL, then
+    `git lfs pull`, checks out every LFS file of the chain (both snapshots' objects)."""
+    source = tmp_path / "source"
+    git(tmp_path, "init", "-q", "-b", "main", str(source))
+    git(source, "lfs", "install", "--local")
+    git(source, "lfs", "track", "*.bin")
+    attributes = (source / ".gitattributes").read_bytes()
+    first, second = os.urandom(100_000), os.urandom(50_000)
+    commit(source, "lfs", {".gitattributes": attributes, "a.bin": first})
+    vault = Vault(LocalBackend(tmp_path / "store"), "r/")
+    backup(url=f"file://{source}", vault=vault, cache=tmp_path / "cache")
+    commit(source, "more lfs", {"b.bin": second})
+    result = backup(url=f"file://{source}", vault=vault, cache=tmp_path / "cache")
+    assert result.snapshot is not None
+    folder = tmp_path / "stage"
+    archive.stage(
+        vault, vault.manifests(), result.snapshot.id, folder, name="r", read_items=stream_items
+    )
+    out = _unpack(list(archive.tar_gz(folder, "r")), tmp_path) / "r"
+    clone = tmp_path / "clone"
+    env = {**os.environ, "GIT_LFS_SKIP_SMUDGE": "1"}
+    bare = (out / "repository.git").as_uri()
+    subprocess.run(["git", "clone", "-q", bare, str(clone)], check=True, env=env)
+    subprocess.run(["git", "-C", str(clone), "lfs", "pull"], check=True, capture_output=True)
+    assert (clone / "a.bin").read_bytes() == first
+    assert (clone / "b.bin").read_bytes() == second

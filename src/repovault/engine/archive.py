@@ -106,15 +106,15 @@ Exported by repovault from the snapshot {snapshot} of {repository}
 - `repository.git/`: the repository as a bare git repository, with every ref of the
   snapshot (branches, tags, and the platform's own refs such as pull request heads).
   Clone it: `git clone repository.git app` (HEAD: {head}).
-  LFS objects, if any, are in `repository.git/lfs/objects/`: in the clone,
-  `git config lfs.url "file://$PWD/../repository.git/info/lfs" && git lfs pull`
-  (or copy them: `cp -r ../repository.git/lfs .git/ && git lfs checkout`).
+  LFS objects, if any, are in `repository.git/lfs/objects/`; git-lfs reads them when the
+  clone is made by the file:// URL:
+  `GIT_LFS_SKIP_SMUDGE=1 git clone "file://$PWD/repository.git" app && cd app && git lfs pull`.
 {wiki}- `metadata/`: the platform's metadata in its own JSON format, one file per kind, each a
   JSON array (one item a line): {documents}.
   Release asset files are in `metadata/release-assets/<release>/`.
   For example: `jq -r '.[] | "#\\(.number) \\(.title)"' metadata/issues.json`.
 
-The snapshot's refs and objects passed `git fsck` when this archive was made.
+Checked when this archive was made: git hashed every object and found every ref complete.
 """
 
 
@@ -128,7 +128,7 @@ def _readme(staged: Staged, name: str) -> str:
         else ""
     )
     listed = [
-        f"`{doc}` ({items} items)"
+        f"`{doc}` ({items} item{'' if items == 1 else 's'})"
         for doc, items in sorted(staged.documents.items())
         if items is not None
     ]
