@@ -250,6 +250,12 @@ CALLS: list[CallSpec] = [
         id_fields=(("id", "GT1001"), ("snapshotId", "GT1009")),
     ),
     CallSpec(
+        "/git/repositories/exportmany",
+        GIT,
+        lambda a, w, t: {"organizationId": w.org},
+        id_fields=(("organizationId", "GT1002"),),
+    ),
+    CallSpec(
         "/git/repositories/exportlink", GIT, _finished_export, id_fields=(("taskId", "TK6001"),)
     ),
     CallSpec(

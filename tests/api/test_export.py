@@ -159,3 +159,44 @@ def test_a_link_needs_a_finished_export(api: Api, backed: Backed) -> None:
         404,
         "GT1009",
     )
+
+
+def test_repositories_as_they_were_at_a_time(api: Api, backed: Backed, tmp_path: Path) -> None:
+    """`at` picks the newest snapshot taken at or before it; `exportmany` exports every
+    backed-up repository of an organization or a plan, one task and archive each."""
+    first = run(api, backed)
+    work = tmp_path / "work"
+    git(tmp_path, "clone", "-q", str(backed.source), str(work))
+    git(
+        work,
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@t",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "x",
+    )
+    git(work, "push", "-q", "origin", "HEAD")
+    second = run(api, backed)
+    assert second != first
+    listed = api.ok("/git/repositories/snapshots", {"id": backed.repo})["result"]
+    taken = {s["id"]: s["createdAt"] for s in listed}
+
+    at_first = _export(api, {"id": backed.repo, "at": taken[first]})
+    assert at_first["result"]["snapshotId"] == first
+    for body in ({"organizationId": backed.org}, {"planId": backed.plan, "at": taken[second]}):
+        answer = api.ok("/git/repositories/exportmany", body)
+        assert answer["skipped"] == []
+        (task,) = wait_tasks(api, answer["taskIds"])
+        assert task["status"] == 1, task["logs"]
+        assert task["result"]["snapshotId"] == second
+    early = api.ok("/git/repositories/exportmany", {"organizationId": backed.org, "at": 1})
+    (failed,) = wait_tasks(api, early["taskIds"])
+    assert failed["status"] == 3
+    assert "at or before" in str(failed["logs"])
+    both = {"organizationId": backed.org, "planId": backed.plan}
+    _problem(api.post("/git/repositories/exportmany", both), 400, "RQ1002")
+    _problem(api.post("/git/repositories/exportmany", {}), 400, "RQ1002")

@@ -54,3 +54,21 @@ def test_export_downloads_a_usable_archive(
     again = cli.invoke(app, ["repos", "export", backed.repo, "--task", task_id, "-o", str(folder)])
     assert again.exit_code == 0, again.output
     assert (folder / link["fileName"]).stat().st_size == link["sizeBytes"]
+
+
+def test_export_many_downloads_one_archive_per_repository(
+    cli: CliRunner, backed: Backed, tmp_path: Path
+) -> None:
+    folder = tmp_path / "all"
+    args = ["repos", "export-many", "--org", backed.org, "--at", "2999-01-01T00:00", "-o"]
+    done = cli.invoke(app, [*args, str(folder)])
+    assert done.exit_code == 0, done.output
+    (archive,) = folder.iterdir()
+    assert archive.name.startswith("acme_app-")
+    assert done.stdout.strip() == str(archive)
+    too_early = cli.invoke(
+        app, ["repos", "export-many", "--plan", backed.plan, "--at", "2000-01-01"]
+    )
+    assert too_early.exit_code == 6, too_early.output
+    assert cli.invoke(app, ["repos", "export-many"]).exit_code == 2
+    assert cli.invoke(app, ["repos", "export", backed.repo, "--at", "yesterday"]).exit_code == 2

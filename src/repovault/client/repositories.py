@@ -72,12 +72,26 @@ class RepositoryCalls(CallsBase[R, P]):
             "/git/repositories/verify", some(id=repository_id, snapshotId=snapshot_id)
         )
 
-    def export(self, repository_id: str, *, snapshot_id: str | None = None) -> R:
-        """Queue an export of a snapshot (the newest when None) as a self-contained archive;
-        `{"taskId"}`. Once the task has succeeded, `export_link` gives its download link."""
-        return self._call(
-            "/git/repositories/export", some(id=repository_id, snapshotId=snapshot_id)
-        )
+    def export(
+        self, repository_id: str, *, snapshot_id: str | None = None, at: int | None = None
+    ) -> R:
+        """Queue an export of a snapshot (the newest when None, or the newest taken at or
+        before `at`, unix ms) as a self-contained archive; `{"taskId"}`. Once the task has
+        succeeded, `export_link` gives its download link."""
+        body = some(id=repository_id, snapshotId=snapshot_id, at=at)
+        return self._call("/git/repositories/export", body)
+
+    def export_many(
+        self,
+        *,
+        organization_id: str | None = None,
+        plan_id: str | None = None,
+        at: int | None = None,
+    ) -> R:
+        """One export per backed-up repository of an organization or a plan, each the newest
+        snapshot at or before `at` (unix ms); `{"taskIds", "skipped"}`."""
+        body = some(organizationId=organization_id, planId=plan_id, at=at)
+        return self._call("/git/repositories/exportmany", body)
 
     def export_link(self, task_id: str) -> R:
         """`{"url", "expiresAt", "fileName", "sizeBytes", "sha256"}`: `url` downloads the

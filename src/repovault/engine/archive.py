@@ -207,6 +207,7 @@ def _body(path: Path, size: int) -> Iterator[bytes]:
     left = size
     with path.open("rb") as source:
         while left > 0:
+            g.check_cancelled()  # a canceled task stops mid-file, its upload abandoned
             block = source.read(min(CHUNK, left))
             if not block:
                 raise OSError(f"{path} shrank while it was archived")

@@ -9,8 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from repovault.common import codes
-from repovault.common.errors import Conflict, NotFound
+from repovault.common.errors import Conflict, InvalidInput, NotFound
+from repovault.common.lookup import get_by_id
 from repovault.engine.manifest import is_snapshot_id
+from repovault.organizations.models import Organization
 from repovault.plans.models import Plan
 from repovault.repositories import contents, vaults
 from repovault.repositories.models import Repository
@@ -35,9 +37,13 @@ def _backed_up_by(session: Session, repository_id: str) -> Plan | None:
 
 
 def _repository_task(
-    session: Session, repository: Repository, kind: str, params: dict[str, Any]
+    session: Session,
+    repository: Repository,
+    kind: str,
+    params: dict[str, Any],
+    plan: Plan | None = None,
 ) -> Task:
-    plan = _backed_up_by(session, repository.id)
+    plan = plan or _backed_up_by(session, repository.id)
     if plan is None:
         raise Conflict(codes.NO_SNAPSHOT, f"repository {repository.id} has no backup yet")
     return service.new_task(
@@ -71,13 +77,58 @@ def verify(session: Session, *, repository_id: str, snapshot_id: str | None) -> 
     return _repository_task(session, repository, "verify", {"snapshotId": snapshot_id}).id
 
 
-def export(session: Session, *, repository_id: str, snapshot_id: str | None) -> str:
-    """Queue an `export` task: the snapshot (the newest when none is named) as an archive in
-    the plan's storage. A malformed snapshot id is the snapshot's 404 at once."""
+def export(
+    session: Session, *, repository_id: str, snapshot_id: str | None, at: int | None = None
+) -> str:
+    """Queue an `export` task: the snapshot named, else the newest taken at or before `at`
+    (unix ms), else the newest, as an archive in the plan's storage. A malformed snapshot id
+    is the snapshot's 404 at once."""
     repository = get_repository(session, repository_id)
     if snapshot_id is not None and not is_snapshot_id(snapshot_id):
         raise NotFound(codes.SNAPSHOT_NOT_FOUND, f"snapshot {snapshot_id} not found")
-    return _repository_task(session, repository, "export", {"snapshotId": snapshot_id}).id
+    params = {"snapshotId": snapshot_id, "at": at}
+    return _repository_task(session, repository, "export", params).id
+
+
+def export_many(
+    session: Session, *, organization_id: str | None, plan_id: str | None, at: int | None
+) -> tuple[list[str], list[str]]:
+    """One `export` task per backed-up repository of an organization, or of a plan (then
+    from that plan's snapshots only), each the newest snapshot at or before `at`: (task ids,
+    ids of the repositories left out because they have no backup)."""
+    if (organization_id is None) == (plan_id is None):
+        raise InvalidInput.field("organizationId", "give either organizationId or planId")
+    if plan_id is not None:
+        plan = get_by_id(session, Plan, plan_id, code=codes.PLAN_NOT_FOUND, what="plan")
+        repositories = session.scalars(
+            select(Repository)
+            .join(RepositoryVault, RepositoryVault.repository_id == Repository.id)
+            .where(RepositoryVault.plan_id == plan.id)
+            .order_by(Repository.name)
+        ).all()
+        params: dict[str, Any] = {"at": at, "fromPlan": plan.id}
+        chosen: Plan | None = plan
+    else:
+        organization = get_by_id(
+            session,
+            Organization,
+            organization_id,
+            code=codes.ORGANIZATION_NOT_FOUND,
+            what="organization",
+        )
+        repositories = session.scalars(
+            select(Repository)
+            .where(Repository.organization_id == organization.id)
+            .order_by(Repository.name)
+        ).all()
+        params, chosen = {"at": at}, None
+    tasks, skipped = [], []
+    for repository in repositories:
+        try:
+            tasks.append(_repository_task(session, repository, "export", params, chosen).id)
+        except Conflict:
+            skipped.append(repository.id)
+    return tasks, skipped
 
 
 def snapshots(runtime: Runtime, session: Session, *, repository_id: str) -> list[SnapshotOut]:

@@ -20,6 +20,8 @@ from repovault.repositories.schemas import (
     ContentPage,
     ExportLinkOut,
     ExportLinkRequest,
+    ExportManyOut,
+    ExportManyRequest,
     ExportRequest,
     IdsRequest,
     IdsResponse,
@@ -312,9 +314,21 @@ def release(ctx: Context, body: ReleaseRequest) -> ReleaseDetail:
 @calls.post("/git/repositories/export", body=ExportRequest, roles=WRITE_GIT, write=True)
 def export(ctx: Context, body: ExportRequest) -> TaskIdResponse:
     """Export a snapshot (the newest when none is named) as a self-contained archive."""
-    task_id = backups.export(ctx.session, repository_id=body.id, snapshot_id=body.snapshot_id)
+    task_id = backups.export(
+        ctx.session, repository_id=body.id, snapshot_id=body.snapshot_id, at=body.at
+    )
     signals.wake(ctx)
     return TaskIdResponse(task_id=task_id)
+
+
+@calls.post("/git/repositories/exportmany", body=ExportManyRequest, roles=WRITE_GIT, write=True)
+def export_many(ctx: Context, body: ExportManyRequest) -> ExportManyOut:
+    """Export every backed-up repository of an organization or a plan as it was at a time."""
+    task_ids, skipped = backups.export_many(
+        ctx.session, organization_id=body.organization_id, plan_id=body.plan_id, at=body.at
+    )
+    signals.wake(ctx)
+    return ExportManyOut(task_ids=task_ids, skipped=skipped)
 
 
 @calls.post(

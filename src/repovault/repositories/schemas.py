@@ -233,7 +233,22 @@ class ExportRequest(RequestModel):
     """Take one snapshot away as an archive (issue 12 §2)."""
 
     id: Id
-    snapshot_id: Id | None = None  # default: the newest
+    snapshot_id: Id | None = None  # default: the newest (taken at or before `at`)
+    at: Int64 | None = None  # unix ms
+
+
+class ExportManyRequest(RequestModel):
+    """Every backed-up repository of an organization, or of a plan, as it was at `at` (unix
+    ms; default: now): one export task, one archive, each."""
+
+    organization_id: Id | None = None
+    plan_id: Id | None = None
+    at: Int64 | None = None
+
+
+class ExportManyOut(ResponseModel):
+    task_ids: list[str]
+    skipped: list[str]  # repositories without a backup
 
 
 class ExportLinkRequest(RequestModel):

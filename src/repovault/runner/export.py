@@ -2,10 +2,11 @@
 storage (`exports/<task id>/<name>.tar.gz`), for the download link of `/git/repositories/
 exportlink`.
 
-    find_snapshot (the one named, else the newest; an encrypted plan's vault opens with the
-    plan's password) -> engine.archive.stage into a scratch folder on the worker's disk
-    (bare repository, wiki, documents as JSON, README) -> engine.archive.tar_gz streamed into
-    the storage's put -> the scratch folder removed, the key, size and SHA-256 in the result
+    choose_snapshot (the one named, else the newest at or before a time, else the newest; an
+    encrypted plan's vault opens with the plan's password) -> engine.archive.stage into a
+    scratch folder on the worker's disk (bare repository, wiki, documents as JSON, README)
+    -> engine.archive.tar_gz streamed into the storage's put -> the scratch folder removed,
+    the key, size and SHA-256 in the result
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from pathlib import Path
 
 from repovault.engine import archive
 from repovault.engine.layout import export_key, wiki_prefix
+from repovault.engine.manifest import Manifest
+from repovault.engine.restore import choose
 from repovault.engine.streams import Digest, IterReader
 from repovault.engine.vault import Vault
 from repovault.providers.metadata import stream_items
 from repovault.repositories.models import Repository
-from repovault.repositories.vaults import find_snapshot, snapshot_vaults
+from repovault.repositories.vaults import snapshot_vaults
 from repovault.runner.execute import Job, JobFailed
 
 
@@ -38,23 +41,38 @@ def _repository_name(job: Job) -> str:
         return repository.name
 
 
-def _storage_of(job: Job, vault: Vault) -> str:
-    """The storage holding `vault` (the archive is written beside the snapshots)."""
+def choose_snapshot(job: Job) -> tuple[Vault, Manifest, str]:
+    """The snapshot to export, its vault and the id of its storage: `snapshotId`, else the
+    newest taken at or before `at` (unix ms), else the newest; from the plan `fromPlan`
+    alone when given (an export of a plan's repositories), else from any plan's vault."""
     assert job.task.repository_id is not None
-    for plan, candidate in snapshot_vaults(job.runtime, job.task.repository_id):
-        if candidate.prefix == vault.prefix:
-            return plan.storage_id
-    raise JobFailed("the plan of the snapshot no longer exists", permanent=True)
+    params = job.task.params
+    snapshot_id, at, only = params.get("snapshotId"), params.get("at"), params.get("fromPlan")
+    manifests: dict[str, Manifest] = {}
+    lost: set[str] = set()
+    owner: dict[str, tuple[Vault, str]] = {}
+    for plan, vault in snapshot_vaults(job.runtime, job.task.repository_id):
+        if only is not None and plan.id != only:
+            continue
+        found = vault.manifests()
+        gone = vault.lost(found)
+        manifests.update(found)
+        lost |= gone
+        owner.update(dict.fromkeys([*found, *gone], (vault, plan.storage_id)))
+    if snapshot_id is None and at is not None:
+        before = [m.id for m in manifests.values() if m.created_at <= at]
+        if not before:
+            raise JobFailed(f"no snapshot was taken at or before {at} (unix ms)", permanent=True)
+        snapshot_id = max(before)
+    choice = choose(manifests, lost, snapshot_id)
+    vault, storage_id = owner[choice.manifest.id]
+    return vault, choice.manifest, storage_id
 
 
 def run_export(job: Job) -> None:
     assert job.task.repository_id is not None
     name = _repository_name(job)
-    vault, choice = find_snapshot(
-        job.runtime, job.task.repository_id, job.task.params.get("snapshotId")
-    )
-    manifest = choice.manifest
-    storage_id = _storage_of(job, vault)
+    vault, manifest, storage_id = choose_snapshot(job)
     root = archive_name(name, manifest.id)
     scratch_root = job.runtime.settings.data_dir / "exports"
     scratch_root.mkdir(parents=True, exist_ok=True)

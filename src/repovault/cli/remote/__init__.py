@@ -41,6 +41,7 @@ def register(app: typer.Typer) -> None:
     app.command()(account.whoami)
     app.add_typer(orgs, name="orgs")
     repos.command("export")(exports.repos_export)
+    repos.command("export-many")(exports.repos_export_many)
     app.add_typer(repos, name="repos")
     app.add_typer(plans, name="plans")
     app.add_typer(storages, name="storages")

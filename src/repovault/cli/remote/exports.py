@@ -1,23 +1,28 @@
 """`repovault repos export`: a snapshot taken away as an archive on this machine.
 
-    repovault repos export REPO [--snapshot S] [--output FILE]
+    repovault repos export REPO [--snapshot S | --at TIME] [--output FILE]
+    repovault repos export-many (--org ORG | --plan PLAN) [--at TIME] [--output DIR]
 
 Queues an `export` task (the server rebuilds the snapshot and writes the `.tar.gz` to the
 plan's storage), shows its progress, then downloads the archive through the task's signed
 link into FILE (default: the archive's own name in the current folder), checking its size
 and SHA-256. With `--no-wait` it prints the task id; `--task ID` downloads a finished one.
+`export-many` does the same for every backed-up repository of an organization or a plan as
+it was at a time (one archive each, into a folder); `--at` takes an ISO time (UTC unless it
+says otherwise).
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from repovault.cli.remote.output import console, out
-from repovault.cli.remote.session import EXIT_API, EXIT_USAGE, fail, remote
+from repovault.cli.remote.session import EXIT_API, EXIT_TASK_FAILED, EXIT_USAGE, fail, remote
 from repovault.cli.remote.tasks import watch
 from repovault.client import Client
 
@@ -48,9 +53,27 @@ def fetch(api: Client, task_id: str, output: Path | None) -> Path:
     return target
 
 
+AtOpt = Annotated[
+    str | None, typer.Option(help="The newest snapshot at or before this ISO time (UTC)")
+]
+
+
+def _ms(at: str | None) -> int | None:
+    if at is None:
+        return None
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError:
+        fail(f"--at: not an ISO time: {at!r}", EXIT_USAGE)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return int(when.timestamp() * 1000)
+
+
 def repos_export(
     repository_id: str,
     snapshot: Annotated[str | None, typer.Option(help="Snapshot id (default: the newest)")] = None,
+    at: AtOpt = None,
     output: OutputOpt = None,
     task: Annotated[str | None, typer.Option(help="Download a finished export task")] = None,
     wait: Annotated[bool, typer.Option(help="Wait, then download the archive")] = True,
@@ -61,7 +84,7 @@ def repos_export(
         fail("give either --snapshot or --task", EXIT_USAGE)
     with remote() as api:
         if task is None:
-            task = api.export(repository_id, snapshot_id=snapshot)["taskId"]
+            task = api.export(repository_id, snapshot_id=snapshot, at=_ms(at))["taskId"]
             if not wait:
                 out.print(task)
                 return
@@ -69,3 +92,29 @@ def repos_export(
         path = fetch(api, task, output)
     console.print(f"archive written to {path}")
     out.print(str(path))
+
+
+def repos_export_many(
+    org: Annotated[str | None, typer.Option(help="Every repository of this organization")] = None,
+    plan: Annotated[str | None, typer.Option(help="Every repository this plan backed up")] = None,
+    at: AtOpt = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The folder")] = Path(),
+) -> None:
+    """Export every backed-up repository of an organization or a plan as it was at a time:
+    one .tar.gz each, downloaded into a folder."""
+    if (org is None) == (plan is None):
+        fail("give either --org or --plan", EXIT_USAGE)
+    output.mkdir(parents=True, exist_ok=True)
+    with remote() as api:
+        answer = api.export_many(organization_id=org, plan_id=plan, at=_ms(at))
+        for skipped in answer["skipped"]:
+            console.print(f"[yellow]{skipped}[/yellow]: no backup, not exported")
+        ended = api.wait_for_tasks(answer["taskIds"], interval=0.5)
+        failed = [t for t in ended if t["status"] not in (1, 2)]
+        for task in ended:
+            if task not in failed:
+                out.print(str(fetch(api, task["id"], output)))
+    for task in failed:
+        console.print(f"[red]{task.get('repositoryId')}[/red]: {task.get('error') or 'failed'}")
+    if failed:
+        raise typer.Exit(EXIT_TASK_FAILED)
