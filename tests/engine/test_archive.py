@@ -18,7 +18,8 @@ from repovault.engine import archive
 from repovault.engine.backup import BackupOptions, backup
 from repovault.engine.git import lfs_available
 from repovault.engine.layout import wiki_prefix
-from repovault.engine.vault import Vault
+from repovault.engine.manifest import Content, Manifest, snapshot_id
+from repovault.engine.vault import Compression, Vault
 from repovault.providers.metadata import stream_items
 from tests.engine.repos import commit, git, state, tricky_repository
 
@@ -168,3 +169,31 @@ def test_lfs_objects_come_along_and_git_lfs_pulls_them(tmp_path: Path) -> None:
     subprocess.run(["git", "-C", str(clone), "lfs", "pull"], check=True, capture_output=True)
     assert (clone / "a.bin").read_bytes() == first
     assert (clone / "b.bin").read_bytes() == second
+
+
+def test_a_snapshot_with_documents_and_no_git_objects(tmp_path: Path) -> None:
+    """An empty repository whose platform still had issues: an empty bare repository."""
+    vault = Vault(LocalBackend(tmp_path / "store"), "r/")
+    snapshot = snapshot_id()
+    stored = vault.put_object(snapshot, "meta/issues.json", [_document(ISSUES)], Compression())
+    content = Content(head=None, refs={}, object_count=0, metadata=["issues.json"])
+    manifest = Manifest(
+        id=snapshot,
+        repository="https://example.com/empty.git",
+        kind="full",
+        parent=None,
+        created_at=1,
+        codec="zstd",
+        level=2,
+        encrypted=False,
+        objects=[stored],
+        content=content,
+    )
+    vault.write_manifest(manifest)
+    archive.stage(
+        vault, vault.manifests(), snapshot, tmp_path / "s", name="e", read_items=stream_items
+    )
+    out = _unpack(list(archive.tar_gz(tmp_path / "s", "e")), tmp_path) / "e"
+    assert json.loads((out / "metadata" / "issues.json").read_text("utf-8")) == ISSUES
+    assert git(out / "repository.git", "for-each-ref") == ""
+    assert "HEAD: none" in (out / "README.md").read_text("utf-8")
