@@ -114,6 +114,24 @@ def test_the_wiki_comes_along(backend: Backend, tmp_path: Path) -> None:
     out = _unpack(list(archive.tar_gz(tmp_path / "stage", "x")), tmp_path) / "x"
     assert state(out / "wiki.git")[0] == state(wiki_source)[0]
     assert "wiki.git" in (out / "README.md").read_text("utf-8")
+    # The wiki as it was then: a later wiki snapshot is passed over for an earlier time or
+    # once the repository has a later snapshot.
+    first_wiki = staged.wiki
+    commit(wiki_source, "edit", {"Home.md": b"# Edited\n"})
+    backup(url=f"file://{wiki_source}", vault=wiki, cache=tmp_path / "wcache")
+    manifests = vault.manifests()
+    newest = archive.wiki_snapshot(wiki, manifests, snapshot)
+    assert newest is not None
+    assert newest.id != first_wiki.id
+    then = archive.wiki_snapshot(wiki, manifests, snapshot, until=first_wiki.created_at)
+    assert then is not None
+    assert then.id == first_wiki.id
+    # A repository snapshot taken between the two wiki snapshots bounds the wiki.
+    later = {**manifests, f"{first_wiki.id}~": manifests[snapshot]}
+    before_next = archive.wiki_snapshot(wiki, later, snapshot)
+    assert before_next is not None
+    assert before_next.id == first_wiki.id
+    assert archive.wiki_snapshot(wiki, manifests, snapshot, until=0) is None
 
 
 def test_a_large_file_streams_in_bounded_blocks(tmp_path: Path) -> None:

@@ -54,13 +54,20 @@ class Staged:
     documents: dict[str, int | None] = field(default_factory=dict)  # name -> items
 
 
-def wiki_snapshot(wiki: Vault, manifests: dict[str, Manifest], snapshot: str) -> Manifest | None:
+def wiki_snapshot(
+    wiki: Vault, manifests: dict[str, Manifest], snapshot: str, until: int | None = None
+) -> Manifest | None:
     """The wiki as it was with `snapshot`: a backup writes the wiki just after the
-    repository, so the newest wiki snapshot before the repository's next snapshot."""
+    repository, so the newest wiki snapshot before the repository's next snapshot (and, for
+    a point in time, taken at or before `until`, unix ms)."""
     later = sorted(m for m in manifests if m > snapshot)
     bound = later[0] if later else None
     found = wiki.manifests()
-    candidates = [m for m in found if bound is None or m < bound]
+    candidates = [
+        m
+        for m, manifest in found.items()
+        if (bound is None or m < bound) and (until is None or manifest.created_at <= until)
+    ]
     return found[max(candidates)] if candidates else None
 
 
@@ -152,6 +159,7 @@ def stage(
     name: str,
     read_items: ItemReader,
     wiki: Vault | None = None,
+    until: int | None = None,
 ) -> Staged:
     """The archive's content in `folder` (new or empty): see the module's docstring."""
     manifest = manifests.get(snapshot)
@@ -161,7 +169,7 @@ def stage(
     folder.mkdir(parents=True, exist_ok=True)
     _bare(vault, manifests, manifest, folder / REPOSITORY)
     if wiki is not None:
-        staged.wiki = wiki_snapshot(wiki, manifests, snapshot)
+        staged.wiki = wiki_snapshot(wiki, manifests, snapshot, until)
         if staged.wiki is not None:
             _bare(wiki, wiki.manifests(), staged.wiki, folder / WIKI)
     for stored in manifest.objects:

@@ -89,6 +89,7 @@ def run_export(job: Job) -> None:
             name=name,
             read_items=stream_items,
             wiki=wiki,
+            until=job.task.params.get("at"),
         )
         documents = ", ".join(
             f"{doc} ({items})"
