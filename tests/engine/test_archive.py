@@ -4,6 +4,7 @@ not; the archive never holds a whole object in memory (blocks are bounded)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -16,6 +17,7 @@ from repovault.backends.base import Backend
 from repovault.backends.local import LocalBackend
 from repovault.engine import archive
 from repovault.engine.backup import BackupOptions, backup
+from repovault.engine.errors import CorruptObject
 from repovault.engine.git import lfs_available
 from repovault.engine.layout import wiki_prefix
 from repovault.engine.manifest import Content, Manifest, snapshot_id
@@ -215,3 +217,15 @@ def test_a_snapshot_with_documents_and_no_git_objects(tmp_path: Path) -> None:
     assert json.loads((out / "metadata" / "issues.json").read_text("utf-8")) == ISSUES
     assert git(out / "repository.git", "for-each-ref") == ""
     assert "HEAD: none" in (out / "README.md").read_text("utf-8")
+
+
+def test_a_document_named_outside_the_archive_is_refused(tmp_path: Path) -> None:
+    """A manifest is data: a document name climbing out of `metadata/` is damage."""
+    vault, _source, snapshot = _backed_up(LocalBackend(tmp_path / "store"), tmp_path, None)
+    manifests = vault.manifests()
+    objects = manifests[snapshot].objects
+    (at,) = [i for i, o in enumerate(objects) if o.name == "meta/issues.json"]
+    objects[at] = dataclasses.replace(objects[at], name="meta/../../escaped.json")
+    with pytest.raises(CorruptObject, match="escaped"):
+        archive.stage(vault, manifests, snapshot, tmp_path / "s", name="x", read_items=stream_items)
+    assert not (tmp_path / "escaped.json").exists()

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from repovault.engine import git as g
-from repovault.engine.errors import NoSnapshot
+from repovault.engine.errors import CorruptObject, NoSnapshot
 from repovault.engine.manifest import Manifest
 from repovault.engine.restore import materialize
 from repovault.engine.vault import Vault
@@ -175,6 +175,8 @@ def stage(
     for stored in manifest.objects:
         if stored.name.startswith("meta/"):
             document = stored.name.removeprefix("meta/")
+            if any(part in ("", ".", "..") for part in document.split("/")):
+                raise CorruptObject(f"snapshot {snapshot}: a document named {document!r}")
             target = folder / METADATA / document
             staged.documents[document] = _document(vault, manifest, document, target, read_items)
     (folder / "README.md").write_text(_readme(staged, name), encoding="utf-8")
