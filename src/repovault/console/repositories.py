@@ -1,5 +1,5 @@
-"""A repository's page: its snapshots and tasks, a restore (to a folder or a URL) and a
-verification, each queued as a task through the API."""
+"""A repository's page: its snapshots and tasks, a restore (to a folder or a URL), an export
+and a verification, each queued as a task through the API."""
 
 from __future__ import annotations
 
@@ -87,3 +87,14 @@ async def verify(request: Request, console: ConsoleDep, repository_id: str) -> R
     except ServiceError as exc:
         return back(f"/repositories/{repository_id}", " ".join(messages(exc)))
     return back(f"/tasks/{reply['taskId']}", "verification queued")
+
+
+@router.post(PREFIX + "/repositories/{repository_id}/export")
+async def export(request: Request, console: ConsoleDep, repository_id: str) -> Response:
+    fields = await console.form(request)
+    body = {"id": repository_id, "snapshotId": forms.first(fields, "snapshot") or None}
+    try:
+        reply = await console.call(request, "/git/repositories/export", body)
+    except ServiceError as exc:
+        return back(f"/repositories/{repository_id}", " ".join(messages(exc)))
+    return back(f"/tasks/{reply['taskId']}", "export queued")

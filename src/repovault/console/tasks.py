@@ -1,10 +1,10 @@
 """The tasks: the list (filtered by kind and status, refreshed by htmx), one task with its
-log, and a cancel request."""
+log, a cancel request, and an export's download (through a fresh signed link)."""
 
 from __future__ import annotations
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from repovault.common.errors import ServiceError
 from repovault.console.routing import router as console_router
@@ -52,3 +52,13 @@ async def cancel(request: Request, console: ConsoleDep, task_id: str) -> Respons
     except ServiceError as exc:
         return back(f"/tasks/{task_id}", " ".join(messages(exc)))
     return back(f"/tasks/{task_id}", "cancel requested")
+
+
+@router.get(PREFIX + "/tasks/{task_id}/download")
+async def download(request: Request, console: ConsoleDep, task_id: str) -> Response:
+    """A finished export's archive: a fresh signed link, followed at once (it expires)."""
+    try:
+        link = await console.call(request, "/git/repositories/exportlink", {"taskId": task_id})
+    except ServiceError as exc:
+        return back(f"/tasks/{task_id}", " ".join(messages(exc)))
+    return RedirectResponse(link["url"], status_code=303)
