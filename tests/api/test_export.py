@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import tarfile
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -200,3 +202,23 @@ def test_repositories_as_they_were_at_a_time(api: Api, backed: Backed, tmp_path:
     both = {"organizationId": backed.org, "planId": backed.plan}
     _problem(api.post("/git/repositories/exportmany", both), 400, "RQ1002")
     _problem(api.post("/git/repositories/exportmany", {}), 400, "RQ1002")
+
+
+def test_archives_older_than_the_task_history_are_removed_by_the_next_export(
+    api: Api, backed: Backed, runtime: Runtime
+) -> None:
+    run(api, backed)
+    first = _export(api, {"id": backed.repo})
+    stored = runtime.settings.data_dir / "storage" / first["result"]["key"]
+    days = runtime.settings.task_history_days
+    old = time.time() - (days + 1) * 86_400
+    os.utime(stored, (old, old))
+    second = _export(api, {"id": backed.repo})
+    assert not stored.exists()
+    assert (runtime.settings.data_dir / "storage" / second["result"]["key"]).is_file()
+    assert any("older than" in line["message"] for line in second["logs"])
+    _problem(
+        api.client.get(api.ok("/git/repositories/exportlink", {"taskId": first["id"]})["url"]),
+        410,
+        "GT1014",
+    )

@@ -6,7 +6,8 @@ exportlink`.
     encrypted plan's vault opens with the plan's password) -> engine.archive.stage into a
     scratch folder on the worker's disk (bare repository, wiki, documents as JSON, README)
     -> engine.archive.tar_gz streamed into the storage's put -> the scratch folder removed,
-    the key, size and SHA-256 in the result
+    the key, size and SHA-256 in the result. Archives older than the task history kept
+    (`REPOVAULT_TASK_HISTORY_DAYS`) are deleted from the storage by the next export there.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from repovault.backends.base import Backend
+from repovault.common.clock import now_ms
 from repovault.engine import archive
-from repovault.engine.layout import export_key, wiki_prefix
+from repovault.engine.layout import export_key, exports_prefix, wiki_prefix
 from repovault.engine.manifest import Manifest
 from repovault.engine.restore import choose
 from repovault.engine.streams import Digest, IterReader
@@ -69,10 +72,27 @@ def choose_snapshot(job: Job) -> tuple[Vault, Manifest, str]:
     return vault, choice.manifest, storage_id
 
 
+def forget_old_archives(job: Job, storage: Backend) -> int:
+    """Delete the archives of exports older than the task history kept: their task rows are
+    forgotten by then, so no link can reach them any more. Each export does it for its
+    storage (0 days: archives are kept)."""
+    days = job.runtime.settings.task_history_days
+    if days <= 0:
+        return 0
+    before = now_ms() - days * 86_400_000
+    old = [info.key for info in storage.list(exports_prefix()) if info.modified_ms < before]
+    for key in old:
+        storage.delete(key)
+    if old:
+        job.log("info", f"{len(old)} archive(s) of exports older than {days} days removed")
+    return len(old)
+
+
 def run_export(job: Job) -> None:
     assert job.task.repository_id is not None
     name = _repository_name(job)
     vault, manifest, storage_id = choose_snapshot(job)
+    forget_old_archives(job, vault.storage)
     root = archive_name(name, manifest.id)
     scratch_root = job.runtime.settings.data_dir / "exports"
     scratch_root.mkdir(parents=True, exist_ok=True)
