@@ -42,6 +42,7 @@ def _backed_up(backend: Backend, tmp_path: Path, password: str | None) -> tuple[
         metadata={
             "issues.json": _document(ISSUES),
             "release-assets/7/app.zip": b"PK\x03\x04 an asset",
+            "release-assets/7/notes.json": b'{"not": "an array"',
         }
     )
     result = backup(url=f"file://{source}", vault=vault, cache=tmp_path / "cache", options=options)
@@ -73,7 +74,11 @@ def test_an_archive_is_a_bare_repository_and_json_documents(
         wiki=Vault(backend, wiki_prefix(vault.prefix), password=password),
     )
     assert staged.wiki is None  # no wiki was backed up
-    assert staged.documents == {"issues.json": 3, "release-assets/7/app.zip": None}
+    assert staged.documents == {
+        "issues.json": 3,
+        "release-assets/7/app.zip": None,
+        "release-assets/7/notes.json": None,
+    }
     blocks = list(archive.tar_gz(tmp_path / "stage", "app-export"))
     assert max(len(b) for b in blocks) <= 2 * archive.CHUNK
     out = _unpack(blocks, tmp_path) / "app-export"
@@ -90,6 +95,8 @@ def test_an_archive_is_a_bare_repository_and_json_documents(
     issues = json.loads((out / "metadata" / "issues.json").read_text("utf-8"))
     assert issues == ISSUES
     assert (out / "metadata/release-assets/7/app.zip").read_bytes() == b"PK\x03\x04 an asset"
+    # An asset file is kept byte for byte, even one named .json.
+    assert (out / "metadata/release-assets/7/notes.json").read_bytes() == b'{"not": "an array"'
     readme = (out / "README.md").read_text("utf-8")
     assert snapshot in readme
     assert "`issues.json` (3 items)" in readme

@@ -85,13 +85,14 @@ def _document(
     vault: Vault, manifest: Manifest, name: str, target: Path, read_items: ItemReader
 ) -> int | None:
     """One document into `target`: a JSON document as a JSON array with one item a line
-    (read item by item, so every line is checked to be JSON), anything else as stored."""
+    (read item by item, so every line is checked to be JSON), anything else (a release's
+    asset files, in folders below, whatever their names) byte for byte as stored."""
     stored = manifest.object(f"meta/{name}")
     assert stored is not None
     target.parent.mkdir(parents=True, exist_ok=True)
     blocks = vault.read_object(manifest, stored)
     with target.open("wb") as out:
-        if not name.endswith(".json"):
+        if "/" in name or not name.endswith(".json"):
             for block in blocks:
                 out.write(block)
             return None
