@@ -60,6 +60,45 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def cpu_seconds(pid: int | None) -> float:
+    """CPU seconds of a process and of the children it has waited for (its git commands)."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine has been busy (every process, ours or not)."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+class Usage:
+    """CPU cores used over a window: by the server process, by its worker child, and by
+    the whole machine (the rest is other work on it, which the figures then suffer)."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.started = time.monotonic()
+        self.cpu = self._now()
+
+    def _now(self) -> tuple[float, float, float]:
+        server, child = cpu_seconds(self.server.process.pid), cpu_seconds(self.server.child())
+        return server, child, machine_busy()
+
+    def cores(self) -> tuple[float, float, float, float]:
+        """(server, child, machine) cores, and the seconds measured."""
+        seconds = time.monotonic() - self.started
+        now = self._now()
+        server, child, machine = ((b - a) / seconds for a, b in zip(self.cpu, now, strict=True))
+        return server, child, machine, seconds
+
+
 @dataclass
 class Calls:
     rate: float  # calls/s
@@ -83,6 +122,14 @@ class Result:
     loaded: float
     calls: Calls  # list calls during the backups
     alone: Calls  # list calls with no backup running
+    # CPU cores of (the server process, its worker child, the whole machine) and the seconds
+    # measured: lists alone, backups alone, both (the lists' windows include the clients'
+    # start, ~1 s)
+    cores_alone: tuple[float, float, float, float]
+    cores_unloaded: tuple[float, float, float, float]
+    cores_loaded: tuple[float, float, float, float]
+    calls_alone: int = 0
+    calls_loaded: int = 0
 
 
 class Server:
@@ -121,6 +168,15 @@ class Server:
                 self.token = reply.json()["accessToken"]
             except (httpx.HTTPError, KeyError, ValueError):
                 time.sleep(0.2)
+
+    def child(self) -> int | None:
+        """The worker child process (process mode), if it runs."""
+        try:
+            found = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text()
+        except OSError:
+            return None
+        pids = [int(pid) for pid in found.split()]
+        return pids[0] if pids else None
 
     def ok(self, path: str, body: Any) -> Any:
         reply = self.client.post(path, json=body, headers={"Authorization": f"Bearer {self.token}"})
@@ -276,13 +332,16 @@ def measure(mode: str, args: argparse.Namespace, root: Path, repos_root: Path) -
     server = Server(root / mode, mode, args.threads)
     try:
         org, plan = setup(server, repos_root, args.threads)
+        usage = Usage(server)
         alone = run_clients(server, org, args, args.seconds)  # no backups yet
+        cores_alone = usage.cores()
         backups = Backups(server, plan)
         backups.start()
         time.sleep(args.warmup)
-        start = now_ms()
+        start, usage = now_ms(), Usage(server)
         time.sleep(args.seconds)
         unloaded = backups.succeeded_between(start, now_ms()) / args.seconds
+        cores_unloaded = usage.cores()
 
         window: list[float] = []
 
@@ -294,7 +353,9 @@ def measure(mode: str, args: argparse.Namespace, root: Path, repos_root: Path) -
 
         counter = threading.Thread(target=count)
         counter.start()
+        usage = Usage(server)
         latencies, errors = run_clients(server, org, args, args.seconds + 2)
+        cores_loaded = usage.cores()
         counter.join()
         loaded = window[0]
         backups.stopping.set()
@@ -309,6 +370,11 @@ def measure(mode: str, args: argparse.Namespace, root: Path, repos_root: Path) -
         loaded=loaded,
         calls=Calls.of(latencies, errors, args.seconds + 2),
         alone=Calls.of(*alone, args.seconds),
+        cores_alone=cores_alone,
+        cores_unloaded=cores_unloaded,
+        cores_loaded=cores_loaded,
+        calls_alone=len(alone[0]) + alone[1],
+        calls_loaded=len(latencies) + errors,
     )
 
 
@@ -349,6 +415,22 @@ def main() -> int:
             f"{label:18} {r.unloaded:16.1f} {r.loaded:11.1f} {kept:6.0%}"
             f" {c.p50:12.1f} {c.p99:12.1f} {c.rate:8.0f} {c.errors:7d}"
             f"   {a.p50:16.1f} {a.p99:7.1f} {a.rate:8.0f}"
+        )
+    print(
+        f"\nCPU cores used (server process + worker child; in thread mode the server does"
+        f" both; of the machine's {os.cpu_count()}, in all)"
+    )
+    print(f"{'worker mode':18} {'lists alone':>28} {'backups alone':>22} {'under load':>34}")
+    for r in results:
+        per_call = [
+            f"{cores[0] * cores[3] / calls * 1000:.1f} ms/call" if calls else "-"
+            for cores, calls in ((r.cores_alone, r.calls_alone), (r.cores_loaded, r.calls_loaded))
+        ]
+        lists, backups, both = r.cores_alone, r.cores_unloaded, r.cores_loaded
+        print(
+            f"{r.mode:18} {lists[0]:5.2f} ({per_call[0]:>12}), all {lists[2]:4.2f}"
+            f" {backups[0]:9.2f} + {backups[1]:4.2f}, all {backups[2]:4.2f}"
+            f" {both[0]:9.2f} + {both[1]:4.2f} ({per_call[1]:>12}), all {both[2]:4.2f}"
         )
     chosen = [r for r in results if r.mode == "process"]
     if not chosen:

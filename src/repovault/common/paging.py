@@ -344,6 +344,7 @@ def fetch(
     counted: Select[Any] | None = None,
     params: Mapping[str, Any] | None = None,
     reuse: bool = False,
+    total: int | None = None,
 ) -> Page:
     """One COUNT and one page SELECT of `stmt` under the request's filters and order.
 
@@ -351,6 +352,8 @@ def fetch(
     applies (a filter may name a column only `stmt` has). `params`: the values of the
     statements' bound parameters. `reuse`: `stmt` and `counted` are built once (module
     constants, their values in `params`), so an unfiltered page reuses its statements.
+    `total`: how many rows `stmt` has, when the caller read it already (in the same
+    transaction): an unfiltered page then needs no COUNT.
     """
     dialect = session.get_bind().dialect.name
     counted_stmt = stmt if counted is None else counted
@@ -370,6 +373,7 @@ def fetch(
         _LIMIT: request.limit,
         _OFFSET: (request.page - 1) * request.limit,
     }
-    total = session.execute(count, values).scalar()
+    if total is None or request.filters:
+        total = session.execute(count, values).scalar()
     rows = session.execute(page, values).all()
     return Page(rows=list(rows), total=int(total or 0), page=request.page, limit=request.limit)

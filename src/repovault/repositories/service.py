@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import structlog
-from sqlalchemy import and_, bindparam, delete, func, select
+from sqlalchemy import Select, and_, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from repovault.common import codes
@@ -61,7 +61,8 @@ LISTED = select(
     r.is_public,
 ).where(r.organization_id == bindparam("organization_id"))
 _o = Organization.__table__.c
-# The organization's synchronization state and how many of its repositories are removed.
+# The organization's synchronization state and how many of its repositories are removed;
+# `_WITH_TOTAL` also how many it has (an unfiltered page's total: no COUNT of its own).
 _ORGANIZATION = select(
     _o.synchronization_in_progress,
     _o.last_sync_start,
@@ -70,6 +71,9 @@ _ORGANIZATION = select(
     .scalar_subquery()
     .label("removed"),
 ).where(_o.id == bindparam("organization_id"))
+_WITH_TOTAL = _ORGANIZATION.add_columns(
+    select(func.count()).where(r.organization_id == _o.id).scalar_subquery().label("total")
+)
 
 
 @dataclass(frozen=True)
@@ -81,10 +85,11 @@ class Listing:
 
 
 def list_repositories(session: Session, *, organization_id: str, request: PageRequest) -> Listing:
-    """A page of an organization's repositories, in three statements (SQL Core: no
-    entities are loaded)."""
+    """A page of an organization's repositories in SQL Core (no entities are loaded): two
+    statements, three with filters."""
     guid = parse_guid(organization_id)
-    org = session.execute(_ORGANIZATION, {"organization_id": guid}).first() if guid else None
+    stmt: Select[Any] = _ORGANIZATION if request.filters else _WITH_TOTAL
+    org = session.execute(stmt, {"organization_id": guid}).first() if guid else None
     if org is None:
         raise NotFound(codes.ORGANIZATION_NOT_FOUND, f"no organization {organization_id!r}")
     page = fetch(
@@ -95,6 +100,7 @@ def list_repositories(session: Session, *, organization_id: str, request: PageRe
         r.id,
         params={"organization_id": guid},
         reuse=True,
+        total=None if request.filters else int(org[3]),
     )
     return Listing(bool(org[0]), int(org[1]), int(org[2]), page)
 
