@@ -90,7 +90,8 @@ def open_download(runtime: Runtime, *, task_id: str, expires: str, signature: st
         raise Gone(codes.LINK_EXPIRED, "the download link has expired; ask for a new one") from exc
     with runtime.db.session() as session:
         task = session.get(Task, task_id)
-        storage = session.get(Storage, task.result.get("storageId")) if task else None
+        storage_id = task.result.get("storageId") if task is not None else None
+        storage = session.get(Storage, storage_id) if storage_id else None
         if task is None or storage is None:
             raise Gone(codes.LINK_EXPIRED, "the export or its storage no longer exists")
         session.expunge(storage)
