@@ -130,12 +130,24 @@ class PlatformClient:
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
     ) -> httpx.Response:
+        return self.send("GET", path, params=params, headers=headers)
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        body: Any = None,
+    ) -> httpx.Response:
+        """One request (a JSON `body` for writes), rate limits honoured, errors mapped."""
         url = self.url(path)
         attempt = 0
         while True:
             sent = {**self.headers, **self.credentials[self.current], **(headers or {})}
             try:
-                response = self.client.get(url, params=params, headers=sent)
+                response = self.client.request(method, url, params=params, headers=sent, json=body)
             except httpx.HTTPError as exc:
                 raise ProviderError(f"{self.platform} is unreachable: {exc}") from exc
             now = time.time()

@@ -16,6 +16,7 @@ from repovault.organizations.models import Organization
 from repovault.plans.models import Plan
 from repovault.repositories import contents, vaults
 from repovault.repositories.models import Repository
+from repovault.repositories.platform_targets import check_platform_target
 from repovault.repositories.schemas import SnapshotOut
 from repovault.repositories.service import get_repository
 from repovault.repositories.targets import check_target
@@ -68,6 +69,10 @@ def restore(
 ) -> str:
     repository = get_repository(session, repository_id)
     checked = check_target(target, runtime.settings, runtime.box, storages=local_folders(session))
+    if checked["kind"] == "platform":
+        check_platform_target(
+            session, runtime.box, runtime.http, repository=repository, target=checked
+        )
     params = {"snapshotId": snapshot_id, "target": checked, "allowEarlier": allow_earlier}
     return _repository_task(session, repository, "restore", params).id
 

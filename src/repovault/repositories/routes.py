@@ -166,7 +166,8 @@ def add(ctx: Context, body: AddRequest) -> IdsResponse:
 
 @calls.post("/git/repositories/restore", body=RestoreRequest, roles=WRITE_GIT, write=True)
 def restore(ctx: Context, body: RestoreRequest) -> TaskIdResponse:
-    """Restore a snapshot (the newest when none is named) to a folder or a git URL."""
+    """Restore a snapshot (the newest when none is named) to a folder, a git URL, or a new
+    repository of an organization (GitHub, Gitea/Forgejo)."""
     task_id = backups.restore(
         ctx.runtime,
         ctx.session,

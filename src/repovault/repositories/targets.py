@@ -10,6 +10,7 @@ own settings right before it writes, since a folder may have changed in between.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -21,6 +22,8 @@ from repovault.common.urls import check_no_credentials
 from repovault.config import Settings
 
 GIT_SCHEMES = ("http", "https", "ssh", "git", "file")
+# What GitHub and Gitea accept as a repository name (not "." or "..").
+REPOSITORY_NAME = re.compile(r"(?!\.\.?$)[A-Za-z0-9._-]{1,100}")
 
 
 class TargetRefused(ValueError):
@@ -91,4 +94,35 @@ def check_target(
             "username": username if isinstance(username, str) else None,
             "tokenSealed": box.seal(token) if token else None,
         }
-    raise InvalidInput.field("target.kind", "'directory' or 'url'")
+    if kind == "platform":
+        return _platform(target)
+    raise InvalidInput.field("target.kind", "'directory', 'url' or 'platform'")
+
+
+def _flag(target: dict[str, Any], key: str) -> bool:
+    value = target.get(key, False)
+    if not isinstance(value, bool):
+        raise InvalidInput.field(f"target.{key}", "true or false")
+    return value
+
+
+def _platform(target: dict[str, Any]) -> dict[str, Any]:
+    """A repository of an organization (its credentials are the organization's own; the
+    organization itself is checked by the caller, which has the database)."""
+    organization = target.get("organizationId")
+    if not isinstance(organization, str) or not organization.strip():
+        raise InvalidInput.field(
+            "target.organizationId", "the id of the organization to restore into"
+        )
+    name = target.get("name")
+    if name is not None and (not isinstance(name, str) or not REPOSITORY_NAME.fullmatch(name)):
+        raise InvalidInput.field(
+            "target.name", "a repository name: letters, digits, '.', '-', '_' (at most 100)"
+        )
+    return {
+        "kind": "platform",
+        "organizationId": organization,
+        "name": name,
+        "overwrite": _flag(target, "overwrite"),
+        "dryRun": _flag(target, "dryRun"),
+    }

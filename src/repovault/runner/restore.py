@@ -1,4 +1,5 @@
-"""The `restore` job: a snapshot into a folder below a restore root, or pushed to a URL."""
+"""The `restore` job: a snapshot into a folder below a restore root, pushed to a URL, or into
+an organization on a platform (runner/restore_platform.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from repovault.engine.restore import restore_to_directory, restore_to_url
 from repovault.repositories.targets import check_directory
 from repovault.repositories.vaults import find_snapshot
 from repovault.runner.execute import Job
+from repovault.runner.restore_platform import run_platform_restore
 from repovault.storages.service import local_folders
 
 
@@ -24,6 +26,10 @@ def run_restore(job: Job) -> None:
         job.log("warning", choice.note)
     target = params["target"]
     job.report(10, f"restoring snapshot {manifest.id}")
+    if target["kind"] == "platform":
+        run_platform_restore(job, vault, manifest)
+        job.result.update(snapshotId=manifest.id, passedOver=list(choice.passed_over))
+        return
     if target["kind"] == "directory":
         # Checked again here, on this worker's own settings: the folder may have changed
         # (or the API's settings differ) since the call.

@@ -1,0 +1,56 @@
+"""A snapshot's branches and tags pushed to a new repository on a platform (a restore into
+an organization). Unlike `restore_to_url`, which mirrors every ref, only `refs/heads/*` and
+`refs/tags/*` go: platforms refuse `refs/pull/*` and the like. A push is idempotent: run
+again, it moves nothing that is already there.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import structlog
+
+from repovault.engine import git as g
+from repovault.engine.errors import PushFailed
+from repovault.engine.manifest import chain
+from repovault.engine.restore import materialize, pick
+from repovault.engine.vault import Vault
+
+log = structlog.get_logger(__name__)
+
+PUSHED = ("refs/heads/", "refs/tags/")
+
+
+def pushed_refs(refs: dict[str, str]) -> list[str]:
+    """The refs a platform restore pushes (branches and tags), sorted."""
+    return sorted(ref for ref in refs if ref.startswith(PUSHED))
+
+
+def push_heads_and_tags(
+    vault: Vault, snapshot: str, url: str, credentials: g.Credentials | None
+) -> list[str]:
+    """Push the snapshot's branches and tags (and LFS objects) to `url`; the warnings (refs
+    the target refused)."""
+    manifests, choice = pick(vault, snapshot)
+    manifest = choice.manifest
+    with tempfile.TemporaryDirectory(prefix="repovault-push-") as scratch:
+        repo = Path(scratch) / "repo.git"
+        g.Git().run(["init", "--quiet", "--bare", str(repo)])
+        materialize(vault, manifest, manifests, repo)
+        git = g.Git(repo, credentials)
+        specs = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]
+        pushed = git.run(["push", "--porcelain", "--", url, *specs], check=False)
+        refused = [
+            f"the target refused {line[1:].strip()}"
+            for line in g.decode(pushed.stdout).splitlines()
+            if line.startswith("!")
+        ]
+        if pushed.returncode != 0 and not refused:
+            raise PushFailed(
+                f"push to {g.redact(url)} failed: {g.decode(pushed.stderr).strip()[:500]}"
+            )
+        if any(m.content.lfs for m in chain(manifests, manifest.id)):
+            git.run(["lfs", "push", "--all", url])
+    log.info("branches and tags pushed", snapshot=manifest.id, target=g.redact(url))
+    return refused

@@ -1,0 +1,300 @@
+"""A write-capable fake GitHub (Enterprise Server style, API under `/api/v3`) or Gitea (API
+under `/api/v1`), served on 127.0.0.1: the create and list endpoints a restore uses, with
+the shapes of the platforms' REST documentation, and the real `git http-backend` behind the
+same host for pushes (bare repositories made when the API creates a repository).
+
+    with WritablePlatform(tmp_path, gitea=False, token="t0k") as platform:
+        platform.api_url   # http://127.0.0.1:PORT/api/v3
+        platform.state["acme/app"]   # labels, milestones, issues, comments as created
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import subprocess
+import threading
+from dataclasses import dataclass, field
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from bench.githttp import _backend, _Handler
+
+USER = "restorer"
+
+
+@dataclass
+class FakeRepository:
+    full_name: str
+    description: str
+    private: bool
+    folder: Path
+    labels: list[dict[str, Any]] = field(default_factory=list)
+    milestones: list[dict[str, Any]] = field(default_factory=list)
+    issues: list[dict[str, Any]] = field(default_factory=list)
+    comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def refs(self) -> dict[str, str]:
+        out = subprocess.run(
+            ["git", "-C", str(self.folder), "for-each-ref", "--format=%(refname) %(objectname)"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        return dict(line.split(" ", 1) for line in out.splitlines())
+
+    def head(self) -> str:
+        out = subprocess.run(
+            ["git", "-C", str(self.folder), "symbolic-ref", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return out.stdout.strip().removeprefix("refs/heads/")
+
+
+class Answer(Exception):
+    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        self.status, self.body, self.headers = status, body, headers or {}
+
+
+class Platform:
+    """The state and the API's answers (no HTTP server here)."""
+
+    def __init__(self, root: Path, *, gitea: bool, token: str, owner: str) -> None:
+        self.root = root
+        self.gitea = gitea
+        self.token = token
+        self.owner = owner
+        self.base = ""  # http://127.0.0.1:PORT, set once served
+        self.state: dict[str, FakeRepository] = {}
+        self.writes: list[str] = []  # "POST /repos/acme/app/issues", ...
+        self.ids = iter(range(100, 1_000_000))
+        self.lock = threading.Lock()
+
+    # Shapes ------------------------------------------------------------------------------
+
+    def repository_json(self, repo: FakeRepository) -> dict[str, Any]:
+        owner, name = repo.full_name.split("/")
+        item: dict[str, Any] = {
+            "id": abs(hash(repo.full_name)) % 100_000,
+            "name": name,
+            "full_name": repo.full_name,
+            "owner": {"login": owner},
+            "private": repo.private,
+            "description": repo.description,
+            "clone_url": f"{self.base}/{repo.full_name}.git",
+            "default_branch": repo.head(),
+            "has_wiki": False,
+        }
+        if self.gitea:
+            item["empty"] = not any(r.startswith("refs/heads/") for r in repo.refs())
+        return item
+
+    def _page(self, items: list[Any], query: dict[str, str], path: str) -> Answer:
+        size = int(query.get("limit" if self.gitea else "per_page", 30))
+        page = int(query.get("page", 1))
+        chunk = items[(page - 1) * size : page * size]
+        headers = {}
+        if page * size < len(items):
+            link = f"{self.base}{path}?{urlencode({**query, 'page': str(page + 1)})}"
+            headers["Link"] = f'<{link}>; rel="next"'
+        return Answer(200, chunk, headers)
+
+    # Routes ------------------------------------------------------------------------------
+
+    def answer(self, method: str, path: str, query: dict[str, str], body: Any) -> Answer:
+        with self.lock:
+            if method != "GET":
+                self.writes.append(f"{method} {path}")
+            if path == "/user":
+                return Answer(200, {"login": USER, "id": 1})
+            if path == f"/orgs/{self.owner}":
+                return Answer(200, {"login": self.owner, "id": 2})
+            if path == f"/orgs/{self.owner}/repos" and method == "POST":
+                return self.create_repository(body)
+            found = re.fullmatch(r"/repos/([^/]+/[^/]+)(/.*)?", path)
+            if found and found.group(1) in self.state:
+                repo = self.state[found.group(1)]
+                return self.in_repository(repo, method, found.group(2) or "", query, body, path)
+            raise Answer(404, {"message": "Not Found"})
+
+    def create_repository(self, body: dict[str, Any]) -> Answer:
+        full_name = f"{self.owner}/{body['name']}"
+        if full_name in self.state:
+            raise Answer(422, {"message": "Repository creation failed.", "errors": []})
+        folder = self.root / f"{full_name}.git"
+        subprocess.run(["git", "init", "--quiet", "--bare", str(folder)], check=True)
+        subprocess.run(["git", "-C", str(folder), "config", "http.receivepack", "true"], check=True)
+        repo = FakeRepository(full_name, body.get("description", ""), body["private"], folder)
+        self.state[full_name] = repo
+        return Answer(201, self.repository_json(repo))
+
+    def in_repository(
+        self,
+        repo: FakeRepository,
+        method: str,
+        rest: str,
+        query: dict[str, str],
+        body: Any,
+        path: str,
+    ) -> Answer:
+        if rest == "" and method == "PATCH":
+            branch = body["default_branch"]
+            subprocess.run(
+                ["git", "-C", str(repo.folder), "symbolic-ref", "HEAD", f"refs/heads/{branch}"],
+                check=True,
+            )
+            return Answer(200, self.repository_json(repo))
+        if rest == "":
+            return Answer(200, self.repository_json(repo))
+        if rest == "/branches":
+            heads = [
+                r.removeprefix("refs/heads/") for r in repo.refs() if r.startswith("refs/heads/")
+            ]
+            return self._page([{"name": h} for h in heads], query, path)
+        if rest in ("/labels", "/milestones", "/issues"):
+            items = getattr(repo, rest[1:])
+            if method == "POST":
+                return Answer(201, getattr(self, f"new_{rest[1:-1]}")(repo, body))
+            return self._page(items, query, path)
+        found = re.fullmatch(r"/issues/(\d+)(/comments)?", rest)
+        if found is None:
+            raise Answer(404, {"message": "Not Found"})
+        number = int(found.group(1))
+        issue = next((i for i in repo.issues if i["number"] == number), None)
+        if issue is None:
+            raise Answer(404, {"message": "Not Found"})
+        if found.group(2) and method == "POST":
+            made = {"id": next(self.ids), "body": body["body"], "user": {"login": USER}}
+            repo.comments.setdefault(number, []).append(made)
+            issue["comments"] += 1
+            return Answer(201, made)
+        if found.group(2):
+            return self._page(repo.comments.get(number, []), query, path)
+        if method == "PATCH":
+            issue["state"] = body.get("state", issue["state"])
+        return Answer(200, issue)
+
+    def new_label(self, repo: FakeRepository, body: dict[str, Any]) -> dict[str, Any]:
+        color = str(body.get("color") or "")
+        if self.gitea and not color.startswith("#"):
+            raise Answer(422, {"message": "Color is invalid"})
+        label = {"id": next(self.ids), "name": body["name"], "color": color}
+        label["description"] = body.get("description") or ""
+        repo.labels.append(label)
+        return label
+
+    def new_milestone(self, repo: FakeRepository, body: dict[str, Any]) -> dict[str, Any]:
+        milestone = {
+            "id": next(self.ids),
+            "number": len(repo.milestones) + 1,
+            "title": body["title"],
+            "description": body.get("description"),
+            "state": body.get("state", "open"),
+            "due_on": body.get("due_on"),
+        }
+        repo.milestones.append(milestone)
+        return milestone
+
+    def new_issue(self, repo: FakeRepository, body: dict[str, Any]) -> dict[str, Any]:
+        key = "id" if self.gitea else "name"
+        labels = [label for label in repo.labels if label[key] in body.get("labels", [])]
+        key = "id" if self.gitea else "number"
+        milestone = next((m for m in repo.milestones if m[key] == body.get("milestone")), None)
+        issue = {
+            "id": next(self.ids),
+            "number": len(repo.issues) + 1,
+            "title": body["title"],
+            "body": body.get("body"),
+            "user": {"login": USER},
+            "labels": labels,
+            "milestone": milestone,
+            "state": "open",
+            "comments": 0,
+        }
+        repo.issues.append(issue)
+        return issue
+
+
+class _Served(_Handler):
+    platform: Platform
+    prefix: str
+
+    def _route(self) -> None:
+        parts = urlsplit(self.path)
+        if not parts.path.startswith(self.prefix + "/"):
+            self._cgi()
+            return
+        scheme = "token" if self.platform.gitea else "Bearer"
+        if self.headers.get("Authorization") != f"{scheme} {self.platform.token}":
+            self._send(Answer(401, {"message": "Bad credentials"}))
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        body = json.loads(self.rfile.read(length)) if length else None
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        path = parts.path.removeprefix(self.prefix)
+        try:
+            answer = self.platform.answer(self.command, path, query, body)
+        except Answer as raised:
+            answer = raised
+        self._send(answer)
+
+    def _send(self, answer: Answer) -> None:
+        data = json.dumps(answer.body).encode()
+        self.send_response(answer.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in answer.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = _route
+    do_POST = _route
+    do_PATCH = _route
+
+
+class WritablePlatform:
+    """The fake served; git pushes need basic credentials with the token."""
+
+    def __init__(self, root: Path, *, gitea: bool, token: str, owner: str = "acme") -> None:
+        self.platform = Platform(root, gitea=gitea, token=token, owner=owner)
+        user = "git" if gitea else "x-access-token"
+        pair = base64.b64encode(f"{user}:{token}".encode()).decode()
+        handler = type(
+            "Handler",
+            (_Served,),
+            {
+                "platform": self.platform,
+                "prefix": "/api/v1" if gitea else "/api/v3",
+                "root": root,
+                "backend": _backend(),
+                "authorization": f"Basic {pair}",
+                "seen_authorizations": [],
+            },
+        )
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.platform.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def api_url(self) -> str:
+        return self.platform.base + ("/api/v1" if self.platform.gitea else "/api/v3")
+
+    @property
+    def state(self) -> dict[str, FakeRepository]:
+        return self.platform.state
+
+    def __enter__(self) -> WritablePlatform:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
