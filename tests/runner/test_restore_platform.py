@@ -5,6 +5,7 @@ http-backend` behind it. Compared item by item, modulo ids and the author line."
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -13,15 +14,22 @@ import httpx
 import pytest
 
 from repovault.backends.local import LocalBackend
+from repovault.engine import git as g
 from repovault.engine.backup import BackupOptions, backup
 from repovault.engine.manifest import Manifest
 from repovault.engine.vault import Vault
+from repovault.organizations.models import Organization
+from repovault.plans.models import Plan
 from repovault.providers.base import Access
 from repovault.providers.github import GitHubDriver
 from repovault.providers.pages import PageCache
 from repovault.providers.writes import writer_for
-from repovault.runner.execute import JobFailed
-from repovault.runner.restore_platform import Record, Wanted, restore_into
+from repovault.runner.execute import Job, JobFailed
+from repovault.runner.restore_platform import Record, Wanted, restore_into, run_platform_restore
+from repovault.runtime import Runtime
+from repovault.tasks.models import Task
+from tests.api.world import build_world
+from tests.conftest import Api
 from tests.e2e.metadata import repo_data
 from tests.providers.fake_github import FakeGitHub, repository
 from tests.providers.fake_writable import WritablePlatform
@@ -239,3 +247,54 @@ def test_an_existing_repository_that_is_not_empty_is_refused(
         with pytest.raises(JobFailed, match="exists and is not empty"):
             _restore(platform, snapshot, fresh)
         assert platform.platform.writes == writes
+
+
+def _job(runtime: Runtime, task_id: str, http: httpx.Client) -> Job:
+    with runtime.db.session() as session:
+        task = session.get(Task, task_id)
+        assert task is not None
+        session.expunge(task)
+    return Job(dataclasses.replace(runtime, http=http), task, g.CancelScope())
+
+
+def test_the_job_keeps_what_it_created_in_the_task_row_and_a_retry_reads_it(
+    api: Api, runtime: Runtime, tmp_path: Path, snapshot: tuple[Vault, Manifest]
+) -> None:
+    world = build_world(api, runtime)
+    (tmp_path / "target").mkdir()
+    with (
+        WritablePlatform(tmp_path / "target", gitea=True, token=TOKEN) as platform,
+        httpx.Client() as http,
+    ):
+        with runtime.db.session(write=True) as session:
+            organization = session.get(Organization, world.org)
+            plan = session.get(Plan, world.plan)
+            assert organization is not None
+            assert plan is not None
+            organization.driver, organization.name = 5, "acme"
+            organization.api_url = platform.api_url
+            organization.token_sealed = runtime.box.seal(TOKEN)
+            target = {"kind": "platform", "organizationId": world.org, "name": "app"}
+            task = Task(
+                kind="restore",
+                worker_id=plan.worker_id,
+                repository_id=world.repos[0],
+                params={"target": target},
+            )
+            session.add(task)
+            session.flush()
+            task_id = task.id
+        run_platform_restore(_job(runtime, task_id, http), *snapshot)
+        with runtime.db.session() as session:
+            saved = session.get(Task, task_id)
+            assert saved is not None
+            assert saved.result["created"]["repository"] == "app"
+            assert saved.result["created"]["issues"] == {str(n): n for n in range(1, 6)}
+        _compare(platform, tmp_path / "source.git")
+        writes = list(platform.platform.writes)
+        # The same task again, as a retry would run it: the repository is its own (not
+        # refused as not empty) and nothing is created twice.
+        run_platform_restore(_job(runtime, task_id, http), *snapshot)
+        assert [w for w in platform.platform.writes if w.startswith("POST")] == [
+            w for w in writes if w.startswith("POST")
+        ]
