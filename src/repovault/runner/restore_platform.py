@@ -80,7 +80,8 @@ class PlatformRestore:
         existing = {item["name"]: item for item in self.writer.list(self.name, "labels")}
         for label in self.source.labels:
             if label["name"] not in existing:
-                body = {k: label.get(k) for k in ("name", "color", "description")}
+                keys = ("name", "color", "description")
+                body = {k: label[k] for k in keys if label.get(k) is not None}
                 existing[label["name"]] = self.writer.create(self.name, "labels", body)
                 self.created["labels"][label["name"]] = existing[label["name"]].get("id")
         self.save()
