@@ -31,10 +31,17 @@ from repovault.tasks.models import Task
 from tests.api.world import build_world
 from tests.conftest import Api
 from tests.e2e.metadata import repo_data
-from tests.providers.fake_github import FakeGitHub, repository
+from tests.providers.fake_github import FakeGitHub, milestone, repository
 from tests.providers.fake_writable import WritablePlatform
 
 TOKEN = "target-token"
+
+
+def _data() -> dict[str, list[Any]]:
+    """The e2e repository's metadata, its issue #3 in milestone 1.0."""
+    data = repo_data()
+    data["issues"][2]["milestone"] = milestone(1, "1.0")
+    return data
 
 
 def _git(folder: Path, *args: str) -> str:
@@ -63,7 +70,7 @@ def snapshot(tmp_path: Path) -> tuple[Vault, Manifest]:
     """A backup of acme/app: its git from disk, its metadata from the fake GitHub."""
     source = FakeGitHub()
     source.orgs["acme"] = [repository(1, "acme/app")]
-    source.repo_data["acme/app"] = repo_data()
+    source.repo_data["acme/app"] = _data()
     driver = GitHubDriver(Access(1, "acme", None, None, "t"), source.client())
     export = driver.export_metadata(
         "acme/app", tmp_path / "meta", PageCache(tmp_path / "pages"), set()
@@ -119,7 +126,7 @@ def _without_author(body: str | None) -> str:
 
 def _compare(platform: WritablePlatform, source_git: Path) -> None:
     target = platform.state["acme/app"]
-    data = repo_data()
+    data = _data()
     source_refs = dict(
         line.split(" ", 1)
         for line in _git(source_git, "for-each-ref", "--format=%(refname) %(objectname)").split(
@@ -140,6 +147,7 @@ def _compare(platform: WritablePlatform, source_git: Path) -> None:
         assert got["title"] == issue["title"]
         assert got["state"] == issue["state"]
         assert _without_author(got["body"]) == issue["body"]
+        assert (got["milestone"] or {}).get("title") == (issue["milestone"] or {}).get("title")
         assert [label["name"] for label in got["labels"]] == [
             label["name"] for label in issue["labels"]
         ]
@@ -169,14 +177,21 @@ def test_round_trip_then_a_rerun_creates_nothing_twice(
         _compare(platform, tmp_path / "source.git")
         assert record.result["created"]["issues"] == {str(n): n for n in range(1, 6)}
         assert not [line for line in lines if line[0] == "warning"]
+        assert ("info", "created 3 labels (the rest was on the target already)") in lines
+        told = "created 3 issues, 2 placeholders, 2 comments (the rest was on the target already)"
+        assert ("info", told) in lines
         posts = [w for w in platform.platform.writes if w.startswith("POST")]
         # 1 repository, 3 labels, 1 milestone, 5 issues, 2 comments
         assert len(posts) == 12
 
         # The same task again (after a crash, say): nothing created twice.
-        again, _ = _record(previous=dict(record.result))
+        again, told_again = _record(previous=dict(record.result))
         _restore(platform, snapshot, again)
         assert [w for w in platform.platform.writes if w.startswith("POST")] == posts
+        nothing = (
+            "created 0 issues, 0 placeholders, 0 comments (the rest was on the target already)"
+        )
+        assert ("info", nothing) in told_again
         _compare(platform, tmp_path / "source.git")
 
         # A new task with overwrite: matched on the target, still nothing twice.

@@ -69,9 +69,17 @@ class PlatformRestore:
             "comments": dict(previous.get("comments") or {}),
         }
         self.record.result["created"] = self.created
+        self.made: dict[str, int] = {}  # created by this run, by kind: the task log's lines
 
     def save(self) -> None:
         self.record.save()
+
+    def _made(self, kind: str) -> None:
+        self.made[kind] = self.made.get(kind, 0) + 1
+
+    def tell(self, *kinds: str) -> None:
+        made = ", ".join(f"{self.made.get(kind, 0)} {kind}" for kind in kinds)
+        self.record.log("info", f"created {made} (the rest was on the target already)")
 
     # Labels and milestones -------------------------------------------------------------
 
@@ -84,7 +92,9 @@ class PlatformRestore:
                 body = {k: label[k] for k in keys if label.get(k) is not None}
                 existing[label["name"]] = self.writer.create(self.name, "labels", body)
                 self.created["labels"][label["name"]] = existing[label["name"]].get("id")
+                self._made("labels")
         self.save()
+        self.tell("labels")
         return {name: self.writer.label_ref(item) for name, item in existing.items()}
 
     def milestones(self) -> dict[int, Any]:
@@ -98,8 +108,10 @@ class PlatformRestore:
                 body = {k: milestone[k] for k in keys if milestone.get(k) is not None}
                 existing[title] = self.writer.create(self.name, "milestones", body)
                 self.created["milestones"][str(milestone["number"])] = existing[title]["number"]
+                self._made("milestones")
             refs[milestone["number"]] = self.writer.milestone_ref(existing[title])
         self.save()
+        self.tell("milestones")
         return refs
 
     # Issues --------------------------------------------------------------------------------
@@ -143,6 +155,7 @@ class PlatformRestore:
                 self.name, self.thread(target_number), {"body": with_author(comment, "posted")}
             )
             self.created["comments"][str(comment["id"])] = created.get("id")
+            self._made("comments")
 
     @staticmethod
     def thread(number: int) -> str:
@@ -158,6 +171,7 @@ class PlatformRestore:
             fresh = target is None
             if target is None:
                 target = self.writer.create(self.name, "issues", body)
+                self._made("issues" if number in self.source.issues else "placeholders")
                 if target["number"] != number:
                     self.record.log(
                         "warning",
@@ -240,6 +254,7 @@ def restore_into(
     labels = restore.labels()
     milestones = restore.milestones()
     restore.issues(labels, milestones)
+    restore.tell("issues", "placeholders", "comments")
     restore.save()
     record.log("info", f"restored into {created.full_name}: {source.summary()}")
 
