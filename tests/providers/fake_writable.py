@@ -73,6 +73,9 @@ class Platform:
         self.base = ""  # http://127.0.0.1:PORT, set once served
         self.state: dict[str, FakeRepository] = {}
         self.writes: list[str] = []  # "POST /repos/acme/app/issues", ...
+        # The next N writes to paths ending so are answered as GitHub and Gitea answer a
+        # rate limit (429 with Retry-After), and not applied.
+        self.limit: tuple[str, int] = ("", 0)
         self.ids = iter(range(100, 1_000_000))
         self.lock = threading.Lock()
 
@@ -111,6 +114,11 @@ class Platform:
         with self.lock:
             if method != "GET":
                 self.writes.append(f"{method} {path}")
+                suffix, times = self.limit
+                if times and path.endswith(suffix):
+                    self.limit = (suffix, times - 1)
+                    message = {"message": "API rate limit exceeded"}
+                    raise Answer(429, message, {"Retry-After": "0", "X-RateLimit-Remaining": "0"})
             if path == "/user":
                 return Answer(200, {"login": USER, "id": 1})
             if path == f"/orgs/{self.owner}":

@@ -313,3 +313,16 @@ def test_the_job_keeps_what_it_created_in_the_task_row_and_a_retry_reads_it(
         assert [w for w in platform.platform.writes if w.startswith("POST")] == [
             w for w in writes if w.startswith("POST")
         ]
+
+
+def test_a_rate_limited_write_is_retried_and_applied_once(
+    tmp_path: Path, snapshot: tuple[Vault, Manifest]
+) -> None:
+    with WritablePlatform(tmp_path / "target", gitea=False, token=TOKEN) as platform:
+        (tmp_path / "target").mkdir(exist_ok=True)
+        platform.platform.limit = ("/issues", 2)
+        record, _ = _record()
+        _restore(platform, snapshot, record)
+        _compare(platform, tmp_path / "source.git")
+        issue_posts = [w for w in platform.platform.writes if w == "POST /repos/acme/app/issues"]
+        assert len(issue_posts) == 5 + 2  # two answered 429, not applied, then retried
