@@ -7,7 +7,9 @@ serialize with camelCase keys exactly as in the reference.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterator, Sequence
 from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -136,3 +138,45 @@ class ResponseModel(BaseModel):
         validate_by_alias=True,
         from_attributes=True,  # built from ORM rows: the field names are the attributes
     )
+
+
+@functools.cache
+def _layout(model: type[BaseModel]) -> tuple[tuple[str, str, type[BaseModel] | None], ...]:
+    """Each field of `model`: its name, its wire key, and its model when it nests one."""
+    return tuple(
+        (
+            name,
+            field.alias or name,
+            field.annotation
+            if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
+            else None,
+        )
+        for name, field in model.model_fields.items()
+    )
+
+
+def _fill(model: type[BaseModel], values: Iterator[Any], given: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, key, nested in _layout(model):
+        if name in given:
+            out[key] = given[name]
+        elif nested is not None:
+            out[key] = _fill(nested, values, {})
+        else:
+            out[key] = next(values)
+    return out
+
+
+def wire_row(model: type[BaseModel], row: Sequence[Any], **given: Any) -> dict[str, Any]:
+    """A row whose columns are `model`'s fields in order (a nested model's fields in its
+    place, fields in `given` left out) as the dictionary `model` would serialize to, without
+    validating it: for the big lists, whose columns the database has already typed
+    (tests/api/test_list_answers.py holds them equal to the models' own answers)."""
+    values = iter(row)
+    out = _fill(model, values, given)
+    if next(values, _END) is not _END:
+        raise ValueError(f"more columns than {model.__name__} has fields")
+    return out
+
+
+_END = object()

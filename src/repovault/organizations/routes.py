@@ -10,12 +10,14 @@ from repovault.api import signals
 from repovault.api.calls import Calls
 from repovault.api.context import Context
 from repovault.common.paging import PageOf, PageRequest
+from repovault.common.wire import wire_row
 from repovault.organizations import service
 from repovault.organizations.schemas import (
     OrganizationAdd,
     OrganizationModify,
     OrganizationOut,
     OrganizationRemove,
+    PlanSummary,
 )
 
 calls = Calls("organizations")
@@ -75,53 +77,13 @@ def remove(ctx: Context, body: OrganizationRemove) -> None:
 def getmany(ctx: Context, body: PageRequest) -> dict[str, Any]:
     """List Git organizations with their repository counters and plans."""
     page, plans = service.list_organizations(ctx.session, body)
-    # Plain dicts with the keys of `OrganizationOut` and `PlanSummary`, in their order
-    # (tests compare the answer with the models' own serialization).
     return page.envelope(
         [
-            {
-                "id": org_id,
-                "driver": driver,
-                "name": name,
-                "apiUrl": api_url,
-                "isReadOnly": is_read_only,
-                "protectedRepositories": int(protected),
-                "totalRepositories": int(total),
-                "missingLicences": int(missing),
-                "removedRepositories": int(removed),
-                "defaultWorkerId": default_worker_id,
-                "isCreatedByMarketplace": is_created_by_marketplace,
-                "synchronizationInProgress": synchronization_in_progress,
-                "plans": [_plan(plan) for plan in plans.get(org_id, ())],
-            }
-            for (
-                org_id,
-                driver,
-                name,
-                api_url,
-                is_read_only,
-                protected,
-                total,
-                missing,
-                removed,
-                default_worker_id,
-                is_created_by_marketplace,
-                synchronization_in_progress,
-            ) in page.rows
+            wire_row(
+                OrganizationOut,
+                row,
+                plans=[wire_row(PlanSummary, plan[1:]) for plan in plans.get(row[0], ())],
+            )
+            for row in page.rows
         ]
     )
-
-
-def _plan(row: Any) -> dict[str, Any]:
-    _org_id, plan_id, name, backup_type, include_metadata, repositories, *status = row
-    successes, warnings, errors, finished, running = status
-    return {
-        "id": plan_id,
-        "name": name,
-        "backupType": backup_type,
-        "includeMetadata": include_metadata,
-        "repoCount": int(repositories),
-        "lastStatus": {"successes": successes, "warnings": warnings, "errors": errors},
-        "planFinishedTime": finished,
-        "isRunning": running,
-    }

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import structlog
-from sqlalchemy import and_, bindparam, case, distinct, func, select, update
+from sqlalchemy import Integer, and_, bindparam, case, cast, distinct, func, select, update
 from sqlalchemy.orm import Session
 
 from repovault.common import codes
@@ -259,10 +259,11 @@ _MISSING = (
     .group_by(_r.organization_id)
     .subquery()
 )
-_TOTAL = func.coalesce(_COUNTERS.c.total, 0)
-_PROTECTED = func.coalesce(_COUNTERS.c.protected, 0)
-_REMOVED = func.coalesce(_COUNTERS.c.removed, 0)
-_MISSING_COUNT = func.coalesce(_MISSING.c.missing, 0)
+# Integers on every database (PostgreSQL sums are numeric).
+_TOTAL = cast(func.coalesce(_COUNTERS.c.total, 0), Integer)
+_PROTECTED = cast(func.coalesce(_COUNTERS.c.protected, 0), Integer)
+_REMOVED = cast(func.coalesce(_COUNTERS.c.removed, 0), Integer)
+_MISSING_COUNT = cast(func.coalesce(_MISSING.c.missing, 0), Integer)
 # A listed organization: the columns of `schemas.OrganizationOut`, in its order (no plans).
 LISTED = (
     select(

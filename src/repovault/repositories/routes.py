@@ -11,6 +11,7 @@ from repovault.api.calls import Calls
 from repovault.api.context import Context
 from repovault.common.errors import InvalidInput
 from repovault.common.paging import Page, PageOf
+from repovault.common.wire import wire_row
 from repovault.organizations import syncing
 from repovault.plans import membership
 from repovault.repositories import backups, contents, exports, items, licences, service
@@ -37,6 +38,7 @@ from repovault.repositories.schemas import (
     RemoveRequest,
     RemoveResult,
     RepositoriesPage,
+    RepositoryOut,
     RepositoryPageRequest,
     RestoreRequest,
     SnapshotDocuments,
@@ -61,36 +63,7 @@ calls = Calls("repositories")
 def getmany(ctx: Context, body: RepositoryPageRequest) -> dict[str, Any]:
     """List an organization's repositories with their protection and backup status."""
     listing = service.list_repositories(ctx.session, organization_id=body.id, request=body)
-    # Plain dicts with `RepositoryOut`'s keys, in its order (tests compare the answer with
-    # the model's own serialization): the rows need no validation.
-    repositories = [
-        {
-            "id": id_,
-            "serverId": server_id,
-            "name": name,
-            "lastBackup": last_backup,
-            "lastSuccessfulBackup": last_successful_backup,
-            "nextBackup": next_backup,
-            "isProtected": licence_active and not is_removed,
-            "isRemoved": is_removed,
-            "status": status,
-            "lastBackupTaskStatus": last_backup_task_status,
-            "isPublic": is_public,
-        }
-        for (
-            id_,
-            server_id,
-            name,
-            last_backup,
-            last_successful_backup,
-            next_backup,
-            licence_active,
-            is_removed,
-            status,
-            last_backup_task_status,
-            is_public,
-        ) in listing.page.rows
-    ]
+    repositories = [wire_row(RepositoryOut, row) for row in listing.page.rows]
     return listing.page.envelope(
         {
             "synchronizationInProgress": listing.synchronization_in_progress,

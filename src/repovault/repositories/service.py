@@ -46,7 +46,7 @@ REPOSITORY_FIELDS = {
     "ispublic": Column(r.is_public, "bool"),
 }
 # The columns of a listed repository, in the order of `schemas.RepositoryOut`'s fields
-# (`licence_active` where it has `is_protected`).
+# (`common.wire.wire_rows` pairs them with its keys).
 LISTED = select(
     r.id,
     r.server_id,
@@ -54,7 +54,7 @@ LISTED = select(
     r.last_backup,
     r.last_successful_backup,
     r.next_backup,
-    r.licence_active,
+    IS_PROTECTED.label("is_protected"),
     r.is_removed,
     r.status,
     r.last_backup_task_status,
