@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import operator as operator_module
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
@@ -245,14 +245,21 @@ COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
-def conditions(request: PageRequest, fields: Fields) -> list[ColumnElement[bool]]:
-    result = []
+Known = TypeVar("Known")
+
+
+def checked_filters(
+    request: PageRequest, known: Mapping[str, Known]
+) -> Iterator[tuple[Known, str, FilterValue, str]]:
+    """Each filter of the request: what `known` names by its property (lower case), its
+    operator (lower case, one of OPERATORS), its value, and the value's field path for
+    errors. An unknown property or operator is InvalidInput naming the filter's field."""
     for i, spec in enumerate(request.filters or []):
-        column = fields.get(spec.property.lower())
-        if column is None:
+        found = known.get(spec.property.lower())
+        if found is None:
             raise InvalidInput.field(
                 f"filters.{i}.property",
-                f"unknown property {spec.property!r}; one of: {', '.join(sorted(fields))}",
+                f"unknown property {spec.property!r}; one of: {', '.join(sorted(known))}",
             )
         operator = spec.operator.lower()
         if operator not in OPERATORS:
@@ -260,8 +267,14 @@ def conditions(request: PageRequest, fields: Fields) -> list[ColumnElement[bool]
                 f"filters.{i}.operator",
                 f"unknown operator {spec.operator!r}; one of: {', '.join(OPERATORS)}",
             )
-        result.append(_condition(column, operator, spec.value, f"filters.{i}.value"))
-    return result
+        yield found, operator, spec.value, f"filters.{i}.value"
+
+
+def conditions(request: PageRequest, fields: Fields) -> list[ColumnElement[bool]]:
+    return [
+        _condition(column, operator, value, field)
+        for column, operator, value, field in checked_filters(request, fields)
+    ]
 
 
 def ordering(

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from repovault.common.errors import NotFound, ServiceError
 from repovault.console import forms
 from repovault.console.routing import router as console_router
-from repovault.console.shared import PREFIX, ConsoleDep, back, messages
+from repovault.console.shared import PREFIX, Console, ConsoleDep, back, messages
 
 router = console_router()
 
@@ -78,23 +78,28 @@ async def restore(request: Request, console: ConsoleDep, repository_id: str) -> 
     return back(f"/tasks/{reply['taskId']}", "restore queued")
 
 
-@router.post(PREFIX + "/repositories/{repository_id}/verify")
-async def verify(request: Request, console: ConsoleDep, repository_id: str) -> Response:
+async def _snapshot_task(
+    request: Request, console: Console, repository_id: str, call: str, queued: str
+) -> Response:
+    """Queue a task on the form's snapshot (`call`), then show it; back with the error."""
     fields = await console.form(request)
     body = {"id": repository_id, "snapshotId": forms.first(fields, "snapshot") or None}
     try:
-        reply = await console.call(request, "/git/repositories/verify", body)
+        reply = await console.call(request, call, body)
     except ServiceError as exc:
         return back(f"/repositories/{repository_id}", " ".join(messages(exc)))
-    return back(f"/tasks/{reply['taskId']}", "verification queued")
+    return back(f"/tasks/{reply['taskId']}", queued)
+
+
+@router.post(PREFIX + "/repositories/{repository_id}/verify")
+async def verify(request: Request, console: ConsoleDep, repository_id: str) -> Response:
+    return await _snapshot_task(
+        request, console, repository_id, "/git/repositories/verify", "verification queued"
+    )
 
 
 @router.post(PREFIX + "/repositories/{repository_id}/export")
 async def export(request: Request, console: ConsoleDep, repository_id: str) -> Response:
-    fields = await console.form(request)
-    body = {"id": repository_id, "snapshotId": forms.first(fields, "snapshot") or None}
-    try:
-        reply = await console.call(request, "/git/repositories/export", body)
-    except ServiceError as exc:
-        return back(f"/repositories/{repository_id}", " ".join(messages(exc)))
-    return back(f"/tasks/{reply['taskId']}", "export queued")
+    return await _snapshot_task(
+        request, console, repository_id, "/git/repositories/export", "export queued"
+    )

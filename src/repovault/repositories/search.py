@@ -18,7 +18,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from repovault.common import codes
 from repovault.common.errors import InvalidInput
-from repovault.common.paging import COMPARISONS, OPERATORS, TEXT_OPERATORS, PageRequest
+from repovault.common.paging import COMPARISONS, TEXT_OPERATORS, PageRequest, checked_filters
 from repovault.common.wire import INT64_MAX, INT64_MIN
 
 T = TypeVar("T")
@@ -80,22 +80,10 @@ def _test(prop: Prop, operator: str, value: Any, field: str) -> Test:
 
 
 def _tests(request: PageRequest, props: dict[str, Prop]) -> list[Test]:
-    tests = []
-    for i, spec in enumerate(request.filters or []):
-        prop = props.get(spec.property.lower())
-        if prop is None:
-            raise InvalidInput.field(
-                f"filters.{i}.property",
-                f"unknown property {spec.property!r}; one of: {', '.join(sorted(props))}",
-            )
-        operator = spec.operator.lower()
-        if operator not in OPERATORS:
-            raise InvalidInput.field(
-                f"filters.{i}.operator",
-                f"unknown operator {spec.operator!r}; one of: {', '.join(OPERATORS)}",
-            )
-        tests.append(_test(prop, operator, spec.value, f"filters.{i}.value"))
-    return tests
+    return [
+        _test(prop, operator, value, field)
+        for prop, operator, value, field in checked_filters(request, props)
+    ]
 
 
 class Query(Generic[T]):

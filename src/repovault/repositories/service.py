@@ -46,7 +46,7 @@ REPOSITORY_FIELDS = {
     "ispublic": Column(r.is_public, "bool"),
 }
 # The columns of a listed repository, in the order of `schemas.RepositoryOut`'s fields
-# (`common.wire.wire_rows` pairs them with its keys).
+# (`common.wire.wire_row` pairs them with its keys).
 LISTED = select(
     r.id,
     r.server_id,

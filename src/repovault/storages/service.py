@@ -93,10 +93,6 @@ def open_backend(storage: Storage, box: SecretBox) -> Backend:
     return kind.open(settings)
 
 
-def all_backends(session: Session, box: SecretBox) -> list[Backend]:
-    return [open_backend(s, box) for s in session.scalars(select(Storage))]
-
-
 STORAGE_FIELDS = {
     "id": Column(Storage.id, "id"),
     "name": Column(Storage.name, "str"),
