@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # `process`: the server's worker runs in a child process (its own GIL: backups and the
     # API do not slow each other); `thread`: in the server's process (tests, debugging).
     worker_mode: Literal["process", "thread"] = "process"
+    # How much lower the worker child's CPU priority is than the server's (`nice`; its git
+    # commands inherit it): on a busy machine the API answers first, backups take the rest.
+    worker_nice: int = Field(default=10, ge=0, le=19)
     worker_threads: int = Field(default=4, ge=1, le=64)
     # How long an idle worker thread waits for a message before checking for shutdown.
     worker_poll_ms: int = Field(default=100, ge=1)
