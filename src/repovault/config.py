@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     task_stale_seconds: float = Field(default=60.0, gt=0)
     # Finished tasks (and their logs) are kept this many days (0: forever).
     task_history_days: int = Field(default=90, ge=0)
+    # Audit entries (every state-changing call) are kept this many days (0: forever).
+    audit_days: int = Field(default=365, ge=0)
     # The scheduler and reconciler look for due plans and stranded tasks this often.
     scheduler_seconds: float = Field(default=15.0, gt=0)
     # When set, /metrics wants it as a Bearer token.

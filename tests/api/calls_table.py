@@ -221,6 +221,8 @@ CALLS: list[CallSpec] = [
     CallSpec("/storages/getmany", READ, lambda a, w, t: {}, paged=True),
     CallSpec("/storages/remove", ADMIN, _fresh_storage, id_fields=(("id", "ST4001"),)),
     CallSpec("/workers/getmany", READ, lambda a, w, t: {}, paged=True),
+    CallSpec("/audit/getmany", ADMIN, lambda a, w, t: {}, paged=True),
+    CallSpec("/audit/verify", ADMIN, lambda a, w, t: {}),
     CallSpec("/tasks/getmany", READ, lambda a, w, t: {"limit": 5}, paged=True),
     CallSpec(
         "/tasks/get", READ, lambda a, w, t: {"id": w.extra["task"]}, id_fields=(("id", "TK6001"),)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 import structlog
 from sqlalchemy.orm import Session
 
+from repovault.audit import service as audit
 from repovault.common.clock import now_ms
 from repovault.notifications import notify
 from repovault.organizations.sync import due_organizations
@@ -174,6 +175,7 @@ class TaskSystem:
             forgotten = reconciler.forget_old(
                 session, now=now_ms(), keep_days=self.runtime.settings.task_history_days
             )
+            audit.forget_old(session, now=now_ms(), keep_days=self.runtime.settings.audit_days)
         if forgotten:
             log.info("old tasks forgotten", tasks=forgotten)
         for task, summary in zip(ended, summaries, strict=True):

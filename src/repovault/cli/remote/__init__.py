@@ -14,7 +14,7 @@ override them (for scripts). Tables by default, `--json` for scripts. Exit codes
 
 One module per noun (`account.py`: login, logout, whoami; `organizations.py`,
 `repositories.py` with `exports.py` (`repos export`), `plans.py`, `storages.py`,
-`workers.py`, `users.py`, `tasks.py`), on top of `session.py` (the kept token, the client,
+`workers.py`, `users.py`, `tasks.py`, `audit.py`), on top of `session.py` (the kept token, the client,
 API errors as exit codes) and `output.py` (tables or JSON).
 """
 
@@ -23,6 +23,7 @@ from __future__ import annotations
 import typer
 
 from repovault.cli.remote import account, exports
+from repovault.cli.remote.audit import audit
 from repovault.cli.remote.organizations import orgs
 from repovault.cli.remote.plans import plans
 from repovault.cli.remote.repositories import repos
@@ -48,3 +49,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(workers, name="workers")
     app.add_typer(users, name="users")
     app.add_typer(tasks, name="tasks")
+    app.add_typer(audit, name="audit")
