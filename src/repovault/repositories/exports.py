@@ -34,6 +34,8 @@ from repovault.tasks.service import get_task
 LINK_SECONDS = 3600
 DOWNLOAD_PATH = "/git/repositories/download"
 FINISHED = (TaskStatus.SUCCEEDED, TaskStatus.WARNING)
+# The kinds whose task writes an archive: one repository's snapshot, an organization's.
+ARCHIVE_KINDS = ("export", "orgexport")
 
 
 def _signer(runtime: Runtime) -> LinkSigner:
@@ -42,7 +44,7 @@ def _signer(runtime: Runtime) -> LinkSigner:
 
 def _finished_export(session: Session, task_id: str) -> Task:
     task = get_task(session, task_id)
-    if task.kind != "export":
+    if task.kind not in ARCHIVE_KINDS:
         raise Conflict(codes.EXPORT_NOT_READY, f"task {task.id} is not an export")
     if task.status not in FINISHED or not task.result.get("key"):
         raise Conflict(
