@@ -259,6 +259,12 @@ CALLS: list[CallSpec] = [
         "/git/repositories/exportlink", GIT, _finished_export, id_fields=(("taskId", "TK6001"),)
     ),
     CallSpec(
+        "/git/organizations/export",
+        GIT,
+        lambda a, w, t: {"id": w.org},
+        id_fields=(("id", "GT1002"),),
+    ),
+    CallSpec(
         "/git/repositories/snapshots",
         READ,
         lambda a, w, t: {"id": w.repos[0]},
