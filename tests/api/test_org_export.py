@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import tarfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +21,13 @@ import pytest
 
 from repovault.providers.metadata import stream_items
 from repovault.repositories.vaults import find_snapshot
+from repovault.runner import export
 from repovault.runtime import Runtime
 from repovault.tasks.models import Task
 from tests.api.test_export import _problem, _refs
 from tests.conftest import Api
 from tests.e2e.flow import make_sources, wait_tasks
-from tests.e2e.metadata import _synchronized, repo_data
+from tests.e2e.metadata import _synchronized, github_with_metadata, repo_data, run
 from tests.engine.repos import git
 from tests.providers.fake_github import FakeGitHub, repository
 
@@ -235,3 +238,45 @@ def test_scope_and_nothing_to_export(api: Api, runtime: Runtime) -> None:
     _problem(api.post("/git/organizations/export", {"planId": plan}), 409, "GT1023")
     with runtime.db.session() as session:
         assert session.query(Task).filter(Task.kind == "orgexport").count() == 0
+
+
+def _old_archive(storage: Path, name: str, hours: float) -> Path:
+    archive = storage / "exports" / name / f"{name}.tar.gz"
+    archive.parent.mkdir(parents=True)
+    archive.write_bytes(b"an archive")
+    then = time.time() - hours * 3600
+    os.utime(archive, (then, then))
+    return archive
+
+
+def test_archives_expire_after_their_lifetime(
+    api: Api, github: FakeGitHub, runtime: Runtime, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """An archive lives `REPOVAULT_EXPORT_KEEP_HOURS` (24) after its task ended: then no
+    link is made for it (410), its links stop working, and the next export or backup to its
+    storage deletes it; younger archives stay."""
+    assert runtime.settings.export_keep_hours == 24
+    backed = github_with_metadata(api, github, tmp_path / "git")
+    storage = runtime.settings.data_dir / "storage"
+    expired, young = _old_archive(storage, "expired", 25), _old_archive(storage, "young", 23)
+    monkeypatch.setattr(export, "_swept", {})
+    run(api, backed)  # the backup's retention step sweeps its storage
+    assert not expired.exists()
+    assert young.is_file()
+
+    task_id = api.ok("/git/organizations/export", {"id": backed.org})["taskId"]
+    (task,) = wait_tasks(api, [task_id])
+    assert task["status"] == 1, task["logs"]
+    url = api.ok("/git/repositories/exportlink", {"taskId": task_id})["url"]
+    assert api.client.get(url).status_code == 200
+    again = _old_archive(storage, "again", 24.5)
+    (task,) = wait_tasks(api, [api.ok("/git/organizations/export", {"id": backed.org})["taskId"]])
+    assert not again.exists()  # the next export sweeps too
+    assert young.is_file()
+
+    with runtime.db.session(write=True) as session:
+        row = session.get(Task, task_id)
+        assert row is not None
+        row.finished_at -= 24 * 3_600_000 + 1000
+    _problem(api.post("/git/repositories/exportlink", {"taskId": task_id}), 410, "GT1014")
+    _problem(api.client.get(url), 410, "GT1014")
