@@ -8,6 +8,10 @@
                              platform's own format; release asset files as they were
       README.md              what is where, and how to use it
     tar_gz(folder, root)     the staged folder as a gzip-compressed tar, as a stream of blocks
+    tar_gz_parts(root, parts)  many parts (small files, staged folders) as one such stream,
+                             each pulled once the one before is in it (an organization's
+                             export: one repository staged at a time); `folder_name` names
+                             each repository's folder safely for any file system
 
 Memory stays constant whatever the size: the chain streams into `git index-pack`, documents
 are rewritten item by item, and the tar is produced block by block (headers from `tarfile`,
