@@ -19,7 +19,9 @@ from typing import Any
 
 import pytest
 
+from repovault.common.errors import InvalidInput
 from repovault.providers.metadata import stream_items
+from repovault.repositories.org_exports import parse_at
 from repovault.repositories.vaults import find_snapshot
 from repovault.runner import export
 from repovault.runtime import Runtime
@@ -280,3 +282,43 @@ def test_archives_expire_after_their_lifetime(
         row.finished_at -= 24 * 3_600_000 + 1000
     _problem(api.post("/git/repositories/exportlink", {"taskId": task_id}), 410, "GT1014")
     _problem(api.client.get(url), 410, "GT1014")
+
+
+NOW = 1_795_867_200_000  # 2026-11-28T12:00:00Z
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (None, NOW),
+        (NOW - 5, NOW - 5),
+        ("2026-11-28T12:00:00Z", NOW),
+        ("2026-11-28T12:00", NOW),  # UTC when it names no offset
+        ("2026-11-28 13:00:00+01:00", NOW),
+        ("2026-11-28T13:00+0100", NOW),
+        ("2026-11-28T11:59:59.5Z", NOW - 500),
+        ("2026-11-28", NOW - 12 * 3_600_000),
+        (" 2026-11-28T12:00:00Z ", NOW),
+    ],
+)
+def test_at_reads_iso_times_and_milliseconds(given: Any, expected: int) -> None:
+    assert parse_at(given, now=NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "code"),
+    [
+        ("28/11/2026", "GT1020"),
+        ("2026-11-28T25:00Z", "GT1020"),
+        ("2026-11-28T12:00:00 UTC", "GT1020"),
+        ("", "GT1020"),
+        (NOW // 1000, "GT1020"),
+        ("2026-11-28T12:00:01Z", "GT1021"),
+        (NOW + 1, "GT1021"),
+    ],
+)
+def test_at_refuses_what_is_no_time_or_later(given: Any, code: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_at(given, now=NOW)
+    assert refused.value.code == code
+    assert "at" in refused.value.errors
