@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from repovault.common.errors import InvalidInput
+from repovault.engine.layout import manifest_key, vault_prefix
 from repovault.providers.metadata import stream_items
 from repovault.repositories.org_exports import parse_at
 from repovault.repositories.vaults import find_snapshot
@@ -322,3 +323,26 @@ def test_at_refuses_what_is_no_time_or_later(given: Any, code: str) -> None:
         parse_at(given, now=NOW)
     assert refused.value.code == code
     assert "at" in refused.value.errors
+
+
+def test_a_damaged_snapshot_is_skipped_with_why(
+    api: Api, exported: dict[str, Any], runtime: Runtime, tmp_path: Path
+) -> None:
+    """The newest snapshot by `at` lost its manifest: the repository is left out (an earlier
+    snapshot would not be it as it was then), named with the damage; the rest is exported."""
+    org: Org = exported["org"]
+    storage = runtime.settings.data_dir / "storage"
+    prefix = vault_prefix(org.repos["lib"], org.plans["lib"])
+    (storage / manifest_key(prefix, exported["lib"])).unlink()
+    body = {"id": org.org, "at": exported["at"]}
+    (task,) = wait_tasks(api, [api.ok("/git/organizations/export", body)["taskId"]])
+    assert task["status"] == 2, task["logs"]
+    assert task["result"]["repositories"] == 1
+    root = _unpack(api, task["id"], tmp_path / "out")
+    index = json.loads((root / "index.json").read_text("utf-8"))
+    assert [r["name"] for r in index["repositories"]] == ["acme/app"]
+    reasons = {s["name"]: s["reason"] for s in index["skipped"]}
+    assert reasons["acme/lib"].startswith("damaged:")
+    assert exported["lib"] in reasons["acme/lib"]
+    assert "acme/docs" in reasons
+    assert not (root / "acme_lib").exists()

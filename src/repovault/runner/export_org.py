@@ -3,8 +3,10 @@ point in time, as ONE `.tar.gz` in a storage (`exports/<task id>/<name>.tar.gz`)
 download link of `/git/repositories/exportlink` (queued by `repositories/org_exports.py`).
 
     choose: for each repository (by name), the newest snapshot taken at or before `at` in
-      its plans' vaults (the plan's alone for a plan's export); none by then: skipped, with
-      why; the newest by then damaged (its manifest lost): the task fails, naming it
+      its plans' vaults (the plan's alone for a plan's export); none by then, or the newest
+      by then damaged (its manifest lost): skipped, with why (a warning), since an earlier
+      snapshot would not be the repository as it was at `at`; damage found while staging
+      fails the task, naming the repository
     stream: engine.archive.tar_gz_parts pulls, one after the other, README.md (what is
       where, the point in time), one folder per repository (engine.archive.stage into the
       worker's scratch folder, streamed into the tar, deleted before the next is staged),
@@ -29,6 +31,7 @@ from typing import Any
 from sqlalchemy import select
 
 from repovault.engine import archive
+from repovault.engine.errors import MissingManifest
 from repovault.engine.layout import export_key, wiki_prefix
 from repovault.engine.manifest import Manifest
 from repovault.engine.restore import choose
@@ -116,7 +119,10 @@ def _newest_by(job: Job, repository_id: str, at: int) -> tuple[str, Manifest] | 
         if first is None:
             return "no backup"
         return f"no snapshot taken at or before {iso(at)} (the first was taken {iso(first)})"
-    choice = choose(manifests, lost)  # the newest by then; a lost manifest fails, naming it
+    try:
+        choice = choose(manifests, lost)  # the newest by then, if intact
+    except MissingManifest as exc:
+        return f"damaged: {exc}"
     return owner[choice.manifest.id], choice.manifest
 
 
