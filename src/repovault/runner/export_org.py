@@ -4,7 +4,7 @@ download link of `/git/repositories/exportlink` (queued by `repositories/org_exp
 
     choose: for each repository (by name), the newest snapshot taken at or before `at` in
       its plans' vaults (the plan's alone for a plan's export); none by then, or the newest
-      by then damaged (its manifest lost): skipped, with why (a warning), since an earlier
+      by then damaged (its manifest lost, a warning): skipped, with why, since an earlier
       snapshot would not be the repository as it was at `at`; damage found while staging
       fails the task, naming the repository
     stream: engine.archive.tar_gz_parts pulls, one after the other, README.md (what is
@@ -133,7 +133,9 @@ def select_snapshots(job: Job, at: int) -> Selection:
         found = _newest_by(job, repository_id, at)
         if isinstance(found, str):
             selection.skipped.append({"id": repository_id, "name": name, "reason": found})
-            job.log("warning", f"{name}: skipped, {found}")
+            # Damage is a warning; no snapshot by then is what the point in time means.
+            level = "warning" if found.startswith("damaged") else "info"
+            job.log(level, f"{name}: skipped, {found}")
             continue
         plan_id, manifest = found
         folder = archive.folder_name(name, taken)
