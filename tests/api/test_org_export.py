@@ -164,6 +164,8 @@ def test_an_organization_at_a_time_is_one_archive(
     ]
     index = json.loads((root / "index.json").read_text("utf-8"))
     assert index["atMs"] == exported["at"]
+    assert (index["organization"], index["organizationId"]) == ("acme", org.org)
+    assert index["scope"] == "organization acme"
     chosen = {r["name"]: r for r in index["repositories"]}
     assert set(chosen) == {"acme/app", "acme/lib"}
     assert chosen["acme/app"]["snapshotId"] == exported["app"]

@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from repovault.common.clock import now_ms
 from repovault.engine import archive
 from repovault.engine.errors import MissingManifest
 from repovault.engine.layout import export_key, wiki_prefix
@@ -203,9 +204,12 @@ def _parts(job: Job, selection: Selection, at: int, scratch: Path) -> Iterator[a
         yield chosen.folder, folder
         shutil.rmtree(folder)
     index = {
+        "organization": params["name"],
+        "organizationId": job.task.organization_id,
         "scope": params["scope"],
         "at": iso(at),
         "atMs": at,
+        "exportedAt": iso(now_ms()),
         "repositories": entries,
         "skipped": selection.skipped,
     }
