@@ -96,6 +96,10 @@ class Settings(BaseSettings):
     task_history_days: int = Field(default=90, ge=0)
     # Audit entries (every state-changing call) are kept this many days (0: forever).
     audit_days: int = Field(default=365, ge=0)
+    # An export's archive is kept this many hours after its task ended: then its link is
+    # refused (410) and the next export, or backup, to its storage deletes it (0: as long as
+    # its task is kept, task_history_days).
+    export_keep_hours: int = Field(default=24, ge=0)
     # The scheduler and reconciler look for due plans and stranded tasks this often.
     scheduler_seconds: float = Field(default=15.0, gt=0)
     # When set, /metrics wants it as a Bearer token.

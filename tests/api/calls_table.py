@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from repovault.common.clock import now_ms
 from repovault.common.enums import TaskStatus
 from repovault.plans.models import Plan
 from repovault.tasks.models import Task
@@ -80,7 +81,7 @@ def _finished_export(api: Api, w: World, _t: Path) -> dict[str, Any]:
             status=TaskStatus.SUCCEEDED,
             repository_id=w.repos[0],
             worker_id=plan.worker_id,
-            finished_at=1,
+            finished_at=now_ms(),  # within the archive's lifetime
             result={
                 "key": "exports/x/app.tar.gz",
                 "fileName": "app.tar.gz",
@@ -259,6 +260,12 @@ CALLS: list[CallSpec] = [
     ),
     CallSpec(
         "/git/repositories/exportlink", GIT, _finished_export, id_fields=(("taskId", "TK6001"),)
+    ),
+    CallSpec(
+        "/git/organizations/export",
+        GIT,
+        lambda a, w, t: {"id": w.org},
+        id_fields=(("id", "GT1002"),),
     ),
     CallSpec(
         "/git/repositories/snapshots",

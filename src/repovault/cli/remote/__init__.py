@@ -40,6 +40,7 @@ def register(app: typer.Typer) -> None:
     app.command()(account.login)
     app.command()(account.logout)
     app.command()(account.whoami)
+    orgs.command("export")(exports.orgs_export)
     app.add_typer(orgs, name="orgs")
     repos.command("export")(exports.repos_export)
     repos.command("export-many")(exports.repos_export_many)
