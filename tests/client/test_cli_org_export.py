@@ -15,7 +15,6 @@ from typer.testing import CliRunner
 from repovault.cli import app
 from repovault.client import BadRequest, Client
 from tests.client.test_cli_contents import backed
-from tests.client.test_cli_remote import cli
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.e2e.metadata import Backed
 

@@ -14,8 +14,8 @@ override them (for scripts). Tables by default, `--json` for scripts. Exit codes
 
 One module per noun (`account.py`: login, logout, whoami; `organizations.py`,
 `repositories.py` with `exports.py` (`repos export`), `plans.py`, `storages.py`,
-`workers.py`, `users.py`, `tasks.py`, `audit.py`), on top of `session.py` (the kept token, the client,
-API errors as exit codes) and `output.py` (tables or JSON).
+`workers.py`, `users.py`, `tasks.py`, `audit.py`), on top of `session.py` (the kept token,
+the client, API errors as exit codes) and `output.py` (tables or JSON).
 """
 
 from __future__ import annotations
