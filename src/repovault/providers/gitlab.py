@@ -81,6 +81,7 @@ GITLAB_PER_ITEM = [
         path="/merge_requests/{key}/approvals",
         key="iid",
         label="merge_request_iid",
+        single=True,  # one object per merge request (approved_by: [...]), not a list
     ),
 ]
 

@@ -24,7 +24,8 @@ from typing import Any
 
 import httpx
 
-from repovault.providers.base import ProviderError, ProviderNotFound
+from repovault.providers.base import ProviderError, ProviderNotFound, ProviderShapeError
+from repovault.providers.documents import GAP, is_gap
 from repovault.providers.http import NEXT_LINK, PlatformClient
 from repovault.providers.pages import Export, PageCache
 
@@ -49,6 +50,9 @@ class Paging:
 
     style: str = "link"
     size: dict[str, Any] = field(default_factory=dict)
+    # link style: the page-number parameter of lists that may send no `Link` header at all
+    # (Gitea): their next page is asked by number (see `_next_numbered`).
+    page: str | None = None
     items: str = "values"
     next: str = "next"
 
@@ -72,6 +76,71 @@ def _next_start(url: str, document: Any) -> str | None:
     return str(parsed.copy_with(params=dict(parsed.params, start=str(start))))
 
 
+@dataclass(frozen=True)
+class Page:
+    document: Any  # the JSON answered
+    link: str | None  # its `Link` header
+    total: int | None  # its `X-Total-Count` header (not kept for a 304's cached page)
+
+
+def _fetch(api: PlatformClient, cache: PageCache, url: str, export: Export) -> Page:
+    """One page (or object), conditionally."""
+    cached = cache.get(url)
+    headers = {"If-None-Match": cached[0]} if cached else {}
+    response = api.get(url, headers=headers)
+    export.requests += 1
+    total = response.headers.get("x-total-count", "")
+    if response.status_code == 304 and cached is not None:
+        export.not_modified += 1
+        body, link = cached[1], cached[2]
+    else:
+        body, link = response.content, response.headers.get("link")
+        etag = response.headers.get("etag")
+        if etag:
+            cache.put(url, etag, body, link)
+    try:
+        document = json.loads(body)
+    except ValueError as exc:
+        raise ProviderShapeError(f"{api.platform}: {url} answered no JSON") from exc
+    return Page(document, link, int(total) if total.isdigit() else None)
+
+
+def conditional_document(api: PlatformClient, cache: PageCache, path: str, export: Export) -> Any:
+    """An endpoint that answers one object (GitLab's approvals of a merge request)."""
+    document = _fetch(api, cache, api.url(path), export).document
+    if not isinstance(document, dict):
+        raise ProviderShapeError(f"{api.platform}: expected one object from {path}")
+    return document
+
+
+def _next_numbered(url: str, page: Page, seen: int, paging: Paging) -> str | None:
+    """The next page of a list that sent no `Link` header (Gitea's labels, milestones,
+    comments and reviews), by page number: while `X-Total-Count` says more, or, without
+    it, while the pages are full."""
+    assert paging.page is not None
+    count = len(page.document)
+    if page.total is not None:
+        more = count > 0 and seen < page.total
+    else:
+        more = count >= max((int(v) for v in paging.size.values()), default=1)
+    if not more:
+        return None
+    parsed = httpx.URL(url)
+    number = int(parsed.params.get(paging.page, "1") or 1) + 1
+    return str(parsed.copy_with(params=parsed.params.set(paging.page, str(number))))
+
+
+def _next_link(url: str, page: Page, seen: int, paging: Paging, platform: str) -> str | None:
+    if not isinstance(page.document, list):
+        raise ProviderShapeError(f"{platform}: expected a list from {url}")
+    found = NEXT_LINK.search(page.link or "")
+    if found:
+        return found.group(1)
+    if page.link is None and paging.page is not None:
+        return _next_numbered(url, page, seen, paging)
+    return None
+
+
 def conditional_pages(
     api: PlatformClient,
     cache: PageCache,
@@ -83,24 +152,14 @@ def conditional_pages(
     """Every item of a paged list, each page fetched conditionally."""
     paging = paging or Paging()
     url: str | None = str(httpx.URL(api.url(path), params={**paging.size, **params}))
+    seen = 0
     while url is not None:
-        cached = cache.get(url)
-        headers = {"If-None-Match": cached[0]} if cached else {}
-        response = api.get(url, headers=headers)
-        export.requests += 1
-        if response.status_code == 304 and cached is not None:
-            export.not_modified += 1
-            body, link = cached[1], cached[2]
-        else:
-            body, link = response.content, response.headers.get("link")
-            etag = response.headers.get("etag")
-            if etag:
-                cache.put(url, etag, body, link)
-        document = json.loads(body)
+        page = _fetch(api, cache, url, export)
+        document = page.document
         if paging.style == "link":
             items = document if isinstance(document, list) else []
-            found = NEXT_LINK.search(link or "")
-            url = found.group(1) if found else None
+            seen += len(items)
+            url = _next_link(url, page, seen, paging, api.platform)
         else:
             items = document.get(paging.items, []) if isinstance(document, dict) else []
             if paging.style == "body":
@@ -121,10 +180,10 @@ def write_document(folder: Path, name: str, items: Iterable[Any]) -> tuple[Path,
     count = 0
     with path.open("w", encoding="utf-8") as out:
         out.write("[")
-        for item in items:
-            out.write(",\n" if count else "\n")
+        for written, item in enumerate(items):
+            out.write(",\n" if written else "\n")
             out.write(json.dumps(item, ensure_ascii=False, sort_keys=True))
-            count += 1
+            count += 0 if is_gap(item) else 1  # a gap record is no item of the platform's
         out.write("\n]\n")
     return path, count
 
@@ -176,10 +235,11 @@ def release_key(release: Any) -> str:
 def export_document(
     export: Export, folder: Path, name: str, items: Iterable[Any], what: str
 ) -> None:
-    """Write one document; a missing endpoint (404) is a warning, not a failure."""
+    """Write one document; a missing endpoint (404), or one that answers something else
+    than the list expected, is a warning, not a failure."""
     try:
         export.documents[name], export.counts[name] = write_document(folder, name, items)
-    except ProviderNotFound as exc:
+    except (ProviderNotFound, ProviderShapeError) as exc:
         (folder / name).unlink(missing_ok=True)
         export.warnings.append(f"{what} not exported: {exc}")
 
@@ -201,15 +261,22 @@ class Listing:
 
 @dataclass(frozen=True)
 class PerItem:
-    """One document gathered item by item of another (reviews of each pull request)."""
+    """One document gathered item by item of another (reviews of each pull request).
+
+    A parent item whose list the platform answers 404 for (deleted meanwhile, or out of the
+    token's reach) leaves a gap record in the document (`documents.GAP`) and a warning; the
+    other items' lists are kept."""
 
     kinds: frozenset[int]
     name: str
     what: str
     parent: str  # the document whose items it walks
-    path: str  # with {key} replaced by each parent item's key
+    path: str  # with {key} replaced by each parent item's key ({item[field]}: its fields)
     key: str
     label: str  # the field that names the parent item in each gathered item
+    single: bool = False  # the endpoint answers one object per parent item, not a list
+    label_from: str | None = None  # the parent's field that labels them (default: key)
+    keep: Callable[[Any], bool] | None = None  # which parent items have a list to read
 
 
 # For a release item: (file name, URL or API path, extra headers) of each asset file.
@@ -262,11 +329,8 @@ def export(
             cache.keep(listing.name, result.documents[listing.name], began)
     for gathered in per_item:
         parent = result.documents.get(gathered.parent)
-        if parent is None or not gathered.kinds.isdisjoint(ignore):
-            continue
-        export_document(
-            result, folder, gathered.name, _gather(parent, gathered, pages), gathered.what
-        )
+        if parent is not None and gathered.kinds.isdisjoint(ignore):
+            _export_gathered(api, cache, base, folder, gathered, parent, pages, result)
     releases = result.documents.get("releases.json")
     if assets is not None and releases is not None:
         _download_assets(api, cache, releases, assets, result)
@@ -292,10 +356,41 @@ def _download_assets(
             result.documents[document] = kept
 
 
+def _export_gathered(
+    api: PlatformClient,
+    cache: PageCache,
+    base: str,
+    folder: Path,
+    gathered: PerItem,
+    parent: Path,
+    pages: Callable[[str, dict[str, Any]], Iterator[Any]],
+    result: Export,
+) -> None:
+    """One document gathered from a parent document's items."""
+
+    def fetch(path: str) -> Iterator[Any]:
+        if gathered.single:
+            return iter([conditional_document(api, cache, base + path, result)])
+        return pages(path, {})
+
+    items = _gather(parent, gathered, fetch, result.warnings.append)
+    export_document(result, folder, gathered.name, items, gathered.what)
+
+
 def _gather(
-    parent: Path, gathered: PerItem, pages: Callable[[str, dict[str, Any]], Iterator[Any]]
+    parent: Path,
+    gathered: PerItem,
+    fetch: Callable[[str], Iterator[Any]],
+    warn: Callable[[str], None],
 ) -> Iterator[Any]:
     for item in read_document(parent):
+        if is_gap(item) or (gathered.keep is not None and not gathered.keep(item)):
+            continue
         key = item[gathered.key]
-        for child in pages(gathered.path.format(key=key), {}):
-            yield {gathered.label: key, **child}
+        label = item[gathered.label_from] if gathered.label_from else key
+        try:
+            for child in fetch(gathered.path.format(key=key, item=item)):
+                yield {gathered.label: label, **child}
+        except ProviderNotFound as exc:
+            warn(f"{gathered.what} of {label} not exported: {exc}")
+            yield {gathered.label: label, GAP: str(exc)}
