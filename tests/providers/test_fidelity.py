@@ -21,12 +21,10 @@ from repovault.providers.metadata import (
     LABELS_MILESTONES,
     PULL_REQUESTS,
     RELEASES,
-    Export,
-    Paging,
-    conditional_pages,
     read_document,
 )
-from repovault.providers.pages import PageCache
+from repovault.providers.pages import Export, PageCache
+from repovault.providers.paging import Paging, conditional_pages
 from tests.providers.fake_github import recorded
 from tests.providers.fake_platforms import Platforms
 
@@ -214,3 +212,18 @@ def test_a_404_on_one_items_sub_list_keeps_the_others_and_records_the_gap(
     assert "pull request reviews of 61" in result.warnings[0]
     assert "404" in result.warnings[0]
     assert _conversation(GITHUB.pulls, result.documents, 61) == []
+
+
+def test_many_gaps_are_a_few_warnings_and_a_count(tmp_path: Path) -> None:
+    """A platform that answers 404 for every item's list (an old server without the
+    endpoint) leaves a gap record per item but does not flood the task log."""
+    fakes = Platforms()
+    pulls = [{"id": 100 + n, "number": n, "title": f"pr {n}", "state": "open"} for n in range(25)]
+    driver = _gitea_repo(fakes, pulls=pulls)
+    ignore = {ISSUES, RELEASES, LABELS_MILESTONES}
+    result = driver.export_metadata("forge/app", tmp_path / "o", PageCache(tmp_path / "c"), ignore)
+    gaps = [r for r in read_document(result.documents["reviews.json"]) if is_gap(r)]
+    assert [g["pull_request"] for g in gaps] == list(range(25))
+    assert result.counts["reviews.json"] == 0
+    assert len(result.warnings) == 11
+    assert result.warnings[-1] == "pull request reviews of 15 more not exported (404 or 410)"

@@ -24,11 +24,11 @@ from repovault.providers.metadata import (
     COMMENTS,
     PULL_REQUESTS,
     Listing,
-    Paging,
     PerItem,
     export,
 )
 from repovault.providers.pages import Export, PageCache
+from repovault.providers.paging import Paging
 
 API = "https://dev.azure.com"
 VERSION = "7.1"

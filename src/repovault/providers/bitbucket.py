@@ -21,11 +21,11 @@ from repovault.providers.metadata import (
     ISSUES,
     PULL_REQUESTS,
     Listing,
-    Paging,
     PerItem,
     export,
 )
 from repovault.providers.pages import Export, PageCache
+from repovault.providers.paging import Paging
 
 API = "https://api.bitbucket.org/2.0"
 GIT_HOST = "https://bitbucket.org"

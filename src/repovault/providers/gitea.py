@@ -21,11 +21,11 @@ from repovault.providers.metadata import (
     ISSUES,
     PULL_REQUESTS,
     Listing,
-    Paging,
     PerItem,
     export,
 )
 from repovault.providers.pages import Export, PageCache
+from repovault.providers.paging import Paging
 
 # Gitea's API follows GitHub's: the same documents, but for the listing of issues.
 GITEA_LISTINGS = [

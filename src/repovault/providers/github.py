@@ -24,11 +24,11 @@ from repovault.providers.metadata import (
     PULL_REQUESTS,
     RELEASES,
     Listing,
-    Paging,
     PerItem,
     export,
 )
 from repovault.providers.pages import Export, PageCache
+from repovault.providers.paging import Paging
 
 API = "https://api.github.com"
 GIT_HOST = "https://github.com"  # github.com's git host (Enterprise Server: its own host)

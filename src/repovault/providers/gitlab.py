@@ -25,11 +25,11 @@ from repovault.providers.metadata import (
     PULL_REQUESTS,
     RELEASES,
     Listing,
-    Paging,
     PerItem,
     export,
 )
 from repovault.providers.pages import Export, PageCache
+from repovault.providers.paging import Paging
 
 API = "https://gitlab.com/api/v4"
 
