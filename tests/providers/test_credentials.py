@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+import structlog
 
 from repovault.providers.base import Access
 from repovault.providers.pages import PageCache
@@ -297,3 +298,14 @@ def test_gitlab_release_link_redirected_to_object_storage_gets_no_token(tmp_path
     )
     assert result.documents["release-assets/v1/app.bin"].read_bytes() == b"the file"
     assert not any(carries_credential(r) for r in recorder.foreign())
+
+
+def test_a_withheld_credential_is_logged_at_debug(tmp_path: Path) -> None:
+    recorder = Recorder({})
+    driver = _driver("gitea", recorder)
+    with structlog.testing.capture_logs() as logs:
+        driver.api.download(f"{FOREIGN}/asset.bin", tmp_path / "asset")
+    (line,) = [entry for entry in logs if entry["event"] == "credential withheld"]
+    assert line["log_level"] == "debug"
+    assert line["host"] == "files.elsewhere.example"
+    assert SECRET not in str(logs)
