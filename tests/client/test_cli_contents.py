@@ -16,8 +16,6 @@ from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.e2e.metadata import Backed, ThroughClient, github_with_metadata, run
 from tests.providers.fake_github import FakeGitHub
 
-__all__ = ["cli"]
-
 
 @pytest.fixture
 def backed(server_url: str, github: FakeGitHub, tmp_path: Path) -> Backed:

@@ -18,7 +18,7 @@ from tests.client.test_cli_contents import backed
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.e2e.metadata import Backed
 
-__all__ = ["backed", "cli"]
+__all__ = ["backed"]
 
 
 def test_orgs_export_downloads_one_archive(
