@@ -9,7 +9,7 @@ running tasks, searches and the schedule preview update in place.
 
     install ── static files, then one router per group of pages:
         session (login, logout)  dashboard  organizations  plans  repositories
-        contents (a snapshot's issues and pull requests)  tasks
+        contents (a snapshot's issues and pull requests)  tasks  audit (administrators)
     each over shared.py (templates, API calls, CSRF) and routing.py (the console's routes,
     whose errors become pages there and nowhere else: the API's handlers stay the app's)
 """
@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from repovault.console import (
+    audit,
     contents,
     dashboard,
     organizations,
@@ -32,7 +33,7 @@ from repovault.console.shared import PREFIX, Console
 from repovault.runtime import Runtime
 
 # In the order they are matched (a plan's `new` page before a plan by its id).
-PAGES = (session, dashboard, organizations, plans, repositories, contents, tasks)
+PAGES = (session, dashboard, organizations, plans, repositories, contents, tasks, audit)
 
 
 def install(app: FastAPI, runtime: Runtime) -> None:
