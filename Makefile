@@ -36,17 +36,30 @@ $(HTMX):
 	else echo "note: htmx not fetched (npm missing or offline): the console works without live updates"; fi; \
 	rm -rf $$tmp
 
-console-assets: $(HTMX) ## Fetch htmx for the web console
+# Swagger UI for /docs, the same way (without it /docs lists the calls as plain HTML).
+SWAGGER_VERSION := 5.35.0
+SWAGGER := src/repovault/console/static/vendor/swagger/swagger-ui-bundle.js
+
+$(SWAGGER):
+	@mkdir -p $(dir $@)
+	@tmp=$$(mktemp -d); if command -v npm >/dev/null 2>&1 \
+	  && (cd $$tmp && timeout 120 npm pack --silent swagger-ui-dist@$(SWAGGER_VERSION) >/dev/null \
+	  && tar xzf swagger-ui-dist-$(SWAGGER_VERSION).tgz package/swagger-ui-bundle.js package/swagger-ui.css); then \
+	  cp $$tmp/package/swagger-ui-bundle.js $$tmp/package/swagger-ui.css $(dir $@); \
+	else echo "note: Swagger UI not fetched (npm missing or offline): /docs lists the calls as plain HTML"; fi; \
+	rm -rf $$tmp
+
+console-assets: $(HTMX) $(SWAGGER) ## Fetch htmx for the web console and Swagger UI for /docs
 
 install: $(STAMP) ## Create .venv and install repovault
 
-serve: $(STAMP) | $(HTMX) ## Migrate and start the server on the embedded default (./data)
+serve: $(STAMP) | $(HTMX) $(SWAGGER) ## Migrate and start the server on the embedded default (./data)
 	$(BIN)/repovault serve
 
 migrate: $(STAMP) ## Apply database migrations only
 	$(BIN)/repovault migrate
 
-test: $(TEST_STAMP) | $(HTMX) ## Run the whole test suite
+test: $(TEST_STAMP) | $(HTMX) $(SWAGGER) ## Run the whole test suite
 	$(BIN)/pytest
 
 MAX_MODULE_LINES := 400

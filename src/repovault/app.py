@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from repovault import __version__, bootstrap, console, migrate
 from repovault.accounts.routes import calls as account_calls
-from repovault.api import downloads, errors, observability
+from repovault.api import apidocs, downloads, errors, observability
 from repovault.api.calls import mount
 from repovault.api.compat import PathFolding
 from repovault.api.proxies import ForwardedFor
@@ -70,9 +70,12 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         version=__version__,
         description="Xopero ONE DevOps compatible management API. Every call is POST + JSON.",
         lifespan=lifespan,
+        docs_url=None,  # served by apidocs: from this server, never a CDN
+        redoc_url=None,
     )
     app.state.runtime = runtime
     errors.install(app)
+    apidocs.install(app)
     observability.install(app, runtime)
     mount(app, *CALLS)
     downloads.install(app)
