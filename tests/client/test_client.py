@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from repovault.client import (
     Conflict,
     Forbidden,
     NotFound,
+    TaskFailed,
     Unauthorized,
 )
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
@@ -45,6 +47,35 @@ def test_a_whole_backup_and_restore_through_the_client(server_url: str, tmp_path
         assert api.wait_for_tasks([verify["taskId"]], interval=0.1)[0]["status"] == 1
         assert {w["name"] for w in api.list_workers()["result"]} == {"embedded"}
         assert api.list_storages()["totalEntries"] == 1
+
+
+def test_waiting_for_a_task_that_fails_raises(server_url: str, tmp_path: Path) -> None:
+    make_sources(tmp_path / "git", ("app",))
+    with Client(server_url) as api:
+        api.login(ADMIN_EMAIL, ADMIN_PASSWORD)
+        org = api.add_organization(6, "local", api_url=(tmp_path / "git").as_uri())["id"]
+        api.sync(org)
+        api.wait_for_tasks([t["id"] for t in api.iter_tasks()], timeout=30, interval=0.1)
+        (repo,) = list(api.iter_repositories(org))
+        api.activate([repo["id"]])
+        plan = api.create_git_plan(
+            {
+                "name": "nightly",
+                "organizationId": org,
+                "gitChoiceMode": 1,
+                "advancedOptions": {"maxTaskRetriesCount": 0},
+            }
+        )
+        shutil.rmtree(tmp_path / "git")  # the platform lost the repository
+        task_ids = api.run_plan(plan["id"])["taskIds"]
+        with pytest.raises(TaskFailed) as failed:
+            api.wait_for_tasks(task_ids, interval=0.1, timeout=60)
+        assert [t["id"] for t in failed.value.failed] == task_ids
+        assert failed.value.failed[0]["status"] == 3
+        assert "did not succeed" in str(failed.value)
+        # Asked not to check, the same wait returns the tasks as they ended.
+        (task,) = api.wait_for_tasks(task_ids, interval=0.1, check=False)
+        assert task["status"] == 3
 
 
 def test_pages_are_followed_to_the_end(server_url: str) -> None:

@@ -6,8 +6,7 @@
         api.login("admin@example.org", "…")
         for org in api.iter_organizations():
             print(org["name"], org["protectedRepositories"])
-        task_ids = api.run_plan(plan_id)
-        api.wait_for_tasks(task_ids)
+        tasks = api.wait_for_tasks(api.run_plan(plan_id)["taskIds"])  # TaskFailed if one fails
 
 `AsyncClient` has the same methods, awaited (`async for` over the `iter_*` ones). Every error
 answer raises an `ApiError` subclass carrying the problem's `status`, `code` (the API's error
@@ -33,6 +32,7 @@ from repovault.client.errors import (
     NotFound,
     RateLimited,
     ServerError,
+    TaskFailed,
     Unauthorized,
 )
 
@@ -46,5 +46,6 @@ __all__ = [
     "NotFound",
     "RateLimited",
     "ServerError",
+    "TaskFailed",
     "Unauthorized",
 ]

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 FINISHED = frozenset({1, 2, 3, 4, 7})  # task statuses that end a task
+UNSUCCESSFUL = frozenset({3, 4, 7})  # failed, canceled, not started (outside its window)
 Json = dict[str, Any]
 PAGING = ("limit", "page", "orderby", "ordertype", "filters")
 

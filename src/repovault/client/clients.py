@@ -16,14 +16,22 @@ from typing import Any
 import httpx
 
 from repovault.client.accounts import AccountCalls
-from repovault.client.base import FINISHED, Json, P, R, next_page
-from repovault.client.errors import raise_for
+from repovault.client.base import FINISHED, UNSUCCESSFUL, Json, P, R, next_page
+from repovault.client.errors import TaskFailed, raise_for
 from repovault.client.operations import OperationCalls
 from repovault.client.organizations import OrganizationCalls
 from repovault.client.plans import PlanCalls
 from repovault.client.repositories import RepositoryCalls
 
 DOWNLOAD_BLOCK = 1024 * 1024
+
+
+def ended(tasks: list[Json], check: bool) -> list[Json]:
+    """The ended tasks; with `check`, `TaskFailed` when one did not succeed."""
+    failed = [task for task in tasks if task["status"] in UNSUCCESSFUL]
+    if check and failed:
+        raise TaskFailed(tasks, failed)
+    return tasks
 
 
 class _Calls(
@@ -98,15 +106,18 @@ class Client(_Calls[Any, Iterator[Json]]):
         timeout: float = 3600,
         interval: float = 1.0,
         on_update: Callable[[list[Json]], None] | None = None,
+        check: bool = True,
     ) -> list[Json]:
-        """Poll until every task has ended; the tasks as `/tasks/get` gives them."""
+        """Poll until every task has ended; the tasks as `/tasks/get` gives them. With
+        `check` (the default), raises `TaskFailed` when one ended failed, canceled or not
+        started; `check=False` returns them whatever their outcome."""
         deadline = time.monotonic() + timeout
         while True:
             tasks = [self.get_task(task_id) for task_id in task_ids]
             if on_update is not None:
                 on_update(tasks)
             if all(t["status"] in FINISHED for t in tasks):
-                return tasks
+                return ended(tasks, check)
             if time.monotonic() > deadline:
                 raise TimeoutError(f"tasks still running after {timeout} s")
             time.sleep(interval)
@@ -173,13 +184,19 @@ class AsyncClient(_Calls[Awaitable[Any], AsyncIterator[Json]]):
         return written
 
     async def wait_for_tasks(
-        self, task_ids: list[str], *, timeout: float = 3600, interval: float = 1.0
+        self,
+        task_ids: list[str],
+        *,
+        timeout: float = 3600,
+        interval: float = 1.0,
+        check: bool = True,
     ) -> list[Json]:
+        """As `Client.wait_for_tasks`."""
         deadline = time.monotonic() + timeout
         while True:
             tasks = [await self.get_task(task_id) for task_id in task_ids]
             if all(t["status"] in FINISHED for t in tasks):
-                return tasks
+                return ended(tasks, check)
             if time.monotonic() > deadline:
                 raise TimeoutError(f"tasks still running after {timeout} s")
             await asyncio.sleep(interval)

@@ -11,6 +11,9 @@ The tree, each with the status that raises it:
     ├── RateLimited   429, with retry_after (seconds)
     └── ServerError   any other status
 
+    TaskFailed        not an answer: `wait_for_tasks` saw a task end failed, canceled or
+                      not started (`check=False` returns the tasks instead)
+
 `ApiError` carries the problem's `status`, `code` (the API's error code, e.g. `PL3001`),
 `title`, `detail` and per-field `errors`.
 """
@@ -64,6 +67,20 @@ class RateLimited(ApiError):
 
 class ServerError(ApiError):
     pass
+
+
+class TaskFailed(Exception):
+    """`wait_for_tasks` saw a task end failed, canceled or not started: `tasks` are all the
+    tasks waited for (as `/tasks/get` gives them), `failed` those that did not succeed."""
+
+    def __init__(self, tasks: list[Json], failed: list[Json]) -> None:
+        self.tasks = tasks
+        self.failed = failed
+        first = failed[0]
+        super().__init__(
+            f"{len(failed)} of {len(tasks)} task(s) did not succeed; first: {first['kind']} "
+            f"{first['id']}: {first.get('error') or 'status ' + str(first['status'])}"
+        )
 
 
 ERRORS: dict[int, type[ApiError]] = {

@@ -126,7 +126,7 @@ def watch(api: Client, task_ids: list[str]) -> None:
                     state=status_label(task["status"]),
                 )
 
-        ended = api.wait_for_tasks(task_ids, interval=0.5, on_update=update)
+        ended = api.wait_for_tasks(task_ids, interval=0.5, on_update=update, check=False)
     bad = [t for t in ended if t["status"] in (3, 4, 7)]
     for task in bad:
         console.print(
