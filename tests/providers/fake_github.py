@@ -10,10 +10,12 @@ import json
 import re
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 
 RECORDED = Path(__file__).parent / "recorded"
 API = "https://api.github.com"
@@ -181,6 +183,10 @@ class FakeGitHub:
         # "owner/name" -> endpoint ("issues", "pulls", "pulls/7/reviews", ...) -> items
         self.repo_data: dict[str, dict[str, list[dict[str, Any]]]] = {}
         self.asset_files: dict[str, bytes] = {}  # asset id -> content
+        # GitHub Apps: app id -> (public key PEM, installation ids); tokens minted, in order.
+        self.apps: dict[int, tuple[bytes, set[int]]] = {}
+        self.minted: list[str] = []
+        self.token_lifetime_s = 3600
 
     def fail_next(
         self,
@@ -208,6 +214,9 @@ class FakeGitHub:
             return self.queued.pop(0)
         auth = request.headers.get("authorization", "")
         token = auth.removeprefix("Bearer ") if auth else None
+        minting = re.fullmatch(r"/app/installations/(\d+)/access_tokens", request.url.path)
+        if minting and request.method == "POST":  # the app's JWT, not a token
+            return self._mint(token or "", int(minting.group(1)))
         if token is not None and self.valid_tokens is not None and token not in self.valid_tokens:
             return httpx.Response(401, json=ERRORS["bad_credentials"])
         if token in self.limited_tokens:
@@ -239,6 +248,34 @@ class FakeGitHub:
             if match:
                 return answer(match)
         return httpx.Response(404, json=ERRORS["not_found"])
+
+    def _mint(self, signed: str, installation: int) -> httpx.Response:
+        """POST /app/installations/{id}/access_tokens: the JWT must be the app's (RS256, at
+        most 10 minutes), as GitHub checks it; the answer has the documented shape."""
+        try:
+            app_id = int(jwt.decode(signed, options={"verify_signature": False})["iss"])
+            public_key, installations = self.apps[app_id]
+            claims = jwt.decode(signed, public_key, algorithms=["RS256"])
+        except (jwt.PyJWTError, KeyError, ValueError):
+            return httpx.Response(401, json=ERRORS["bad_credentials"])
+        if claims["exp"] - claims["iat"] > 600:
+            return httpx.Response(401, json=ERRORS["bad_credentials"])
+        if installation not in installations:
+            return httpx.Response(404, json=ERRORS["not_found"])
+        token = f"ghs_{len(self.minted) + 1:036d}"
+        self.minted.append(token)
+        if self.valid_tokens is not None:
+            self.valid_tokens.add(token)
+        expires = datetime.fromtimestamp(time.time() + self.token_lifetime_s, UTC)
+        return httpx.Response(
+            201,
+            json={
+                "token": token,
+                "expires_at": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "permissions": {"contents": "read", "issues": "read", "metadata": "read"},
+                "repository_selection": "all",
+            },
+        )
 
     def _repo_data(self, request: httpx.Request, repo: str, endpoint: str) -> httpx.Response:
         asset = re.fullmatch(r"releases/assets/(\d+)", endpoint)

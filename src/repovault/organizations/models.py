@@ -23,6 +23,9 @@ class Organization(Base):
     token_sealed: Mapped[str | None] = mapped_column(Text, default=None)
     # Further tokens for large organizations, used in turn when one is rate limited.
     extra_tokens_sealed: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Instead of a token: a file to read it from at every use, or a GitHub App (sealed JSON).
+    token_file: Mapped[str | None] = mapped_column(String(1000), default=None)
+    github_app_sealed: Mapped[str | None] = mapped_column(Text, default=None)
     is_read_only: Mapped[bool] = mapped_column(Boolean, default=False)
     is_created_by_marketplace: Mapped[bool] = mapped_column(Boolean, default=False)
     auto_add_new_repositories: Mapped[bool] = mapped_column(Boolean, default=False)

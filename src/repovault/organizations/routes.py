@@ -12,6 +12,7 @@ from repovault.api.context import Context
 from repovault.common.paging import PageOf, PageRequest
 from repovault.common.wire import wire_row
 from repovault.organizations import service
+from repovault.organizations.credentials import Credential
 from repovault.organizations.schemas import (
     OrganizationAdd,
     OrganizationModify,
@@ -19,6 +20,7 @@ from repovault.organizations.schemas import (
     OrganizationRemove,
     PlanSummary,
 )
+from repovault.providers.base import GitHubApp
 from repovault.repositories import org_exports
 from repovault.repositories.schemas import OrganizationExportRequest
 from repovault.tasks.schemas import TaskIdResponse
@@ -43,6 +45,10 @@ def add(ctx: Context, body: OrganizationAdd) -> IdResponse:
         is_read_only=body.is_read_only,
         embedded_worker=ctx.runtime.settings.worker_id,
         additional_tokens=body.additional_tokens,
+        credential=Credential(
+            token_file=body.token_file,
+            github_app=GitHubApp(**body.github_app.model_dump()) if body.github_app else None,
+        ),
     )
     return IdResponse(id=org.id)
 
@@ -51,6 +57,8 @@ def add(ctx: Context, body: OrganizationAdd) -> IdResponse:
 def modify(ctx: Context, body: OrganizationModify) -> None:
     """Change an organization's name, URL, credentials, default worker or flags."""
     changes = {name: getattr(body, name) for name in body.model_fields_set if name != "id"}
+    if body.github_app is not None:
+        changes["github_app"] = GitHubApp(**body.github_app.model_dump())
     service.modify_organization(
         ctx.session, ctx.runtime.box, ctx.runtime.http, organization_id=body.id, changes=changes
     )

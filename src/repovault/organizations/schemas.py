@@ -11,6 +11,14 @@ from repovault.common.wire import Id, Int32, RequestModel, ResponseModel
 Token = Annotated[str, Field(max_length=10_000)]
 
 
+class GitHubAppIn(RequestModel):
+    """A GitHub App installation to authenticate as (driver 1), instead of a token."""
+
+    app_id: int = Field(ge=1, le=2**53)
+    installation_id: int = Field(ge=1, le=2**53)
+    private_key: str = Field(min_length=1, max_length=20_000)  # PEM, sealed
+
+
 class OrganizationAdd(RequestModel):
     driver: Int32
     name: str = Field(min_length=1, max_length=400)
@@ -22,6 +30,10 @@ class OrganizationAdd(RequestModel):
     is_read_only: bool = False
     # Further tokens of the same platform account kind, used in turn under rate limits.
     additional_tokens: list[Token] | None = Field(default=None, max_length=20)
+    # Instead of `token`: a file holding it, read at every use (mounted secrets rotate)...
+    token_file: str | None = Field(default=None, min_length=1, max_length=1000)
+    # ...or a GitHub App installation (GitHub only).
+    github_app: GitHubAppIn | None = None
 
 
 class OrganizationModify(RequestModel):
@@ -34,6 +46,8 @@ class OrganizationModify(RequestModel):
     auto_add_new_repositories: bool | None = None
     is_read_only: bool | None = None
     additional_tokens: list[Token] | None = Field(default=None, max_length=20)
+    token_file: str | None = Field(default=None, max_length=1000)
+    github_app: GitHubAppIn | None = None
 
 
 class OrganizationRemove(RequestModel):

@@ -7,6 +7,7 @@ plans with each plan's repository count.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,9 +25,16 @@ from repovault.common.lookup import get_by_id
 from repovault.common.paging import Column, Page, PageRequest, fetch
 from repovault.common.secrets import SecretBox
 from repovault.common.urls import check_no_credentials
+from repovault.organizations import credentials
+from repovault.organizations.credentials import Credential
 from repovault.organizations.models import Organization, Wiki
 from repovault.plans.models import Plan, PlanRepository
-from repovault.providers.base import Access, ProviderAuthError, ProviderError, ProviderNotFound
+from repovault.providers.base import (
+    Access,
+    ProviderAuthError,
+    ProviderError,
+    ProviderNotFound,
+)
 from repovault.providers.registry import driver_for, has_driver
 from repovault.repositories.models import Repository
 from repovault.tasks.service import queue_removal
@@ -82,10 +90,23 @@ def _check_unique(session: Session, driver: int, name: str, api_url: str | None,
 
 
 def access_of(box: SecretBox, org: Organization) -> Access:
-    """The organization's platform access, with its credentials opened."""
-    token = box.open(org.token_sealed) if org.token_sealed else None
+    """The organization's platform access, with its credentials opened (a token file read
+    now: `ProviderAuthError` naming it when it cannot be)."""
+    if org.token_file:
+        token: str | None = credentials.read_token_file(org.token_file)
+    else:
+        token = box.open(org.token_sealed) if org.token_sealed else None
     extras = tuple(box.open(sealed) for sealed in org.extra_tokens_sealed or [])
-    return Access(org.driver, org.name, org.api_url, org.username, token, extras)
+    app = credentials.open_app(box, org.github_app_sealed) if org.github_app_sealed else None
+    return Access(org.driver, org.name, org.api_url, org.username, token, extras, app)
+
+
+def _set_credential(box: SecretBox, org: Organization, credential: Credential) -> None:
+    """The one credential the organization has from now on (the others cleared)."""
+    org.token_sealed = box.seal(credential.token) if credential.token else None
+    org.token_file = credential.token_file
+    app = credential.github_app
+    org.github_app_sealed = credentials.seal_app(box, app) if app else None
 
 
 def check_platform(http: httpx.Client, access: Access) -> None:
@@ -122,6 +143,7 @@ def add_organization(
     is_read_only: bool,
     embedded_worker: str,
     additional_tokens: list[str] | None = None,
+    credential: Credential | None = None,
 ) -> Organization:
     if driver not in DRIVERS:
         raise InvalidInput.field(
@@ -133,18 +155,21 @@ def add_organization(
     api_url = _check_api_url(driver, api_url)
     _check_unique(session, driver, name, api_url, own="")
     extras = tuple(t for t in additional_tokens or [] if t)
-    check_platform(http, Access(driver, name, api_url, username, token, extras))
+    credential = credentials.checked(
+        driver, dataclasses.replace(credential or Credential(), token=token)
+    )
     org = Organization(
         driver=driver,
         name=name,
         api_url=api_url,
         username=username,
-        token_sealed=box.seal(token) if token else None,
         extra_tokens_sealed=[box.seal(t) for t in extras],
         default_worker_id=workers.worker_or_embedded(session, default_worker_id, embedded_worker),
         auto_add_new_repositories=auto_add_new_repositories,
         is_read_only=is_read_only,
     )
+    _set_credential(box, org, credential)
+    check_platform(http, _access_checked(box, org))
     session.add(org)
     session.flush()
     log.info("organization added", organization_id=org.id, driver=DRIVERS[driver], name=name)
@@ -168,8 +193,7 @@ def modify_organization(
     if "api_url" in changes:
         org.api_url = _check_api_url(org.driver, changes["api_url"])
     _check_unique(session, org.driver, org.name, org.api_url, own=org.id)
-    if "token" in changes:
-        org.token_sealed = box.seal(changes["token"]) if changes["token"] else None
+    _modify_credential(box, org, changes)
     if "username" in changes:
         org.username = changes["username"]
     if changes.get("default_worker_id") is not None:
@@ -179,9 +203,35 @@ def modify_organization(
             setattr(org, flag, changes[flag])
     if changes.get("additional_tokens") is not None:
         org.extra_tokens_sealed = [box.seal(t) for t in changes["additional_tokens"] if t]
-    if changes.keys() & {"name", "api_url", "token", "username", "additional_tokens"}:
-        check_platform(http, access_of(box, org))
+    if changes.keys() & {"name", "api_url", *CREDENTIAL_FIELDS, "username", "additional_tokens"}:
+        check_platform(http, _access_checked(box, org))
     log.info("organization modified", organization_id=org.id, fields=sorted(changes))
+
+
+CREDENTIAL_FIELDS = ("token", "token_file", "github_app")
+
+
+def _modify_credential(box: SecretBox, org: Organization, changes: dict[str, Any]) -> None:
+    """A token, token file or GitHub App in `changes` replaces the credential; `token: null`
+    alone removes the token."""
+    given = {name: changes[name] for name in CREDENTIAL_FIELDS if changes.get(name)}
+    if given:
+        credential = Credential(
+            token=given.get("token"),
+            token_file=given.get("token_file"),
+            github_app=given.get("github_app"),
+        )
+        _set_credential(box, org, credentials.checked(org.driver, credential))
+    elif "token" in changes and not org.token_file and not org.github_app_sealed:
+        org.token_sealed = None
+
+
+def _access_checked(box: SecretBox, org: Organization) -> Access:
+    """`access_of`, with a token file that cannot be read refused as the caller's error."""
+    try:
+        return access_of(box, org)
+    except ProviderAuthError as exc:
+        raise InvalidInput.field("tokenFile", str(exc)) from exc
 
 
 def remove_organization(

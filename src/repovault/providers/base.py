@@ -52,6 +52,19 @@ class UnsupportedDriver(ProviderError):
 
 
 @dataclass(frozen=True)
+class GitHubApp:
+    """A GitHub App installation the organization authenticates as (instead of a token):
+    installation tokens are minted from the app's private key (github_app.py)."""
+
+    app_id: int
+    installation_id: int
+    private_key: str  # PEM
+
+    def __repr__(self) -> str:  # never the key, in a log or a traceback
+        return f"GitHubApp(app_id={self.app_id}, installation_id={self.installation_id})"
+
+
+@dataclass(frozen=True)
 class Access:
     """What a driver needs of an organization: where, who, and the credentials."""
 
@@ -61,6 +74,7 @@ class Access:
     username: str | None
     token: str | None
     extra_tokens: tuple[str, ...] = ()
+    github_app: GitHubApp | None = None
 
     @property
     def tokens(self) -> list[str]:

@@ -16,6 +16,7 @@ from repovault.providers.base import (
     ProviderAuthError,
     RemoteRepository,
 )
+from repovault.providers.github_app import TOKENS
 from repovault.providers.http import PlatformClient, cloud_git_host, wiki_of
 from repovault.providers.metadata import (
     COMMENTS,
@@ -101,7 +102,11 @@ class GitHubDriver:
             on_pause=on_pause,
             credentials=[{"Authorization": f"Bearer {t}"} for t in access.tokens],
             git_hosts=cloud_git_host(access.api_url or API, API, GIT_HOST),
+            fresh=(lambda: {"Authorization": f"Bearer {self._app_token()}"})
+            if access.github_app
+            else None,
         )
+        self.client = client
         self._kind: str | None = None
 
     def _owner_kind(self) -> str:
@@ -165,7 +170,14 @@ class GitHubDriver:
             assets,
         )
 
+    def _app_token(self) -> str:
+        """The GitHub App installation's current token (minted when about to expire)."""
+        assert self.access.github_app is not None
+        return TOKENS.token(self.client, self.api.base_url, self.access.github_app)
+
     def git_credentials(self) -> Credentials | None:
+        if self.access.github_app:
+            return Credentials("x-access-token", self._app_token())
         if not self.access.token:
             return None
         return Credentials(self.access.username or "x-access-token", self.access.token)

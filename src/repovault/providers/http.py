@@ -132,6 +132,7 @@ class PlatformClient:
         sleep: Callable[[float], None] = time.sleep,
         credentials: list[dict[str, str]] | None = None,
         git_hosts: Iterable[str] = (),
+        fresh: Callable[[], dict[str, str]] | None = None,
     ) -> None:
         self.client = client
         self.base_url = base_url.rstrip("/")
@@ -143,6 +144,8 @@ class PlatformClient:
         self.sleep = sleep
         # One header set per token: a rate-limited token gives way to the next one.
         self.credentials = credentials or [{}]
+        # A credential that expires (a GitHub App's installation token): asked per request.
+        self.fresh = fresh
         self.current = 0
         self.limited_until = [0.0] * len(self.credentials)
 
@@ -156,7 +159,8 @@ class PlatformClient:
     def _headers(self, url: httpx.URL, extra: dict[str, str] | None) -> dict[str, str]:
         """The headers of one request: the credential only for the platform's own hosts."""
         if self.trusts(url):
-            return {**self.headers, **self.credentials[self.current], **(extra or {})}
+            credential = self.fresh() if self.fresh else self.credentials[self.current]
+            return {**self.headers, **credential, **(extra or {})}
         log.debug("credential withheld", platform=self.platform, host=url.host)
         return {**self.headers, **(extra or {})}
 
