@@ -10,6 +10,7 @@ or a missing bucket, temporary for connection problems and throttling).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any, BinaryIO
 
 import boto3
@@ -18,6 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
 from repovault.backends.base import ObjectInfo, Readable, StorageError, check_key
+from repovault.backends.retained import Retained
 
 PART_SIZE = 8 * 1024 * 1024
 MISSING = {"404", "NoSuchKey", "NotFound"}
@@ -76,10 +78,19 @@ class S3Backend:
     def _key(self, key: str) -> str:
         return self.prefix + check_key(key)
 
-    def put(self, key: str, source: Readable) -> int:
+    def put(self, key: str, source: Readable, *, retention: Retained | None = None) -> int:
+        """Write `key`; with `retention`, under S3 Object Lock until its date (the bucket
+        must have Object Lock enabled)."""
         counting = _Counting(source)
+        extra = (
+            {"ObjectLockMode": retention.mode, "ObjectLockRetainUntilDate": retention.until}
+            if retention is not None
+            else None
+        )
         try:
-            self.client.upload_fileobj(counting, self.bucket, self._key(key), Config=self.transfer)
+            self.client.upload_fileobj(
+                counting, self.bucket, self._key(key), Config=self.transfer, ExtraArgs=extra
+            )
         except (ClientError, BotoCoreError) as exc:
             raise _translate(exc, f"cannot write {key}") from exc
         return counting.count
@@ -122,3 +133,28 @@ class S3Backend:
             size=int(head["ContentLength"]),
             modified_ms=int(head["LastModified"].timestamp() * 1000),
         )
+
+    # ---- S3 Object Lock (backends/retained.py) -------------------------------------------
+
+    def retained_until(self, key: str) -> datetime | None:
+        """Until when the current version of `key` is locked (None: it is not)."""
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+        except (ClientError, BotoCoreError) as exc:
+            raise _translate(exc, key) from exc
+        until = head.get("ObjectLockRetainUntilDate")
+        return until if isinstance(until, datetime) else None
+
+    def object_lock_enabled(self) -> bool:
+        """Whether the bucket was created with Object Lock (only then can objects be locked)."""
+        try:
+            found = self.client.get_object_lock_configuration(Bucket=self.bucket)
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code == "ObjectLockConfigurationNotFoundError":
+                return False
+            raise _translate(exc, f"cannot read bucket {self.bucket}'s Object Lock") from exc
+        except BotoCoreError as exc:
+            raise _translate(exc, f"cannot read bucket {self.bucket}'s Object Lock") from exc
+        enabled = found.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled")
+        return bool(enabled == "Enabled")

@@ -76,6 +76,12 @@ def manifest_key(prefix: str, snapshot: str) -> str:
     return object_key(prefix, snapshot, MANIFEST_FILE)
 
 
+def is_kept_data(prefix: str, key: str) -> bool:
+    """What a plan's Object Lock protects in the vault at `prefix`: every snapshot's objects
+    and manifest, and the encryption key file (the lock file and the catalog change)."""
+    return key.startswith(snapshots_prefix(prefix)) or key == key_file(prefix)
+
+
 def key_file(prefix: str) -> str:
     return f"{prefix}{KEY_FILE}"
 

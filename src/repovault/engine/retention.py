@@ -18,6 +18,8 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
+from repovault.backends.retained import lockable, retained_until
+from repovault.engine.layout import manifest_key
 from repovault.engine.lock import locked
 from repovault.engine.manifest import KINDS, Manifest
 from repovault.engine.vault import Vault
@@ -61,6 +63,8 @@ class Policy:
 class PruneResult:
     kept: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
+    # Snapshots the rules would delete, kept because the storage locks them: id -> until.
+    locked: dict[str, datetime] = field(default_factory=dict)
 
 
 def _by_time(manifests: Iterable[Manifest]) -> list[Manifest]:
@@ -106,12 +110,28 @@ def select(manifests: dict[str, Manifest], policy: Policy, now: datetime) -> set
             }
     if policy.gfs is not None:
         keep |= _gfs(ordered, policy.gfs)
+    return _with_parents(keep, manifests)
+
+
+def _with_parents(keep: set[str], manifests: dict[str, Manifest]) -> set[str]:
+    """`keep` and every snapshot a kept one is built on."""
+    keep = set(keep)
     for snapshot in list(keep):
         parent = manifests[snapshot].parent
         while parent is not None and parent in manifests:
             keep.add(parent)
             parent = manifests[parent].parent
     return keep
+
+
+def _locked(vault: Vault, manifests: dict[str, Manifest], now: datetime) -> dict[str, datetime]:
+    """The snapshots the storage still locks (S3 Object Lock), asked of their manifests."""
+    found = {}
+    for snapshot in manifests:
+        until = retained_until(vault.storage, manifest_key(vault.prefix, snapshot))
+        if until is not None and until > now:
+            found[snapshot] = until
+    return found
 
 
 def prune(
@@ -123,8 +143,20 @@ def prune(
 
 def _prune(vault: Vault, policy: Policy, *, now: datetime | None, dry_run: bool) -> PruneResult:
     manifests = vault.manifests()
-    keep = select(manifests, policy, now or datetime.now(UTC))
-    result = PruneResult(kept=sorted(keep))
+    now = now or datetime.now(UTC)
+    keep = select(manifests, policy, now)
+    doomed = {snapshot: manifests[snapshot] for snapshot in manifests if snapshot not in keep}
+    held = _locked(vault, doomed, now) if doomed and lockable(vault.storage) else {}
+    if held:  # never deleted early: kept, with what they are built on
+        keep = _with_parents(keep | set(held), manifests)
+        for snapshot, until in sorted(held.items()):
+            log.info(
+                "snapshot kept: locked by the storage",
+                prefix=vault.prefix,
+                snapshot=snapshot,
+                until=until.isoformat(),
+            )
+    result = PruneResult(kept=sorted(keep), locked=held)
     for manifest in _by_time(manifests.values()):
         if manifest.id in keep:
             continue

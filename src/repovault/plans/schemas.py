@@ -21,7 +21,13 @@ HourFlag = Annotated[int, Field(ge=0, le=1)]
 RULE_OPERATORS = (*OPERATORS, "regex")
 
 # advancedOptions keys that must hold whole numbers, with their smallest value.
-NUMERIC_OPTIONS = {"maxtaskretriescount": 0, "taskretriesfrequency": 0, "maxconcurrenttasks": 1}
+NUMERIC_OPTIONS = {
+    "maxtaskretriescount": 0,
+    "taskretriesfrequency": 0,
+    "maxconcurrenttasks": 1,
+    "objectlockdays": 0,
+}
+LOCK_MODES = ("compliance", "governance")
 
 
 # The frequencies that run at given times of day (the others run every few hours/minutes).
@@ -217,6 +223,8 @@ class PlanFields(RequestModel):
     @classmethod
     def _numeric_options(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
         for key, raw in (value or {}).items():
+            if key.lower() == "objectlockmode" and str(raw).strip().lower() not in LOCK_MODES:
+                raise ValueError(f"{key} must be one of {', '.join(LOCK_MODES)}, got {raw!r}")
             minimum = NUMERIC_OPTIONS.get(key.lower())
             if minimum is None:
                 continue

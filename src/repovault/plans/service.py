@@ -42,8 +42,9 @@ from repovault.plans.schemas import (
     Retention,
     Schedule,
 )
+from repovault.plans.settings import PlanSettings
 from repovault.repositories.models import Repository
-from repovault.storages.service import get_storage
+from repovault.storages.service import get_storage, object_lock_refusal
 from repovault.workers import service as workers
 
 log = structlog.get_logger(__name__)
@@ -271,6 +272,8 @@ def _apply(
         if wanted(field):
             settings[key] = normalise(plan, getattr(body, field))
     plan.settings = settings
+    if wanted("advanced_options") or wanted("storage_id"):
+        _check_object_lock(session, box, plan)
     if creating:
         session.add(plan)
         session.flush()
@@ -281,6 +284,15 @@ def _apply(
             )
             _set_items(session, plan.id, kind, ids)
     membership.refresh_plan(session, plan)
+
+
+def _check_object_lock(session: Session, box: SecretBox, plan: Plan) -> None:
+    """A plan asking the storage to lock its snapshots needs a storage that can."""
+    if PlanSettings.of(plan).object_lock is None:
+        return
+    refusal = object_lock_refusal(get_storage(session, plan.storage_id), box)
+    if refusal:
+        raise InvalidInput.field("advancedOptions.objectLockDays", refusal)
 
 
 def create_plan(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from repovault.backends.retained import Mode
 from repovault.common.enums import Codec, RetentionRule, Scheme
 
 DEFAULT_RETRIES = 3
@@ -44,6 +45,14 @@ class RetryPolicy:
 
 
 @dataclass(frozen=True)
+class ObjectLock:
+    """Each snapshot's objects locked by the storage for `days` (S3 Object Lock)."""
+
+    days: int
+    mode: Mode = "COMPLIANCE"  # or GOVERNANCE
+
+
+@dataclass(frozen=True)
 class PlanSettings:
     schedule: dict[str, Any] | None = None  # as given: the schedule module reads its options
     scheme: int = Scheme.MANUAL
@@ -56,6 +65,8 @@ class PlanSettings:
     notifications: dict[str, Any] = field(default_factory=dict)
     rules: tuple[dict[str, Any], ...] = ()
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # advancedOptions objectLockDays (> 0) and objectLockMode: snapshots locked by the storage.
+    object_lock: ObjectLock | None = None
 
     @classmethod
     def of(cls, plan: Any) -> PlanSettings:
@@ -87,6 +98,7 @@ class PlanSettings:
             notifications=data.get("notificationSettings") or {},
             rules=tuple(data.get("rules") or ()),
             retry=_retry(data.get("advancedOptions") or {}),
+            object_lock=_object_lock(data.get("advancedOptions") or {}),
         )
 
 
@@ -99,6 +111,21 @@ def _option(options: dict[str, Any], name: str, default: int) -> int:
             except ValueError:
                 return default
     return default
+
+
+def _text_option(options: dict[str, Any], name: str) -> str:
+    for key, value in options.items():
+        if key.lower() == name.lower():
+            return str(value).strip()
+    return ""
+
+
+def _object_lock(options: dict[str, Any]) -> ObjectLock | None:
+    days = _option(options, "objectLockDays", 0)
+    if days <= 0:
+        return None
+    mode = _text_option(options, "objectLockMode").upper() or "COMPLIANCE"
+    return ObjectLock(days=days, mode="GOVERNANCE" if mode == "GOVERNANCE" else "COMPLIANCE")
 
 
 def _retry(options: dict[str, Any]) -> RetryPolicy:

@@ -13,18 +13,20 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from repovault.engine.layout import vault_prefix, wiki_prefix
+from repovault.backends.retained import Retention
+from repovault.engine.layout import is_kept_data, vault_prefix, wiki_prefix
 from repovault.engine.manifest import Manifest
 from repovault.engine.restore import Choice, choose
 from repovault.engine.vault import Vault
 from repovault.organizations.models import Organization
 from repovault.organizations.service import access_of
 from repovault.plans.models import Plan
+from repovault.plans.settings import PlanSettings
 from repovault.providers.base import Access
 from repovault.repositories.models import Repository
 from repovault.runtime import Runtime
 from repovault.storages.models import Storage
-from repovault.storages.service import open_backend
+from repovault.storages.service import open_backend, open_locking
 from repovault.tasks.models import RepositoryVault
 
 
@@ -47,11 +49,18 @@ class Target:
 
     def vault(self, runtime: Runtime, *, wiki: bool = False) -> Vault:
         prefix = vault_prefix(self.repository.id, self.plan.id)
-        return Vault(
-            open_backend(self.storage, runtime.box),
-            wiki_prefix(prefix) if wiki else prefix,
-            password=self.password,
-        )
+        prefix = wiki_prefix(prefix) if wiki else prefix
+        lock = PlanSettings.of(self.plan).object_lock
+        if lock is None:
+            backend = open_backend(self.storage, runtime.box)
+        else:  # what the backup writes stays until its date, whoever holds the keys
+            backend = open_locking(
+                self.storage,
+                runtime.box,
+                Retention(lock.days, lock.mode),
+                lambda key: is_kept_data(prefix, key),
+            )
+        return Vault(backend, prefix, password=self.password)
 
 
 def load_target(runtime: Runtime, repository_id: str | None, plan_id: str | None) -> Target:

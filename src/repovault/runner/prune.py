@@ -31,6 +31,13 @@ def apply_retention(job: Job, plan: Plan, vault: Vault) -> None:
     pruned = prune(vault, policy)
     if pruned.deleted:
         job.log("info", f"retention removed {len(pruned.deleted)} snapshot(s)")
+    if pruned.locked:
+        until = max(pruned.locked.values()).strftime("%Y-%m-%d %H:%M UTC")
+        job.log(
+            "info",
+            f"retention kept {len(pruned.locked)} snapshot(s) the storage locks "
+            f"(Object Lock, the last until {until}): they go at the first run after that",
+        )
 
 
 def run_prune(job: Job) -> None:

@@ -6,6 +6,7 @@ line. Secret settings (the S3 secret key) are sealed at rest and never listed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,9 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from repovault.backends.base import Backend
+from repovault.backends.base import Backend, StorageError
 from repovault.backends.registry import SettingsError, backend_type
+from repovault.backends.retained import RetainedBackend, Retention, lockable
 from repovault.common import codes
 from repovault.common.enums import StorageType
 from repovault.common.errors import Conflict, InvalidInput, NotFound
@@ -91,6 +93,37 @@ def open_backend(storage: Storage, box: SecretBox) -> Backend:
         sealed = settings.pop(secret + SEALED, None)
         settings[secret] = box.open(sealed) if sealed else None
     return kind.open(settings)
+
+
+def object_lock_refusal(storage: Storage, box: SecretBox) -> str | None:
+    """Why `storage` cannot lock what a plan writes (None: it can): only S3 buckets created
+    with Object Lock can."""
+    found = lockable(open_backend(storage, box))
+    if found is None:
+        return f"storage {storage.name!r} cannot lock objects: only S3 with Object Lock can"
+    try:
+        enabled = found.object_lock_enabled()
+    except StorageError as exc:
+        return f"storage {storage.name!r}: cannot ask whether it locks objects: {exc}"
+    if not enabled:
+        return (
+            f"storage {storage.name!r}: its bucket has no Object Lock (it can only be "
+            "enabled when the bucket is created)"
+        )
+    return None
+
+
+def open_locking(
+    storage: Storage, box: SecretBox, retention: Retention, applies: Callable[[str], bool]
+) -> Backend:
+    """`storage`'s backend writing the keys `applies` names locked for `retention`."""
+    found = lockable(open_backend(storage, box))
+    if found is None:
+        raise StorageError(
+            f"storage {storage.name!r} cannot lock objects, which the plan requires",
+            permanent=True,
+        )
+    return RetainedBackend(found, retention, applies)
 
 
 STORAGE_FIELDS = {
