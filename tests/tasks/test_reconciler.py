@@ -138,7 +138,8 @@ def test_ready_keeps_each_batch_within_its_limit(rows: Rows) -> None:
         now=NOW + 2,
     )
     again = reconciler.ready(rows.session, now=NOW + 3, resend_before=NOW - 600_000)
-    assert len(again) == 1 and again[0][0] in {t.id for t in first[1:]} - sent
+    assert len(again) == 1
+    assert again[0][0] in {t.id for t in first[1:]} - sent
 
 
 def test_a_batch_full_leaves_its_plans_slot_free(rows: Rows) -> None:

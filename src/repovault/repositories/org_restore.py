@@ -1,0 +1,247 @@
+"""An organization (or a plan) at a point in time restored into an organization: one
+`restore` task per repository with a snapshot taken at or before that time, each into a
+repository of the target organization (platform target, runner/restore_platform.py), run
+`concurrency` at a time as one batch of tasks (tasks/reconciler.py).
+
+    source (organization | plan) -> its repositories -> each one's newest snapshot at or
+    before `at` (none: skipped) -> the whole request checked (platforms, names, and each
+    target repository new or empty unless overwrite / dry run) -> the tasks, all or none
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from repovault.common import codes
+from repovault.common.clock import now_ms
+from repovault.common.errors import Conflict, InvalidInput
+from repovault.common.ids import new_id
+from repovault.common.lookup import get_by_id
+from repovault.organizations.models import Organization
+from repovault.plans.models import Plan
+from repovault.providers.writes import WRITERS
+from repovault.repositories import vaults
+from repovault.repositories.models import Repository
+from repovault.repositories.platform_targets import check_platform_target, default_name
+from repovault.repositories.schemas import (
+    OrganizationRestoreOut,
+    OrganizationRestoreRequest,
+    RestoreQueued,
+)
+from repovault.repositories.targets import REPOSITORY_NAME
+from repovault.runtime import Runtime
+from repovault.tasks import service
+from repovault.tasks.models import RepositoryVault
+
+NOT_WRITABLE = (
+    "restoring into a platform is available from and to GitHub and Gitea/Forgejo "
+    "organizations only, for now"
+)
+
+
+@dataclass
+class Chosen:
+    repository: Repository
+    plan: Plan  # whose vault holds the snapshot (its worker reaches the storage)
+    snapshot_id: str
+    name: str  # in the target organization
+
+
+def parse_at(value: str | int | None, *, now: int) -> int:
+    """`at` as unix ms: an ISO 8601 time (UTC unless it names a zone), or unix ms."""
+    if value is None:
+        return now
+    if isinstance(value, int):
+        return value
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise InvalidInput.field(
+            "at", "an ISO 8601 time (2026-11-28T12:00:00Z) or unix milliseconds"
+        ) from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
+
+
+def _source(
+    session: Session, organization_id: str | None, plan_id: str | None
+) -> tuple[Organization, Plan | None, list[Repository]]:
+    """The source organization, the plan (when one is named) and the repositories."""
+    if (organization_id is None) == (plan_id is None):
+        raise InvalidInput.field("id", "give either id (an organization) or planId")
+    if plan_id is not None:
+        plan = get_by_id(session, Plan, plan_id, code=codes.PLAN_NOT_FOUND, what="plan")
+        query = (
+            select(Repository)
+            .join(RepositoryVault, RepositoryVault.repository_id == Repository.id)
+            .where(RepositoryVault.plan_id == plan.id)
+        )
+        organization_id = plan.organization_id
+    else:
+        plan = None
+        query = select(Repository).where(Repository.organization_id == organization_id)
+    organization = get_by_id(
+        session,
+        Organization,
+        organization_id,
+        code=codes.ORGANIZATION_NOT_FOUND,
+        what="organization",
+    )
+    repositories = session.scalars(query.order_by(Repository.name, Repository.id)).all()
+    return organization, plan, list(repositories)
+
+
+def _check_names(prefix: str, repositories: list[Repository]) -> None:
+    for repository in repositories:
+        name = prefix + default_name(repository)
+        if not REPOSITORY_NAME.fullmatch(name):
+            raise InvalidInput.field(
+                "target.namePrefix",
+                f"'{name}' is not a repository name: letters, digits, '.', '-', '_' "
+                "(at most 100 with the prefix)",
+            )
+
+
+def _snapshot_at(
+    runtime: Runtime, repository: Repository, only: Plan | None, at: int
+) -> tuple[Plan, str] | None:
+    """The newest snapshot of the repository taken at or before `at` (of `only`'s vault
+    when a plan is named), with the plan whose vault holds it."""
+    best: tuple[tuple[int, str], Plan] | None = None
+    for plan, vault in vaults.snapshot_vaults(runtime, repository.id):
+        if only is not None and plan.id != only.id:
+            continue
+        try:
+            manifests = vault.manifests()
+        except Exception as exc:
+            raise Conflict(
+                codes.STORAGE_FAILED,
+                f"the snapshots of {repository.name} (plan {plan.id}) cannot be read: {exc}",
+            ) from exc
+        for manifest in manifests.values():
+            key = (manifest.created_at, manifest.id)
+            if manifest.created_at <= at and (best is None or key > best[0]):
+                best = (key, plan)
+    return None if best is None else (best[1], best[0][1])
+
+
+def _check_targets(
+    runtime: Runtime, session: Session, chosen: list[Chosen], target: dict[str, Any]
+) -> None:
+    """Every target repository is new or empty (asked of the platform), or the call says
+    overwrite (or dry run): all refused ones named in one 409."""
+    names: dict[str, str] = {}
+    for item in chosen:
+        if item.name.lower() in names:
+            raise Conflict(
+                codes.RESTORE_NAMES_CLASH,
+                f"{names[item.name.lower()]} and {item.repository.name} would both become "
+                f"'{item.name}' in the target organization",
+            )
+        names[item.name.lower()] = item.repository.name
+    if target["overwrite"] or target["dryRun"]:
+        return
+    refused = []
+    for item in chosen:
+        try:
+            check_platform_target(
+                session,
+                runtime.box,
+                runtime.http,
+                repository=item.repository,
+                target={**target, "name": item.name},
+            )
+        except Conflict as exc:
+            refused.append(exc.detail)
+    if refused:
+        raise Conflict(
+            codes.TARGET_NOT_EMPTY,
+            f"{len(refused)} target repositories exist and are not empty (give a "
+            "target.namePrefix, or set target.overwrite): " + "; ".join(refused),
+        )
+
+
+def restore_organization(
+    runtime: Runtime, session: Session, body: OrganizationRestoreRequest
+) -> OrganizationRestoreOut:
+    """Check the whole request, then queue one `restore` task per repository (a batch that
+    runs `concurrency` at a time); nothing is written when any check fails."""
+    at = parse_at(body.at, now=now_ms())
+    wanted = body.target
+    prefix = wanted.name_prefix
+    source, plan, repositories = _source(session, body.id, body.plan_id)
+    destination = get_by_id(
+        session,
+        Organization,
+        wanted.organization_id,
+        code=codes.ORGANIZATION_NOT_FOUND,
+        what="organization",
+    )
+    if source.driver not in WRITERS:
+        raise InvalidInput.field("planId" if plan else "id", NOT_WRITABLE)
+    if destination.driver not in WRITERS:
+        raise InvalidInput.field("target.organizationId", NOT_WRITABLE)
+    _check_names(prefix, repositories)
+    if destination.id == source.id and not prefix and wanted.overwrite:
+        raise Conflict(
+            codes.RESTORE_ONTO_ORIGINALS,
+            "restoring an organization into itself under the same names with overwrite "
+            "would force-push over the original repositories: give a target.namePrefix",
+        )
+    chosen, skipped = [], []
+    for repository in repositories:
+        found = _snapshot_at(runtime, repository, plan, at)
+        if found is None:
+            skipped.append(repository.id)
+            continue
+        name = prefix + default_name(repository)
+        chosen.append(Chosen(repository, found[0], found[1], name))
+    if not chosen:
+        raise Conflict(
+            codes.NOTHING_TO_RESTORE,
+            f"no repository of {'plan ' + plan.name if plan else source.name} has a snapshot "
+            f"taken at or before {datetime.fromtimestamp(at / 1000, UTC).isoformat()}",
+        )
+    target = {
+        "kind": "platform",
+        "organizationId": destination.id,
+        "overwrite": wanted.overwrite,
+        "dryRun": wanted.dry_run,
+    }
+    _check_targets(runtime, session, chosen, target)
+    batch = (new_id(), body.concurrency)
+    queued = []
+    for item in chosen:
+        task = service.new_task(
+            session,
+            kind="restore",
+            worker_id=item.plan.worker_id,
+            repository_id=item.repository.id,
+            organization_id=item.repository.organization_id,
+            params={
+                "snapshotId": item.snapshot_id,
+                "target": {**target, "name": item.name},
+                "allowEarlier": False,
+                "planId": item.plan.id,
+                "at": at,
+                "batchId": batch[0],
+            },
+            batch=batch,
+        )
+        queued.append(
+            RestoreQueued(
+                id=item.repository.id, name=item.name, snapshot_id=item.snapshot_id, task_id=task.id
+            )
+        )
+    return OrganizationRestoreOut(
+        batch_id=batch[0],
+        task_ids=[q.task_id for q in queued],
+        restores=queued,
+        skipped=skipped,
+    )
