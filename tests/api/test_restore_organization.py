@@ -19,11 +19,11 @@ import pytest
 from sqlalchemy import func, select
 
 from repovault.common import codes
-from repovault.common.errors import Conflict
+from repovault.common.errors import Conflict, InvalidInput
 from repovault.config import Settings
 from repovault.organizations.models import Organization
 from repovault.repositories.models import Repository
-from repovault.repositories.org_restore import Chosen, _check_targets, parse_at
+from repovault.repositories.org_restore import Chosen, _check_targets, parse_at, shown
 from repovault.runtime import Runtime, build_runtime
 from repovault.tasks.models import Task
 from tests.api.world import build_world
@@ -259,3 +259,7 @@ def test_at_is_iso_8601_utc_by_default_or_unix_ms() -> None:
     assert parse_at("2026-11-28T12:00:00Z", now=0) == 1_795_867_200_000
     assert parse_at("2026-11-28T12:00", now=0) == 1_795_867_200_000
     assert parse_at("2026-11-28T13:00:00+01:00", now=0) == 1_795_867_200_000
+    for bad in ("yesterday", "2026-13-01", ""):
+        with pytest.raises(InvalidInput):
+            parse_at(bad, now=0)
+    assert shown(-(10**18)) == f"{-(10**18)} (unix ms)"

@@ -60,13 +60,21 @@ def parse_at(value: str | int | None, *, now: int) -> int:
         return value
     try:
         moment = datetime.fromisoformat(value.strip())
-    except ValueError as exc:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return int(moment.timestamp() * 1000)
+    except (ValueError, OverflowError) as exc:
         raise InvalidInput.field(
             "at", "an ISO 8601 time (2026-11-28T12:00:00Z) or unix milliseconds"
         ) from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
+
+
+def shown(at: int) -> str:
+    """A time in messages (unix ms beyond the calendar as they came)."""
+    try:
+        return datetime.fromtimestamp(at / 1000, UTC).isoformat()
+    except (ValueError, OverflowError, OSError):
+        return f"{at} (unix ms)"
 
 
 def _source(
@@ -206,7 +214,7 @@ def restore_organization(
         raise Conflict(
             codes.NOTHING_TO_RESTORE,
             f"no repository of {'plan ' + plan.name if plan else source.name} has a snapshot "
-            f"taken at or before {datetime.fromtimestamp(at / 1000, UTC).isoformat()}",
+            f"taken at or before {shown(at)}",
         )
     target = {
         "kind": "platform",
