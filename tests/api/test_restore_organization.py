@@ -7,7 +7,6 @@ server's HTTP client reaches beside the recorded fakes."""
 
 from __future__ import annotations
 
-import dataclasses
 import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -24,7 +23,7 @@ from repovault.config import Settings
 from repovault.organizations.models import Organization
 from repovault.repositories.models import Repository
 from repovault.repositories.org_restore import Chosen, _check_targets, parse_at, shown
-from repovault.runtime import Runtime, build_runtime
+from repovault.runtime import Runtime
 from repovault.tasks.models import Task
 from tests.api.world import build_world
 from tests.conftest import Api
@@ -33,28 +32,15 @@ from tests.e2e.metadata import Backed, _synchronized, github_with_metadata, run
 from tests.providers.fake_github import FakeGitHub, repository
 from tests.providers.fake_platforms import Platforms
 from tests.providers.fake_writable import WritablePlatform
+from tests.providers.routed import routed_runtime
 
 TOKEN = "target-token"
 CALL = "/git/organizations/restore"
 
 
-class Routed(httpx.BaseTransport):
-    """The recorded fakes, and the real network for 127.0.0.1 (the writable fake)."""
-
-    def __init__(self, platforms: Platforms) -> None:
-        self.fakes = httpx.MockTransport(platforms.handler)
-        self.real = httpx.HTTPTransport()
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        local = request.url.host == "127.0.0.1"
-        return (self.real if local else self.fakes).handle_request(request)
-
-
 @pytest.fixture
 def runtime(settings: Settings, platforms: Platforms) -> Iterator[Runtime]:
-    built = build_runtime(settings)
-    built.http.close()
-    routed = dataclasses.replace(built, http=httpx.Client(transport=Routed(platforms)))
+    routed = routed_runtime(settings, platforms)
     yield routed
     routed.close()
 
