@@ -9,6 +9,7 @@ running tasks, searches and the schedule preview update in place.
 
     install ── static files, then one router per group of pages:
         session (login, logout)  dashboard  organizations  plans  repositories
+        restores (an organization at a time into an organization)
         contents (a snapshot's issues and pull requests)  tasks
     each over shared.py (templates, API calls, CSRF) and routing.py (the console's routes,
     whose errors become pages there and nowhere else: the API's handlers stay the app's)
@@ -25,6 +26,7 @@ from repovault.console import (
     organizations,
     plans,
     repositories,
+    restores,
     session,
     tasks,
 )
@@ -32,7 +34,7 @@ from repovault.console.shared import PREFIX, Console
 from repovault.runtime import Runtime
 
 # In the order they are matched (a plan's `new` page before a plan by its id).
-PAGES = (session, dashboard, organizations, plans, repositories, contents, tasks)
+PAGES = (session, dashboard, organizations, restores, plans, repositories, contents, tasks)
 
 
 def install(app: FastAPI, runtime: Runtime) -> None:
