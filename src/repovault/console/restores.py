@@ -44,8 +44,9 @@ async def restore(request: Request, console: ConsoleDep, organization_id: str) -
         reply = await console.call(request, "/git/organizations/restore", body)
     except (ServiceError, ValidationError) as exc:
         return back(f"/organizations/{organization_id}", " ".join(messages(exc)))
-    what = "dry runs" if body["target"]["dryRun"] else "restores"
-    flash = f"{len(reply['taskIds'])} {what} queued" + (
+    count = len(reply["taskIds"])
+    what = "dry run" if body["target"]["dryRun"] else "restore"
+    flash = f"{count} {what}{'' if count == 1 else 's'} queued" + (
         f", {len(reply['skipped'])} repositories without a snapshot that old skipped"
         if reply["skipped"]
         else ""
