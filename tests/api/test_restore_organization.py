@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +17,21 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from repovault.backends.local import LocalBackend
 from repovault.common import codes
 from repovault.common.errors import Conflict, InvalidInput
 from repovault.config import Settings
+from repovault.engine.manifest import Content, Manifest, snapshot_id
+from repovault.engine.vault import Vault
 from repovault.organizations.models import Organization
 from repovault.repositories.models import Repository
-from repovault.repositories.org_restore import Chosen, _check_targets, parse_at, shown
+from repovault.repositories.org_restore import (
+    Chosen,
+    _check_targets,
+    _snapshot_at,
+    parse_at,
+    shown,
+)
 from repovault.runtime import Runtime
 from repovault.tasks.models import Task
 from tests.api.world import build_world
@@ -249,3 +258,45 @@ def test_at_is_iso_8601_utc_by_default_or_unix_ms() -> None:
         with pytest.raises(InvalidInput):
             parse_at(bad, now=0)
     assert shown(-(10**18)) == f"{-(10**18)} (unix ms)"
+
+
+def _manifest(vault: Vault, began: datetime, seconds: int) -> str:
+    """A snapshot that began at `began` and was complete `seconds` later; its id."""
+    snapshot = snapshot_id(began)
+    vault.write_manifest(
+        Manifest(
+            id=snapshot,
+            repository="https://github.com/acme/app.git",
+            kind="full",
+            parent=None,
+            created_at=int((began + timedelta(seconds=seconds)).timestamp() * 1000),
+            codec="zstd",
+            level=2,
+            encrypted=False,
+            objects=[],
+            content=Content(head=None, refs={}, object_count=0),
+        )
+    )
+    return snapshot
+
+
+def test_the_snapshot_at_a_time_is_the_newest_complete_by_then(tmp_path: Path) -> None:
+    """As an export at that time chooses: the highest id whose createdAt is at or before
+    it, across the plans' vaults; one that began before but ended after does not count."""
+    first, second = (
+        Vault(LocalBackend(tmp_path / "a"), "v"),
+        Vault(LocalBackend(tmp_path / "b"), "v"),
+    )
+    noon = datetime(2026, 11, 28, 12, tzinfo=UTC)
+    early = _manifest(first, noon - timedelta(hours=2), 60)
+    other = _manifest(second, noon - timedelta(hours=1), 60)
+    _manifest(first, noon - timedelta(minutes=1), 120)  # still running at noon
+    repository = Repository(organization_id="o", server_id="1", name="acme/app")
+    plans: Any = ["plan-a", "plan-b"]
+    held = [(plans[0], first), (plans[1], second)]
+    at = int(noon.timestamp() * 1000)
+    assert _snapshot_at(repository, held, at) == ("plan-b", other)
+    assert _snapshot_at(repository, held[:1], at) == ("plan-a", early)
+    before = int((noon - timedelta(hours=3)).timestamp() * 1000)
+    assert _snapshot_at(repository, held, before) is None
+    assert _snapshot_at(repository, held, at + 60_000)[1] > other  # type: ignore[index]

@@ -17,11 +17,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from repovault.backends.base import Backend
 from repovault.common import codes
 from repovault.common.clock import now_ms
 from repovault.common.errors import Conflict, InvalidInput
 from repovault.common.ids import new_id
 from repovault.common.lookup import get_by_id
+from repovault.engine.layout import vault_prefix
+from repovault.engine.manifest import is_snapshot_id
+from repovault.engine.vault import Vault
 from repovault.organizations.models import Organization
 from repovault.plans.models import Plan
 from repovault.providers.writes import WRITERS
@@ -35,9 +39,11 @@ from repovault.repositories.schemas import (
 )
 from repovault.repositories.targets import REPOSITORY_NAME
 from repovault.runtime import Runtime
+from repovault.storages.service import open_backend
 from repovault.tasks import service
 from repovault.tasks.models import RepositoryVault
 
+LAST_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
 NOT_WRITABLE = (
     "restoring into a platform is available from and to GitHub and Gitea/Forgejo "
     "organizations only, for now"
@@ -116,27 +122,73 @@ def _check_names(prefix: str, repositories: list[Repository]) -> None:
             )
 
 
+def _began_by(at: int) -> str:
+    """Every snapshot id of a snapshot that began at or before `at` (unix ms) sorts at or
+    below this (an id starts with its time, to the microsecond)."""
+    at = min(max(at, 0), LAST_MS)
+    moment = datetime.fromtimestamp(at // 1000, UTC)
+    return moment.strftime("%Y%m%dT%H%M%S") + f"{at % 1000:03d}999Z"
+
+
+def _vaults(
+    runtime: Runtime, session: Session, repositories: list[Repository], only: Plan | None
+) -> dict[str, list[tuple[Plan, Vault]]]:
+    """Each repository's vaults (one per plan that backed it up; only `only`'s when a plan
+    is named), each plan's storage opened once."""
+    query = select(RepositoryVault).where(
+        RepositoryVault.repository_id.in_([r.id for r in repositories])
+    )
+    if only is not None:
+        query = query.where(RepositoryVault.plan_id == only.id)
+    opened: dict[str, tuple[Plan, Backend, str | None]] = {}
+    found: dict[str, list[tuple[Plan, Vault]]] = {}
+    for row in session.scalars(query):
+        if row.plan_id not in opened:
+            plan = session.get(Plan, row.plan_id)
+            assert plan is not None
+            storage, password = vaults.plan_storage(session, runtime, plan)
+            opened[row.plan_id] = (plan, open_backend(storage, runtime.box), password)
+        plan, backend, password = opened[row.plan_id]
+        vault = Vault(backend, vault_prefix(row.repository_id, plan.id), password=password)
+        found.setdefault(row.repository_id, []).append((plan, vault))
+    return found
+
+
 def _snapshot_at(
-    runtime: Runtime, repository: Repository, only: Plan | None, at: int
+    repository: Repository, held: list[tuple[Plan, Vault]], at: int
 ) -> tuple[Plan, str] | None:
-    """The newest snapshot of the repository taken at or before `at` (of `only`'s vault
-    when a plan is named), with the plan whose vault holds it."""
-    best: tuple[tuple[int, str], Plan] | None = None
-    for plan, vault in vaults.snapshot_vaults(runtime, repository.id):
-        if only is not None and plan.id != only.id:
-            continue
+    """The newest snapshot of the repository taken at or before `at`, with the plan whose
+    vault holds it: as an export at `at` chooses (the highest id whose `createdAt` is at or
+    before). An id says when its snapshot began, before it was complete, so only ids that
+    began by then are candidates, and their manifests are read newest first until one was
+    complete by then: one manifest read for most repositories, whatever their history."""
+    bound = _began_by(at)
+    candidates: list[tuple[str, Plan, Vault]] = []
+    for plan, vault in held:
         try:
-            manifests = vault.manifests()
+            complete, _ = vault.snapshot_ids()
         except Exception as exc:
             raise Conflict(
                 codes.STORAGE_FAILED,
-                f"the snapshots of {repository.name} (plan {plan.id}) cannot be read: {exc}",
+                f"the snapshots of {repository.name} (plan {plan.id}) cannot be listed: {exc}",
             ) from exc
-        for manifest in manifests.values():
-            key = (manifest.created_at, manifest.id)
-            if manifest.created_at <= at and (best is None or key > best[0]):
-                best = (key, plan)
-    return None if best is None else (best[1], best[0][1])
+        candidates += [
+            (snapshot, plan, vault)
+            for snapshot in complete
+            if is_snapshot_id(snapshot) and snapshot <= bound
+        ]
+    for snapshot, plan, vault in sorted(candidates, key=lambda c: c[0], reverse=True):
+        try:
+            manifest = vault.manifest(snapshot)
+        except Exception as exc:
+            raise Conflict(
+                codes.SNAPSHOT_UNREADABLE,
+                f"snapshot {snapshot} of {repository.name} cannot be read ({exc}): restore "
+                "that repository on its own (allowEarlier), or choose another time",
+            ) from exc
+        if manifest is not None and manifest.created_at <= at:
+            return plan, snapshot
+    return None
 
 
 def _check_targets(
@@ -203,8 +255,9 @@ def restore_organization(
             "would force-push over the original repositories: give a target.namePrefix",
         )
     chosen, skipped = [], []
+    held = _vaults(runtime, session, repositories, plan)
     for repository in repositories:
-        found = _snapshot_at(runtime, repository, plan, at)
+        found = _snapshot_at(repository, held.get(repository.id, []), at)
         if found is None:
             skipped.append(repository.id)
             continue
