@@ -227,11 +227,36 @@ def _check_targets(
         )
 
 
+def _queue(
+    session: Session, item: Chosen, target: dict[str, Any], batch: tuple[str, int], at: int
+) -> RestoreQueued:
+    task = service.new_task(
+        session,
+        kind="restore",
+        worker_id=item.plan.worker_id,
+        repository_id=item.repository.id,
+        organization_id=item.repository.organization_id,
+        params={
+            "snapshotId": item.snapshot_id,
+            "target": {**target, "name": item.name},
+            "allowEarlier": False,
+            "planId": item.plan.id,
+            "at": at,
+            "batchId": batch[0],
+        },
+        batch=batch,
+    )
+    return RestoreQueued(
+        id=item.repository.id, name=item.name, snapshot_id=item.snapshot_id, task_id=task.id
+    )
+
+
 def restore_organization(
     runtime: Runtime, session: Session, body: OrganizationRestoreRequest
 ) -> OrganizationRestoreOut:
-    """Check the whole request, then queue one `restore` task per repository (a batch that
-    runs `concurrency` at a time); nothing is written when any check fails."""
+    """Check the whole request (reading with `session`), then queue one `restore` task per
+    repository (a batch that runs `concurrency` at a time) in a write transaction of its
+    own; nothing is written when any check fails."""
     at = parse_at(body.at, now=now_ms())
     wanted = body.target
     prefix = wanted.name_prefix
@@ -277,29 +302,10 @@ def restore_organization(
     }
     _check_targets(runtime, session, chosen, target)
     batch = (new_id(), body.concurrency)
-    queued = []
-    for item in chosen:
-        task = service.new_task(
-            session,
-            kind="restore",
-            worker_id=item.plan.worker_id,
-            repository_id=item.repository.id,
-            organization_id=item.repository.organization_id,
-            params={
-                "snapshotId": item.snapshot_id,
-                "target": {**target, "name": item.name},
-                "allowEarlier": False,
-                "planId": item.plan.id,
-                "at": at,
-                "batchId": batch[0],
-            },
-            batch=batch,
-        )
-        queued.append(
-            RestoreQueued(
-                id=item.repository.id, name=item.name, snapshot_id=item.snapshot_id, task_id=task.id
-            )
-        )
+    # Checked; only now the write transaction, a short one (the reads and the platform's
+    # answers above kept no other writer waiting).
+    with runtime.db.session(write=True) as writing:
+        queued = [_queue(writing, item, target, batch, at) for item in chosen]
     return OrganizationRestoreOut(
         batch_id=batch[0],
         task_ids=[q.task_id for q in queued],

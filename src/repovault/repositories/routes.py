@@ -295,8 +295,11 @@ def release(ctx: Context, body: ReleaseRequest) -> ReleaseDetail:
     "/git/organizations/restore",
     body=OrganizationRestoreRequest,
     roles=WRITE_GIT,
-    write=True,
+    # Reads (storage, platforms) outside the write transaction; the tasks are written in
+    # one of their own at the end (repositories/org_restore.py).
+    write=False,
     response=OrganizationRestoreOut,
+    errors=(400, 401, 403, 404, 409),
 )
 def restore_organization(ctx: Context, body: OrganizationRestoreRequest) -> OrganizationRestoreOut:
     """Restore every repository of an organization (or a plan) as it was at a time into an
