@@ -7,6 +7,7 @@ server's HTTP client reaches beside the recorded fakes."""
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -36,8 +37,8 @@ from repovault.runtime import Runtime
 from repovault.tasks.models import Task
 from tests.api.world import build_world
 from tests.conftest import Api
-from tests.e2e.flow import wait_tasks
-from tests.e2e.metadata import Backed, _synchronized, github_with_metadata, run
+from tests.e2e.flow import make_sources, wait_tasks
+from tests.e2e.metadata import Backed, _synchronized, github_with_metadata, repo_data, run
 from tests.providers.fake_github import FakeGitHub, repository
 from tests.providers.fake_platforms import Platforms
 from tests.providers.fake_writable import WritablePlatform
@@ -300,3 +301,42 @@ def test_the_snapshot_at_a_time_is_the_newest_complete_by_then(tmp_path: Path) -
     before = int((noon - timedelta(hours=3)).timestamp() * 1000)
     assert _snapshot_at(repository, held, before) is None
     assert _snapshot_at(repository, held, at + 60_000)[1] > other  # type: ignore[index]
+
+
+def test_a_batch_runs_its_concurrency_at_a_time(
+    api: Api, github: FakeGitHub, runtime: Runtime, tmp_path: Path
+) -> None:
+    """Three repositories backed up, restored (dry runs) one at a time: no two tasks of the
+    batch ran at once, whatever the worker's four threads could take."""
+    sources = make_sources(tmp_path / "git", ("app", "lib", "docs"))
+    items = []
+    for index, name in enumerate(("app", "lib", "docs")):
+        item = repository(200 + index, f"acme/{name}", private=True)
+        item.update(clone_url=sources[f"team/{name}"].as_uri(), has_wiki=False)
+        items.append(item)
+        github.repo_data[f"acme/{name}"] = repo_data()
+    github.orgs["acme"] = items
+    org = api.ok("/git/organizations/add", {"driver": 1, "name": "acme", "token": "ghp_test"})
+    repos = _synchronized(api, org["id"])
+    api.ok("/git/repositories/activate", {"ids": list(repos.values())})
+    plan = api.ok(
+        "/plans/creategitplan",
+        {
+            "name": "all",
+            "organizationId": org["id"],
+            "gitChoiceMode": 1,
+            "schedule": {"scheme": 1, "options": []},
+        },
+    )["id"]
+    backups = wait_tasks(api, api.ok("/plans/run", {"id": plan, "kind": 1})["taskIds"])
+    # (a warning each: the release's file is not on the fake)
+    assert {t["status"] for t in backups} <= {1, 2}, [t["logs"] for t in backups]
+    (tmp_path / "target").mkdir()
+    with WritablePlatform(tmp_path / "target", gitea=True, token=TOKEN) as platform:
+        target = {"organizationId": _gitea_org(runtime, platform.api_url), "dryRun": True}
+        answer = api.ok(CALL, {"id": org["id"], "target": target, "concurrency": 1})
+        assert len(answer["taskIds"]) == 3
+        tasks = sorted(wait_tasks(api, answer["taskIds"]), key=lambda t: t["startedAt"])
+    assert [t["status"] for t in tasks] == [1, 1, 1], [t["logs"] for t in tasks]
+    for earlier, later in itertools.pairwise(tasks):
+        assert later["startedAt"] >= earlier["finishedAt"], (earlier, later)
