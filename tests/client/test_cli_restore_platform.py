@@ -107,6 +107,12 @@ def test_the_command_line_restores_into_an_organization(
     again = cli.invoke(app, ["orgs", "restore", backed.org, *to, "--prefix", "at-"])
     assert again.exit_code == 5, again.output
     assert "GT1015" in again.output
+    # Without waiting: the task ids, one a line.
+    queued = cli.invoke(
+        app, ["orgs", "restore", backed.org, *to, "--prefix", "q-", "--dry-run", "--no-wait"]
+    )
+    assert queued.exit_code == 0, queued.output
+    assert len(queued.stdout.split()) == 1
     # Nothing that old.
     early = cli.invoke(app, ["orgs", "restore", backed.org, *to, "--at", "2000-01-01"])
     assert early.exit_code == 5, early.output
