@@ -5,15 +5,17 @@ real) and `orgs restore` (an organization at a time), into the write-capable fak
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from repovault.cli import app
-from repovault.client import Client, Conflict
+from repovault.client import AsyncClient, Client, Conflict
 from repovault.config import Settings
 from repovault.organizations.models import Organization
 from repovault.runtime import Runtime
@@ -78,6 +80,26 @@ def test_the_client_restores_a_repository_and_an_organization(
         with pytest.raises(Conflict) as refused:  # r-app is not empty now
             api.restore_organization(backed.org, to_organization=organization, name_prefix="r-")
         assert refused.value.code == "GT1015"
+
+
+def test_the_async_client_makes_the_same_calls(
+    backed: Backed, server_url: str, target: tuple[WritablePlatform, str]
+) -> None:
+    platform, organization = target
+
+    async def scenario() -> list[Any]:
+        async with AsyncClient(server_url) as api:
+            await api.login(ADMIN_EMAIL, ADMIN_PASSWORD)
+            one = await api.restore_into_organization(backed.repo, organization, dry_run=True)
+            many = await api.restore_organization(
+                backed.org, to_organization=organization, dry_run=True, name_prefix="a-"
+            )
+            return await api.wait_for_tasks([one["taskId"], *many["taskIds"]], interval=0.2)
+
+    tasks = asyncio.run(scenario())
+    assert [t["status"] for t in tasks] == [1, 1], [t["logs"] for t in tasks]
+    assert all(t["result"]["dryRun"]["repository"] == "create" for t in tasks)
+    assert platform.state == {}
 
 
 def test_the_command_line_restores_into_an_organization(
