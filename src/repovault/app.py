@@ -16,6 +16,7 @@ from repovault.api import downloads, errors, observability
 from repovault.api.calls import mount
 from repovault.api.compat import PathFolding
 from repovault.api.proxies import ForwardedFor
+from repovault.audit.routes import calls as audit_calls
 from repovault.config import Settings
 from repovault.organizations import sync
 from repovault.organizations.routes import calls as organization_calls
@@ -38,6 +39,7 @@ CALLS = (
     storage_calls,
     worker_calls,
     task_calls,
+    audit_calls,
 )
 
 

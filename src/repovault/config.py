@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # `process`: the server's worker runs in a child process (its own GIL: backups and the
     # API do not slow each other); `thread`: in the server's process (tests, debugging).
     worker_mode: Literal["process", "thread"] = "process"
+    # How much lower the worker child's CPU priority is than the server's (`nice`; its git
+    # commands inherit it): on a busy machine the API answers first, backups take the rest.
+    worker_nice: int = Field(default=10, ge=0, le=19)
     worker_threads: int = Field(default=4, ge=1, le=64)
     # How long an idle worker thread waits for a message before checking for shutdown.
     worker_poll_ms: int = Field(default=100, ge=1)
@@ -91,6 +94,12 @@ class Settings(BaseSettings):
     task_stale_seconds: float = Field(default=60.0, gt=0)
     # Finished tasks (and their logs) are kept this many days (0: forever).
     task_history_days: int = Field(default=90, ge=0)
+    # Audit entries (every state-changing call) are kept this many days (0: forever).
+    audit_days: int = Field(default=365, ge=0)
+    # An export's archive is kept this many hours after its task ended: then its link is
+    # refused (410) and the next export, or backup, to its storage deletes it (0: as long as
+    # its task is kept, task_history_days).
+    export_keep_hours: int = Field(default=24, ge=0)
     # The scheduler and reconciler look for due plans and stranded tasks this often.
     scheduler_seconds: float = Field(default=15.0, gt=0)
     # When set, /metrics wants it as a Bearer token.

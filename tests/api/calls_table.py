@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from repovault.common.clock import now_ms
 from repovault.common.enums import TaskStatus
 from repovault.plans.models import Plan
 from repovault.repositories.models import Repository
@@ -93,7 +94,7 @@ def _finished_export(api: Api, w: World, _t: Path) -> dict[str, Any]:
             status=TaskStatus.SUCCEEDED,
             repository_id=w.repos[0],
             worker_id=plan.worker_id,
-            finished_at=1,
+            finished_at=now_ms(),  # within the archive's lifetime
             result={
                 "key": "exports/x/app.tar.gz",
                 "fileName": "app.tar.gz",
@@ -234,6 +235,8 @@ CALLS: list[CallSpec] = [
     CallSpec("/storages/getmany", READ, lambda a, w, t: {}, paged=True),
     CallSpec("/storages/remove", ADMIN, _fresh_storage, id_fields=(("id", "ST4001"),)),
     CallSpec("/workers/getmany", READ, lambda a, w, t: {}, paged=True),
+    CallSpec("/audit/getmany", ADMIN, lambda a, w, t: {}, paged=True),
+    CallSpec("/audit/verify", ADMIN, lambda a, w, t: {}),
     CallSpec("/tasks/getmany", READ, lambda a, w, t: {"limit": 5}, paged=True),
     CallSpec(
         "/tasks/get", READ, lambda a, w, t: {"id": w.extra["task"]}, id_fields=(("id", "TK6001"),)
@@ -276,6 +279,12 @@ CALLS: list[CallSpec] = [
     ),
     CallSpec(
         "/git/repositories/exportlink", GIT, _finished_export, id_fields=(("taskId", "TK6001"),)
+    ),
+    CallSpec(
+        "/git/organizations/export",
+        GIT,
+        lambda a, w, t: {"id": w.org},
+        id_fields=(("id", "GT1002"),),
     ),
     CallSpec(
         "/git/repositories/snapshots",

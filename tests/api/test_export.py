@@ -216,7 +216,7 @@ def test_archives_older_than_the_task_history_are_removed_by_the_next_export(
     second = _export(api, {"id": backed.repo})
     assert not stored.exists()
     assert (runtime.settings.data_dir / "storage" / second["result"]["key"]).is_file()
-    assert any("older than" in line["message"] for line in second["logs"])
+    assert any("expired export archive" in line["message"] for line in second["logs"])
     _problem(
         api.client.get(api.ok("/git/repositories/exportlink", {"taskId": first["id"]})["url"]),
         410,

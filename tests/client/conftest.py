@@ -1,4 +1,5 @@
-"""A real server (uvicorn on a free port, in a thread) for the client and CLI tests."""
+"""A real server (uvicorn on a free port, in a thread) for the client and CLI tests, and the
+CLI logged in to it."""
 
 from __future__ import annotations
 
@@ -6,12 +7,16 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import uvicorn
+from typer.testing import CliRunner
 
 from repovault.app import create_app, server_config
+from repovault.cli import app
 from repovault.runtime import Runtime
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 
 
 @pytest.fixture
@@ -33,3 +38,27 @@ def server_url(runtime: Runtime) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(20)
+
+
+@pytest.fixture
+def cli(server_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("REPOVAULT_SERVER", raising=False)
+    monkeypatch.delenv("REPOVAULT_TOKEN", raising=False)
+    monkeypatch.setenv("ADMIN_PASSWORD", ADMIN_PASSWORD)
+    monkeypatch.setenv("COLUMNS", "250")  # tables keep whole ids
+    runner = CliRunner()
+    done = runner.invoke(
+        app,
+        [
+            "login",
+            "--server",
+            server_url,
+            "--email",
+            ADMIN_EMAIL,
+            "--password-env",
+            "ADMIN_PASSWORD",
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    return runner

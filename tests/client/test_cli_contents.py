@@ -12,12 +12,9 @@ from typer.testing import CliRunner
 
 from repovault.cli import app
 from repovault.client import Client
-from tests.client.test_cli_remote import cli
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.e2e.metadata import Backed, ThroughClient, github_with_metadata, run
 from tests.providers.fake_github import FakeGitHub
-
-__all__ = ["cli"]
 
 
 @pytest.fixture

@@ -15,11 +15,10 @@ from typer.testing import CliRunner
 from repovault.cli import app
 from repovault.client import Client, Forbidden
 from tests.client.test_cli_contents import backed
-from tests.client.test_cli_remote import cli
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.e2e.metadata import Backed
 
-__all__ = ["backed", "cli"]
+__all__ = ["backed"]
 
 
 def test_export_downloads_a_usable_archive(

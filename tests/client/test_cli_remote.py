@@ -6,37 +6,12 @@ import json
 import stat
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from repovault.cli import app
 from repovault.cli.remote import config_path
-from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.conftest import ADMIN_EMAIL
 from tests.e2e.flow import make_sources, refs_and_objects
-
-
-@pytest.fixture
-def cli(server_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.delenv("REPOVAULT_SERVER", raising=False)
-    monkeypatch.delenv("REPOVAULT_TOKEN", raising=False)
-    monkeypatch.setenv("ADMIN_PASSWORD", ADMIN_PASSWORD)
-    monkeypatch.setenv("COLUMNS", "250")  # tables keep whole ids
-    runner = CliRunner()
-    done = runner.invoke(
-        app,
-        [
-            "login",
-            "--server",
-            server_url,
-            "--email",
-            ADMIN_EMAIL,
-            "--password-env",
-            "ADMIN_PASSWORD",
-        ],
-    )
-    assert done.exit_code == 0, done.output
-    return runner
 
 
 def _json(cli: CliRunner, *args: str) -> object:

@@ -20,14 +20,13 @@ from repovault.config import Settings
 from repovault.organizations.models import Organization
 from repovault.runtime import Runtime
 from tests.client.test_cli_contents import backed
-from tests.client.test_cli_remote import cli
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.e2e.metadata import Backed
 from tests.providers.fake_platforms import Platforms
 from tests.providers.fake_writable import WritablePlatform
 from tests.providers.routed import routed_runtime
 
-__all__ = ["backed", "cli"]
+__all__ = ["backed"]
 
 TOKEN = "target-token"
 
@@ -119,9 +118,8 @@ def test_the_command_line_restores_into_an_organization(
     assert "5 issues" in done.stdout
     assert len(platform.state["acme/copy"].issues) == 5
 
-    whole = cli.invoke(
-        app, ["orgs", "restore", backed.org, *to, "--prefix", "at-", "--at", "2100-01-01T00:00"]
-    )
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    whole = cli.invoke(app, ["orgs", "restore", backed.org, *to, "--prefix", "at-", "--at", now])
     assert whole.exit_code == 0, whole.output
     assert f"{backed.repo} -> at-app" in whole.output
     assert "at-app" in {name.split("/")[1] for name in platform.state}

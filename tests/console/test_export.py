@@ -44,3 +44,23 @@ def test_export_from_the_repository_page_and_download_it(
     assert archive.status_code == 200
     with tarfile.open(fileobj=io.BytesIO(archive.content), mode="r:gz") as tar:
         assert any(n.endswith("/metadata/issues.json") for n in tar.getnames())
+
+
+def test_an_organizations_archive_downloads_from_its_task_page(
+    api: Api, github: FakeGitHub, tmp_path: Path, make_user: Callable[..., str]
+) -> None:
+    backed = github_with_metadata(api, github, tmp_path / "git")
+    run(api, backed)
+    task_id = api.ok("/git/organizations/export", {"id": backed.org})["taskId"]
+    wait_tasks(api, [task_id])
+    client = api.client
+    client.cookies.set("repovault_session", make_user("GitManagement"))
+    task_page = client.get(f"/console/tasks/{task_id}")
+    assert f"/console/tasks/{task_id}/download" in task_page.text
+    link = client.get(f"/console/tasks/{task_id}/download", follow_redirects=False)
+    assert link.status_code == 303
+    archive = client.get(link.headers["location"])
+    assert archive.status_code == 200
+    with tarfile.open(fileobj=io.BytesIO(archive.content), mode="r:gz") as tar:
+        assert any(n.endswith("/acme_app/metadata/issues.json") for n in tar.getnames())
+        assert any(n.endswith("/index.json") for n in tar.getnames())

@@ -164,3 +164,31 @@ def test_a_backup_outside_its_window_waits_then_is_marked_not_started(
     assert summary["isRunning"] is False
     assert summary["lastStatus"] == {"successes": 0, "warnings": 0, "errors": 0}
     assert summary["planFinishedTime"] > 0
+
+
+class _NoServer:
+    """A worker child's link to a coordinator that never dispatches."""
+
+    def wake(self) -> None:
+        pass
+
+
+def test_a_worker_child_sends_its_plans_next_tasks_itself(
+    api: Api, runtime: Runtime, tmp_path: Path
+) -> None:
+    """The server's worker child frees a slot of a plan and fills it, without the server's
+    process doing a dispatch pass per ended task (that work competed with the API)."""
+    make_sources(tmp_path / "git", ("a", "b", "c"))
+    _org, _repos, plan_id = organization_with_plan(
+        api, tmp_path / "git", advancedOptions={"maxConcurrentTasks": 1}
+    )
+    api.client.app.state.tasks.stop()  # type: ignore[attr-defined]  # no coordinator runs
+    task_ids = api.ok("/plans/run", {"id": plan_id})["taskIds"]
+    child = TaskSystem(runtime, worker=True, coordinator=False, mode="thread", server=_NoServer())  # type: ignore[arg-type]
+    child.start()
+    try:
+        child.dispatch_ready()  # the coordinator's one pass: the plan's first task goes out
+        tasks = wait_tasks(api, task_ids, timeout=60)
+    finally:
+        child.stop()
+    assert [t["status"] for t in tasks] == [1, 1, 1], [t["logs"] for t in tasks]

@@ -164,6 +164,13 @@ def test_the_worker_runs_in_a_child_process_and_backs_up(server: Server, tmp_pat
     child = server.worker()
     assert child != server.process.pid
     _until("the worker never came online", lambda: _online(server))
+    # Backups yield the CPU to the API: the child (and the git commands it starts) runs at a
+    # lower priority than the server (REPOVAULT_WORKER_NICE, default 10).
+    server_nice = os.getpriority(os.PRIO_PROCESS, server.process.pid)
+    assert os.getpriority(os.PRIO_PROCESS, child) == min(server_nice + 10, 19)
+    autogroup = Path(f"/proc/{child}/autogroup")  # Linux: the child's session is its own
+    if autogroup.exists():
+        assert autogroup.read_text().split()[-1] == "10"
     sources = make_sources(tmp_path / "git", ("app", "lib"))
     _org, repos, plan = organization_with_plan(server, tmp_path / "git")
     task_ids = server.ok("/plans/run", {"id": plan})["taskIds"]

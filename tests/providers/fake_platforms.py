@@ -52,10 +52,12 @@ def gitlab_project(project_id: int, path: str, visibility: str = "private") -> d
 
 
 def _data_page(
-    request: httpx.Request, data: dict[str, list[Any]], endpoint: str, size_param: str
+    request: httpx.Request, data: dict[str, Any], endpoint: str, size_param: str
 ) -> httpx.Response:
     if endpoint not in data:
         return httpx.Response(404, json={"message": "404 Not found"})
+    if isinstance(data[endpoint], dict):  # an endpoint that answers one object
+        return httpx.Response(200, json=data[endpoint])
     chunk, more = _page(request, data[endpoint], size_param)
     return httpx.Response(200, json=chunk, headers=_link_next(request) if more else {})
 
@@ -65,7 +67,8 @@ class FakeGitLab:
         self.files: dict[str, bytes] = {}  # release link files by path
         self.groups: dict[str, list[dict[str, Any]]] = {}
         self.valid_tokens: set[str] | None = None
-        self.projects: dict[str, dict[str, list[Any]]] = {}  # path -> endpoint -> items
+        # path -> endpoint -> items (or the one object it answers: approvals)
+        self.projects: dict[str, dict[str, Any]] = {}
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         token = request.headers.get("private-token")
@@ -216,17 +219,44 @@ def gitea_repository(repo_id: int, full_name: str, private: bool = False) -> dic
     }
 
 
+# Gitea lists that page (page, limit) with X-Total-Count but send no Link header (their
+# handlers call SetTotalCountHeader only; see recorded/gitea_lists.json), and the review
+# comments, which come whole in one answer (recorded/gitea_pull_review_comments.json).
+GITEA_NO_LINK = re.compile(r"labels|milestones|issues/comments|pulls/\d+/reviews")
+GITEA_WHOLE = re.compile(r"pulls/\d+/reviews/\d+/comments")
+GITEA_MAX_ITEMS = 50  # [api] MAX_RESPONSE_ITEMS: a larger limit is cut to it
+GITEA_DEFAULT_ITEMS = 30  # [api] DEFAULT_PAGING_NUM
+
+
+def _gitea_page(request: httpx.Request, items: list[Any], endpoint: str) -> httpx.Response:
+    if GITEA_WHOLE.fullmatch(endpoint):
+        return httpx.Response(200, json=items)
+    asked = int(request.url.params.get("limit", GITEA_DEFAULT_ITEMS))
+    size = min(asked, GITEA_MAX_ITEMS)
+    page = max(1, int(request.url.params.get("page", 1)))
+    chunk = items[(page - 1) * size : page * size]
+    headers = {"X-Total-Count": str(len(items))}
+    if page * size < len(items) and not GITEA_NO_LINK.fullmatch(endpoint):
+        headers.update(_link_next(request))
+    return httpx.Response(200, json=chunk, headers=headers)
+
+
 class FakeGitea:
     def __init__(self) -> None:
         self.orgs: dict[str, list[dict[str, Any]]] = {}
         self.repos: dict[str, dict[str, list[Any]]] = {}  # owner/name -> endpoint -> items
+        self.requests: list[httpx.Request] = []
 
     def handler(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
         data = re.fullmatch(r"/api/v1/repos/([^/]+/[^/]+)/(.+)", request.url.path)
         if data:
             if data.group(1) not in self.repos:
                 return httpx.Response(404, json={"message": "The target couldn't be found."})
-            return _data_page(request, self.repos[data.group(1)], data.group(2), "limit")
+            endpoints = self.repos[data.group(1)]
+            if data.group(2) not in endpoints:
+                return httpx.Response(404, json={"message": "The target couldn't be found."})
+            return _gitea_page(request, endpoints[data.group(2)], data.group(2))
         match = re.fullmatch(r"/api/v1/(orgs|users)/([^/]+)(/repos)?", request.url.path)
         if not match or match.group(1) != "orgs" or match.group(2) not in self.orgs:
             return httpx.Response(

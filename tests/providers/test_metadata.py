@@ -22,6 +22,7 @@ from tests.providers.fake_github import (
     label,
     milestone,
     pull_request,
+    recorded,
     release,
     review,
 )
@@ -149,8 +150,15 @@ def test_gitea_export_mirrors_githubs_documents(tmp_path: Path) -> None:
                 "base": {"ref": "main"},
             }
         ],
+        # Gitea's PullReview always carries comments_count (recorded/gitea_pull_reviews.json)
         "pulls/61/reviews": [
-            {"id": 7, "state": "APPROVED", "body": "lgtm", "user": {"login": "rev"}}
+            {
+                "id": 7,
+                "state": "APPROVED",
+                "body": "lgtm",
+                "user": {"login": "rev"},
+                "comments_count": 0,
+            }
         ],
         "issues/comments": [{"id": 1, "body": "hello", "user": {"login": "dev"}}],
         "releases": [],
@@ -172,9 +180,10 @@ def test_gitlab_export_gathers_notes_and_approvals(tmp_path: Path) -> None:
         "merge_requests": [{"id": 91, "iid": 2, "title": "Fix", "state": "merged"}],
         "issues/1/notes": [{"id": 301, "body": "confirmed", "author": {"username": "a"}}],
         "merge_requests/2/notes": [{"id": 302, "body": "looks good", "system": False}],
-        "merge_requests/2/approvals": [
-            {"id": 91, "iid": 2, "approved": True, "approved_by": [{"user": {"username": "b"}}]}
-        ],
+        # GitLab answers one object here, not a list (recorded/gitlab_merge_request_approvals)
+        "merge_requests/2/approvals": dict(
+            recorded("gitlab_merge_request_approvals.json")["body"], id=91, iid=2
+        ),
         "releases": [
             {
                 "tag_name": "v1",
@@ -217,7 +226,8 @@ def test_gitlab_export_gathers_notes_and_approvals(tmp_path: Path) -> None:
         "body": "confirmed",
         "author": {"username": "a"},
     }
-    assert _load(result.documents["merge-request-approvals.json"])[0]["approved"] is True
+    approvals = _load(result.documents["merge-request-approvals.json"])
+    assert [(a["merge_request_iid"], a["approvals_left"]) for a in approvals] == [(2, 1)]
     assert sorted(result.documents) == sorted(
         [
             "issues.json",

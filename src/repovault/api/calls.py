@@ -22,6 +22,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, cast, get_type_hints
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
@@ -31,12 +32,21 @@ from pydantic import BaseModel, ValidationError
 from repovault.accounts import service as accounts
 from repovault.accounts.roles import Role, allowed
 from repovault.api.context import Context
-from repovault.api.errors import internal_problem, service_problem, validation_problem
+from repovault.api.errors import (
+    internal_problem,
+    service_problem,
+    status_of,
+    validation_problem,
+)
 from repovault.api.openapi import document_bodies, request_extra
+from repovault.audit import service as audit
 from repovault.common import codes
+from repovault.common.clock import now_ms
 from repovault.common.errors import Forbidden, InvalidInput, ServiceError
 from repovault.common.wire import RequestModel
 from repovault.runtime import Runtime
+
+log = structlog.get_logger(__name__)
 
 Handler = Callable[[Context, Any], Any]
 
@@ -177,6 +187,43 @@ def _respond(result: Any) -> Response:
     return JSONResponse(result)
 
 
+@dataclass
+class _Seen:
+    """What a call had established when it ended: for its audit entry."""
+
+    user_id: str | None = None
+    email: str = ""
+    body: Any = None
+
+
+def _event(call: Call, seen: _Seen, addr: str, status: int, outcome: str, *answers: Any) -> Any:
+    return audit.Event(
+        call=call.path,
+        status=status,
+        outcome=outcome,
+        user_id=seen.user_id,
+        user_email=seen.email,
+        address=addr,
+        objects=audit.objects_of(seen.body, *answers),
+    )
+
+
+def _audit_failure(runtime: Runtime, call: Call, seen: _Seen, addr: str, exc: Exception) -> None:
+    """A failed state-changing call's entry, in a transaction of its own (the call's was
+    rolled back). The entry is never worth more than the answer: a failure here is logged."""
+    if isinstance(exc, ServiceError):
+        status, outcome = status_of(exc)[0], exc.code
+    elif isinstance(exc, ValidationError):
+        status, outcome = 400, codes.INVALID_FIELD
+    else:
+        status, outcome = 500, codes.INTERNAL
+    try:
+        with runtime.db.session(write=True) as session:
+            audit.record(session, _event(call, seen, addr, status, outcome), now=now_ms())
+    except Exception as failure:
+        log.error("audit entry not written", call=call.path, error=str(failure))
+
+
 def _execute(
     runtime: Runtime,
     call: Call,
@@ -187,16 +234,32 @@ def _execute(
 ) -> Any:
     """The whole call in one transaction. `finish` turns the result into what is returned
     (for HTTP, the encoded response) before the commit: an answer that cannot be encoded
-    rolls the call back instead of failing after it."""
-    with runtime.db.session(write=call.write) as session:
-        ctx = Context(session=session, runtime=runtime, client_addr=addr)
-        if call.roles is not None:
-            ctx.user, ctx.claims = accounts.authenticate(session, runtime.tokens, token=token)
-            if not allowed(ctx.user.roles, call.roles):
-                needed = sorted({Role.SYSTEM_ADMINISTRATOR, *call.roles})
-                raise Forbidden(codes.ROLE_MISSING, f"{call.path} needs one of the roles {needed}")
-        body = _parse(raw, call.body)
-        result = finish(_serialize(call.handler(ctx, body)))
+    rolls the call back instead of failing after it. A state-changing call leaves an audit
+    entry: in the same transaction when it succeeds, after the rollback when it fails."""
+    seen = _Seen()
+    try:
+        with runtime.db.session(write=call.write) as session:
+            ctx = Context(session=session, runtime=runtime, client_addr=addr)
+            if call.roles is not None:
+                ctx.user, ctx.claims = accounts.authenticate(session, runtime.tokens, token=token)
+                seen.user_id, seen.email = ctx.user.id, ctx.user.email
+                if not allowed(ctx.user.roles, call.roles):
+                    needed = sorted({Role.SYSTEM_ADMINISTRATOR, *call.roles})
+                    raise Forbidden(
+                        codes.ROLE_MISSING, f"{call.path} needs one of the roles {needed}"
+                    )
+            body = _parse(raw, call.body)
+            seen.body = body.model_dump(mode="json", by_alias=True)
+            if call.roles is None:  # the login: whom it names
+                seen.email = str(getattr(body, "email", "") or "")
+            answer = _serialize(call.handler(ctx, body))
+            result = finish(answer)
+            if call.write:
+                audit.record(session, _event(call, seen, addr, 200, "ok", answer), now=now_ms())
+    except Exception as exc:
+        if call.write:
+            _audit_failure(runtime, call, seen, addr, exc)
+        raise
     for action in ctx.after_commit:
         action()
     return result

@@ -36,6 +36,7 @@ STATUS_TITLES = {
     403: "Forbidden: the caller's roles do not open the call",
     404: "Not found: an object the body names does not exist",
     409: "Conflict: the change contradicts the current state",
+    410: "Gone: it existed and is no more (an export's archive past its lifetime)",
     429: "Too many requests: wait for Retry-After seconds",
 }
 

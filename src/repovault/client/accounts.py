@@ -32,3 +32,11 @@ class AccountCalls(CallsBase[R, P]):
 
     def remove_user(self, id: str) -> R:
         return self._call("/users/remove", {"id": id})
+
+    def list_audit(self, **given: Any) -> R:
+        """A page of the audit trail (newest first; `filters` on call, userEmail, objects...)."""
+        return self._call("/audit/getmany", paging(given))
+
+    def verify_audit(self) -> R:
+        """The audit trail's hash chain checked: `valid`, `brokenAt`, `reason`, `headHash`."""
+        return self._call("/audit/verify")

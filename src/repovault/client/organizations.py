@@ -50,6 +50,19 @@ class OrganizationCalls(CallsBase[R, P]):
     def iter_organizations(self, **given: Any) -> P:
         return self._pages("/git/organizations/getmany", paging(given), lambda r: r["result"])
 
+    def export_organization(
+        self,
+        id: str | None = None,
+        *,
+        plan_id: str | None = None,
+        at: int | str | None = None,
+    ) -> R:
+        """Queue ONE archive of every repository of the organization `id` (or of every
+        repository the plan `plan_id` backed up), each as its newest snapshot taken at or
+        before `at` (unix ms, or ISO 8601 text; default: now); `{"taskId"}`. Once the task
+        has succeeded, `export_link` gives its download link and `download` fetches it."""
+        return self._call("/git/organizations/export", some(id=id, planId=plan_id, at=at))
+
     def restore_organization(
         self,
         organization_id: str | None = None,

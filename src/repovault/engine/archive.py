@@ -8,6 +8,10 @@
                              platform's own format; release asset files as they were
       README.md              what is where, and how to use it
     tar_gz(folder, root)     the staged folder as a gzip-compressed tar, as a stream of blocks
+    tar_gz_parts(root, parts)  many parts (small files, staged folders) as one such stream,
+                             each pulled once the one before is in it (an organization's
+                             export: one repository staged at a time); `folder_name` names
+                             each repository's folder safely for any file system
 
 Memory stays constant whatever the size: the chain streams into `git index-pack`, documents
 are rewritten item by item, and the tar is produced block by block (headers from `tarfile`,
@@ -22,7 +26,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tarfile
+import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -228,30 +234,107 @@ def _body(path: Path, size: int) -> Iterator[bytes]:
         yield bytes(BLOCK - size % BLOCK)
 
 
-def tar_blocks(folder: Path, root: str) -> Iterator[bytes]:
-    """`folder` as an uncompressed tar whose entries are under `root/`."""
+def _tree(path: Path, arcname: str) -> Iterator[bytes]:
+    """`path` (a file, or a folder and everything below it) as tar entries named under
+    `arcname`, without the end-of-archive blocks."""
+    header, size = _header(path, arcname)
+    yield header
+    yield from _body(path, size) if size else ()
+    if path.is_dir() and not path.is_symlink():
+        for entry in _entries(path):
+            header, size = _header(entry, f"{arcname}/{entry.relative_to(path).as_posix()}")
+            yield header
+            yield from _body(entry, size) if size else ()
+
+
+def _data(arcname: str, data: bytes | None) -> Iterator[bytes]:
+    """A file of `data`, or a folder (None), made in memory (a README, a folder's entry)."""
+    info = tarfile.TarInfo(arcname)
+    info.mtime = int(time.time())
+    if data is None:
+        info.type, info.mode = tarfile.DIRTYPE, 0o755
+    else:
+        info.size, info.mode = len(data), 0o644
+    yield info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
+    if data:
+        yield data
+        if len(data) % BLOCK:
+            yield bytes(BLOCK - len(data) % BLOCK)
+
+
+def _closed(blocks: Iterable[bytes]) -> Iterator[bytes]:
+    """`blocks` followed by the end of the archive: two zero blocks, padded to a record."""
     written = 0
-    top, _ = _header(folder, root)
-    written += len(top)
-    yield top
-    for path in _entries(folder):
-        arcname = f"{root}/{path.relative_to(folder).as_posix()}"
-        header, size = _header(path, arcname)
-        written += len(header)
-        yield header
-        for block in _body(path, size) if size else ():
-            written += len(block)
-            yield block
+    for block in blocks:
+        written += len(block)
+        yield block
     end = 2 * BLOCK
     end += -(written + end) % RECORD
     yield bytes(end)
 
 
-def tar_gz(folder: Path, root: str) -> Iterator[bytes]:
-    """`folder` as a `.tar.gz` stream (entries under `root/`): gzip by one zlib stream."""
+def _gzip(blocks: Iterable[bytes]) -> Iterator[bytes]:
     compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
-    for block in tar_blocks(folder, root):
+    for block in blocks:
         out = compressor.compress(block)
         if out:
             yield out
     yield compressor.flush()
+
+
+def tar_blocks(folder: Path, root: str) -> Iterator[bytes]:
+    """`folder` as an uncompressed tar whose entries are under `root/`."""
+    return _closed(_tree(folder, root))
+
+
+def tar_gz(folder: Path, root: str) -> Iterator[bytes]:
+    """`folder` as a `.tar.gz` stream (entries under `root/`): gzip by one zlib stream."""
+    return _gzip(tar_blocks(folder, root))
+
+
+# A part of a bigger archive: its path below the archive's root, and its content: bytes
+# (a small file made in memory) or a path on disk (a file, or a staged folder).
+Part = tuple[str, bytes | Path]
+
+
+def tar_gz_parts(root: str, parts: Iterable[Part]) -> Iterator[bytes]:
+    """One `.tar.gz` of `parts` under `root/`, as a stream of blocks. The parts are pulled
+    one at a time, each only once the previous one is in the stream: a generator can stage
+    a folder, yield it, and delete it when asked for the next, so the disk holds one part
+    at a time and memory holds one block (an organization's export, one repository each)."""
+
+    def blocks() -> Iterator[bytes]:
+        yield from _data(root, None)
+        for name, part in parts:
+            arcname = f"{root}/{name}"
+            yield from _data(arcname, part) if isinstance(part, bytes) else _tree(part, arcname)
+
+    return _gzip(_closed(blocks()))
+
+
+# Folder names in an archive of many repositories ----------------------------------------
+
+# What the top of an organization's archive holds besides the repositories' folders.
+TOP_NAMES = ("readme.md", "index.json")
+MAX_FOLDER = 100
+_DEVICES = {"con", "prn", "aux", "nul"} | {f"{d}{n}" for d in ("com", "lpt") for n in range(10)}
+
+
+def folder_name(name: str, taken: set[str]) -> str:
+    """A repository's full name (`acme/app`) as a folder name that every file system takes:
+    letters, digits, `.`, `-` and `_` only (anything else becomes `_`: `acme_app`), no
+    leading `.` or `-`, no trailing `.`, no Windows device name (`con`, `lpt1`, ...), at most
+    100 characters, and unique among `taken` ignoring case (`acme_app-2`; `taken` holds
+    lower-cased names and gets this one)."""
+    base = re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip(".-")[:MAX_FOLDER].rstrip(".")
+    if not base:
+        base = "repository"
+    if base.split(".")[0].lower() in _DEVICES:
+        base = f"_{base}"[:MAX_FOLDER]
+    candidate, number = base, 1
+    while candidate.lower() in taken:
+        number += 1
+        suffix = f"-{number}"
+        candidate = base[: MAX_FOLDER - len(suffix)].rstrip(".") + suffix
+    taken.add(candidate.lower())
+    return candidate

@@ -256,6 +256,7 @@ def backup(
     progress: Progress | None = None,
 ) -> BackupResult:
     options = options or BackupOptions()
+    credentials = g.scoped(credentials, url)  # for the repository's own origin only
     try:
         return _backup(url, vault, cache, credentials, options, progress)
     finally:

@@ -1,9 +1,11 @@
 """The git CLI, run as subprocesses; every transfer goes through it.
 
 Credentials never appear in argv, URLs, logs or files: they reach git as an
-`http.extraHeader` set through `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n`
-environment variables (git >= 2.31). Prompts are disabled, so a missing credential fails
-fast instead of hanging. Ref names are bytes in git; they are decoded with
+`http.<origin>/.extraHeader` set through `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/
+`GIT_CONFIG_VALUE_n` environment variables (git >= 2.31), scoped to the origin of the URL
+transferred (`Credentials.for_url`): git-lfs sends an unscoped extra header with every
+request, to the storage hosts its LFS server names too. Prompts are disabled, so a missing
+credential fails fast instead of hanging. Ref names are bytes in git; they are decoded with
 `surrogateescape` so that any name survives the round trip through JSON.
 """
 
@@ -19,7 +21,7 @@ import signal
 import subprocess
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit, urlunsplit
@@ -132,12 +134,24 @@ class Credentials:
 
     username: str
     password: str
+    scope: str | None = None  # `scheme://host[:port]/`: the only origin that gets them
+
+    def for_url(self, url: str) -> Credentials:
+        """These credentials for the origin of `url` only (an HTTP(S) URL; others, `file://`
+        or ssh, carry no HTTP header anyway)."""
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            return self
+        host = parts.netloc.rsplit("@", 1)[-1]
+        return replace(self, scope=f"{parts.scheme.lower()}://{host}/")
 
     def env(self) -> dict[str, str]:
         pair = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
         return {
             "GIT_CONFIG_COUNT": "1",
-            "GIT_CONFIG_KEY_0": "http.extraHeader",
+            "GIT_CONFIG_KEY_0": f"http.{self.scope}.extraHeader"
+            if self.scope
+            else "http.extraHeader",
             "GIT_CONFIG_VALUE_0": f"Authorization: Basic {pair}",
         }
 
@@ -273,9 +287,14 @@ class RemoteState:
     refs: dict[str, str]
 
 
+def scoped(credentials: Credentials | None, url: str) -> Credentials | None:
+    """`credentials` for `url`'s origin only (see `Credentials.for_url`)."""
+    return credentials.for_url(url) if credentials is not None else None
+
+
 def ls_remote(url: str, credentials: Credentials | None) -> RemoteState:
     """Every ref of the remote and HEAD's target, in one round trip."""
-    lines = Git(credentials=credentials).lines(["ls-remote", "--symref", "--", url])
+    lines = Git(credentials=scoped(credentials, url)).lines(["ls-remote", "--symref", "--", url])
     head: str | None = None
     head_id: str | None = None
     refs: dict[str, str] = {}

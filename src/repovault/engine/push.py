@@ -38,7 +38,7 @@ def push_heads_and_tags(
         repo = Path(scratch) / "repo.git"
         g.Git().run(["init", "--quiet", "--bare", str(repo)])
         materialize(vault, manifest, manifests, repo)
-        git = g.Git(repo, credentials)
+        git = g.Git(repo, g.scoped(credentials, url))
         specs = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]
         pushed = git.run(["push", "--porcelain", "--", url, *specs], check=False)
         refused = [

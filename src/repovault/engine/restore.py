@@ -367,7 +367,7 @@ def restore_to_url(
         repo = Path(scratch) / "repo.git"
         g.Git().run(["init", "--quiet", "--bare", str(repo)])
         materialize(vault, manifest, manifests, repo)
-        git = g.Git(repo, credentials)
+        git = g.Git(repo, g.scoped(credentials, url))
         pushed = git.run(["push", "--porcelain", "--", url, "+refs/*:refs/*"], check=False)
         refused = [
             f"the target refused {line[1:].strip()}"

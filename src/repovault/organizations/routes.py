@@ -19,6 +19,9 @@ from repovault.organizations.schemas import (
     OrganizationRemove,
     PlanSummary,
 )
+from repovault.repositories import org_exports
+from repovault.repositories.schemas import OrganizationExportRequest
+from repovault.tasks.schemas import TaskIdResponse
 
 calls = Calls("organizations")
 
@@ -87,3 +90,28 @@ def getmany(ctx: Context, body: PageRequest) -> dict[str, Any]:
             for row in page.rows
         ]
     )
+
+
+# An organization (or a plan) taken away as one archive (issue 12 §2): one `orgexport` task;
+# its archive downloads through `/git/repositories/exportlink` like a single export's.
+
+
+@calls.post(
+    "/git/organizations/export",
+    body=OrganizationExportRequest,
+    roles=WRITE_GIT,
+    write=True,
+    errors=(400, 401, 403, 404, 409),
+)
+def export(ctx: Context, body: OrganizationExportRequest) -> TaskIdResponse:
+    """Export every repository of an organization or a plan, as it was at a time, as one
+    self-contained archive."""
+    task_id = org_exports.queue(
+        ctx.session,
+        organization_id=body.id,
+        plan_id=body.plan_id,
+        at=body.at,
+        embedded_worker=ctx.runtime.settings.worker_id,
+    )
+    signals.wake(ctx)
+    return TaskIdResponse(task_id=task_id)

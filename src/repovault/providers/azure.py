@@ -19,16 +19,16 @@ from repovault.providers.base import (
     RemoteRepository,
     RemoteWiki,
 )
-from repovault.providers.http import PlatformClient, without_user
+from repovault.providers.http import PlatformClient, cloud_git_host, without_user
 from repovault.providers.metadata import (
     COMMENTS,
     PULL_REQUESTS,
     Listing,
-    Paging,
     PerItem,
     export,
 )
 from repovault.providers.pages import Export, PageCache
+from repovault.providers.paging import Paging
 
 API = "https://dev.azure.com"
 VERSION = "7.1"
@@ -73,6 +73,9 @@ class AzureDevOpsDriver:
                 {"Authorization": "Basic " + base64.b64encode(f":{t}".encode()).decode()}
                 for t in access.tokens
             ],
+            # Organizations created before dev.azure.com still clone from
+            # <organization>.visualstudio.com.
+            git_hosts=cloud_git_host(base, API, f"https://{access.name}.visualstudio.com"),
         )
 
     def _json(self, path: str, params: dict[str, Any]) -> tuple[dict[str, Any], httpx.Response]:

@@ -33,6 +33,13 @@ class ProviderNotFound(ProviderError):
         super().__init__(message, permanent=True)
 
 
+class ProviderShapeError(ProviderError):
+    """The platform answered, but not the shape documented (an object for a list)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, permanent=True)
+
+
 class ProviderRateLimited(ProviderError):
     def __init__(self, message: str, *, retry_after: float) -> None:
         super().__init__(message, permanent=False)

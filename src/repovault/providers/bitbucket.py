@@ -10,19 +10,25 @@ import httpx
 
 from repovault.engine.git import Credentials
 from repovault.providers.base import Access, PauseListener, RemoteRepository
-from repovault.providers.http import PlatformClient, basic_or_bearer, without_user
+from repovault.providers.http import (
+    PlatformClient,
+    basic_or_bearer,
+    cloud_git_host,
+    without_user,
+)
 from repovault.providers.metadata import (
     COMMENTS,
     ISSUES,
     PULL_REQUESTS,
     Listing,
-    Paging,
     PerItem,
     export,
 )
 from repovault.providers.pages import Export, PageCache
+from repovault.providers.paging import Paging
 
 API = "https://api.bitbucket.org/2.0"
+GIT_HOST = "https://bitbucket.org"
 
 
 BITBUCKET_LISTINGS = [
@@ -70,6 +76,7 @@ class BitbucketDriver:
             platform="Bitbucket",
             on_pause=on_pause,
             credentials=[basic_or_bearer(access.username, t) for t in access.tokens],
+            git_hosts=cloud_git_host(access.api_url or API, API, GIT_HOST),
         )
 
     def check(self) -> None:

@@ -18,11 +18,11 @@ from repovault.providers.metadata import (
     COMMENTS,
     PULL_REQUESTS,
     Listing,
-    Paging,
     PerItem,
     export,
 )
 from repovault.providers.pages import Export, PageCache
+from repovault.providers.paging import Paging
 
 DC_LISTINGS = [
     Listing(

@@ -45,6 +45,16 @@ KINDS = {
 }
 
 
+# The field of a gap record: an item of a gathered document (reviews.json, ...) that says
+# one parent item's list could not be read at export time (its text: what the platform
+# answered). It is no entry of the conversation, and it is not counted.
+GAP = "repovault:gap"
+
+
+def is_gap(item: Any) -> bool:
+    return isinstance(item, dict) and GAP in item
+
+
 def kind_of(name: str) -> str:
     """The kind of a document: `issues`, `pullRequests`, ..., `releaseAssets`."""
     if name.startswith(ASSETS):

@@ -17,13 +17,15 @@ from repovault.providers.base import (
 from repovault.providers.github import GITHUB_PER_ITEM, SHARED_LISTINGS, repository_of
 from repovault.providers.http import PlatformClient, api_root
 from repovault.providers.metadata import (
+    COMMENTS,
     ISSUES,
     PULL_REQUESTS,
     Listing,
-    Paging,
+    PerItem,
     export,
 )
 from repovault.providers.pages import Export, PageCache
+from repovault.providers.paging import Paging
 
 # Gitea's API follows GitHub's: the same documents, but for the listing of issues.
 GITEA_LISTINGS = [
@@ -37,6 +39,23 @@ GITEA_LISTINGS = [
     ),
     Listing(PULL_REQUESTS, "pull-requests.json", "pull requests", "/pulls", {"state": "all"}),
     *SHARED_LISTINGS,
+]
+# Gitea has no list of a repository's review comments (GitHub's /pulls/comments): they are
+# read per review, `/pulls/{index}/reviews/{id}/comments` (one answer, no paging), for the
+# reviews that have any (`comments_count`), and labelled with their pull request's number.
+GITEA_PER_ITEM = [
+    *GITHUB_PER_ITEM,
+    PerItem(
+        frozenset({PULL_REQUESTS, COMMENTS}),
+        "review-comments.json",
+        "pull request review comments",
+        parent="reviews.json",
+        path="/pulls/{item[pull_request]}/reviews/{key}/comments",
+        key="id",
+        label="pull_request",
+        label_from="pull_request",
+        keep=lambda review: review.get("comments_count") != 0,
+    ),
 ]
 
 
@@ -91,8 +110,8 @@ class GiteaDriver:
             folder,
             ignore,
             GITEA_LISTINGS,
-            GITHUB_PER_ITEM,
-            Paging(size={"limit": 50}),
+            GITEA_PER_ITEM,
+            Paging(size={"limit": 50}, page="page"),
             assets,
         )
 

@@ -16,7 +16,7 @@ from repovault.providers.base import (
     ProviderAuthError,
     RemoteRepository,
 )
-from repovault.providers.http import PlatformClient, wiki_of
+from repovault.providers.http import PlatformClient, cloud_git_host, wiki_of
 from repovault.providers.metadata import (
     COMMENTS,
     ISSUES,
@@ -24,13 +24,14 @@ from repovault.providers.metadata import (
     PULL_REQUESTS,
     RELEASES,
     Listing,
-    Paging,
     PerItem,
     export,
 )
 from repovault.providers.pages import Export, PageCache
+from repovault.providers.paging import Paging
 
 API = "https://api.github.com"
+GIT_HOST = "https://github.com"  # github.com's git host (Enterprise Server: its own host)
 PER_PAGE = 100
 
 
@@ -99,6 +100,7 @@ class GitHubDriver:
             platform="GitHub",
             on_pause=on_pause,
             credentials=[{"Authorization": f"Bearer {t}"} for t in access.tokens],
+            git_hosts=cloud_git_host(access.api_url or API, API, GIT_HOST),
         )
         self._kind: str | None = None
 

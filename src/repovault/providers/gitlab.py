@@ -25,11 +25,11 @@ from repovault.providers.metadata import (
     PULL_REQUESTS,
     RELEASES,
     Listing,
-    Paging,
     PerItem,
     export,
 )
 from repovault.providers.pages import Export, PageCache
+from repovault.providers.paging import Paging
 
 API = "https://gitlab.com/api/v4"
 
@@ -81,6 +81,7 @@ GITLAB_PER_ITEM = [
         path="/merge_requests/{key}/approvals",
         key="iid",
         label="merge_request_iid",
+        single=True,  # one object per merge request (approved_by: [...]), not a list
     ),
 ]
 

@@ -5,6 +5,12 @@ message) pauses for `Retry-After` seconds, else until `X-RateLimit-Reset`, else 
 minute doubling at each repeat, then retries; every pause is reported to the listener, and
 only a limit that lasts beyond `max_pauses` gives up (`ProviderRateLimited`, not permanent).
 Pages are followed through `Link: <...>; rel="next"` headers.
+
+The organization's credential goes only to the platform's own hosts: `PlatformClient.trusts`
+is the one rule, checked for every request and every redirect hop (redirects are followed
+here, one hop at a time, never by httpx): the API's origin and the git host(s) the driver
+names (`github.com` beside `api.github.com`) carry it; any other origin, a plain-http
+downgrade of the same host included, gets the request without it.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from __future__ import annotations
 import base64
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +39,22 @@ NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="?next"?')
 SECONDARY = ("secondary rate limit", "abuse detection")
 MAX_PAUSES = 8
 DEFAULT_PAUSE = 60.0
+MAX_REDIRECTS = 10
+REDIRECTS = (301, 302, 303, 307, 308)
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: str | httpx.URL) -> tuple[str, str, int]:
+    """(scheme, host, port) of a URL, the port made explicit."""
+    parsed = httpx.URL(url)
+    scheme = parsed.scheme.lower()
+    return scheme, parsed.host.lower(), parsed.port or DEFAULT_PORTS.get(scheme, 0)
+
+
+def cloud_git_host(api_url: str, cloud_api: str, git_host: str) -> list[str]:
+    """The git host of a cloud platform whose API lives on a host of its own (GitHub,
+    Bitbucket Cloud); a server that serves both on one host needs none."""
+    return [git_host] if origin(api_url) == origin(cloud_api) else []
 
 
 def basic_or_bearer(username: str | None, token: str) -> dict[str, str]:
@@ -109,9 +131,12 @@ class PlatformClient:
         on_pause: PauseListener | None = None,
         sleep: Callable[[float], None] = time.sleep,
         credentials: list[dict[str, str]] | None = None,
+        git_hosts: Iterable[str] = (),
     ) -> None:
         self.client = client
         self.base_url = base_url.rstrip("/")
+        # The only origins the credential may reach: the API's and the platform's git hosts.
+        self.trusted = {origin(self.base_url), *(origin(host) for host in git_hosts)}
         self.headers = headers
         self.platform = platform
         self.on_pause = on_pause
@@ -123,6 +148,45 @@ class PlatformClient:
 
     def url(self, path: str) -> str:
         return path if path.startswith(("http://", "https://")) else self.base_url + path
+
+    def trusts(self, url: str | httpx.URL) -> bool:
+        """Whether a request to `url` may carry the organization's credential."""
+        return origin(url) in self.trusted
+
+    def _headers(self, url: httpx.URL, extra: dict[str, str] | None) -> dict[str, str]:
+        """The headers of one request: the credential only for the platform's own hosts."""
+        if self.trusts(url):
+            return {**self.headers, **self.credentials[self.current], **(extra or {})}
+        log.debug("credential withheld", platform=self.platform, host=url.host)
+        return {**self.headers, **(extra or {})}
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        body: Any = None,
+        stream: bool = False,
+    ) -> httpx.Response:
+        """One request with its redirects, each hop sent (with or without the credential)
+        on its own origin's merit."""
+        request = self.client.build_request(method, url, params=params, json=body)
+        for _ in range(MAX_REDIRECTS + 1):
+            request.headers.update(self._headers(request.url, headers))
+            response = self.client.send(request, stream=stream, follow_redirects=False)
+            location = response.headers.get("location")
+            if response.status_code not in REDIRECTS or not location:
+                return response
+            response.close()
+            target = request.url.join(location)
+            keep = response.status_code in (307, 308)  # same method and body
+            method = request.method if keep or request.method == "HEAD" else "GET"
+            request = self.client.build_request(
+                method, target, json=body if keep and method == request.method else None
+            )
+        raise ProviderError(f"{self.platform}: more than {MAX_REDIRECTS} redirects from {url}")
 
     def get(
         self,
@@ -145,9 +209,8 @@ class PlatformClient:
         url = self.url(path)
         attempt = 0
         while True:
-            sent = {**self.headers, **self.credentials[self.current], **(headers or {})}
             try:
-                response = self.client.request(method, url, params=params, headers=sent, json=body)
+                response = self._request(method, url, params=params, headers=headers, body=body)
             except httpx.HTTPError as exc:
                 raise ProviderError(f"{self.platform} is unreachable: {exc}") from exc
             now = time.time()
@@ -203,19 +266,20 @@ class PlatformClient:
             url = following if isinstance(following, str) and following else None
 
     def download(self, path: str, target: Path, headers: dict[str, str] | None = None) -> None:
-        """Stream a file (a release asset) to `target`, atomically; redirects are followed."""
-        sent = {**self.headers, **self.credentials[self.current], **(headers or {})}
+        """Stream a file (a release asset) to `target`, atomically; redirects are followed
+        (the credential only to the platform's own hosts)."""
         partial = target.with_suffix(".partial")
         try:
-            with self.client.stream(
-                "GET", self.url(path), headers=sent, follow_redirects=True
-            ) as response:
+            response = self._request("GET", self.url(path), headers=headers, stream=True)
+            try:
                 if response.status_code >= 400:
                     response.read()
                     self._checked(response)
                 with partial.open("wb") as out:
                     for block in response.iter_bytes(1 << 20):
                         out.write(block)
+            finally:
+                response.close()
         except httpx.HTTPError as exc:
             partial.unlink(missing_ok=True)
             raise ProviderError(f"{self.platform}: download failed: {exc}") from exc

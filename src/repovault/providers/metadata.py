@@ -22,95 +22,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from repovault.providers.base import ProviderError, ProviderNotFound
-from repovault.providers.http import NEXT_LINK, PlatformClient
+from repovault.providers.base import ProviderError, ProviderNotFound, ProviderShapeError
+from repovault.providers.documents import GAP, is_gap
+from repovault.providers.http import PlatformClient
 from repovault.providers.pages import Export, PageCache
+from repovault.providers.paging import Paging, conditional_document, conditional_pages
 
 # A `since` listing is refreshed in full this often (to drop what the platform deleted); the
 # window asked for overlaps the previous export, so clock skew loses nothing.
 FULL_REFRESH_SECONDS = 7 * 86_400
 SINCE_OVERLAP = timedelta(minutes=5)
+GAP_WARNINGS = 10  # per gathered document; the rest are counted in one more line
 
 # resourceKindsToIgnore values (conventions)
 ISSUES, PULL_REQUESTS, WIKI, RELEASES, LABELS_MILESTONES, LFS, COMMENTS, PIPELINES = range(1, 9)
-
-
-@dataclass(frozen=True)
-class Paging:
-    """How a platform pages its lists.
-
-    link: the body is a list, the next page is in the `Link` header (GitHub, GitLab, Gitea);
-    body: the items are under `items`, the next page's URL under `next` (Bitbucket);
-    skip: the items are under `items`, pages are `$top`/`$skip` (Azure DevOps);
-    start: the items are under `items`, the next page starts at `nextPageStart` until
-    `isLastPage` (Bitbucket Data Center)."""
-
-    style: str = "link"
-    size: dict[str, Any] = field(default_factory=dict)
-    items: str = "values"
-    next: str = "next"
-
-
-def _next_skip(url: str, count: int, size: dict[str, Any]) -> str | None:
-    top = int(size.get("$top", 100))
-    if count < top:
-        return None
-    parsed = httpx.URL(url)
-    skip = int(parsed.params.get("$skip", 0)) + top
-    return str(parsed.copy_with(params=dict(parsed.params, **{"$skip": str(skip)})))
-
-
-def _next_start(url: str, document: Any) -> str | None:
-    if not isinstance(document, dict) or document.get("isLastPage", True):
-        return None
-    start = document.get("nextPageStart")
-    if not isinstance(start, int):
-        return None
-    parsed = httpx.URL(url)
-    return str(parsed.copy_with(params=dict(parsed.params, start=str(start))))
-
-
-def conditional_pages(
-    api: PlatformClient,
-    cache: PageCache,
-    path: str,
-    params: dict[str, Any],
-    export: Export,
-    paging: Paging | None = None,
-) -> Iterator[Any]:
-    """Every item of a paged list, each page fetched conditionally."""
-    paging = paging or Paging()
-    url: str | None = str(httpx.URL(api.url(path), params={**paging.size, **params}))
-    while url is not None:
-        cached = cache.get(url)
-        headers = {"If-None-Match": cached[0]} if cached else {}
-        response = api.get(url, headers=headers)
-        export.requests += 1
-        if response.status_code == 304 and cached is not None:
-            export.not_modified += 1
-            body, link = cached[1], cached[2]
-        else:
-            body, link = response.content, response.headers.get("link")
-            etag = response.headers.get("etag")
-            if etag:
-                cache.put(url, etag, body, link)
-        document = json.loads(body)
-        if paging.style == "link":
-            items = document if isinstance(document, list) else []
-            found = NEXT_LINK.search(link or "")
-            url = found.group(1) if found else None
-        else:
-            items = document.get(paging.items, []) if isinstance(document, dict) else []
-            if paging.style == "body":
-                following = document.get(paging.next) if isinstance(document, dict) else None
-                url = following if isinstance(following, str) and following else None
-            elif paging.style == "start":
-                url = _next_start(url, document)
-            else:
-                url = _next_skip(url, len(items), paging.size)
-        yield from items
 
 
 def write_document(folder: Path, name: str, items: Iterable[Any]) -> tuple[Path, int]:
@@ -121,10 +46,10 @@ def write_document(folder: Path, name: str, items: Iterable[Any]) -> tuple[Path,
     count = 0
     with path.open("w", encoding="utf-8") as out:
         out.write("[")
-        for item in items:
-            out.write(",\n" if count else "\n")
+        for written, item in enumerate(items):
+            out.write(",\n" if written else "\n")
             out.write(json.dumps(item, ensure_ascii=False, sort_keys=True))
-            count += 1
+            count += 0 if is_gap(item) else 1  # a gap record is no item of the platform's
         out.write("\n]\n")
     return path, count
 
@@ -176,10 +101,11 @@ def release_key(release: Any) -> str:
 def export_document(
     export: Export, folder: Path, name: str, items: Iterable[Any], what: str
 ) -> None:
-    """Write one document; a missing endpoint (404) is a warning, not a failure."""
+    """Write one document; a missing endpoint (404), or one that answers something else
+    than the list expected, is a warning, not a failure."""
     try:
         export.documents[name], export.counts[name] = write_document(folder, name, items)
-    except ProviderNotFound as exc:
+    except (ProviderNotFound, ProviderShapeError) as exc:
         (folder / name).unlink(missing_ok=True)
         export.warnings.append(f"{what} not exported: {exc}")
 
@@ -201,15 +127,22 @@ class Listing:
 
 @dataclass(frozen=True)
 class PerItem:
-    """One document gathered item by item of another (reviews of each pull request)."""
+    """One document gathered item by item of another (reviews of each pull request).
+
+    A parent item whose list the platform answers 404 for (deleted meanwhile, or out of the
+    token's reach) leaves a gap record in the document (`documents.GAP`) and a warning; the
+    other items' lists are kept."""
 
     kinds: frozenset[int]
     name: str
     what: str
     parent: str  # the document whose items it walks
-    path: str  # with {key} replaced by each parent item's key
+    path: str  # with {key} replaced by each parent item's key ({item[field]}: its fields)
     key: str
     label: str  # the field that names the parent item in each gathered item
+    single: bool = False  # the endpoint answers one object per parent item, not a list
+    label_from: str | None = None  # the parent's field that labels them (default: key)
+    keep: Callable[[Any], bool] | None = None  # which parent items have a list to read
 
 
 # For a release item: (file name, URL or API path, extra headers) of each asset file.
@@ -262,11 +195,8 @@ def export(
             cache.keep(listing.name, result.documents[listing.name], began)
     for gathered in per_item:
         parent = result.documents.get(gathered.parent)
-        if parent is None or not gathered.kinds.isdisjoint(ignore):
-            continue
-        export_document(
-            result, folder, gathered.name, _gather(parent, gathered, pages), gathered.what
-        )
+        if parent is not None and gathered.kinds.isdisjoint(ignore):
+            _export_gathered(api, cache, base, folder, gathered, parent, pages, result)
     releases = result.documents.get("releases.json")
     if assets is not None and releases is not None:
         _download_assets(api, cache, releases, assets, result)
@@ -292,10 +222,46 @@ def _download_assets(
             result.documents[document] = kept
 
 
+def _export_gathered(
+    api: PlatformClient,
+    cache: PageCache,
+    base: str,
+    folder: Path,
+    gathered: PerItem,
+    parent: Path,
+    pages: Callable[[str, dict[str, Any]], Iterator[Any]],
+    result: Export,
+) -> None:
+    """One document gathered from a parent document's items."""
+
+    def fetch(path: str) -> Iterator[Any]:
+        if gathered.single:
+            return iter([conditional_document(api, cache, base + path, result)])
+        return pages(path, {})
+
+    items = _gather(parent, gathered, fetch, result.warnings.append)
+    export_document(result, folder, gathered.name, items, gathered.what)
+
+
 def _gather(
-    parent: Path, gathered: PerItem, pages: Callable[[str, dict[str, Any]], Iterator[Any]]
+    parent: Path,
+    gathered: PerItem,
+    fetch: Callable[[str], Iterator[Any]],
+    warn: Callable[[str], None],
 ) -> Iterator[Any]:
+    gaps = 0
     for item in read_document(parent):
+        if is_gap(item) or (gathered.keep is not None and not gathered.keep(item)):
+            continue
         key = item[gathered.key]
-        for child in pages(gathered.path.format(key=key), {}):
-            yield {gathered.label: key, **child}
+        label = item[gathered.label_from] if gathered.label_from else key
+        try:
+            for child in fetch(gathered.path.format(key=key, item=item)):
+                yield {gathered.label: label, **child}
+        except ProviderNotFound as exc:
+            gaps += 1
+            if gaps <= GAP_WARNINGS:
+                warn(f"{gathered.what} of {label} not exported: {exc}")
+            yield {gathered.label: label, GAP: str(exc)}
+    if gaps > GAP_WARNINGS:
+        warn(f"{gathered.what} of {gaps - GAP_WARNINGS} more not exported (404 or 410)")

@@ -132,7 +132,8 @@ def _count(vault: Vault, manifest: Manifest, name: str, stored: StoredObject) ->
     if key in _COUNTED:
         return _COUNTED[key]
     try:
-        count = sum(1 for _ in stream_items(vault.read_object(manifest, stored)))
+        items = stream_items(vault.read_object(manifest, stored))
+        count = sum(1 for item in items if not docs.is_gap(item))
     except UNREADABLE as exc:
         log.warning("document not counted", snapshot=manifest.id, document=name, error=str(exc))
         return None

@@ -140,7 +140,8 @@ def _item_detail(
     conversation: list[docs.Entry] = []
     for thread in shape.threads:
         for entry in opened.items(thread.document):
-            if thread.parent(entry) == number:
+            # a gap record (a list the platform did not answer at backup) is no entry
+            if thread.parent(entry) == number and not docs.is_gap(entry):
                 sections[thread.section].append(entry)
                 conversation += thread.entries(entry)
     conversation.sort(key=lambda e: (e.created_at is None, e.created_at or 0))

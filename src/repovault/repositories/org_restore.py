@@ -31,6 +31,7 @@ from repovault.plans.models import Plan
 from repovault.providers.writes import WRITERS
 from repovault.repositories import vaults
 from repovault.repositories.models import Repository
+from repovault.repositories.org_exports import parse_at
 from repovault.repositories.platform_targets import check_platform_target, default_name
 from repovault.repositories.schemas import (
     OrganizationRestoreOut,
@@ -58,23 +59,6 @@ class Chosen:
     name: str  # in the target organization
 
 
-def parse_at(value: str | int | None, *, now: int) -> int:
-    """`at` as unix ms: an ISO 8601 time (UTC unless it names a zone), or unix ms."""
-    if value is None:
-        return now
-    if isinstance(value, int):
-        return value
-    try:
-        moment = datetime.fromisoformat(value.strip())
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return int(moment.timestamp() * 1000)
-    except (ValueError, OverflowError) as exc:
-        raise InvalidInput.field(
-            "at", "an ISO 8601 time (2026-11-28T12:00:00Z) or unix milliseconds"
-        ) from exc
-
-
 def shown(at: int) -> str:
     """A time in messages (unix ms beyond the calendar as they came)."""
     try:
@@ -88,7 +72,10 @@ def _source(
 ) -> tuple[Organization, Plan | None, list[Repository]]:
     """The source organization, the plan (when one is named) and the repositories."""
     if (organization_id is None) == (plan_id is None):
-        raise InvalidInput.field("id", "give either id (an organization) or planId")
+        message = "give either id (an organization) or planId, not both"
+        raise InvalidInput(
+            codes.EXPORT_SCOPE_INVALID, message, errors={"id": [message], "planId": [message]}
+        )
     if plan_id is not None:
         plan = get_by_id(session, Plan, plan_id, code=codes.PLAN_NOT_FOUND, what="plan")
         query = (

@@ -338,7 +338,7 @@ def export_many(ctx: Context, body: ExportManyRequest) -> ExportManyOut:
     body=ExportLinkRequest,
     roles=WRITE_GIT,
     write=False,
-    errors=(400, 401, 403, 404, 409),
+    errors=(400, 401, 403, 404, 409, 410),
 )
 def export_link(ctx: Context, body: ExportLinkRequest) -> ExportLinkOut:
     """An expiring link to a finished export's archive (no token needed to download)."""

@@ -266,6 +266,16 @@ class ExportLinkOut(ResponseModel):
     sha256: str
 
 
+class OrganizationExportRequest(RequestModel):
+    """Every repository of an organization (`id`), or every repository a plan backed up
+    (`planId`), as it was at `at` (ISO 8601, UTC unless it names an offset, or unix ms;
+    default: now), in one archive (issue 12 §2)."""
+
+    id: Id | None = None
+    plan_id: Id | None = None
+    at: Int64 | Annotated[str, Field(max_length=100)] | None = None
+
+
 # An organization (or a plan) at a point in time into another organization (issue 12 §3) ---
 
 

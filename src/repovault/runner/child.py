@@ -10,6 +10,7 @@ import signal
 import socket
 import sys
 import threading
+from pathlib import Path
 
 import structlog
 
@@ -29,6 +30,20 @@ def _watch_parent(parent: int, gone: threading.Event) -> None:
             gone.set()
 
 
+def lower_priority(nice: int) -> None:
+    """This process and the git commands it starts yield the CPU to the server: `nice`, and
+    on Linux with autogroup scheduling (the child has a session, so a group, of its own,
+    shared fairly with the server's whatever the processes' nice) the group's nice too.
+    Called before any thread starts, so every thread and command inherits it."""
+    os.nice(nice)
+    autogroup = Path("/proc/self/autogroup")
+    try:
+        if autogroup.exists():
+            autogroup.write_text(str(nice))
+    except OSError as exc:
+        log.warning("the worker's scheduling group keeps its priority", error=str(exc))
+
+
 def main(fd: int) -> None:
 
     link = Link(socket.socket(fileno=fd))
@@ -37,6 +52,8 @@ def main(fd: int) -> None:
         return
     configure_logging(int(hello["log_level"]))
     settings = Settings(**hello["settings"])
+    if settings.worker_nice:
+        lower_priority(settings.worker_nice)
     runtime = build_runtime(settings)
     system = TaskSystem(
         runtime, worker=True, coordinator=False, mode="thread", server=ServerLink(link)

@@ -6,8 +6,9 @@ exportlink`.
     encrypted plan's vault opens with the plan's password) -> engine.archive.stage into a
     scratch folder on the worker's disk (bare repository, wiki, documents as JSON, README)
     -> engine.archive.tar_gz streamed into the storage's put -> the scratch folder removed,
-    the key, size and SHA-256 in the result. Archives older than the task history kept
-    (`REPOVAULT_TASK_HISTORY_DAYS`) are deleted from the storage by the next export there.
+    the key, size and SHA-256 in the result. Archives past their lifetime
+    (`REPOVAULT_EXPORT_KEEP_HOURS`, 24) are deleted from the storage by the next export or
+    backup there.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
-from repovault.backends.base import Backend
+from repovault.backends.base import Backend, StorageError
 from repovault.common.clock import now_ms
 from repovault.engine import archive
 from repovault.engine.layout import export_key, exports_prefix, wiki_prefix
@@ -26,6 +28,7 @@ from repovault.engine.restore import choose
 from repovault.engine.streams import Digest, IterReader
 from repovault.engine.vault import Vault
 from repovault.providers.metadata import stream_items
+from repovault.repositories.exports import lifetime_ms
 from repovault.repositories.models import Repository
 from repovault.repositories.vaults import snapshot_vaults
 from repovault.runner.execute import Job, JobFailed
@@ -73,19 +76,39 @@ def choose_snapshot(job: Job) -> tuple[Vault, Manifest, str]:
 
 
 def forget_old_archives(job: Job, storage: Backend) -> int:
-    """Delete the archives of exports older than the task history kept: their task rows are
-    forgotten by then, so no link can reach them any more. Each export does it for its
-    storage (0 days: archives are kept)."""
-    days = job.runtime.settings.task_history_days
-    if days <= 0:
+    """Delete the archives of exports past their lifetime (`REPOVAULT_EXPORT_KEEP_HOURS`,
+    `repositories.exports.lifetime_ms`): no link is made for them any more. Each export does
+    it for the storage it writes to, and each backup for its plan's storage (at most every
+    `SWEEP_SECONDS` per storage and process)."""
+    lifetime = lifetime_ms(job.runtime.settings)
+    if lifetime is None:
         return 0
-    before = now_ms() - days * 86_400_000
+    before = now_ms() - lifetime
     old = [info.key for info in storage.list(exports_prefix()) if info.modified_ms < before]
     for key in old:
         storage.delete(key)
     if old:
-        job.log("info", f"{len(old)} archive(s) of exports older than {days} days removed")
+        job.log("info", f"{len(old)} expired export archive(s) removed from the storage")
     return len(old)
+
+
+SWEEP_SECONDS = 900.0
+_swept: dict[str, float] = {}  # storage id -> when this process last swept its archives
+
+
+def sweep_archives(job: Job, storage_id: str, storage: Backend) -> None:
+    """`forget_old_archives` after a backup: at most once per `SWEEP_SECONDS` per storage
+    (a listing of `exports/` per backup would be one request too many on S3)."""
+    now = time.monotonic()
+    last = _swept.get(storage_id)
+    if last is not None and now - last < SWEEP_SECONDS:
+        return
+    try:
+        forget_old_archives(job, storage)
+    except (StorageError, OSError) as exc:  # housekeeping: the backup stands, next one retries
+        job.log("info", f"expired export archives not removed yet: {exc}")
+        return
+    _swept[storage_id] = now
 
 
 def run_export(job: Job) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from repovault.runner.backup import backup_window_guard, run_backup
 from repovault.runner.execute import Job
 from repovault.runner.export import run_export
+from repovault.runner.export_org import run_org_export
 from repovault.runner.prune import run_prune
 from repovault.runner.remove import run_remove
 from repovault.runner.restore import run_restore
@@ -18,6 +19,7 @@ JOBS: dict[str, Callable[[Job], None]] = {
     "backup": run_backup,
     "restore": run_restore,
     "export": run_export,
+    "orgexport": run_org_export,
     "verify": run_verify,
     "sync": run_sync,
     "prune": run_prune,

@@ -16,6 +16,7 @@ from collections.abc import Callable
 import structlog
 from sqlalchemy.orm import Session
 
+from repovault.audit import service as audit
 from repovault.common.clock import now_ms
 from repovault.notifications import notify
 from repovault.organizations.sync import due_organizations
@@ -54,12 +55,9 @@ class TaskSystem:
         self.mode = mode or runtime.settings.worker_mode
         self.server = server
         self.worker_name = runtime.settings.worker_id
-        self._dispatch_soon = threading.Event()
         self.process: WorkerProcess | None = None
         if worker and coordinator and self.mode == "process":
-            self.process = WorkerProcess(
-                runtime, on_ended=self._dispatch_soon.set, on_change=runtime.wake.set
-            )
+            self.process = WorkerProcess(runtime, on_change=runtime.wake.set)
         self.local_worker = worker and self.process is None  # Dramatiq threads here
         self.dispatcher = Dispatcher(
             runtime.settings.broker_url, run=self.run_task if self.local_worker else None
@@ -67,7 +65,6 @@ class TaskSystem:
         self.started_at = now_ms()
         self._stop = threading.Event()
         self._loop: threading.Thread | None = None
-        self._dispatcher_thread: threading.Thread | None = None
         self.worker_row_id: str | None = None
 
     # ---- life cycle ----------------------------------------------------------------------
@@ -91,10 +88,6 @@ class TaskSystem:
         self.runtime.wake.clear()
         if self.process is not None:
             self.process.start()
-            self._dispatcher_thread = threading.Thread(
-                target=self._dispatch_when_asked, name="repovault-dispatch", daemon=True
-            )
-            self._dispatcher_thread.start()
         self._loop = threading.Thread(target=self._run_loop, name="repovault-tasks", daemon=True)
         self._loop.start()
         log.info(
@@ -108,11 +101,8 @@ class TaskSystem:
     def stop(self) -> None:
         self._stop.set()
         self.runtime.wake.set()
-        self._dispatch_soon.set()
         if self._loop is not None:
             self._loop.join(30)
-        if self._dispatcher_thread is not None:
-            self._dispatcher_thread.join(30)
         if self.process is not None:
             self.process.stop()
         self.dispatcher.stop()
@@ -124,18 +114,6 @@ class TaskSystem:
             self.runtime.wake.clear()
             if woken and self.server is not None and not self._stop.is_set():
                 self.server.wake()  # in a worker child: the coordinator's loop plans it
-
-    def _dispatch_when_asked(self) -> None:
-        """The child's finished tasks free slots: send the next ones (one pass for many)."""
-        while True:
-            self._dispatch_soon.wait()
-            if self._stop.is_set():
-                return
-            self._dispatch_soon.clear()
-            try:
-                self.dispatch_ready()
-            except Exception as exc:
-                log.error("dispatch after a task failed", error=str(exc))
 
     def _pause(self) -> float:
         """Until the next pass: the scheduler interval, or less when a retry or a due plan
@@ -197,6 +175,7 @@ class TaskSystem:
             forgotten = reconciler.forget_old(
                 session, now=now_ms(), keep_days=self.runtime.settings.task_history_days
             )
+            audit.forget_old(session, now=now_ms(), keep_days=self.runtime.settings.audit_days)
         if forgotten:
             log.info("old tasks forgotten", tasks=forgotten)
         for task, summary in zip(ended, summaries, strict=True):
@@ -234,14 +213,14 @@ class TaskSystem:
         return runs.task_ended(session, task, now=now_ms())
 
     def after_finished(self, task: Task, summary: object) -> None:
-        """Once committed: the run's notifications, and the next tasks of its plan go out."""
+        """Once committed: the run's notifications, and the next tasks of its plan go out,
+        sent by the worker that freed the slot (in the server's worker child too, so the
+        server's process, which answers the API, does no work per ended task)."""
         if isinstance(summary, runs.RunSummary):
             failed = notify(self.runtime.settings, self.runtime.http, summary)
             if failed:
                 log.error("some notifications were not delivered", recipients=failed)
-        if task.plan_id and self.server is not None:
-            self.server.ended()  # in a worker child: the coordinator sends the next ones
-        elif task.plan_id:
+        if task.plan_id:
             try:
                 self.dispatch_ready()
             except Exception as exc:

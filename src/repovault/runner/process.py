@@ -6,7 +6,8 @@ started with `python -m repovault.runner.child FD`, so the two never wait for on
 
     server (coordinator)                      child (worker `embedded`)
       dispatch -> {"task": id}  ----link---->  its own in-process Dramatiq queue
-      dispatch_ready()          <---link-----  {"ended": true}  (a task ended for good)
+                                               a task ended: the child's own dispatch pass
+                                               sends its plan's next tasks (as any worker's)
       the task loop wakes       <---link-----  {"wake": true}   (a retry is due later)
       wakes the loop, resends   <---link-----  {"ready": worker id}
 
@@ -91,11 +92,9 @@ class WorkerProcess:
         self,
         runtime: Runtime,
         *,
-        on_ended: Callable[[], None],
         on_change: Callable[[], None],
     ) -> None:
         self.runtime = runtime
-        self.on_ended = on_ended  # a task ended: send the next ones
         self.on_change = on_change  # started or died: the task loop should pass now
         self.since = now_ms()  # messages sent before this went to a child that is gone
         self.process: subprocess.Popen[bytes] | None = None
@@ -177,9 +176,7 @@ class WorkerProcess:
             assert process is not None
             started = time.monotonic()
             while (message := link.receive()) is not None:
-                if message.get("ended"):
-                    self.on_ended()
-                elif message.get("wake"):
+                if message.get("wake"):
                     self.runtime.wake.set()
                 elif "ready" in message:
                     log.info("worker process ready", pid=process.pid)
@@ -214,9 +211,6 @@ class ServerLink:
 
     def __init__(self, link: Link) -> None:
         self.link = link
-
-    def ended(self) -> None:
-        self.link.send({"ended": True})
 
     def wake(self) -> None:
         self.link.send({"wake": True})

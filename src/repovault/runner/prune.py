@@ -9,6 +9,7 @@ from repovault.plans.models import Plan
 from repovault.plans.settings import PlanSettings
 from repovault.repositories.vaults import load_target
 from repovault.runner.execute import Job
+from repovault.runner.export import sweep_archives
 
 
 def retention_policy(plan: Plan) -> Policy:
@@ -22,6 +23,8 @@ def retention_policy(plan: Plan) -> Policy:
 
 
 def apply_retention(job: Job, plan: Plan, vault: Vault) -> None:
+    """The plan's retention rules, and expired export archives out of its storage."""
+    sweep_archives(job, plan.storage_id, vault.storage)
     policy = retention_policy(plan)
     if policy.rule == RetentionRule.FOREVER:
         return

@@ -10,6 +10,11 @@ and SHA-256. With `--no-wait` it prints the task id; `--task ID` downloads a fin
 `export-many` does the same for every backed-up repository of an organization or a plan as
 it was at a time (one archive each, into a folder); `--at` takes an ISO time (UTC unless it
 says otherwise).
+
+    repovault orgs export ORG [--plan PLAN] [--at TIME] [--output FILE]
+
+queues ONE archive of every repository of the organization (or of those the plan, which
+must be the organization's, backed up) as it was at a time, waits and downloads it.
 """
 
 from __future__ import annotations
@@ -118,3 +123,31 @@ def repos_export_many(
         console.print(f"[red]{task.get('repositoryId')}[/red]: {task.get('error') or 'failed'}")
     if failed:
         raise typer.Exit(EXIT_TASK_FAILED)
+
+
+def orgs_export(
+    organization_id: str,
+    plan: Annotated[
+        str | None, typer.Option(help="Only what this plan (of the organization) backed up")
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option(help="As it was at this ISO time (UTC; default: now)")
+    ] = None,
+    output: OutputOpt = None,
+    wait: Annotated[bool, typer.Option(help="Wait, then download the archive")] = True,
+) -> None:
+    """Export every repository of an organization (or of one of its plans) as it was at a
+    time, as ONE .tar.gz, and download it."""
+    moment = _ms(at)
+    with remote() as api:
+        if plan is not None and api.get_plan(plan)["organizationId"] != organization_id:
+            fail(f"plan {plan} is not a plan of organization {organization_id}", EXIT_USAGE)
+        body = {"plan_id": plan} if plan is not None else {"id": organization_id}
+        task = api.export_organization(**body, at=moment)["taskId"]
+        if not wait:
+            out.print(task)
+            return
+        watch(api, [task])
+        path = fetch(api, task, output)
+    console.print(f"archive written to {path}")
+    out.print(str(path))
