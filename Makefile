@@ -82,6 +82,7 @@ bench: $(TEST_STAMP) ## Run the benchmarks in bench/
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/tasks.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/org_restore.py
 
 clean: ## Remove the virtual environment and caches (keeps ./data)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

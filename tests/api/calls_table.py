@@ -14,6 +14,7 @@ from typing import Any
 from repovault.common.clock import now_ms
 from repovault.common.enums import TaskStatus
 from repovault.plans.models import Plan
+from repovault.repositories.models import Repository
 from repovault.tasks.models import Task
 from tests.api.stored import stored_snapshot
 from tests.api.world import World, add_org, add_plan, add_repos, unique
@@ -63,6 +64,18 @@ SNAPSHOT_IDS = (("id", "GT1001"), ("snapshotId", "GT1009"))
 def _stored(**extra: Any) -> Body:
     """A body naming the world's stored snapshot (tests/api/stored.py), with `extra`."""
     return lambda api, world, _t: {**stored_snapshot(api, world), **extra}
+
+
+def _organization_restore(api: Api, w: World, _t: Path) -> dict[str, Any]:
+    """The stored snapshot's organization (GitHub) restored, as a dry run, into itself under
+    a prefix: no platform is asked."""
+    assert w.runtime is not None
+    with w.runtime.db.session() as session:
+        repository = session.get(Repository, stored_snapshot(api, w)["id"])
+        assert repository is not None
+        org = repository.organization_id
+    target = {"organizationId": org, "dryRun": True, "namePrefix": "copy-"}
+    return {"id": org, "target": target, "concurrency": 1}
 
 
 def _queued_task(api: Api, w: World, _t: Path) -> dict[str, Any]:
@@ -257,6 +270,12 @@ CALLS: list[CallSpec] = [
         GIT,
         lambda a, w, t: {"organizationId": w.org},
         id_fields=(("organizationId", "GT1002"),),
+    ),
+    CallSpec(
+        "/git/organizations/restore",
+        GIT,
+        _organization_restore,
+        id_fields=(("id", "GT1002"),),
     ),
     CallSpec(
         "/git/repositories/exportlink", GIT, _finished_export, id_fields=(("taskId", "TK6001"),)

@@ -107,6 +107,51 @@ def test_ready_keeps_each_plan_within_its_concurrency(rows: Rows) -> None:
     assert reconciler.ready(rows.session, now=NOW + 1, resend_before=NOW - 600_000) == []
 
 
+def _batched(rows: Rows, batch: str, limit: int, plan: Plan | None = None) -> Task:
+    return service.new_task(
+        rows.session,
+        kind="restore",
+        worker_id=rows.embedded,
+        plan=plan,
+        batch=(batch, limit),
+    )
+
+
+def test_ready_keeps_each_batch_within_its_limit(rows: Rows) -> None:
+    """An organization's restore: its tasks run `limit` at a time, whatever else waits."""
+    first = [_batched(rows, "batch-a", 2) for _ in range(4)]
+    _running(rows, first[0])
+    other = [_batched(rows, "batch-b", 1) for _ in range(2)]
+    unlimited = rows.task()
+    sent = {t for t, _ in reconciler.ready(rows.session, now=NOW, resend_before=NOW - 600_000)}
+    assert len(sent & {t.id for t in first[1:]}) == 1  # one slot beside the running one
+    assert len(sent & {t.id for t in other}) == 1
+    assert unlimited.id in sent
+    assert reconciler.ready(rows.session, now=NOW + 1, resend_before=NOW - 600_000) == []
+    # The running one ends: the next of its batch goes.
+    service.finish(
+        rows.session,
+        first[0].id,
+        "w@elsewhere:1:a",
+        status=TaskStatus.SUCCEEDED,
+        error=None,
+        now=NOW + 2,
+    )
+    again = reconciler.ready(rows.session, now=NOW + 3, resend_before=NOW - 600_000)
+    assert len(again) == 1
+    assert again[0][0] in {t.id for t in first[1:]} - sent
+
+
+def test_a_batch_full_leaves_its_plans_slot_free(rows: Rows) -> None:
+    plan = _plan(rows, concurrency=1)
+    _running(rows, _batched(rows, "batch-c", 1))
+    held = _batched(rows, "batch-c", 1, plan=plan)
+    free = rows.task(plan=plan)
+    sent = {t for t, _ in reconciler.ready(rows.session, now=NOW, resend_before=NOW - 600_000)}
+    assert held.id not in sent
+    assert free.id in sent
+
+
 def test_next_wakeup_is_the_soonest_retry_or_plan_run(rows: Rows) -> None:
     assert reconciler.next_wakeup(rows.session) is None
     rows.task(not_before=NOW + 5000)

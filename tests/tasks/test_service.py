@@ -92,6 +92,25 @@ def test_claim_leaves_a_task_queued_while_its_plan_runs_its_maximum(rows: Rows) 
     assert service.claim(rows.session, second.id, "w", now=NOW, concurrency=2)
 
 
+def test_claim_leaves_a_task_queued_while_its_batch_runs_its_limit(rows: Rows) -> None:
+    batch = [
+        service.new_task(rows.session, kind="restore", worker_id=rows.embedded, batch=("b", 1))
+        for _ in range(2)
+    ]
+    _running(rows, batch[0])
+    assert not service.claim(rows.session, batch[1].id, "w", now=NOW, concurrency=5)
+    assert rows.fresh(batch[1]).status == TaskStatus.QUEUED
+    service.finish(
+        rows.session,
+        batch[0].id,
+        "w@elsewhere:1:a",
+        status=TaskStatus.SUCCEEDED,
+        error=None,
+        now=NOW,
+    )
+    assert service.claim(rows.session, batch[1].id, "w", now=NOW, concurrency=5)
+
+
 # ---- heartbeat and finish -----------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from repovault.client.base import CallsBase, P, R, paging, some
@@ -61,3 +62,33 @@ class OrganizationCalls(CallsBase[R, P]):
         before `at` (unix ms, or ISO 8601 text; default: now); `{"taskId"}`. Once the task
         has succeeded, `export_link` gives its download link and `download` fetches it."""
         return self._call("/git/organizations/export", some(id=id, planId=plan_id, at=at))
+
+    def restore_organization(
+        self,
+        organization_id: str | None = None,
+        *,
+        to_organization: str,
+        plan_id: str | None = None,
+        at: str | int | datetime | None = None,
+        name_prefix: str | None = None,
+        overwrite: bool = False,
+        dry_run: bool = False,
+        concurrency: int | None = None,
+    ) -> R:
+        """Every repository of an organization (or of a plan: `plan_id`) as it was at `at`
+        (an ISO time, UTC unless it says otherwise, unix ms or a datetime; default now),
+        restored into the organization `to_organization`, each as `name_prefix` + its name;
+        `{"batchId", "taskIds", "restores": [{"id", "name", "snapshotId", "taskId"}],
+        "skipped"}`. The tasks run `concurrency` at a time (the server's default: 2)."""
+        if isinstance(at, datetime):
+            at = at.isoformat()
+        target = some(
+            organizationId=to_organization,
+            namePrefix=name_prefix,
+            overwrite=overwrite or None,
+            dryRun=dry_run or None,
+        )
+        body = some(
+            id=organization_id, planId=plan_id, at=at, target=target, concurrency=concurrency
+        )
+        return self._call("/git/organizations/restore", body)

@@ -55,7 +55,8 @@ class RepositoryCalls(CallsBase[R, P]):
         snapshot_id: str | None = None,
         allow_earlier: bool = False,
     ) -> R:
-        """`target`: {"kind": "directory", "path", "bare"} or {"kind": "url", "url", "token"}.
+        """`target`: {"kind": "directory", "path", "bare"}, {"kind": "url", "url", "token"}
+        or {"kind": "platform", "organizationId", "name", "overwrite", "dryRun"}.
         `allow_earlier`: when the newest snapshot is damaged, the newest intact earlier one."""
         return self._call(
             "/git/repositories/restore",
@@ -66,6 +67,28 @@ class RepositoryCalls(CallsBase[R, P]):
                 allowEarlier=allow_earlier or None,
             ),
         )
+
+    def restore_into_organization(
+        self,
+        repository_id: str,
+        organization_id: str,
+        *,
+        name: str | None = None,
+        snapshot_id: str | None = None,
+        overwrite: bool = False,
+        dry_run: bool = False,
+    ) -> R:
+        """A snapshot (the newest when None) as a new repository `name` (default: its own
+        name) of the organization `organization_id` on its platform; `{"taskId"}`. The
+        task's `result` says what it created (`dryRun`: what it would create)."""
+        target = some(
+            kind="platform",
+            organizationId=organization_id,
+            name=name,
+            overwrite=overwrite or None,
+            dryRun=dry_run or None,
+        )
+        return self.restore(repository_id, target, snapshot_id=snapshot_id)
 
     def verify(self, repository_id: str, *, snapshot_id: str | None = None) -> R:
         return self._call(

@@ -45,6 +45,10 @@ SNAPSHOT_UNREADABLE = "GT1011"
 EXPORT_NOT_READY = "GT1012"
 LINK_INVALID = "GT1013"
 LINK_EXPIRED = "GT1014"
+# An organization's restore (`/git/organizations/restore`).
+RESTORE_NAMES_CLASH = "GT1016"
+RESTORE_ONTO_ORIGINALS = "GT1017"
+NOTHING_TO_RESTORE = "GT1018"
 # Taking an organization (or a plan) away as one archive (`/git/organizations/export`).
 EXPORT_AT_INVALID = "GT1020"
 EXPORT_AT_FUTURE = "GT1021"

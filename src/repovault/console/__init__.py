@@ -9,6 +9,7 @@ running tasks, searches and the schedule preview update in place.
 
     install ── static files, then one router per group of pages:
         session (login, logout)  dashboard  organizations  plans  repositories
+        restores (an organization at a time into an organization)
         contents (a snapshot's issues and pull requests)  tasks  audit (administrators)
     each over shared.py (templates, API calls, CSRF) and routing.py (the console's routes,
     whose errors become pages there and nowhere else: the API's handlers stay the app's)
@@ -26,6 +27,7 @@ from repovault.console import (
     organizations,
     plans,
     repositories,
+    restores,
     session,
     tasks,
 )
@@ -33,7 +35,17 @@ from repovault.console.shared import PREFIX, Console
 from repovault.runtime import Runtime
 
 # In the order they are matched (a plan's `new` page before a plan by its id).
-PAGES = (session, dashboard, organizations, plans, repositories, contents, tasks, audit)
+PAGES = (
+    session,
+    dashboard,
+    organizations,
+    restores,
+    plans,
+    repositories,
+    contents,
+    tasks,
+    audit,
+)
 
 
 def install(app: FastAPI, runtime: Runtime) -> None:

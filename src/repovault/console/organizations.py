@@ -1,5 +1,6 @@
 """An organization's page: its repositories (searched, filtered and paged in place by htmx),
-their licences, its plans, and a synchronization on request."""
+their licences, its plans, a synchronization on request, and the form restoring it at a time
+into an organization (console/restores.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from repovault.common.errors import ServiceError
+from repovault.console.repositories import writable_organizations
 from repovault.console.routing import router as console_router
 from repovault.console.shared import PREFIX, Console, ConsoleDep, back, messages, partial
 
@@ -89,6 +91,7 @@ async def _organization(console: Console, request: Request, organization_id: str
         "listing": reply,
         "repositories": reply["result"]["repositories"],
         "plans": plans["result"],
+        "targets": [] if partial(request) else await writable_organizations(console, request),
         "q": query.get("q", ""),
         "show": show,
         "page": page,

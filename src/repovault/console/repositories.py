@@ -1,5 +1,7 @@
-"""A repository's page: its snapshots and tasks, a restore (to a folder or a URL), an export
-and a verification, each queued as a task through the API."""
+"""A repository's page: its snapshots and tasks, a restore (to a folder, a URL or into an
+organization of a platform, as a dry run or for real), an export and a verification, each
+queued as a task through the API (the task's page shows its progress and what it created,
+or a dry run's counts)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,16 @@ from repovault.console.routing import router as console_router
 from repovault.console.shared import PREFIX, Console, ConsoleDep, back, messages
 
 router = console_router()
+
+WRITABLE = (1, 5)  # GitHub, Gitea/Forgejo: the platforms a restore writes into
+
+
+async def writable_organizations(console: Console, request: Request) -> list[Any]:
+    """The organizations a restore can write into, by name."""
+    found = await console.call(request, "/git/organizations/getmany", {"limit": 1000})
+    return sorted(
+        (o for o in found["result"] if o["driver"] in WRITABLE), key=lambda o: o["name"].lower()
+    )
 
 
 @router.get(PREFIX + "/repositories/{repository_id}")
@@ -45,6 +57,7 @@ async def repository(request: Request, console: ConsoleDep, repository_id: str) 
         "repository.html",
         user=user,
         repository_id=repository_id,
+        organizations=await writable_organizations(console, request) if snapshots else [],
         snapshots=snapshots,
         tasks=tasks["result"],
         errors=errors,
@@ -53,8 +66,17 @@ async def repository(request: Request, console: ConsoleDep, repository_id: str) 
 
 
 def _target(fields: dict[str, list[str]]) -> dict[str, Any]:
-    """Where the restore form says to write: a folder or a Git URL."""
-    if forms.first(fields, "kind", "directory") == "directory":
+    """Where the restore form says to write: a folder, a Git URL, or an organization."""
+    kind = forms.first(fields, "kind", "directory")
+    if kind == "platform":
+        return {
+            "kind": "platform",
+            "organizationId": forms.first(fields, "organization"),
+            "name": forms.first(fields, "name") or None,
+            "overwrite": "overwrite" in fields,
+            "dryRun": "dry_run" in fields,
+        }
+    if kind == "directory":
         return {"kind": "directory", "path": forms.first(fields, "path"), "bare": "bare" in fields}
     return {
         "kind": "url",
@@ -66,16 +88,18 @@ def _target(fields: dict[str, list[str]]) -> dict[str, Any]:
 @router.post(PREFIX + "/repositories/{repository_id}/restore")
 async def restore(request: Request, console: ConsoleDep, repository_id: str) -> Response:
     fields = await console.form(request)
+    target = _target(fields)
     body = {
         "id": repository_id,
-        "target": _target(fields),
+        "target": target,
         "snapshotId": forms.first(fields, "snapshot") or None,
     }
     try:
         reply = await console.call(request, "/git/repositories/restore", body)
     except (ServiceError, ValidationError) as exc:
         return back(f"/repositories/{repository_id}", " ".join(messages(exc)))
-    return back(f"/tasks/{reply['taskId']}", "restore queued")
+    queued = "dry run queued" if target.get("dryRun") else "restore queued"
+    return back(f"/tasks/{reply['taskId']}", queued)
 
 
 async def _snapshot_task(

@@ -14,7 +14,15 @@ from repovault.common.paging import Page, PageOf
 from repovault.common.wire import wire_row
 from repovault.organizations import syncing
 from repovault.plans import membership
-from repovault.repositories import backups, contents, exports, items, licences, service
+from repovault.repositories import (
+    backups,
+    contents,
+    exports,
+    items,
+    licences,
+    org_restore,
+    service,
+)
 from repovault.repositories.schemas import (
     ActivationResult,
     AddRequest,
@@ -31,6 +39,8 @@ from repovault.repositories.schemas import (
     ItemOut,
     ItemRequest,
     ItemsRequest,
+    OrganizationRestoreOut,
+    OrganizationRestoreRequest,
     ReleaseDetail,
     ReleaseOut,
     ReleaseRequest,
@@ -279,6 +289,24 @@ def release(ctx: Context, body: ReleaseRequest) -> ReleaseDetail:
     return items.release_detail(
         ctx.runtime, ctx.session, repository_id=body.id, snapshot_id=body.snapshot_id, tag=body.tag
     )
+
+
+@calls.post(
+    "/git/organizations/restore",
+    body=OrganizationRestoreRequest,
+    roles=WRITE_GIT,
+    # Reads (storage, platforms) outside the write transaction; the tasks are written in
+    # one of their own at the end (repositories/org_restore.py).
+    write=False,
+    response=OrganizationRestoreOut,
+    errors=(400, 401, 403, 404, 409),
+)
+def restore_organization(ctx: Context, body: OrganizationRestoreRequest) -> OrganizationRestoreOut:
+    """Restore every repository of an organization (or a plan) as it was at a time into an
+    organization: one restore task each, `concurrency` at a time."""
+    answer = org_restore.restore_organization(ctx.runtime, ctx.session, body)
+    signals.wake(ctx)
+    return answer
 
 
 # Taking a snapshot away (issue 12 §2): an `export` task writes the archive to the plan's

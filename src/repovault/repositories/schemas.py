@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from repovault.common.paging import MAX_FILTER_TEXT, MAX_PAGE, PageRequest
 from repovault.common.wire import Id, Int64, RequestModel, ResponseModel
@@ -274,3 +274,40 @@ class OrganizationExportRequest(RequestModel):
     id: Id | None = None
     plan_id: Id | None = None
     at: Int64 | Annotated[str, Field(max_length=100)] | None = None
+
+
+# An organization (or a plan) at a point in time into another organization (issue 12 §3) ---
+
+
+class OrganizationRestoreTarget(RequestModel):
+    organization_id: Id
+    overwrite: StrictBool = False
+    dry_run: StrictBool = False
+    # Put before each repository's own name (`restored-` + `app`); checked with the name.
+    name_prefix: str = Field(default="", max_length=50)
+
+
+class OrganizationRestoreRequest(RequestModel):
+    """Every backed-up repository of an organization (`id`), or of a plan (`planId`: from
+    that plan's snapshots only), as it was at `at`, restored into `target.organizationId`."""
+
+    id: Id | None = None
+    plan_id: Id | None = None
+    # ISO 8601 (`2026-11-28T12:00`, UTC unless it names a zone) or unix ms; default: now.
+    at: Annotated[str, Field(max_length=40)] | Int64 | None = None
+    target: OrganizationRestoreTarget
+    concurrency: int = Field(default=2, ge=1, le=16)  # restore tasks running at once
+
+
+class RestoreQueued(ResponseModel):
+    id: str  # the source repository
+    name: str  # the repository it becomes in the target organization
+    snapshot_id: str
+    task_id: str
+
+
+class OrganizationRestoreOut(ResponseModel):
+    batch_id: str
+    task_ids: list[str]
+    restores: list[RestoreQueued]
+    skipped: list[str]  # repositories without a snapshot taken at or before `at`

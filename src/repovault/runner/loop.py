@@ -213,14 +213,15 @@ class TaskSystem:
         return runs.task_ended(session, task, now=now_ms())
 
     def after_finished(self, task: Task, summary: object) -> None:
-        """Once committed: the run's notifications, and the next tasks of its plan go out,
-        sent by the worker that freed the slot (in the server's worker child too, so the
-        server's process, which answers the API, does no work per ended task)."""
+        """Once committed: the run's notifications, and the next tasks of its plan (or of
+        its batch: an organization's restores) go out, sent by the worker that freed the
+        slot (in the server's worker child too, so the server's process, which answers the
+        API, does no work per ended task)."""
         if isinstance(summary, runs.RunSummary):
             failed = notify(self.runtime.settings, self.runtime.http, summary)
             if failed:
                 log.error("some notifications were not delivered", recipients=failed)
-        if task.plan_id:
+        if task.plan_id or task.batch_id:
             try:
                 self.dispatch_ready()
             except Exception as exc:

@@ -93,6 +93,7 @@ class Task(Base):
         Index("ix_tasks_repository_created", "repository_id", "created_at"),
         Index("ix_tasks_run_status", "run_id", "status"),
         Index("ix_tasks_created", "created_at", "id"),
+        Index("ix_tasks_batch_status", "batch_id", "status"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -110,6 +111,10 @@ class Task(Base):
     organization_id: Mapped[str | None] = mapped_column(
         String(36), ForeignKey("organizations.id", ondelete="SET NULL"), default=None
     )
+    # Tasks queued together by one call (an organization's restore) run at most
+    # `batch_limit` at a time, as a plan's run at most its `maxConcurrentTasks`.
+    batch_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    batch_limit: Mapped[int] = mapped_column(Integer, default=0)
     # The worker whose queue carries it; only that worker runs it.
     worker_id: Mapped[str] = mapped_column(String(36), ForeignKey("workers.id"), index=True)
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

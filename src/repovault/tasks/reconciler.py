@@ -4,7 +4,7 @@
       plan's retry delay, or failed when the attempts are used up
     queued, due tasks that no message carries (never sent, sent before this in-process
       broker started, or sent long ago) -> sent to their worker's queue, at most
-      `maxConcurrentTasks` per plan at a time
+      `maxConcurrentTasks` per plan at a time (and `batch_limit` per batch of tasks)
 
 Every change is a conditional UPDATE, so reconcilers on several replicas agree.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import socket
 from collections import Counter
+from typing import Any
 
 import structlog
 from sqlalchemy import delete, func, or_, select, update
@@ -62,10 +63,43 @@ def reclaim_stale(session: Session, *, now: int, stale_ms: int) -> list[Task]:
     return ended
 
 
+def _busy(session: Session, column: Any, ids: set[str], resend_before: int) -> Counter[str]:
+    """Per plan (or batch): its tasks running, or sent and not yet claimed (both hold one of
+    its slots)."""
+    busy: Counter[str] = Counter()
+    if not ids:
+        return busy
+    for group, count in session.execute(
+        select(column, func.count())
+        .where(
+            column.in_(ids),
+            or_(
+                Task.status == TaskStatus.RUNNING,
+                (Task.status == TaskStatus.QUEUED) & (Task.dispatched_at >= resend_before),
+            ),
+        )
+        .group_by(column)
+    ).all():
+        if group is not None:
+            busy[group] = count
+    return busy
+
+
+def _takes_slot(busy: Counter[str], limits: dict[str, int], group: str | None) -> bool:
+    """Whether the group has a slot left (taking it), or has no limit."""
+    if group is None or group not in limits:
+        return True
+    if busy[group] >= limits[group]:
+        return False
+    busy[group] += 1
+    return True
+
+
 def ready(session: Session, *, now: int, resend_before: int) -> list[tuple[str, str]]:
-    """Mark the queued tasks to send now, as (task id, worker id), and return them."""
+    """Mark the queued tasks to send now, as (task id, worker id), and return them: at most
+    each plan's `maxConcurrentTasks` and each batch's `batch_limit` at a time."""
     candidates = session.execute(
-        select(Task.id, Task.worker_id, Task.plan_id)
+        select(Task.id, Task.worker_id, Task.plan_id, Task.batch_id, Task.batch_limit)
         .where(
             Task.status == TaskStatus.QUEUED,
             Task.not_before <= now,
@@ -76,33 +110,25 @@ def ready(session: Session, *, now: int, resend_before: int) -> list[tuple[str, 
     ).all()
     if not candidates:
         return []
-    plan_ids = {plan_id for _, _, plan_id in candidates if plan_id}
-    busy: Counter[str] = Counter()
-    limits: dict[str, int] = {}
-    if plan_ids:
-        # Running, or sent and not yet claimed: both hold one of the plan's slots.
-        for plan_id, count in session.execute(
-            select(Task.plan_id, func.count())
-            .where(
-                Task.plan_id.in_(plan_ids),
-                or_(
-                    Task.status == TaskStatus.RUNNING,
-                    (Task.status == TaskStatus.QUEUED) & (Task.dispatched_at >= resend_before),
-                ),
-            )
-            .group_by(Task.plan_id)
-        ).all():
-            if plan_id is not None:
-                busy[plan_id] = count
-        for plan in session.scalars(select(Plan).where(Plan.id.in_(plan_ids))):
-            limits[plan.id] = service.plan_policy(plan).concurrency
+    plan_ids = {row.plan_id for row in candidates if row.plan_id}
+    plan_busy = _busy(session, Task.plan_id, plan_ids, resend_before)
+    plan_limits = {
+        plan.id: service.plan_policy(plan).concurrency
+        for plan in (session.scalars(select(Plan).where(Plan.id.in_(plan_ids))) if plan_ids else ())
+    }
+    batch_limits = {
+        row.batch_id: row.batch_limit for row in candidates if row.batch_id and row.batch_limit
+    }
+    batch_busy = _busy(session, Task.batch_id, set(batch_limits), resend_before)
     chosen = []
-    for task_id, worker_id, plan_id in candidates:
-        if plan_id is not None and plan_id in limits:
-            if busy[plan_id] >= limits[plan_id]:
-                continue
-            busy[plan_id] += 1
-        chosen.append((task_id, worker_id))
+    for row in candidates:
+        if not _takes_slot(plan_busy, plan_limits, row.plan_id):
+            continue
+        if not _takes_slot(batch_busy, batch_limits, row.batch_id):
+            if row.plan_id in plan_limits:
+                plan_busy[row.plan_id] -= 1  # the plan's slot it took is not used
+            continue
+        chosen.append((row.id, row.worker_id))
     if chosen:
         session.execute(
             update(Task)

@@ -46,7 +46,9 @@ def new_task(
     organization_id: str | None = None,
     params: dict[str, Any] | None = None,
     not_before: int = 0,
+    batch: tuple[str, int] | None = None,
 ) -> Task:
+    """A queued task; `batch` (id, limit): one of a set that runs at most `limit` at once."""
     policy = plan_policy(plan)
     task = Task(
         kind=kind,
@@ -59,6 +61,8 @@ def new_task(
         max_attempts=1 + policy.retries,
         retry_delay_ms=policy.delay_ms,
         not_before=not_before,
+        batch_id=batch[0] if batch else None,
+        batch_limit=batch[1] if batch else 0,
     )
     session.add(task)
     session.flush()
@@ -91,14 +95,29 @@ def running_count(session: Session, plan_id: str) -> int:
     )
 
 
+def _full(session: Session, task: Task, concurrency: int) -> bool:
+    """The task's plan, or its batch, already runs as many tasks as it may."""
+    if task.plan_id and running_count(session, task.plan_id) >= concurrency:
+        return True
+    if task.batch_id and task.batch_limit > 0:
+        running = session.scalar(
+            select(func.count()).where(
+                Task.batch_id == task.batch_id, Task.status == TaskStatus.RUNNING
+            )
+        )
+        return (running or 0) >= task.batch_limit
+    return False
+
+
 def claim(session: Session, task_id: str, token: str, *, now: int, concurrency: int) -> bool:
     """Take a queued, due task for this worker run. False: someone else has it, it is not
-    due, it was canceled, or its plan already runs `concurrency` tasks."""
+    due, it was canceled, or its plan already runs `concurrency` tasks (its batch its
+    `batch_limit`)."""
     task = session.get(Task, task_id)
     if task is None or task.status != TaskStatus.QUEUED or task.not_before > now:
         return False
-    if task.plan_id and running_count(session, task.plan_id) >= concurrency:
-        # Left queued and undispatched: a finishing task of the plan dispatches it.
+    if _full(session, task, concurrency):
+        # Left queued and undispatched: a finishing task of the plan (batch) dispatches it.
         session.execute(
             update(Task)
             .where(Task.id == task_id, Task.status == TaskStatus.QUEUED)

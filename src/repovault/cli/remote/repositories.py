@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from repovault.cli.engine import AllowEarlierOpt
+from repovault.cli.remote import restores
 from repovault.cli.remote.output import JsonOpt, console, out, show, when
 from repovault.cli.remote.session import EXIT_API, EXIT_USAGE, fail, filters, remote
 from repovault.cli.remote.tasks import after_start
@@ -121,31 +122,57 @@ def repos_snapshots(repository_id: str, as_json: JsonOpt = False) -> None:
     )
 
 
+def _target(to: Path | None, push: str | None, token_env: str | None, bare: bool) -> Any:
+    if to is not None:
+        return {"kind": "directory", "path": str(to.expanduser().resolve()), "bare": bare}
+    target = {"kind": "url", "url": push}
+    if token_env:
+        target["token"] = os.environ.get(token_env, "")
+    return target
+
+
 @repos.command("restore")
 def repos_restore(
     repository_id: str,
     to: Annotated[Path | None, typer.Option(help="A new or empty folder on the worker")] = None,
     push: Annotated[str | None, typer.Option(help="A git URL to push to")] = None,
+    to_organization: Annotated[
+        str | None,
+        typer.Option("--to-organization", help="An organization (id) to restore into"),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="--to-organization: the new repository's name")
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option(help="--to-organization: into a repository that is not empty")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option(help="--to-organization: count what would be created, write nothing")
+    ] = False,
     token_env: Annotated[str | None, typer.Option(help="Variable holding the push token")] = None,
     snapshot: Annotated[str | None, typer.Option(help="Snapshot id (default: the newest)")] = None,
     allow_earlier: AllowEarlierOpt = False,
     work_tree: Annotated[bool, typer.Option(help="A checkout, not a bare repository")] = False,
     wait: Annotated[bool, typer.Option(help="Wait and show progress")] = True,
 ) -> None:
-    """Restore a snapshot to a folder on the worker, or push it to a git URL."""
-    if (to is None) == (push is None):
-        fail("give either --to PATH or --push URL", EXIT_USAGE)
-    target: dict[str, Any]
-    if to is not None:
-        target = {
-            "kind": "directory",
-            "path": str(to.expanduser().resolve()),
-            "bare": not work_tree,
-        }
-    else:
-        target = {"kind": "url", "url": push}
-        if token_env:
-            target["token"] = os.environ.get(token_env, "")
+    """Restore a snapshot to a folder on the worker, push it to a git URL, or restore it
+    into an organization of a platform (GitHub, Gitea/Forgejo)."""
+    if [to, push, to_organization].count(None) != 2:
+        fail("give one of --to PATH, --push URL or --to-organization ID", EXIT_USAGE)
+    if to_organization is None and (name or overwrite or dry_run):
+        fail("--name, --overwrite and --dry-run go with --to-organization", EXIT_USAGE)
+    if to_organization is not None:
+        restores.repos_restore_into(
+            repository_id,
+            to_organization,
+            name=name,
+            snapshot=snapshot,
+            overwrite=overwrite,
+            dry_run=dry_run,
+            wait=wait,
+        )
+        return
+    target = _target(to, push, token_env, not work_tree)
     with remote() as api:
         task_id = api.restore(
             repository_id, target, snapshot_id=snapshot, allow_earlier=allow_earlier
