@@ -214,3 +214,18 @@ def test_openapi_bounds_every_request_field(api: Api) -> None:
         body = item["post"]["requestBody"]["content"]["application/json"]["schema"]
         found += _unbounded(body, components, path)
     assert not found
+
+
+def test_known_advanced_options_are_bounded(api: Api, world: World) -> None:
+    """The numbers repovault acts on have a ceiling, and a lock mode is one it knows."""
+    for option, value in (
+        ("objectLockDays", 36_501),
+        ("maxTaskRetriesCount", 1001),
+        ("taskRetriesFrequency", 10**12),
+        ("maxConcurrentTasks", 10**9),
+        ("objectLockMode", "forever"),
+    ):
+        body = {"name": "p", "organizationId": world.org, "advancedOptions": {option: value}}
+        response = api.post("/plans/creategitplan", body)
+        assert response.status_code == 400, (option, response.text)
+        assert option in response.json()["detail"]

@@ -20,12 +20,12 @@ Day = Annotated[int, Field(ge=0, le=6)]
 HourFlag = Annotated[int, Field(ge=0, le=1)]
 RULE_OPERATORS = (*OPERATORS, "regex")
 
-# advancedOptions keys that must hold whole numbers, with their smallest value.
+# advancedOptions keys that must hold whole numbers, with their smallest and largest value.
 NUMERIC_OPTIONS = {
-    "maxtaskretriescount": 0,
-    "taskretriesfrequency": 0,
-    "maxconcurrenttasks": 1,
-    "objectlockdays": 0,
+    "maxtaskretriescount": (0, 1000),
+    "taskretriesfrequency": (0, 7 * 86_400_000),  # ms: a week
+    "maxconcurrenttasks": (1, 10_000),
+    "objectlockdays": (0, 36_500),  # a hundred years
 }
 LOCK_MODES = ("compliance", "governance")
 
@@ -225,15 +225,18 @@ class PlanFields(RequestModel):
         for key, raw in (value or {}).items():
             if key.lower() == "objectlockmode" and str(raw).strip().lower() not in LOCK_MODES:
                 raise ValueError(f"{key} must be one of {', '.join(LOCK_MODES)}, got {raw!r}")
-            minimum = NUMERIC_OPTIONS.get(key.lower())
-            if minimum is None:
+            bounds = NUMERIC_OPTIONS.get(key.lower())
+            if bounds is None:
                 continue
+            minimum, maximum = bounds
             try:
                 number = int(str(raw).strip())
             except ValueError:
                 raise ValueError(f"{key} must be a whole number, got {raw!r}") from None
             if number < minimum or isinstance(raw, bool):
                 raise ValueError(f"{key} must be a whole number of at least {minimum}")
+            if number > maximum:
+                raise ValueError(f"{key} must be at most {maximum}")
         return value
 
 
