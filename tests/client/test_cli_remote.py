@@ -6,6 +6,7 @@ import json
 import stat
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from repovault.cli import app
@@ -90,3 +91,34 @@ def test_exit_codes_scripts_rely_on(cli: CliRunner, tmp_path: Path) -> None:
     assert refused.exit_code == 1
     assert "name" in refused.output
     assert cli.invoke(app, ["repos", "restore", missing]).exit_code == 2  # neither --to nor --push
+
+
+def test_orgs_add_refuses_what_cannot_work(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("UNSET_TOKEN", raising=False)
+    unset = cli.invoke(app, ["orgs", "add", "1", "acme", "--token-env", "UNSET_TOKEN"])
+    assert unset.exit_code == 2
+    assert "--token-env UNSET_TOKEN: that variable is not set" in unset.output
+    half = cli.invoke(app, ["orgs", "add", "1", "acme", "--app-id", "5"])
+    assert half.exit_code == 2
+    assert "--installation-id and --app-key" in half.output
+    (tmp_path / "t").write_text("x")
+    monkeypatch.setenv("SOME_TOKEN", "x")
+    both = cli.invoke(
+        app,
+        [
+            "orgs",
+            "add",
+            "1",
+            "acme",
+            "--token-env",
+            "SOME_TOKEN",
+            "--token-file",
+            str(tmp_path / "t"),
+        ],
+    )
+    assert both.exit_code == 2
+    # A token file the server can read: the organization is added with it.
+    listed = _json(cli, "orgs", "add", "6", "from-file", "--token-file", str(tmp_path / "t"))
+    assert isinstance(listed, dict)

@@ -21,7 +21,11 @@ class OrganizationCalls(CallsBase[R, P]):
         auto_add_new_repositories: bool = False,
         is_read_only: bool = False,
         additional_tokens: list[str] | None = None,
+        token_file: str | None = None,
+        github_app: dict[str, Any] | None = None,
     ) -> R:
+        """`token`, or `token_file` (a path on the server, read at every use), or
+        `github_app` (`{"appId", "installationId", "privateKey"}`, GitHub only)."""
         return self._call(
             "/git/organizations/add",
             some(
@@ -34,6 +38,8 @@ class OrganizationCalls(CallsBase[R, P]):
                 autoAddNewRepositories=auto_add_new_repositories,
                 isReadOnly=is_read_only,
                 additionalTokens=additional_tokens,
+                tokenFile=token_file,
+                githubApp=github_app,
             ),
         )
 

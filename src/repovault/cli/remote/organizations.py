@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
 from repovault.cli.remote.output import JsonOpt, console, print_id, show
-from repovault.cli.remote.session import remote
+from repovault.cli.remote.session import EXIT_USAGE, fail, remote
 
 orgs = typer.Typer(help="Organizations (GitHub, GitLab, Bitbucket, Azure DevOps, Gitea, Git)")
 
@@ -33,6 +34,54 @@ def orgs_list(as_json: JsonOpt = False) -> None:
     )
 
 
+TokenEnv = Annotated[
+    str | None, typer.Option(help="Name of the environment variable holding the token")
+]
+TokenFile = Annotated[
+    str | None,
+    typer.Option(help="A file on the server holding the token, read at every use (rotates)"),
+]
+AppId = Annotated[int | None, typer.Option(help="GitHub App id (with the two below)")]
+InstallationId = Annotated[int | None, typer.Option(help="The app's installation id")]
+AppKey = Annotated[
+    Path | None, typer.Option(help="The GitHub App's private key (.pem), read here and sent")
+]
+
+
+def credential_fields(
+    token_env: str | None,
+    token_file: str | None,
+    app_id: int | None,
+    installation_id: int | None,
+    app_key: Path | None,
+) -> dict[str, Any]:
+    """The credential members of an add or modify body; refuses what cannot work."""
+    fields: dict[str, Any] = {}
+    if token_env:
+        token = os.environ.get(token_env, "")
+        if not token:
+            fail(f"--token-env {token_env}: that variable is not set or empty", EXIT_USAGE)
+        fields["token"] = token
+    if token_file:
+        fields["tokenFile"] = token_file
+    app = (app_id, installation_id, app_key)
+    if any(part is not None for part in app):
+        if app_id is None or installation_id is None or app_key is None:
+            fail("a GitHub App needs --app-id, --installation-id and --app-key", EXIT_USAGE)
+        try:
+            key = app_key.read_text()
+        except OSError as exc:
+            fail(f"--app-key {app_key}: {exc.strerror}", EXIT_USAGE)
+        fields["githubApp"] = {
+            "appId": app_id,
+            "installationId": installation_id,
+            "privateKey": key,
+        }
+    if len(fields) > 1:
+        fail("give one of --token-env, --token-file or a GitHub App", EXIT_USAGE)
+    return fields
+
+
 @orgs.command("add")
 def orgs_add(
     driver: Annotated[
@@ -41,7 +90,11 @@ def orgs_add(
     name: str,
     api_url: Annotated[str | None, typer.Option(help="Server or file:// folder")] = None,
     username: str | None = None,
-    token_env: Annotated[str | None, typer.Option(help="Variable holding the token")] = None,
+    token_env: TokenEnv = None,
+    token_file: TokenFile = None,
+    app_id: AppId = None,
+    installation_id: InstallationId = None,
+    app_key: AppKey = None,
     worker: Annotated[str | None, typer.Option(help="Default worker id")] = None,
     auto_add: Annotated[
         bool, typer.Option(help="New repositories join all-repository plans")
@@ -49,14 +102,16 @@ def orgs_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Add an organization (its credentials are checked against the platform)."""
-    token = os.environ.get(token_env) if token_env else None
+    credential = credential_fields(token_env, token_file, app_id, installation_id, app_key)
     with remote() as api:
         reply = api.add_organization(
             driver,
             name,
             api_url=api_url,
             username=username,
-            token=token,
+            token=credential.get("token"),
+            token_file=credential.get("tokenFile"),
+            github_app=credential.get("githubApp"),
             default_worker_id=worker,
             auto_add_new_repositories=auto_add,
         )
@@ -69,17 +124,21 @@ def orgs_modify(
     name: str | None = None,
     api_url: Annotated[str | None, typer.Option(help="Server or file:// folder")] = None,
     username: str | None = None,
-    token_env: Annotated[str | None, typer.Option(help="Variable holding a new token")] = None,
+    token_env: TokenEnv = None,
+    token_file: TokenFile = None,
+    app_id: AppId = None,
+    installation_id: InstallationId = None,
+    app_key: AppKey = None,
     worker: Annotated[str | None, typer.Option(help="Default worker id")] = None,
     auto_add: Annotated[bool | None, typer.Option(help="New repositories join plans")] = None,
     read_only: Annotated[bool | None, typer.Option(help="Read-only organization")] = None,
 ) -> None:
-    """Change an organization; what is not given is kept."""
+    """Change an organization; what is not given is kept (a new credential replaces the old)."""
     fields = {
+        **credential_fields(token_env, token_file, app_id, installation_id, app_key),
         "name": name,
         "apiUrl": api_url,
         "username": username,
-        "token": os.environ.get(token_env) if token_env else None,
         "defaultWorkerId": worker,
         "autoAddNewRepositories": auto_add,
         "isReadOnly": read_only,
