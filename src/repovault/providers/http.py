@@ -140,14 +140,25 @@ class PlatformClient:
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         body: Any = None,
+        content: bytes | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
     ) -> httpx.Response:
-        """One request (a JSON `body` for writes), rate limits honoured, errors mapped."""
+        """One request (a JSON `body` for writes, or raw `content`, or multipart `files`: a
+        release asset), rate limits honoured, errors mapped."""
         url = self.url(path)
         attempt = 0
         while True:
             sent = {**self.headers, **self.credentials[self.current], **(headers or {})}
             try:
-                response = self.client.request(method, url, params=params, headers=sent, json=body)
+                response = self.client.request(
+                    method,
+                    url,
+                    params=params,
+                    headers=sent,
+                    json=body,
+                    content=content,
+                    files=files,
+                )
             except httpx.HTTPError as exc:
                 raise ProviderError(f"{self.platform} is unreachable: {exc}") from exc
             now = time.time()

@@ -4,7 +4,12 @@ implementation (GitHub, and Gitea/Forgejo whose API follows GitHub's for these c
     repository(name) -> the target's repository, or None     (GET  /repos/{owner}/{name})
     create_repository(...)                                   (POST /orgs/{owner}/repos,
                                                                /user/repos for the token's own)
-    list / create / close_issue: labels, milestones, issues, an issue's comments
+    list / create / close_issue: labels, milestones, issues, an issue's comments, releases
+    numbered(name)       every issue and pull request, by number (one listing)
+    create_issue         an issue, closed at once where the platform allows it (Gitea)
+    create_pull          a pull request, or None when the platform refuses it (422/409:
+                         no commits between its branches, one already open for them, ...)
+    upload_asset         a release's file (GitHub: its `upload_url`; Gitea: multipart)
 
 Every request goes through the driver's `PlatformClient`; the clone URL the platform names
 is accepted only on the API's own host (or github.com for api.github.com), so the
@@ -13,7 +18,7 @@ organization's token never goes to another host.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
@@ -24,13 +29,14 @@ from repovault.engine.git import Credentials
 from repovault.providers.base import (
     Access,
     PauseListener,
+    ProviderAuthError,
     ProviderError,
     ProviderNotFound,
     UnsupportedDriver,
 )
 from repovault.providers.gitea import GiteaDriver
 from repovault.providers.github import GitHubDriver
-from repovault.providers.http import PlatformClient
+from repovault.providers.http import PlatformClient, wiki_of
 
 WRITERS = (1, 5)  # the drivers a restore can write into: GitHub, Gitea/Forgejo
 
@@ -60,7 +66,28 @@ class PlatformWriter(Protocol):
 
     def create(self, name: str, what: str, body: dict[str, Any]) -> Any: ...
 
-    def close_issue(self, name: str, number: int) -> None: ...
+    def close_issue(self, name: str, number: int, *, pull: bool = False) -> None: ...
+
+    def numbered(self, name: str) -> Iterator[Any]:
+        """Every issue and pull request (all states), in number order; a pull request has a
+        `pull_request` field."""
+
+    def create_issue(self, name: str, body: dict[str, Any], *, closed: bool) -> Any: ...
+
+    def create_pull(
+        self,
+        name: str,
+        body: dict[str, Any],
+        *,
+        labels: Sequence[Any],
+        milestone: Any,
+        closed: bool,
+    ) -> Any | None: ...
+
+    def upload_asset(self, name: str, release: dict[str, Any], file: str, data: bytes) -> Any: ...
+
+    def wiki_url(self, name: str) -> str | None:
+        """The wiki's git URL when the repository has a wiki enabled, else None."""
 
     def label_ref(self, label: dict[str, Any]) -> Any:
         """How an issue names a label of the target when it is created."""
@@ -80,6 +107,20 @@ def trusted_clone_url(clone_url: str, api_url: str) -> str:
         return clone_url
     raise ProviderError(
         f"the platform named a clone URL on another host ({clone}, API at {api}): not pushed",
+        permanent=True,
+    )
+
+
+def trusted_upload_url(upload_url: str, api_url: str) -> str:
+    """A release's `upload_url` when the token may go there: the API's own host, or
+    uploads.github.com for api.github.com."""
+    upload = urlsplit(upload_url).netloc.lower()
+    api = urlsplit(api_url).netloc.lower()
+    if upload == api or (api == "api.github.com" and upload == "uploads.github.com"):
+        return upload_url
+    raise ProviderError(
+        f"the platform named an upload URL on another host ({upload}, API at {api}): "
+        "nothing uploaded",
         permanent=True,
     )
 
@@ -145,8 +186,76 @@ class GitHubStyleWriter:
             body = {**body, "color": "#" + str(body.get("color") or "ededed")}
         return self.api.send("POST", self._path(name, what), body=body).json()
 
-    def close_issue(self, name: str, number: int) -> None:
-        self.api.send("PATCH", self._path(name, f"issues/{number}"), body={"state": "closed"})
+    def close_issue(self, name: str, number: int, *, pull: bool = False) -> None:
+        # GitHub closes a pull request through its issue; Gitea through the pull request.
+        kind = "pulls" if pull and self.gitea else "issues"
+        self.api.send("PATCH", self._path(name, f"{kind}/{number}"), body={"state": "closed"})
+
+    def numbered(self, name: str) -> Iterator[Any]:
+        # GitHub lists pull requests among issues; Gitea too when no `type` is asked.
+        params = {**self.paging, "state": "all"}
+        if not self.gitea:
+            params["direction"] = "asc"
+        return self.api.pages(self._path(name, "issues"), params)
+
+    def create_issue(self, name: str, body: dict[str, Any], *, closed: bool) -> Any:
+        if self.gitea:  # Gitea's CreateIssueOption takes `closed`: one request
+            return self.create(name, "issues", {**body, "closed": closed})
+        item = self.create(name, "issues", body)
+        if closed:  # GitHub creates issues open: one more request to close it
+            self.close_issue(name, item["number"])
+            item["state"] = "closed"
+        return item
+
+    def create_pull(
+        self,
+        name: str,
+        body: dict[str, Any],
+        *,
+        labels: Sequence[Any],
+        milestone: Any,
+        closed: bool,
+    ) -> Any | None:
+        extra: dict[str, Any] = {}
+        if labels:
+            extra["labels"] = labels
+        if milestone is not None:
+            extra["milestone"] = milestone
+        try:
+            sent = {**body, **extra} if self.gitea else body
+            item = self.api.send("POST", self._path(name, "pulls"), body=sent).json()
+        except (ProviderNotFound, ProviderAuthError):
+            raise
+        except ProviderError as refused:
+            if not refused.permanent:
+                raise
+            return None
+        number = item["number"]
+        if self.gitea:
+            if closed:
+                self.close_issue(name, number, pull=True)
+        elif extra or closed:  # GitHub: labels, milestone and state through the issue, at once
+            patch = {**extra, **({"state": "closed"} if closed else {})}
+            self.api.send("PATCH", self._path(name, f"issues/{number}"), body=patch)
+        item["state"] = "closed" if closed else "open"
+        return item
+
+    def upload_asset(self, name: str, release: dict[str, Any], file: str, data: bytes) -> Any:
+        if self.gitea:
+            path = self._path(name, f"releases/{release['id']}/assets")
+            files = {"attachment": (file, data, "application/octet-stream")}
+            return self.api.send("POST", path, params={"name": file}, files=files).json()
+        url = trusted_upload_url(str(release["upload_url"]).split("{", 1)[0], self.api.base_url)
+        headers = {"Content-Type": "application/octet-stream"}
+        return self.api.send(
+            "POST", url, params={"name": file}, headers=headers, content=data
+        ).json()
+
+    def wiki_url(self, name: str) -> str | None:
+        item = self.api.get(self._path(name)).json()
+        if not item.get("has_wiki"):
+            return None
+        return trusted_clone_url(wiki_of(item["clone_url"]), self.api.base_url)
 
     def label_ref(self, label: dict[str, Any]) -> Any:
         return label["id"] if self.gitea else label["name"]

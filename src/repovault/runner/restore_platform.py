@@ -33,19 +33,13 @@ from repovault.providers.writes import PlatformWriter, TargetRepository, writer_
 from repovault.repositories.models import Repository
 from repovault.repositories.platform_targets import default_name
 from repovault.runner.execute import Job, JobFailed
-from repovault.runner.restore_source import Source, dry_run, read_source
+from repovault.runner.restore_pulls import Numbers
+from repovault.runner.restore_releases import restore_releases, restore_wiki
+from repovault.runner.restore_source import Source, dry_run, read_source, thread
 from repovault.tasks.models import Task
 
-
-def authored(item: dict[str, Any], verb: str) -> str:
-    """The line each restored body starts with: the restoring token is the new author."""
-    login = (item.get("user") or {}).get("login") or "unknown"
-    return f"_Originally {verb} by @{login} at {item.get('created_at') or 'an unknown time'}_"
-
-
-def with_author(item: dict[str, Any], verb: str) -> str:
-    body = item.get("body") or ""
-    return f"{authored(item, verb)}\n\n{body}" if body else authored(item, verb)
+POSTED = {"comments": "comments", "reviews": "reviews", "reviewComments": "review comments"}
+NUMBERED = ("issues", "pull requests", "pull requests as issues", "placeholders")
 
 
 def _items(vault: Vault, manifest: Manifest, name: str) -> Iterator[Any]:
@@ -54,8 +48,24 @@ def _items(vault: Vault, manifest: Manifest, name: str) -> Iterator[Any]:
         yield from stream_items(vault.read_object(manifest, stored))
 
 
+def _bytes(vault: Vault, manifest: Manifest, name: str) -> bytes:
+    """A stored document's bytes (a release's file, held whole to upload it)."""
+    stored = manifest.object(f"meta/{name}")
+    assert stored is not None
+    return b"".join(vault.read_object(manifest, stored))
+
+
 class PlatformRestore:
-    def __init__(self, record: Record, writer: PlatformWriter, name: str, source: Source) -> None:
+    def __init__(
+        self,
+        record: Record,
+        writer: PlatformWriter,
+        name: str,
+        source: Source,
+        branches: set[str] | None = None,
+    ) -> None:
+        self.numbers = Numbers(self, branches or set())
+        self.label_refs: dict[str, Any] = {}
         self.record = record
         self.writer = writer
         self.name = name
@@ -67,6 +77,8 @@ class PlatformRestore:
             "milestones": dict(previous.get("milestones") or {}),
             "issues": dict(previous.get("issues") or {}),
             "comments": dict(previous.get("comments") or {}),
+            "releases": dict(previous.get("releases") or {}),
+            "assets": dict(previous.get("assets") or {}),
         }
         self.record.result["created"] = self.created
         self.made: dict[str, int] = {}  # created by this run, by kind: the task log's lines
@@ -74,7 +86,7 @@ class PlatformRestore:
     def save(self) -> None:
         self.record.save()
 
-    def _made(self, kind: str) -> None:
+    def made_one(self, kind: str) -> None:
         self.made[kind] = self.made.get(kind, 0) + 1
 
     def tell(self, *kinds: str) -> None:
@@ -92,10 +104,21 @@ class PlatformRestore:
                 body = {k: label[k] for k in keys if label.get(k) is not None}
                 existing[label["name"]] = self.writer.create(self.name, "labels", body)
                 self.created["labels"][label["name"]] = existing[label["name"]].get("id")
-                self._made("labels")
+                self.made_one("labels")
         self.save()
         self.tell("labels")
-        return {name: self.writer.label_ref(item) for name, item in existing.items()}
+        self.label_refs = {name: self.writer.label_ref(item) for name, item in existing.items()}
+        return self.label_refs
+
+    def label_ref(self, name: str) -> Any:
+        """A label the restore adds of its own (`restored pull request`), made when needed."""
+        if name not in self.label_refs:
+            body = {"name": name, "color": "ededed", "description": "Restored by repovault"}
+            made = self.writer.create(self.name, "labels", body)
+            self.created["labels"][name] = made.get("id")
+            self.made_one("labels")
+            self.label_refs[name] = self.writer.label_ref(made)
+        return self.label_refs[name]
 
     def milestones(self) -> dict[int, Any]:
         """Source milestone number -> the target's reference to it."""
@@ -108,7 +131,7 @@ class PlatformRestore:
                 body = {k: milestone[k] for k in keys if milestone.get(k) is not None}
                 existing[title] = self.writer.create(self.name, "milestones", body)
                 self.created["milestones"][str(milestone["number"])] = existing[title]["number"]
-                self._made("milestones")
+                self.made_one("milestones")
             refs[milestone["number"]] = self.writer.milestone_ref(existing[title])
         self.save()
         self.tell("milestones")
@@ -116,75 +139,42 @@ class PlatformRestore:
 
     # Issues --------------------------------------------------------------------------------
 
-    def issue_body(self, number: int, labels: dict[str, Any], milestones: dict[int, Any]) -> Any:
-        """What to create for `number`, and whether it ends closed."""
-        issue = self.source.issues.get(number)
-        if issue is not None:
-            body: dict[str, Any] = {"title": issue["title"], "body": with_author(issue, "opened")}
-            names = [
-                label["name"] for label in issue.get("labels") or [] if label["name"] in labels
-            ]
-            if names:
-                body["labels"] = [labels[name] for name in names]
-            milestone = (issue.get("milestone") or {}).get("number")
-            if milestone in milestones:
-                body["milestone"] = milestones[milestone]
-            return body, issue.get("state") == "closed"
-        pull = self.source.pulls.get(number)
-        if pull is not None:
-            head = (pull.get("head") or {}).get("ref")
-            base = (pull.get("base") or {}).get("ref")
-            text = (
-                f"{authored(pull, 'opened')}\n\nPull request #{number} of the original "
-                f"repository ({head} into {base}); pull requests are not restored yet.\n\n"
-                f"{pull.get('body') or ''}"
-            ).rstrip()
-            return {"title": f"[pull request] {pull['title']}", "body": text}, True
-        text = f"Placeholder: #{number} is not in the snapshot (deleted, or not backed up)."
-        return {"title": f"Placeholder for #{number}", "body": text}, True
-
     def comments(self, source_number: int, target_number: int, *, fresh: bool) -> None:
-        wanted = self.source.comments.get(source_number, [])
+        """The number's thread (comments, reviews, review comments in time order), each a
+        comment; on a rerun the target's comments are counted, and that many skipped."""
+        wanted = thread(self.source, source_number)
         if not wanted:
             return
-        done = (
-            0 if fresh else sum(1 for _ in self.writer.list(self.name, self.thread(target_number)))
-        )
-        for comment in wanted[done:]:
-            created = self.writer.create(
-                self.name, self.thread(target_number), {"body": with_author(comment, "posted")}
-            )
-            self.created["comments"][str(comment["id"])] = created.get("id")
-            self._made("comments")
-
-    @staticmethod
-    def thread(number: int) -> str:
-        return f"issues/{number}/comments"
+        path = f"issues/{target_number}/comments"
+        done = 0 if fresh else sum(1 for _ in self.writer.list(self.name, path))
+        for post in wanted[done:]:
+            created = self.writer.create(self.name, path, {"body": post.body})
+            self.created["comments"][post.key] = created.get("id")
+            self.made_one(POSTED[post.kind])
 
     def issues(self, labels: dict[str, Any], milestones: dict[int, Any]) -> None:
-        existing = {item["number"]: item for item in self.writer.list(self.name, "issues")}
+        """Numbers 1..N: issues, pull requests and placeholders, each with its thread."""
+        existing = {item["number"]: item for item in self.writer.numbered(self.name)}
         last = self.source.last_number
         for number in range(1, last + 1):
             self.record.check()
-            body, closed = self.issue_body(number, labels, milestones)
             target = existing.get(number)
             fresh = target is None
             if target is None:
-                target = self.writer.create(self.name, "issues", body)
-                self._made("issues" if number in self.source.issues else "placeholders")
+                target = self.numbers.create(number, labels, milestones)
                 if target["number"] != number:
                     self.record.log(
                         "warning",
                         f"#{number} became #{target['number']}: the target's numbering differs",
                     )
             self.created["issues"][str(number)] = target["number"]
-            if number in self.source.issues:
-                self.comments(number, target["number"], fresh=fresh)
-            if closed and target.get("state") != "closed":
-                self.writer.close_issue(self.name, target["number"])
+            self.comments(number, target["number"], fresh=fresh)
+            if self.numbers.ends_closed(number) and target.get("state") != "closed":
+                pull = bool(target.get("pull_request"))
+                self.writer.close_issue(self.name, target["number"], pull=pull)
             if number % 50 == 0 or number == last:
                 self.save()
-                self.record.report(40 + 60 * number // last, f"issues: {number} of {last}")
+                self.record.report(40 + 40 * number // last, f"issues: {number} of {last}")
 
 
 @dataclass
@@ -233,14 +223,18 @@ def restore_into(
 ) -> None:
     """The snapshot into the platform `writer` writes to (the order: module docstring)."""
     name = wanted.name
-    source = read_source(lambda document: _items(vault, manifest, document))
+    documents = [
+        o.name.removeprefix("meta/") for o in manifest.objects if o.name.startswith("meta/")
+    ]
+    source = read_source(lambda document: _items(vault, manifest, document), documents)
+    refs = pushed_refs(manifest.content.refs)
     if wanted.dry_run:
-        refs = pushed_refs(manifest.content.refs)
         record.result["dryRun"] = dry_run(writer, name, source, refs)
         record.log("info", f"dry run into {name}: nothing written")
         return
     created = _target_repository(writer, wanted, record)
-    restore = PlatformRestore(record, writer, name, source)
+    branches = {ref.removeprefix("refs/heads/") for ref in refs if ref.startswith("refs/heads/")}
+    restore = PlatformRestore(record, writer, name, source, branches)
     restore.created["repository"] = name
     restore.save()
     record.report(15, f"pushing branches and tags to {created.full_name}")
@@ -254,7 +248,13 @@ def restore_into(
     labels = restore.labels()
     milestones = restore.milestones()
     restore.issues(labels, milestones)
-    restore.tell("issues", "placeholders", "comments")
+    restore.tell(*NUMBERED, *POSTED.values())
+    record.report(80, "releases and their files")
+    tags = {ref.removeprefix("refs/tags/") for ref in refs if ref.startswith("refs/tags/")}
+    restore_releases(restore, tags, lambda document: _bytes(vault, manifest, document))
+    restore.tell("releases", "release files")
+    record.report(95, "the wiki")
+    restore_wiki(restore, vault, manifest)
     restore.save()
     record.log("info", f"restored into {created.full_name}: {source.summary()}")
 
