@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from repovault.engine.manifest import Manifest
+from repovault.engine.manifest import Manifest, chain
 from repovault.engine.push import push_heads_and_tags, pushed_refs
 from repovault.engine.vault import Vault
 from repovault.organizations.models import Organization
@@ -34,7 +34,12 @@ from repovault.repositories.models import Repository
 from repovault.repositories.platform_targets import default_name
 from repovault.runner.execute import Job, JobFailed
 from repovault.runner.restore_pulls import Numbers
-from repovault.runner.restore_releases import restore_releases, restore_wiki
+from repovault.runner.restore_releases import (
+    restore_releases,
+    restore_wiki,
+    skipped_releases,
+    wiki_of,
+)
 from repovault.runner.restore_source import Source, dry_run, read_source, thread
 from repovault.tasks.models import Task
 
@@ -116,8 +121,8 @@ class PlatformRestore:
             body = {"name": name, "color": "ededed", "description": "Restored by repovault"}
             made = self.writer.create(self.name, "labels", body)
             self.created["labels"][name] = made.get("id")
-            self.made_one("labels")
             self.label_refs[name] = self.writer.label_ref(made)
+            self.record.log("info", f"created the label {name!r}")
         return self.label_refs[name]
 
     def milestones(self) -> dict[int, Any]:
@@ -218,6 +223,25 @@ def _target_repository(writer: PlatformWriter, wanted: Wanted, record: Record) -
     )
 
 
+def _dry_run(
+    writer: PlatformWriter, vault: Vault, manifest: Manifest, name: str, source: Source
+) -> dict[str, Any]:
+    """What a restore would create, and what it could not carry over (`cannotMap`)."""
+    refs = pushed_refs(manifest.content.refs)
+    counts = dry_run(writer, name, source, refs)
+    _, wiki = wiki_of(vault, manifest)
+    counts["wiki"] = wiki is not None
+    counts["lfs"] = any(m.content.lfs for m in chain(vault.manifests(), manifest.id))
+    cannot: dict[str, int] = {}
+    tags = {ref.removeprefix("refs/tags/") for ref in refs if ref.startswith("refs/tags/")}
+    if skipped := skipped_releases(source.releases, tags):
+        cannot["releases"] = skipped  # their tags are not in the snapshot
+    if wiki is not None and counts["repository"] == "exists" and writer.wiki_url(name) is None:
+        cannot["wiki"] = 1  # the target repository has no wiki enabled
+    counts["cannotMap"] = cannot
+    return counts
+
+
 def restore_into(
     writer: PlatformWriter, vault: Vault, manifest: Manifest, wanted: Wanted, record: Record
 ) -> None:
@@ -229,7 +253,7 @@ def restore_into(
     source = read_source(lambda document: _items(vault, manifest, document), documents)
     refs = pushed_refs(manifest.content.refs)
     if wanted.dry_run:
-        record.result["dryRun"] = dry_run(writer, name, source, refs)
+        record.result["dryRun"] = _dry_run(writer, vault, manifest, name, source)
         record.log("info", f"dry run into {name}: nothing written")
         return
     created = _target_repository(writer, wanted, record)

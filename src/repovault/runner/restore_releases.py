@@ -70,11 +70,20 @@ def restore_releases(restore: Any, tags: set[str], read: Read) -> None:
         restore.save()
 
 
+def wiki_of(vault: Vault, manifest: Manifest) -> tuple[Vault, Manifest | None]:
+    """The repository's wiki vault, and its snapshot of the time of `manifest` (or None)."""
+    wikis = Vault(vault.storage, wiki_prefix(vault.prefix), password=vault.password)
+    return wikis, wiki_snapshot(wikis, vault.manifests(), manifest.id)
+
+
+def skipped_releases(releases: list[dict[str, Any]], tags: set[str]) -> int:
+    return sum(1 for r in releases if r["tag_name"] not in tags and not r.get("draft"))
+
+
 def restore_wiki(restore: Any, vault: Vault, manifest: Manifest) -> str | None:
     """The wiki of the snapshot's time pushed to the target's wiki; the wiki snapshot's id,
     or None (the log says why)."""
-    wikis = Vault(vault.storage, wiki_prefix(vault.prefix), password=vault.password)
-    wiki = wiki_snapshot(wikis, vault.manifests(), manifest.id)
+    wikis, wiki = wiki_of(vault, manifest)
     record = restore.record
     if wiki is None:
         record.log("info", "the snapshot has no wiki: none restored")
