@@ -3,14 +3,20 @@ the platform names elsewhere is refused before any push."""
 
 from __future__ import annotations
 
+import base64
 import json
+import subprocess
+from pathlib import Path
 
 import httpx
 import pytest
 
-from repovault.providers.base import ProviderError
+from repovault.providers.base import Access, ProviderError
 from repovault.providers.http import PlatformClient
-from repovault.providers.writes import GitHubStyleWriter, trusted_clone_url
+from repovault.providers.writes import GitHubStyleWriter, trusted_clone_url, writer_for
+from tests.providers.fake_writable import WritablePlatform
+
+TOKEN = "target-token"
 
 
 @pytest.mark.parametrize(
@@ -56,3 +62,60 @@ def test_a_created_repository_with_a_foreign_clone_url_is_refused() -> None:
     writer = GitHubStyleWriter(api, "acme", own_account=False, gitea=False, credentials=None)
     with pytest.raises(ProviderError, match=r"elsewhere\.example"):
         writer.create_repository("app", description="d", private=True)
+
+
+def _pushed(folder: Path, url: str, user: str) -> None:
+    """main with two commits, `topic` one commit ahead of main's first, `old` = main~1."""
+    work = folder / "work"
+    subprocess.run(["git", "init", "--quiet", "-b", "main", str(work)], check=True)
+
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-C", str(work), "-c", "user.name=t", "-c", "user.email=t@e", *args],
+            check=True,
+            capture_output=True,
+        )
+
+    for name in ("one", "two"):
+        (work / name).write_text(name)
+        git("add", ".")
+        git("commit", "-qm", name)
+    git("branch", "old", "HEAD~1")
+    git("checkout", "-q", "-b", "topic", "HEAD~1")
+    (work / "three").write_text("three")
+    git("add", ".")
+    git("commit", "-qm", "three")
+    pair = base64.b64encode(f"{user}:{TOKEN}".encode()).decode()
+    git("-c", f"http.extraHeader=Authorization: Basic {pair}", "push", "-q", url, "--all")
+
+
+@pytest.mark.parametrize("gitea", [False, True], ids=["github", "gitea"])
+def test_a_pull_request_the_platform_refuses_is_none(tmp_path: Path, gitea: bool) -> None:
+    with WritablePlatform(tmp_path, gitea=gitea, token=TOKEN) as platform, httpx.Client() as http:
+        access = Access(5 if gitea else 1, "acme", platform.api_url, None, TOKEN)
+        writer = writer_for(access, http)
+        made = writer.create_repository("app", description="d", private=True)
+        _pushed(tmp_path, made.clone_url, "git" if gitea else "x-access-token")
+        body = {"title": "t", "body": "b", "base": "main"}
+        no_commits = {**body, "head": "old"}  # old is behind main: nothing to pull
+        assert (
+            writer.create_pull("app", no_commits, labels=[], milestone=None, closed=False) is None
+        )
+        missing = {**body, "head": "gone"}
+        assert writer.create_pull("app", missing, labels=[], milestone=None, closed=False) is None
+        topic = {**body, "head": "topic"}
+        first = writer.create_pull("app", topic, labels=[], milestone=None, closed=False)
+        assert first is not None
+        assert first["number"] == 1
+        # An open pull request for the same branches already: refused (GitHub 422, Gitea 409)
+        assert writer.create_pull("app", topic, labels=[], milestone=None, closed=False) is None
+        writer.close_issue("app", 1, pull=True)
+        again = writer.create_pull("app", topic, labels=[], milestone=None, closed=True)
+        assert again is not None
+        assert again["number"] == 2
+        assert [(p["number"], p["state"]) for p in platform.state["acme/app"].pulls.values()] == [
+            (1, "closed"),
+            (2, "closed"),
+        ]
+        numbered = [(i["number"], bool(i.get("pull_request"))) for i in writer.numbered("app")]
+        assert numbered == [(1, True), (2, True)]

@@ -5,18 +5,24 @@ with its source (tests/runner/platform_world.py)."""
 from __future__ import annotations
 
 import dataclasses
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from repovault.engine import git as g
+from repovault.engine.backup import backup
+from repovault.engine.layout import wiki_prefix
 from repovault.engine.manifest import Manifest
 from repovault.engine.vault import Vault
 from repovault.organizations.models import Organization
 from repovault.plans.models import Plan
+from repovault.providers.base import Access
+from repovault.providers.writes import writer_for
 from repovault.runner.execute import Job, JobFailed
-from repovault.runner.restore_platform import run_platform_restore
+from repovault.runner.restore_platform import Wanted, restore_into, run_platform_restore
 from repovault.runtime import Runtime
 from repovault.tasks.models import Task
 from tests.api.world import build_world
@@ -26,8 +32,10 @@ from tests.runner.platform_world import (
     PULL_LABEL,
     TOKEN,
     compare,
+    git,
     record_of,
     restore,
+    without_author,
 )
 
 
@@ -177,4 +185,96 @@ def test_the_job_keeps_what_it_created_in_the_task_row_and_a_retry_reads_it(
         run_platform_restore(_job(runtime, task_id, http), *snapshot)
         assert [w for w in platform.platform.writes if w.startswith("POST")] == [
             w for w in writes if w.startswith("POST")
+        ]
+
+
+def _wiki(tmp_path: Path, snapshot: tuple[Vault, Manifest]) -> dict[str, str]:
+    """A wiki backed up beside the snapshot's repository (as a backup does); its refs."""
+    work = tmp_path / "wiki-work"
+    subprocess.run(["git", "init", "--quiet", "-b", "master", str(work)], check=True)
+    (work / "Home.md").write_text("# Welcome\n")
+    git(work, "add", ".")
+    git(work, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "home")
+    vault = snapshot[0]
+    wikis = Vault(vault.storage, wiki_prefix(vault.prefix))
+    made = backup(url=f"file://{work}", vault=wikis, cache=tmp_path / "wiki-cache")
+    assert made.snapshot is not None
+    return {"refs/heads/master": git(work, "rev-parse", "HEAD")}
+
+
+def test_the_wiki_is_pushed_to_the_targets_wiki(
+    tmp_path: Path, snapshot: tuple[Vault, Manifest]
+) -> None:
+    refs = _wiki(tmp_path, snapshot)
+    with WritablePlatform(tmp_path / "target", gitea=True, token=TOKEN) as platform:
+        (tmp_path / "target").mkdir(exist_ok=True)
+        counted, _ = record_of()
+        restore(platform, snapshot, counted, dry_run=True)
+        assert counted.result["dryRun"]["wiki"] is True
+        record, lines = record_of()
+        restore(platform, snapshot, record)
+        wiki = tmp_path / "target" / "acme" / "app.wiki.git"
+        pushed = git(wiki, "for-each-ref", "--format=%(refname) %(objectname)")
+        assert dict(line.split(" ") for line in pushed.splitlines()) == refs
+        (line,) = [m for level, m in lines if "wiki" in m]
+        assert line.startswith("wiki restored from its snapshot ")
+        assert record.result["created"]["wiki"] == line.rsplit(" ", 1)[1]
+
+
+def test_a_wiki_the_target_cannot_take_is_named_in_the_log(
+    tmp_path: Path, snapshot: tuple[Vault, Manifest]
+) -> None:
+    _wiki(tmp_path, snapshot)
+    # GitHub's way: the repository says has_wiki, but its wiki's git repository exists
+    # only once a first page is made.
+    with WritablePlatform(tmp_path / "target", gitea=False, token=TOKEN, wikis=False) as platform:
+        (tmp_path / "target").mkdir(exist_ok=True)
+        record, lines = record_of()
+        restore(platform, snapshot, record)
+        compare(platform, tmp_path / "source.git")
+        (warning,) = [m for level, m in lines if level == "warning"]
+        assert "the wiki (snapshot " in warning
+        assert "was not carried over" in warning
+        assert "create one, then run the restore again" in warning
+        assert "wiki" not in record.result["created"]
+
+
+class Refusing:
+    """A writer whose platform refuses every pull request (as for one with no commits
+    between its branches): create_pull answers None."""
+
+    def __init__(self, writer: Any) -> None:
+        self.writer = writer
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.writer, name)
+
+    def create_pull(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def test_a_pull_request_the_platform_refuses_becomes_a_labelled_issue(
+    tmp_path: Path, snapshot: tuple[Vault, Manifest]
+) -> None:
+    with WritablePlatform(tmp_path / "target", gitea=False, token=TOKEN) as platform:
+        (tmp_path / "target").mkdir(exist_ok=True)
+        record, lines = record_of()
+        access = Access(1, "acme", platform.api_url, None, TOKEN)
+        wanted = Wanted(name="app", description="restored", private=True)
+        with httpx.Client() as client:
+            restore_into(Refusing(writer_for(access, client)), *snapshot, wanted, record)
+        target = platform.state["acme/app"]
+        assert target.pulls == {}
+        five = next(i for i in target.issues if i["number"] == 5)
+        assert (five["title"], five["state"]) == ("Refactor the settings", "open")
+        assert [label["name"] for label in five["labels"]] == ["ui", PULL_LABEL]
+        assert (
+            "`feature` into `main`: restored as an issue because the platform refused"
+            in (five["body"])
+        )
+        assert without_author(five["body"]).endswith("Work in progress.")
+        told = [m for _, m in lines if m.startswith("created 3 issues")]
+        assert told == [
+            "created 3 issues, 0 pull requests, 2 pull requests as issues, 0 placeholders, "
+            "3 comments, 1 reviews, 1 review comments (the rest was on the target already)"
         ]
