@@ -78,6 +78,7 @@ class Platform(Items):
         self.base = ""  # http://127.0.0.1:PORT, set once served
         self.state: dict[str, FakeRepository] = {}
         self.writes: list[str] = []  # "POST /repos/acme/app/issues", ...
+        self.requests: list[str] = []  # every API request, reads too: "GET /repos/acme/app", ...
         # The next N writes to paths ending so are answered as GitHub and Gitea answer a
         # rate limit (429 with Retry-After), and not applied.
         self.limit: tuple[str, int] = ("", 0)
@@ -109,7 +110,8 @@ class Platform(Items):
         chunk = items[(page - 1) * size : page * size]
         headers = {}
         if page * size < len(items):
-            link = f"{self.base}{path}?{urlencode({**query, 'page': str(page + 1)})}"
+            prefix = "/api/v1" if self.gitea else "/api/v3"
+            link = f"{self.base}{prefix}{path}?{urlencode({**query, 'page': str(page + 1)})}"
             headers["Link"] = f'<{link}>; rel="next"'
         return Answer(200, chunk, headers)
 
@@ -125,6 +127,8 @@ class Platform(Items):
         content_type: str = "",
     ) -> Answer:
         with self.lock:
+            page = f"?page={query['page']}" if query.get("page", "1") != "1" else ""
+            self.requests.append(f"{method} {path}{page}")
             if method != "GET":
                 self.writes.append(f"{method} {path}")
                 suffix, times = self.limit
@@ -138,6 +142,8 @@ class Platform(Items):
                 return Answer(200, {"login": self.owner, "id": 2})
             if path == f"/orgs/{self.owner}/repos" and method == "POST":
                 return self.create_repository(body)
+            if path == "/graphql" and method == "POST" and not self.gitea:
+                return Answer(200, self.graphql(body))
             found = re.fullmatch(r"/repos/([^/]+/[^/]+)/releases/(\d+)/assets", path)
             if found and found.group(1) in self.state and method == "POST":
                 repo = self.state[found.group(1)]
@@ -247,8 +253,10 @@ class Platform(Items):
 
     def new_issue(self, repo: FakeRepository, body: dict[str, Any]) -> dict[str, Any]:
         labels, milestone = self.refs_of(repo, body)
+        issue_id = next(self.ids)
         issue: dict[str, Any] = {
-            "id": next(self.ids),
+            "id": issue_id,
+            "node_id": f"I_kw{issue_id}",
             "number": len(repo.issues) + 1,
             "title": body["title"],
             "body": body.get("body"),
@@ -272,7 +280,8 @@ class _Served(_Handler):
     def _route(self) -> None:
         parts = urlsplit(self.path)
         uploads = "/api/uploads/"  # GitHub Enterprise Server's upload host, on the same host
-        if not parts.path.startswith((self.prefix + "/", uploads)):
+        graphql = "/api/graphql"  # and its GraphQL endpoint
+        if not parts.path.startswith((self.prefix + "/", uploads, graphql)):
             self._cgi()
             return
         scheme = "token" if self.platform.gitea else "Bearer"
@@ -286,6 +295,8 @@ class _Served(_Handler):
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         if parts.path.startswith(uploads):
             path = "/" + parts.path.removeprefix(uploads)
+        elif parts.path == graphql:
+            path = "/graphql"
         else:
             path = parts.path.removeprefix(self.prefix)
         try:

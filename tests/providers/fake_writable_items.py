@@ -8,12 +8,14 @@ serves them), in the shapes of GitHub's and Gitea's REST documentation:
     GET|POST /repos/{o}/{r}/releases       {tag_name, name, body, draft, prerelease}
     POST  {upload_url}?name=               GitHub: the file's bytes as the body
     POST  /repos/{o}/{r}/releases/{id}/assets?name=   Gitea: multipart, field `attachment`
+    POST  /api/graphql (GitHub)            closeIssue mutations: {query, variables}
 
 A pull request takes the next number of the issues' sequence, as on both platforms.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -63,6 +65,28 @@ class Items:
     gitea: bool
     base: str
     ids: Any
+    state: dict[str, Any]
+
+    def graphql(self, body: dict[str, Any]) -> dict[str, Any]:
+        """`mutation($c0: CloseIssueInput!, ...) { c0: closeIssue(input: $c0) {...} ... }`:
+        the only GraphQL a restore sends. GraphQL answers 200, with `errors` when it fails."""
+        query, variables = body["query"], body.get("variables") or {}
+        by_node = {
+            issue.get("node_id"): issue for repo in self.state.values() for issue in repo.issues
+        }
+        data: dict[str, Any] = {}
+        calls = re.findall(r"(\w+): (\w+)\(input: \$(\w+)\)", query)
+        if not calls:
+            return {"errors": [{"message": "no mutation understood"}]}
+        for alias, mutation, variable in calls:
+            node = (variables.get(variable) or {}).get("issueId")
+            issue = by_node.get(node)
+            if mutation != "closeIssue" or issue is None or "pull_request" in issue:
+                message = f"Could not resolve to a node with the global id of '{node}'"
+                return {"data": None, "errors": [{"message": message}]}
+            issue["state"] = "closed"
+            data[alias] = {"issue": {"number": issue["number"]}}
+        return {"data": data}
 
     def new_pull(self, repo: Any, body: dict[str, Any]) -> dict[str, Any]:
         head, base = _commit(repo.folder, body["head"]), _commit(repo.folder, body["base"])

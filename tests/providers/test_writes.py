@@ -13,7 +13,12 @@ import pytest
 
 from repovault.providers.base import Access, ProviderError
 from repovault.providers.http import PlatformClient
-from repovault.providers.writes import GitHubStyleWriter, trusted_clone_url, writer_for
+from repovault.providers.writes import (
+    GitHubStyleWriter,
+    graphql_url,
+    trusted_clone_url,
+    writer_for,
+)
 from tests.providers.fake_writable import WritablePlatform
 
 TOKEN = "target-token"
@@ -119,3 +124,37 @@ def test_a_pull_request_the_platform_refuses_is_none(tmp_path: Path, gitea: bool
         ]
         numbered = [(i["number"], bool(i.get("pull_request"))) for i in writer.numbered("app")]
         assert numbered == [(1, True), (2, True)]
+
+
+def test_github_closes_issues_fifty_a_graphql_request(tmp_path: Path) -> None:
+    """GitHub's REST API creates every issue open: a restore closes them in batches."""
+    with WritablePlatform(tmp_path, gitea=False, token=TOKEN) as platform, httpx.Client() as http:
+        writer = writer_for(Access(1, "acme", platform.api_url, None, TOKEN), http)
+        writer.create_repository("app", description="d", private=True)
+        made = [writer.create_issue("app", {"title": f"{n}"}, closed=True) for n in range(1, 121)]
+        assert {issue["state"] for issue in platform.state["acme/app"].issues} == {"open"}
+        writer.close_issues("app", made[:110])
+        states = [issue["state"] for issue in platform.state["acme/app"].issues]
+        assert states == ["closed"] * 110 + ["open"] * 10
+        assert platform.platform.writes.count("POST /graphql") == 3  # 50 + 50 + 10
+        with pytest.raises(ProviderError, match="Could not resolve to a node"):
+            writer.close_issues("app", [{"number": 9, "node_id": "I_unknown"}])
+
+
+def test_gitea_creates_issues_closed_in_one_request(tmp_path: Path) -> None:
+    with WritablePlatform(tmp_path, gitea=True, token=TOKEN) as platform, httpx.Client() as http:
+        writer = writer_for(Access(5, "acme", platform.api_url, None, TOKEN), http)
+        writer.create_repository("app", description="d", private=True)
+        writer.create_issue("app", {"title": "one"}, closed=True)
+        writer.create_issue("app", {"title": "two"}, closed=False)
+        states = [issue["state"] for issue in platform.state["acme/app"].issues]
+        assert states == ["closed", "open"]
+        assert [w for w in platform.platform.writes if "issues" in w] == [
+            "POST /repos/acme/app/issues",
+            "POST /repos/acme/app/issues",
+        ]
+
+
+def test_the_graphql_endpoint_is_beside_the_rest_api() -> None:
+    assert graphql_url("https://api.github.com") == "https://api.github.com/graphql"
+    assert graphql_url("https://ghe.example.com/api/v3") == "https://ghe.example.com/api/graphql"

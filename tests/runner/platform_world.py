@@ -221,3 +221,8 @@ def compare(platform: WritablePlatform, source_git: Path) -> None:
     assert [(a["name"], target.assets[a["id"]]) for a in release["assets"]] == [
         ("example.zip", ASSET)
     ]
+
+
+def creations(platform: WritablePlatform) -> list[str]:
+    """The creations the platform was asked for, in order (GraphQL closes issues)."""
+    return [w for w in platform.platform.writes if w.startswith("POST") and w != "POST /graphql"]

@@ -18,6 +18,7 @@ from tests.providers.fake_writable import WritablePlatform
 from tests.runner.platform_world import (
     TOKEN,
     compare,
+    creations,
     record_of,
     restore,
 )
@@ -91,7 +92,7 @@ def test_a_crash_before_any_creation_then_a_rerun_leaves_no_duplicate_and_no_gap
         again, _ = record_of(previous=dict(record.result))
         restore(platform, snapshot, again)
         compare(platform, tmp_path / "source.git")
-        posts = [w for w in platform.platform.writes if w.startswith("POST")]
+        posts = creations(platform)
         assert len(posts) == 18
 
 

@@ -6,7 +6,9 @@ implementation (GitHub, and Gitea/Forgejo whose API follows GitHub's for these c
                                                                /user/repos for the token's own)
     list / create / close_issue: labels, milestones, issues, an issue's comments, releases
     numbered(name)       every issue and pull request, by number (one listing)
-    create_issue         an issue, closed at once where the platform allows it (Gitea)
+    create_issue         an issue, created closed where the platform allows it (Gitea's
+                         `closed`); GitHub creates it open, and `close_issues` closes many
+                         at once (GraphQL `closeIssue` mutations, 50 a request)
     create_pull          a pull request, or None when the platform refuses it (422/409:
                          no commits between its branches, one already open for them, ...)
     upload_asset         a release's file (GitHub: its `upload_url`; Gitea: multipart)
@@ -68,6 +70,9 @@ class PlatformWriter(Protocol):
 
     def close_issue(self, name: str, number: int, *, pull: bool = False) -> None: ...
 
+    def close_issues(self, name: str, issues: Sequence[dict[str, Any]]) -> None:
+        """Close several issues (not pull requests), as few requests as the platform allows."""
+
     def numbered(self, name: str) -> Iterator[Any]:
         """Every issue and pull request (all states), in number order; a pull request has a
         `pull_request` field."""
@@ -109,6 +114,16 @@ def trusted_clone_url(clone_url: str, api_url: str) -> str:
         f"the platform named a clone URL on another host ({clone}, API at {api}): not pushed",
         permanent=True,
     )
+
+
+CLOSE_BATCH = 50  # closeIssue mutations in one GraphQL request
+
+
+def graphql_url(api_url: str) -> str:
+    """GitHub's GraphQL endpoint beside its REST API: api.github.com/graphql, or
+    <host>/api/graphql for Enterprise Server (REST under /api/v3)."""
+    base = api_url.rstrip("/")
+    return base.removesuffix("/v3") + "/graphql" if base.endswith("/api/v3") else base + "/graphql"
 
 
 def trusted_upload_url(upload_url: str, api_url: str) -> str:
@@ -199,13 +214,32 @@ class GitHubStyleWriter:
         return self.api.pages(self._path(name, "issues"), params)
 
     def create_issue(self, name: str, body: dict[str, Any], *, closed: bool) -> Any:
-        if self.gitea:  # Gitea's CreateIssueOption takes `closed`: one request
+        """Gitea's CreateIssueOption takes `closed` (one request); GitHub's REST API creates
+        every issue open: the caller closes it (`close_issues`, batched)."""
+        if self.gitea:
             return self.create(name, "issues", {**body, "closed": closed})
-        item = self.create(name, "issues", body)
-        if closed:  # GitHub creates issues open: one more request to close it
-            self.close_issue(name, item["number"])
-            item["state"] = "closed"
-        return item
+        return self.create(name, "issues", body)
+
+    def close_issues(self, name: str, issues: Sequence[dict[str, Any]]) -> None:
+        ids = [issue.get("node_id") for issue in issues]
+        if self.gitea or not all(ids):
+            for issue in issues:
+                self.close_issue(name, issue["number"], pull=bool(issue.get("pull_request")))
+            return
+        for start in range(0, len(ids), CLOSE_BATCH):
+            chunk = ids[start : start + CLOSE_BATCH]
+            names = [f"c{i}" for i in range(len(chunk))]
+            declared = ", ".join(f"${n}: CloseIssueInput!" for n in names)
+            fields = " ".join(
+                f"{n}: closeIssue(input: ${n}) {{ issue {{ number }} }}" for n in names
+            )
+            query = f"mutation({declared}) {{ {fields} }}"
+            variables = {n: {"issueId": node} for n, node in zip(names, chunk, strict=True)}
+            url = graphql_url(self.api.base_url)
+            answer = self.api.send("POST", url, body={"query": query, "variables": variables})
+            errors = answer.json().get("errors")
+            if errors:
+                raise ProviderError(f"GitHub GraphQL: {errors[0].get('message')}")
 
     def create_pull(
         self,

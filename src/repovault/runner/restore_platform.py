@@ -71,6 +71,7 @@ class PlatformRestore:
     ) -> None:
         self.numbers = Numbers(self, branches or set())
         self.label_refs: dict[str, Any] = {}
+        self.closing: list[dict[str, Any]] = []  # issues to close, by the next save
         self.record = record
         self.writer = writer
         self.name = name
@@ -144,6 +145,12 @@ class PlatformRestore:
 
     # Issues --------------------------------------------------------------------------------
 
+    def close_pending(self) -> None:
+        """Close the issues made open that end closed (GitHub: batched)."""
+        if self.closing:
+            self.writer.close_issues(self.name, self.closing)
+            self.closing = []
+
     def comments(self, source_number: int, target_number: int, *, fresh: bool) -> None:
         """The number's thread (comments, reviews, review comments in time order), each a
         comment; on a rerun the target's comments are counted, and that many skipped."""
@@ -175,9 +182,12 @@ class PlatformRestore:
             self.created["issues"][str(number)] = target["number"]
             self.comments(number, target["number"], fresh=fresh)
             if self.numbers.ends_closed(number) and target.get("state") != "closed":
-                pull = bool(target.get("pull_request"))
-                self.writer.close_issue(self.name, target["number"], pull=pull)
+                if target.get("pull_request"):
+                    self.writer.close_issue(self.name, target["number"], pull=True)
+                else:
+                    self.closing.append(target)
             if number % 50 == 0 or number == last:
+                self.close_pending()
                 self.save()
                 self.record.report(40 + 40 * number // last, f"issues: {number} of {last}")
 
