@@ -99,6 +99,10 @@ class Items:
             same = (other["head"]["ref"], other["base"]["ref"]) == (body["head"], body["base"])
             if same and other["state"] == "open":
                 raise Answer(409 if self.gitea else 422, {"message": "pull request exists"})
+        if self.gitea and "draft" in body:
+            raise Answer(
+                422, {"message": "[draft]: unknown field"}
+            )  # not in CreatePullRequestOption
         number = len(repo.issues) + 1
         labels, milestone = self.refs_of(repo, body) if self.gitea else ([], None)
         side = {"repo": {"full_name": repo.full_name}}
@@ -112,6 +116,7 @@ class Items:
             "head": {"ref": body["head"], "sha": head, **side},
             "base": {"ref": body["base"], "sha": base, **side},
             "merged": False,
+            "draft": bool(body.get("draft")) and not self.gitea,  # Gitea: no such option
             "labels": labels,
             "milestone": milestone,
         }
@@ -156,7 +161,7 @@ class Items:
             "tag_name": tag,
             "name": body.get("name"),
             "body": body.get("body"),
-            "draft": bool(body.get("draft")),
+            "draft": bool(body.get("draft")) and not self.gitea,  # Gitea: no such option
             "prerelease": bool(body.get("prerelease")),
             "author": {"login": USER},
             "assets": [],

@@ -256,7 +256,10 @@ class GitHubStyleWriter:
         if milestone is not None:
             extra["milestone"] = milestone
         try:
-            sent = {**body, **extra} if self.gitea else body
+            # Gitea takes labels and milestone, and has no draft flag; GitHub the reverse.
+            sent = (
+                {**{k: v for k, v in body.items() if k != "draft"}, **extra} if self.gitea else body
+            )
             item = self.api.send("POST", self._path(name, "pulls"), body=sent).json()
         except (ProviderNotFound, ProviderAuthError):
             raise

@@ -153,10 +153,11 @@ class PlatformRestore:
 
     def comments(self, source_number: int, target_number: int, *, fresh: bool) -> None:
         """The number's thread (comments, reviews, review comments in time order), each a
-        comment; on a rerun the target's comments are counted, and that many skipped."""
+        comment; on a rerun the target's comments are counted, and that many skipped (unless
+        the task's record has them all: then the thread is not read)."""
         wanted = thread(self.source, source_number)
-        if not wanted:
-            return
+        if not wanted or all(post.key in self.created["comments"] for post in wanted):
+            return  # nothing, or all of it made by this task already (its record says so)
         path = f"issues/{target_number}/comments"
         done = 0 if fresh else sum(1 for _ in self.writer.list(self.name, path))
         for post in wanted[done:]:

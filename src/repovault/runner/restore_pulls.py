@@ -101,6 +101,7 @@ class Numbers:
                 "body": request["body"],
                 "head": pull["head"]["ref"],
                 "base": pull["base"]["ref"],
+                **({"draft": True} if pull.get("draft") else {}),
             }
             made = restore.writer.create_pull(
                 restore.name,
