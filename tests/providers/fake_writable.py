@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from bench.githttp import _backend, _Handler
+from tests.providers.fake_lfs import is_lfs, lfs_answer
 from tests.providers.fake_writable_items import USER, Answer, Items
 
 
@@ -78,6 +79,8 @@ class Platform(Items):
         self.base = ""  # http://127.0.0.1:PORT, set once served
         self.state: dict[str, FakeRepository] = {}
         self.writes: list[str] = []  # "POST /repos/acme/app/issues", ...
+        self.lfs: dict[str, dict[str, bytes]] = {}  # repository -> LFS oid -> bytes
+        self.lfs_enabled = True  # False: the LFS API answers 404, as with LFS turned off
         self.requests: list[str] = []  # every API request, reads too: "GET /repos/acme/app", ...
         # The next N writes to paths ending so are answered as GitHub and Gitea answer a
         # rate limit (429 with Retry-After), and not applied.
@@ -281,6 +284,9 @@ class _Served(_Handler):
         parts = urlsplit(self.path)
         uploads = "/api/uploads/"  # GitHub Enterprise Server's upload host, on the same host
         graphql = "/api/graphql"  # and its GraphQL endpoint
+        if is_lfs(parts.path):
+            self._lfs(parts.path)
+            return
         if not parts.path.startswith((self.prefix + "/", uploads, graphql)):
             self._cgi()
             return
@@ -305,12 +311,27 @@ class _Served(_Handler):
             answer = raised
         self._send(answer)
 
+    def _lfs(self, path: str) -> None:
+        if self.headers.get("Authorization") != self.authorization:
+            self._send(Answer(401, {"message": "Bad credentials"}))
+            return
+        if not self.platform.lfs_enabled:
+            self._send(Answer(404, {"message": "Not Found"}))
+            return
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        platform = self.platform
+        with platform.lock:
+            answer = lfs_answer(
+                platform.lfs, platform.base, self.authorization or "", self.command, path, raw
+            )
+        self._send(answer)
+
     def _send(self, answer: Answer) -> None:
         data = json.dumps(answer.body).encode()
         self.send_response(answer.status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in answer.headers.items():
+        headers = {"Content-Type": "application/json", **answer.headers}
+        headers["Content-Length"] = str(len(data))
+        for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
@@ -318,6 +339,7 @@ class _Served(_Handler):
     do_GET = _route
     do_POST = _route
     do_PATCH = _route
+    do_PUT = _route
 
 
 class WritablePlatform:

@@ -115,7 +115,7 @@ def test_a_dry_run_counts_and_writes_nothing(
             "releases": 1,
             "releaseAssets": 1,
             "wiki": False,
-            "lfs": False,
+            "lfsObjects": 0,
             "cannotMap": {},
         }
 

@@ -23,8 +23,8 @@ from typing import Any
 
 from sqlalchemy import update
 
-from repovault.engine.manifest import Manifest, chain
-from repovault.engine.push import push_heads_and_tags, pushed_refs
+from repovault.engine.manifest import Manifest
+from repovault.engine.push import lfs_objects, push_heads_and_tags, pushed_refs
 from repovault.engine.vault import Vault
 from repovault.organizations.models import Organization
 from repovault.organizations.service import access_of
@@ -242,7 +242,7 @@ def _dry_run(
     counts = dry_run(writer, name, source, refs)
     _, wiki = wiki_of(vault, manifest)
     counts["wiki"] = wiki is not None
-    counts["lfs"] = any(m.content.lfs for m in chain(vault.manifests(), manifest.id))
+    counts["lfsObjects"] = lfs_objects(vault.manifests(), manifest.id)
     cannot: dict[str, int] = {}
     tags = {ref.removeprefix("refs/tags/") for ref in refs if ref.startswith("refs/tags/")}
     if skipped := skipped_releases(source.releases, tags):
@@ -274,8 +274,12 @@ def restore_into(
     restore.save()
     record.report(15, f"pushing branches and tags to {created.full_name}")
     credentials = writer.git_credentials()
-    for warning in push_heads_and_tags(vault, manifest.id, created.clone_url, credentials):
+    warnings = push_heads_and_tags(vault, manifest.id, created.clone_url, credentials)
+    for warning in warnings:
         record.log("warning", warning)
+    lfs = lfs_objects(vault.manifests(), manifest.id)
+    if lfs and not any("LFS" in warning for warning in warnings):
+        record.log("info", f"{lfs} LFS object(s) pushed")
     head = manifest.content.head
     if head and head.startswith("refs/heads/"):
         writer.set_default_branch(name, head.removeprefix("refs/heads/"))
