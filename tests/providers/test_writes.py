@@ -17,6 +17,7 @@ from repovault.providers.writes import (
     GitHubStyleWriter,
     graphql_url,
     trusted_clone_url,
+    trusted_upload_url,
     writer_for,
 )
 from tests.providers.fake_writable import WritablePlatform
@@ -158,3 +159,26 @@ def test_gitea_creates_issues_closed_in_one_request(tmp_path: Path) -> None:
 def test_the_graphql_endpoint_is_beside_the_rest_api() -> None:
     assert graphql_url("https://api.github.com") == "https://api.github.com/graphql"
     assert graphql_url("https://ghe.example.com/api/v3") == "https://ghe.example.com/api/graphql"
+
+
+@pytest.mark.parametrize(
+    ("upload", "api", "trusted"),
+    [
+        ("https://uploads.github.com/repos/a/b/releases/1/assets", "https://api.github.com", True),
+        (
+            "https://ghe.example.com/api/uploads/repos/a/b/releases/1/assets",
+            "https://ghe.example.com/api/v3",
+            True,
+        ),
+        ("https://uploads.github.com.evil.example/x", "https://api.github.com", False),
+        ("https://uploads.github.com/x", "https://ghe.example.com/api/v3", False),
+    ],
+)
+def test_a_release_file_goes_only_to_the_platforms_upload_host(
+    upload: str, api: str, trusted: bool
+) -> None:
+    if trusted:
+        assert trusted_upload_url(upload, api) == upload
+    else:
+        with pytest.raises(ProviderError, match="upload URL on another host"):
+            trusted_upload_url(upload, api)
