@@ -17,7 +17,7 @@ what cannot map yet.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +40,7 @@ from repovault.runner.restore_releases import (
     skipped_releases,
     wiki_of,
 )
-from repovault.runner.restore_source import Source, dry_run, read_source, thread
+from repovault.runner.restore_source import Record, Source, dry_run, read_source, thread
 from repovault.tasks.models import Task
 
 POSTED = {"comments": "comments", "reviews": "reviews", "reviewComments": "review comments"}
@@ -191,20 +191,6 @@ class PlatformRestore:
                 self.close_pending()
                 self.save()
                 self.record.report(40 + 40 * number // last, f"issues: {number} of {last}")
-
-
-@dataclass
-class Record:
-    """Where a platform restore reports, and keeps what it created: `result` is the task's
-    result (its `created` written through `save` as it goes), `previous` the result an
-    earlier attempt of the same task left."""
-
-    result: dict[str, Any]
-    previous: dict[str, Any]
-    log: Callable[[str, str], None]
-    report: Callable[[int, str], None]
-    check: Callable[[], None]
-    save: Callable[[], None]
 
 
 @dataclass(frozen=True)

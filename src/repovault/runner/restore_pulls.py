@@ -13,7 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from repovault.runner.restore_source import PULL_LABEL, authored, pull_branches, with_author
+from repovault.runner.restore_source import (
+    PULL_LABEL,
+    Restoring,
+    authored,
+    pull_branches,
+    with_author,
+)
 
 REFUSED = "the platform refused it (no commits between its branches, or one already open)"
 
@@ -66,7 +72,7 @@ def placeholder_request(number: int) -> dict[str, Any]:
 class Numbers:
     """Creates what each number of the snapshot becomes (a part of `PlatformRestore`)."""
 
-    def __init__(self, restore: Any, branches: set[str]) -> None:
+    def __init__(self, restore: Restoring, branches: set[str]) -> None:
         self.restore = restore
         self.branches = branches
 

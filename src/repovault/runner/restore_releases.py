@@ -23,7 +23,7 @@ from repovault.engine.layout import wiki_prefix
 from repovault.engine.manifest import Manifest
 from repovault.engine.push import push_heads_and_tags
 from repovault.engine.vault import Vault
-from repovault.runner.restore_source import authored, release_files
+from repovault.runner.restore_source import Restoring, authored, release_files
 
 Read = Callable[[str], bytes]
 
@@ -41,7 +41,7 @@ def release_request(release: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def restore_releases(restore: Any, tags: set[str], read: Read) -> None:
+def restore_releases(restore: Restoring, tags: set[str], read: Read) -> None:
     """Every release of the snapshot, with its files (`restore`: a PlatformRestore)."""
     writer, name, record = restore.writer, restore.name, restore.record
     existing = {item["tag_name"]: item for item in writer.list(name, "releases")}
@@ -80,7 +80,7 @@ def skipped_releases(releases: list[dict[str, Any]], tags: set[str]) -> int:
     return sum(1 for r in releases if r["tag_name"] not in tags and not r.get("draft"))
 
 
-def restore_wiki(restore: Any, vault: Vault, manifest: Manifest) -> str | None:
+def restore_wiki(restore: Restoring, vault: Vault, manifest: Manifest) -> str | None:
     """The wiki of the snapshot's time pushed to the target's wiki; the wiki snapshot's id,
     or None (the log says why)."""
     wikis, wiki = wiki_of(vault, manifest)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from repovault.providers.documents import asset_release
 from repovault.providers.metadata import release_key
@@ -20,6 +20,37 @@ from repovault.providers.writes import PlatformWriter
 Items = Callable[[str], Iterator[Any]]
 
 PULL_LABEL = "restored pull request"
+
+
+@dataclass
+class Record:
+    """Where a platform restore reports, and keeps what it created: `result` is the task's
+    result (its `created` written through `save` as it goes), `previous` the result an
+    earlier attempt of the same task left."""
+
+    result: dict[str, Any]
+    previous: dict[str, Any]
+    log: Callable[[str, str], None]
+    report: Callable[[int, str], None]
+    check: Callable[[], None]
+    save: Callable[[], None]
+
+
+class Restoring(Protocol):
+    """A restore in progress (runner/restore_platform.py `PlatformRestore`), as the steps in
+    restore_pulls.py and restore_releases.py use it."""
+
+    writer: PlatformWriter
+    name: str
+    source: Source
+    record: Record
+    created: dict[str, Any]
+
+    def made_one(self, kind: str) -> None: ...
+
+    def label_ref(self, name: str) -> Any: ...
+
+    def save(self) -> None: ...
 
 
 def authored(item: dict[str, Any], verb: str, at: str = "created_at") -> str:
