@@ -2,17 +2,20 @@
 on the organization's platform (GitHub or Gitea/Forgejo for now).
 
     repository created (visibility; description naming where it came from)
-    -> branches and tags pushed with the organization's token (engine/push.py)
-    -> default branch set -> labels -> milestones -> issues 1..N in number order, each with
-       its comments and state; a pull request's number, or a number missing from the
-       snapshot, becomes a closed placeholder, so `#123` keeps naming the same issue
+    -> branches, tags and LFS objects pushed with the organization's token (engine/push.py)
+    -> default branch set -> labels -> milestones
+    -> numbers 1..N in order (restore_pulls.py): an issue, a pull request (its branches in
+       the snapshot) or an issue labelled as one, or a closed placeholder for a number the
+       snapshot lacks, so `#123` keeps naming the same item; each with its thread (comments,
+       reviews, review comments in time order) and its state (GitHub: closed in batches)
+    -> releases with their files -> the wiki (restore_releases.py)
 
 Idempotent and resumable: what was created is recorded in the task's `result` (`created`:
-source number or name -> target number) as it goes, and the target itself is read first
-(labels by name, milestones by title, issues by number, an issue's comments by count), so a
-rerun after a crash, a cancel or a rate limit creates nothing twice. A dry run reads the
-snapshot and the target and writes nothing: `result.dryRun` counts what would be created and
-what cannot map yet.
+source number, name or id -> the target's) as it goes, and the target itself is read first
+(labels by name, milestones by title, issues and pull requests by number, a thread's
+comments by count, releases by tag, their files by name), so a rerun after a crash, a
+cancel or a rate limit creates nothing twice. A dry run reads the snapshot and the target
+and writes nothing: `result.dryRun` counts what would be created and what cannot map.
 """
 
 from __future__ import annotations
