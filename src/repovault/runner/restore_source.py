@@ -229,6 +229,8 @@ def pull_branches(pull: dict[str, Any], branches: set[str]) -> str | None:
     """Why `pull` cannot be a pull request on the target (None: it can): its head and base
     must be branches of the restored repository, its head not in a fork."""
     head, base = pull.get("head") or {}, pull.get("base") or {}
+    if "repo" in head and head["repo"] is None and base.get("repo"):
+        return "its head was in a fork that is gone"  # GitHub's `head.repo` is then null
     forked = ((head.get("repo") or {}).get("full_name"), (base.get("repo") or {}).get("full_name"))
     if None not in forked and forked[0] != forked[1]:
         return f"its head is in the fork {forked[0]}"
