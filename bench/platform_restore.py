@@ -102,7 +102,7 @@ def _documents(args: argparse.Namespace) -> dict[str, list[Any]]:
                 "merged_at": "2024-02-01T00:00:00Z" if merged else None,
                 "user": _user("bob"),
                 "labels": [labels[n % 5]],
-                "head": {"ref": f"deleted-{i}" if merged else f"topic-{i}"},
+                "head": {"ref": f"deleted-{i}" if merged else f"topic-{i // 2}"},
                 "base": {"ref": "main"},
                 "created_at": "2024-01-02T00:00:00Z",
             }
@@ -158,7 +158,7 @@ def _snapshot(folder: Path, args: argparse.Namespace) -> tuple[Vault, Manifest]:
     for release in documents["releases.json"]:
         for asset in release["assets"]:
             stored[f"release-assets/{release['id']}/{asset['name']}"] = os.urandom(64 * 1024)
-    repo = _repository(folder, args.pulls // 2 + 1, args.releases)
+    repo = _repository(folder, (args.pulls + 1) // 2, args.releases)
     vault = Vault(LocalBackend(folder / "store"), "r/")
     made = backup(
         url=f"file://{repo}",
@@ -206,6 +206,11 @@ def _run(folder: Path, snapshot: tuple[Vault, Manifest], gitea: bool) -> bool:
             f"{seconds:.1f} s, {1000 * seconds / created:.2f} ms per object"
         )
         print(f"  reads: {sorted(listings.items())}")
+        numbered = Counter(w.split(" ", 1)[1] for w in requests if w.startswith("POST"))
+        print(
+            f"  pull requests: {numbered['/repos/acme/app/pulls']}, GraphQL requests: "
+            f"{numbered['/graphql']}"
+        )
         before = len(platform.requests)
         restore_into(writer, *snapshot, wanted, _record(dict(record.result)))
         again = platform.requests[before:]
