@@ -108,3 +108,17 @@ def test_a_rate_limited_write_is_retried_and_applied_once(
         issue_posts = [w for w in platform.platform.writes if w == "POST /repos/acme/app/issues"]
         # 3 issues and 1 issue for pull request #4; two answered 429, not applied, retried
         assert len(issue_posts) == 4 + 2
+
+
+@pytest.mark.parametrize("gitea", [False, True], ids=["github", "gitea"])
+def test_a_rate_limited_upload_sends_the_whole_file_again(
+    tmp_path: Path, snapshot: tuple[Vault, Manifest], gitea: bool
+) -> None:
+    with WritablePlatform(tmp_path / "target", gitea=gitea, token=TOKEN) as platform:
+        (tmp_path / "target").mkdir(exist_ok=True)
+        platform.platform.limit = ("/assets", 1)
+        record, _ = record_of()
+        restore(platform, snapshot, record)
+        compare(platform, tmp_path / "source.git")  # the file's bytes, whole
+        uploads = [w for w in platform.platform.writes if w.endswith("/assets")]
+        assert len(uploads) == 2  # one answered 429, then the same file from its start

@@ -14,7 +14,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import httpx
 import structlog
@@ -140,15 +140,18 @@ class PlatformClient:
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         body: Any = None,
-        content: bytes | None = None,
-        files: dict[str, tuple[str, bytes, str]] | None = None,
+        content: bytes | BinaryIO | None = None,
+        files: dict[str, tuple[str, BinaryIO, str]] | None = None,
     ) -> httpx.Response:
         """One request (a JSON `body` for writes, or raw `content`, or multipart `files`: a
-        release asset), rate limits honoured, errors mapped."""
+        release asset, read from its file in chunks, from its start again on a retry), rate
+        limits honoured, errors mapped."""
         url = self.url(path)
         attempt = 0
         while True:
             sent = {**self.headers, **self.credentials[self.current], **(headers or {})}
+            if content is not None and not isinstance(content, bytes):
+                content.seek(0)  # a retry sends the file from its start again
             try:
                 response = self.client.request(
                     method,

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, BinaryIO, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 import httpx
@@ -89,7 +89,9 @@ class PlatformWriter(Protocol):
         closed: bool,
     ) -> Any | None: ...
 
-    def upload_asset(self, name: str, release: dict[str, Any], file: str, data: bytes) -> Any: ...
+    def upload_asset(
+        self, name: str, release: dict[str, Any], file: str, data: BinaryIO
+    ) -> Any: ...
 
     def wiki_url(self, name: str) -> str | None:
         """The wiki's git URL when the repository has a wiki enabled, else None."""
@@ -277,7 +279,9 @@ class GitHubStyleWriter:
         item["state"] = "closed" if closed else "open"
         return item
 
-    def upload_asset(self, name: str, release: dict[str, Any], file: str, data: bytes) -> Any:
+    def upload_asset(self, name: str, release: dict[str, Any], file: str, data: BinaryIO) -> Any:
+        """The file's bytes streamed from `data` (an open file: its size gives the
+        Content-Length GitHub requires; multipart rewinds it on a retry)."""
         if self.gitea:
             path = self._path(name, f"releases/{release['id']}/assets")
             files = {"attachment": (file, data, "application/octet-stream")}

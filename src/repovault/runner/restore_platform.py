@@ -20,9 +20,10 @@ and writes nothing: `result.dryRun` counts what would be created and what cannot
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import update
 
@@ -56,11 +57,20 @@ def _items(vault: Vault, manifest: Manifest, name: str) -> Iterator[Any]:
         yield from stream_items(vault.read_object(manifest, stored))
 
 
-def _bytes(vault: Vault, manifest: Manifest, name: str) -> bytes:
-    """A stored document's bytes (a release's file, held whole to upload it)."""
+def _file(vault: Vault, manifest: Manifest, name: str) -> BinaryIO:
+    """A stored document (a release's file) in a temporary file, read from its start: memory
+    holds a block at a time, whatever its size. The caller closes it (which removes it)."""
     stored = manifest.object(f"meta/{name}")
     assert stored is not None
-    return b"".join(vault.read_object(manifest, stored))
+    out = tempfile.TemporaryFile()  # noqa: SIM115 (returned open: the caller closes it)
+    try:
+        for block in vault.read_object(manifest, stored):
+            out.write(block)
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return out
 
 
 class PlatformRestore:
@@ -279,7 +289,7 @@ def restore_into(
     restore.tell(*NUMBERED, *POSTED.values())
     record.report(80, "releases and their files")
     tags = {ref.removeprefix("refs/tags/") for ref in refs if ref.startswith("refs/tags/")}
-    restore_releases(restore, tags, lambda document: _bytes(vault, manifest, document))
+    restore_releases(restore, tags, lambda document: _file(vault, manifest, document))
     restore.tell("releases", "release files")
     record.report(95, "the wiki")
     restore_wiki(restore, vault, manifest)

@@ -14,7 +14,7 @@ not carried over, and why.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, BinaryIO
 
 from repovault.engine.archive import wiki_snapshot
 from repovault.engine.errors import PushFailed
@@ -25,7 +25,7 @@ from repovault.engine.push import push_heads_and_tags
 from repovault.engine.vault import Vault
 from repovault.runner.restore_source import Restoring, authored, release_files
 
-Read = Callable[[str], bytes]
+Read = Callable[[str], BinaryIO]  # a stored document as an open file, closed by the reader
 
 
 def release_request(release: dict[str, Any]) -> dict[str, Any]:
@@ -64,7 +64,8 @@ def restore_releases(restore: Restoring, tags: set[str], read: Read) -> None:
         for file, document in release_files(restore.source, release):
             if file in have:
                 continue
-            uploaded = writer.upload_asset(name, target, file, read(document))
+            with read(document) as data:
+                uploaded = writer.upload_asset(name, target, file, data)
             restore.created["assets"][f"{release['id']}/{file}"] = uploaded.get("id")
             restore.made_one("release files")
         restore.save()
