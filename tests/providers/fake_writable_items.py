@@ -84,7 +84,10 @@ class Items:
             if mutation != "closeIssue" or issue is None or "pull_request" in issue:
                 message = f"Could not resolve to a node with the global id of '{node}'"
                 return {"data": None, "errors": [{"message": message}]}
-            issue["state"] = "closed"
+            reason = (variables.get(variable) or {}).get("stateReason") or "COMPLETED"
+            if reason not in ("COMPLETED", "NOT_PLANNED", "DUPLICATE"):
+                return {"data": None, "errors": [{"message": f"bad stateReason {reason}"}]}
+            issue.update(state="closed", state_reason=reason.lower())
             data[alias] = {"issue": {"number": issue["number"]}}
         return {"data": data}
 

@@ -37,6 +37,7 @@ def source_data() -> dict[str, list[Any]]:
     branches of the snapshot; #4's review comment quotes its diff hunk."""
     data = repo_data()
     data["issues"][2]["milestone"] = milestone(1, "1.0")
+    data["issues"][1]["state_reason"] = "not_planned"  # #2, closed
     merged, open_one = data["pulls"]
     merged["head"] = {"ref": "fix-crash", "sha": "1" * 40}
     merged["base"] = {"ref": "main", "sha": "2" * 40}
@@ -204,6 +205,8 @@ def compare(platform: WritablePlatform, source_git: Path) -> None:
         got = restored[number]
         assert got["title"] == issue["title"]
         assert got["state"] == issue["state"]
+        if issue["state"] == "closed" and not platform.platform.gitea:  # Gitea: no reasons
+            assert got["state_reason"] == issue["state_reason"]
         assert without_author(got["body"]) == issue["body"]
         assert (got["milestone"] or {}).get("title") == (issue["milestone"] or {}).get("title")
         assert [label["name"] for label in got["labels"]] == [

@@ -71,7 +71,8 @@ class PlatformWriter(Protocol):
     def close_issue(self, name: str, number: int, *, pull: bool = False) -> None: ...
 
     def close_issues(self, name: str, issues: Sequence[dict[str, Any]]) -> None:
-        """Close several issues (not pull requests), as few requests as the platform allows."""
+        """Close several issues (not pull requests), as few requests as the platform allows;
+        an issue's `state_reason` (GitHub: completed, not_planned) is kept."""
 
     def numbered(self, name: str) -> Iterator[Any]:
         """Every issue and pull request (all states), in number order; a pull request has a
@@ -119,6 +120,13 @@ def trusted_clone_url(clone_url: str, api_url: str) -> str:
 
 
 CLOSE_BATCH = 50  # closeIssue mutations in one GraphQL request
+REASONS = {"completed": "COMPLETED", "not_planned": "NOT_PLANNED"}  # IssueClosedStateReason
+
+
+def _reason(issue: dict[str, Any]) -> dict[str, str]:
+    """closeIssue's `stateReason` for an issue's REST `state_reason` (when it has one)."""
+    reason = REASONS.get(str(issue.get("state_reason") or ""))
+    return {"stateReason": reason} if reason else {}
 
 
 def graphql_url(api_url: str) -> str:
@@ -236,7 +244,10 @@ class GitHubStyleWriter:
                 f"{n}: closeIssue(input: ${n}) {{ issue {{ number }} }}" for n in names
             )
             query = f"mutation({declared}) {{ {fields} }}"
-            variables = {n: {"issueId": node} for n, node in zip(names, chunk, strict=True)}
+            variables = {
+                n: {"issueId": issue["node_id"], **_reason(issue)}
+                for n, issue in zip(names, issues[start : start + CLOSE_BATCH], strict=True)
+            }
             url = graphql_url(self.api.base_url)
             answer = self.api.send("POST", url, body={"query": query, "variables": variables})
             errors = answer.json().get("errors")

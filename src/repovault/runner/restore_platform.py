@@ -199,7 +199,8 @@ class PlatformRestore:
                 if target.get("pull_request"):
                     self.writer.close_issue(self.name, target["number"], pull=True)
                 else:
-                    self.closing.append(target)
+                    reason = (self.source.issues.get(number) or {}).get("state_reason")
+                    self.closing.append({**target, "state_reason": reason})
             if number % 50 == 0 or number == last:
                 self.close_pending()
                 self.save()
