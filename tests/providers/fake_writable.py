@@ -80,6 +80,7 @@ class Platform(Items):
         self.state: dict[str, FakeRepository] = {}
         self.writes: list[str] = []  # "POST /repos/acme/app/issues", ...
         self.lfs: dict[str, dict[str, bytes]] = {}  # repository -> LFS oid -> bytes
+        self.drafts = True  # False: draft pull requests refused, as on GitHub Free plans
         self.lfs_enabled = True  # False: the LFS API answers 404, as with LFS turned off
         self.requests: list[str] = []  # every API request, reads too: "GET /repos/acme/app", ...
         # The next N writes to paths ending so are answered as GitHub and Gitea answer a

@@ -66,6 +66,7 @@ class Items:
     base: str
     ids: Any
     state: dict[str, Any]
+    drafts: bool  # False: GitHub refuses draft pull requests (a plan without them)
 
     def graphql(self, body: dict[str, Any]) -> dict[str, Any]:
         """`mutation($c0: CloseIssueInput!, ...) { c0: closeIssue(input: $c0) {...} ... }`:
@@ -106,6 +107,9 @@ class Items:
             raise Answer(
                 422, {"message": "[draft]: unknown field"}
             )  # not in CreatePullRequestOption
+        if body.get("draft") and not self.gitea and not self.drafts:
+            message = "Draft pull requests are not supported in this repository."
+            raise Answer(422, {"message": "Validation Failed", "errors": [{"message": message}]})
         number = len(repo.issues) + 1
         labels, milestone = self.refs_of(repo, body) if self.gitea else ([], None)
         side = {"repo": {"full_name": repo.full_name}}

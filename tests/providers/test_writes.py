@@ -182,3 +182,17 @@ def test_a_release_file_goes_only_to_the_platforms_upload_host(
     else:
         with pytest.raises(ProviderError, match="upload URL on another host"):
             trusted_upload_url(upload, api)
+
+
+def test_a_draft_github_refuses_becomes_a_ready_pull_request(tmp_path: Path) -> None:
+    with WritablePlatform(tmp_path, gitea=False, token=TOKEN) as platform, httpx.Client() as http:
+        platform.platform.drafts = False
+        writer = writer_for(Access(1, "acme", platform.api_url, None, TOKEN), http)
+        made = writer.create_repository("app", description="d", private=True)
+        _pushed(tmp_path, made.clone_url, "x-access-token")
+        body = {"title": "t", "body": "b", "base": "main", "head": "topic", "draft": True}
+        pull = writer.create_pull("app", body, labels=[], milestone=None, closed=False)
+        assert pull is not None
+        assert platform.state["acme/app"].pulls[1]["draft"] is False
+        posts = [w for w in platform.platform.writes if w.endswith("/pulls")]
+        assert len(posts) == 2  # the draft refused, then the same without the flag

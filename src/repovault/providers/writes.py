@@ -268,17 +268,14 @@ class GitHubStyleWriter:
             extra["labels"] = labels
         if milestone is not None:
             extra["milestone"] = milestone
-        try:
-            # Gitea takes labels and milestone, and has no draft flag; GitHub the reverse.
-            sent = (
-                {**{k: v for k, v in body.items() if k != "draft"}, **extra} if self.gitea else body
-            )
-            item = self.api.send("POST", self._path(name, "pulls"), body=sent).json()
-        except (ProviderNotFound, ProviderAuthError):
-            raise
-        except ProviderError as refused:
-            if not refused.permanent:
-                raise
+        # Gitea takes labels and milestone, and has no draft flag; GitHub the reverse.
+        plain = {k: v for k, v in body.items() if k != "draft"}
+        item = self._new_pull(name, {**plain, **extra} if self.gitea else body)
+        if item is None and not self.gitea and body.get("draft"):
+            # GitHub refuses drafts where the plan has none (private repositories of Free
+            # organizations): a ready pull request rather than an issue.
+            item = self._new_pull(name, plain)
+        if item is None:
             return None
         number = item["number"]
         if self.gitea:
@@ -289,6 +286,17 @@ class GitHubStyleWriter:
             self.api.send("PATCH", self._path(name, f"issues/{number}"), body=patch)
         item["state"] = "closed" if closed else "open"
         return item
+
+    def _new_pull(self, name: str, body: dict[str, Any]) -> Any | None:
+        """`POST .../pulls`; None when the platform refuses it (a permanent 4xx)."""
+        try:
+            return self.api.send("POST", self._path(name, "pulls"), body=body).json()
+        except (ProviderNotFound, ProviderAuthError):
+            raise
+        except ProviderError as refused:
+            if not refused.permanent:
+                raise
+            return None
 
     def upload_asset(self, name: str, release: dict[str, Any], file: str, data: BinaryIO) -> Any:
         """The file's bytes streamed from `data` (an open file: its size gives the
