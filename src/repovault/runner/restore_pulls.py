@@ -85,16 +85,17 @@ class Numbers:
         restore = self.restore
         issue = restore.source.issues.get(number)
         if issue is not None:
-            restore.made_one("issues")
             request = issue_request(issue, labels, milestones, issue_text(issue))
-            return restore.writer.create_issue(
-                restore.name, request, closed=issue["state"] == "closed"
-            )
+            closed = issue.get("state") == "closed"
+            made = restore.writer.create_issue(restore.name, request, closed=closed)
+            restore.made_one("issues")
+            return made
         pull = restore.source.pulls.get(number)
         if pull is not None:
             return self.pull(pull, labels, milestones)
+        made = restore.writer.create_issue(restore.name, placeholder_request(number), closed=True)
         restore.made_one("placeholders")
-        return restore.writer.create_issue(restore.name, placeholder_request(number), closed=True)
+        return made
 
     def pull(self, pull: dict[str, Any], labels: dict[str, Any], milestones: dict[int, Any]) -> Any:
         restore = self.restore
@@ -122,5 +123,6 @@ class Numbers:
             reason = REFUSED
         request = issue_request(pull, labels, milestones, pull_text(pull, reason))
         request["labels"] = [*request.get("labels", []), restore.label_ref(PULL_LABEL)]
+        made = restore.writer.create_issue(restore.name, request, closed=closed)
         restore.made_one("pull requests as issues")
-        return restore.writer.create_issue(restore.name, request, closed=closed)
+        return made
