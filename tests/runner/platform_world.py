@@ -74,11 +74,14 @@ def source_repository(tmp_path: Path) -> Path:
     return bare
 
 
-def make_snapshot(tmp_path: Path) -> tuple[Vault, Manifest]:
-    """A backup of acme/app: its git from disk, its metadata from the fake GitHub."""
+def make_snapshot(
+    tmp_path: Path, data: dict[str, list[Any]] | None = None
+) -> tuple[Vault, Manifest]:
+    """A backup of acme/app: its git from disk, its metadata (`source_data()` unless `data`
+    is given) from the fake GitHub."""
     source = FakeGitHub()
     source.orgs["acme"] = [repository(1, "acme/app")]
-    source.repo_data["acme/app"] = source_data()
+    source.repo_data["acme/app"] = data or source_data()
     source.asset_files["1"] = ASSET
     driver = GitHubDriver(Access(1, "acme", None, None, "t"), source.client())
     export = driver.export_metadata(

@@ -34,8 +34,10 @@ from tests.runner.platform_world import (
     compare,
     creations,
     git,
+    make_snapshot,
     record_of,
     restore,
+    source_data,
     without_author,
 )
 
@@ -273,3 +275,26 @@ def test_a_pull_request_the_platform_refuses_becomes_a_labelled_issue(
             "created 3 issues, 0 pull requests, 2 pull requests as issues, 0 placeholders, "
             "3 comments, 1 reviews, 1 review comments (the rest was on the target already)"
         ]
+
+
+def test_a_number_the_snapshot_lacks_becomes_a_closed_placeholder(tmp_path: Path) -> None:
+    data = source_data()
+    data["issues"] = [i for i in data["issues"] if i["number"] != 2]  # #2 deleted upstream
+    data["issues/comments"] = [
+        c for c in data["issues/comments"] if "/issues/2" not in c["issue_url"]
+    ]
+    snapshot = make_snapshot(tmp_path, data)
+    with WritablePlatform(tmp_path / "target", gitea=False, token=TOKEN) as platform:
+        (tmp_path / "target").mkdir(exist_ok=True)
+        counted, _ = record_of()
+        restore(platform, snapshot, counted, dry_run=True)
+        assert (counted.result["dryRun"]["issues"], counted.result["dryRun"]["placeholders"]) == (
+            2,
+            1,
+        )
+        record, _ = record_of()
+        restore(platform, snapshot, record)
+        by_number = {i["number"]: i for i in platform.state["acme/app"].issues}
+        assert sorted(by_number) == [1, 2, 3, 4, 5]
+        assert (by_number[2]["title"], by_number[2]["state"]) == ("Placeholder for #2", "closed")
+        assert by_number[3]["title"] == "Crash when saving"  # still #3
