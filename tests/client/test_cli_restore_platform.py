@@ -109,7 +109,8 @@ def test_the_command_line_restores_into_an_organization(
     dry = cli.invoke(app, ["repos", "restore", backed.repo, *to, "--name", "copy", "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert "would create (create): " in dry.stdout
-    assert "3 issues, 2 placeholders" in dry.stdout
+    assert "3 issues, " in dry.stdout
+    assert "0 placeholders" in dry.stdout
     assert platform.state == {}
 
     done = cli.invoke(app, ["repos", "restore", backed.repo, *to, "--name", "copy"])

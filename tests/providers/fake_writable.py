@@ -6,6 +6,11 @@ same host for pushes (bare repositories made when the API creates a repository).
     with WritablePlatform(tmp_path, gitea=False, token="t0k") as platform:
         platform.api_url   # http://127.0.0.1:PORT/api/v3
         platform.state["acme/app"]   # labels, milestones, issues, comments as created
+
+Pull requests, releases and their files: fake_writable_items.py. A wiki: with `wikis=True`
+every new repository has a `.wiki.git` beside it, as Gitea makes one; with False (GitHub's
+way: its wiki's git repository exists once the first page is made) the repository says
+`has_wiki` but a push to its wiki finds no repository.
 """
 
 from __future__ import annotations
@@ -23,8 +28,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from bench.githttp import _backend, _Handler
-
-USER = "restorer"
+from tests.providers.fake_lfs import is_lfs, lfs_answer
+from tests.providers.fake_writable_items import USER, Answer, Items
 
 
 @dataclass
@@ -37,6 +42,9 @@ class FakeRepository:
     milestones: list[dict[str, Any]] = field(default_factory=list)
     issues: list[dict[str, Any]] = field(default_factory=list)
     comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    pulls: dict[int, dict[str, Any]] = field(default_factory=dict)
+    releases: list[dict[str, Any]] = field(default_factory=list)
+    assets: dict[int, bytes] = field(default_factory=dict)  # asset id -> the file's bytes
 
     def refs(self) -> dict[str, str]:
         out = subprocess.run(
@@ -57,22 +65,24 @@ class FakeRepository:
         return out.stdout.strip().removeprefix("refs/heads/")
 
 
-class Answer(Exception):
-    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        self.status, self.body, self.headers = status, body, headers or {}
-
-
-class Platform:
+class Platform(Items):
     """The state and the API's answers (no HTTP server here)."""
 
-    def __init__(self, root: Path, *, gitea: bool, token: str, owner: str) -> None:
+    def __init__(
+        self, root: Path, *, gitea: bool, token: str, owner: str, wikis: bool = True
+    ) -> None:
         self.root = root
+        self.wikis = wikis
         self.gitea = gitea
         self.token = token
         self.owner = owner
         self.base = ""  # http://127.0.0.1:PORT, set once served
         self.state: dict[str, FakeRepository] = {}
         self.writes: list[str] = []  # "POST /repos/acme/app/issues", ...
+        self.lfs: dict[str, dict[str, bytes]] = {}  # repository -> LFS oid -> bytes
+        self.drafts = True  # False: draft pull requests refused, as on GitHub Free plans
+        self.lfs_enabled = True  # False: the LFS API answers 404, as with LFS turned off
+        self.requests: list[str] = []  # every API request, reads too: "GET /repos/acme/app", ...
         # The next N writes to paths ending so are answered as GitHub and Gitea answer a
         # rate limit (429 with Retry-After), and not applied.
         self.limit: tuple[str, int] = ("", 0)
@@ -92,7 +102,7 @@ class Platform:
             "description": repo.description,
             "clone_url": f"{self.base}/{repo.full_name}.git",
             "default_branch": repo.head(),
-            "has_wiki": False,
+            "has_wiki": True,
         }
         if self.gitea:
             item["empty"] = not any(r.startswith("refs/heads/") for r in repo.refs())
@@ -104,14 +114,25 @@ class Platform:
         chunk = items[(page - 1) * size : page * size]
         headers = {}
         if page * size < len(items):
-            link = f"{self.base}{path}?{urlencode({**query, 'page': str(page + 1)})}"
+            prefix = "/api/v1" if self.gitea else "/api/v3"
+            link = f"{self.base}{prefix}{path}?{urlencode({**query, 'page': str(page + 1)})}"
             headers["Link"] = f'<{link}>; rel="next"'
         return Answer(200, chunk, headers)
 
     # Routes ------------------------------------------------------------------------------
 
-    def answer(self, method: str, path: str, query: dict[str, str], body: Any) -> Answer:
+    def answer(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        body: Any,
+        raw: bytes = b"",
+        content_type: str = "",
+    ) -> Answer:
         with self.lock:
+            page = f"?page={query['page']}" if query.get("page", "1") != "1" else ""
+            self.requests.append(f"{method} {path}{page}")
             if method != "GET":
                 self.writes.append(f"{method} {path}")
                 suffix, times = self.limit
@@ -125,6 +146,13 @@ class Platform:
                 return Answer(200, {"login": self.owner, "id": 2})
             if path == f"/orgs/{self.owner}/repos" and method == "POST":
                 return self.create_repository(body)
+            if path == "/graphql" and method == "POST" and not self.gitea:
+                return Answer(200, self.graphql(body))
+            found = re.fullmatch(r"/repos/([^/]+/[^/]+)/releases/(\d+)/assets", path)
+            if found and found.group(1) in self.state and method == "POST":
+                repo = self.state[found.group(1)]
+                made = self.upload_request(repo, int(found.group(2)), query, raw, content_type)
+                return Answer(201, made)
             found = re.fullmatch(r"/repos/([^/]+/[^/]+)(/.*)?", path)
             if found and found.group(1) in self.state:
                 repo = self.state[found.group(1)]
@@ -138,6 +166,12 @@ class Platform:
         folder = self.root / f"{full_name}.git"
         subprocess.run(["git", "init", "--quiet", "--bare", str(folder)], check=True)
         subprocess.run(["git", "-C", str(folder), "config", "http.receivepack", "true"], check=True)
+        if self.wikis:
+            wiki = self.root / f"{full_name}.wiki.git"
+            subprocess.run(["git", "init", "--quiet", "--bare", str(wiki)], check=True)
+            subprocess.run(
+                ["git", "-C", str(wiki), "config", "http.receivepack", "true"], check=True
+            )
         repo = FakeRepository(full_name, body.get("description", ""), body["private"], folder)
         self.state[full_name] = repo
         return Answer(201, self.repository_json(repo))
@@ -165,11 +199,23 @@ class Platform:
                 r.removeprefix("refs/heads/") for r in repo.refs() if r.startswith("refs/heads/")
             ]
             return self._page([{"name": h} for h in heads], query, path)
-        if rest in ("/labels", "/milestones", "/issues"):
+        if rest in ("/labels", "/milestones", "/issues", "/pulls", "/releases"):
             items = getattr(repo, rest[1:])
             if method == "POST":
                 return Answer(201, getattr(self, f"new_{rest[1:-1]}")(repo, body))
+            if rest == "/pulls":
+                items = list(repo.pulls.values())
+            if rest == "/issues" and self.gitea and query.get("type"):
+                pulls = query["type"] == "pulls"
+                items = [i for i in items if bool(i.get("pull_request")) == pulls]
             return self._page(items, query, path)
+        found = re.fullmatch(r"/pulls/(\d+)", rest)
+        if found and int(found.group(1)) in repo.pulls:
+            pull = repo.pulls[int(found.group(1))]
+            if method == "PATCH":
+                issue = next(i for i in repo.issues if i["number"] == pull["number"])
+                self.edit(repo, issue, {"state": body.get("state", pull["state"])})
+            return Answer(200, pull)
         found = re.fullmatch(r"/issues/(\d+)(/comments)?", rest)
         if found is None:
             raise Answer(404, {"message": "Not Found"})
@@ -185,7 +231,7 @@ class Platform:
         if found.group(2):
             return self._page(repo.comments.get(number, []), query, path)
         if method == "PATCH":
-            issue["state"] = body.get("state", issue["state"])
+            self.edit(repo, issue, body)
         return Answer(200, issue)
 
     def new_label(self, repo: FakeRepository, body: dict[str, Any]) -> dict[str, Any]:
@@ -210,21 +256,23 @@ class Platform:
         return milestone
 
     def new_issue(self, repo: FakeRepository, body: dict[str, Any]) -> dict[str, Any]:
-        key = "id" if self.gitea else "name"
-        labels = [label for label in repo.labels if label[key] in body.get("labels", [])]
-        key = "id" if self.gitea else "number"
-        milestone = next((m for m in repo.milestones if m[key] == body.get("milestone")), None)
-        issue = {
-            "id": next(self.ids),
+        labels, milestone = self.refs_of(repo, body)
+        issue_id = next(self.ids)
+        issue: dict[str, Any] = {
+            "id": issue_id,
+            "node_id": f"I_kw{issue_id}",
             "number": len(repo.issues) + 1,
             "title": body["title"],
             "body": body.get("body"),
             "user": {"login": USER},
             "labels": labels,
             "milestone": milestone,
-            "state": "open",
+            # GitHub creates issues open; Gitea's CreateIssueOption has `closed`
+            "state": "closed" if self.gitea and body.get("closed") else "open",
             "comments": 0,
         }
+        if self.gitea:
+            issue["pull_request"] = None
         repo.issues.append(issue)
         return issue
 
@@ -235,7 +283,12 @@ class _Served(_Handler):
 
     def _route(self) -> None:
         parts = urlsplit(self.path)
-        if not parts.path.startswith(self.prefix + "/"):
+        uploads = "/api/uploads/"  # GitHub Enterprise Server's upload host, on the same host
+        graphql = "/api/graphql"  # and its GraphQL endpoint
+        if is_lfs(parts.path):
+            self._lfs(parts.path)
+            return
+        if not parts.path.startswith((self.prefix + "/", uploads, graphql)):
             self._cgi()
             return
         scheme = "token" if self.platform.gitea else "Bearer"
@@ -243,21 +296,43 @@ class _Served(_Handler):
             self._send(Answer(401, {"message": "Bad credentials"}))
             return
         length = int(self.headers.get("Content-Length") or 0)
-        body = json.loads(self.rfile.read(length)) if length else None
+        raw = self.rfile.read(length) if length else b""
+        content_type = self.headers.get("Content-Type") or ""
+        body = json.loads(raw) if raw and content_type.startswith("application/json") else None
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        path = parts.path.removeprefix(self.prefix)
+        if parts.path.startswith(uploads):
+            path = "/" + parts.path.removeprefix(uploads)
+        elif parts.path == graphql:
+            path = "/graphql"
+        else:
+            path = parts.path.removeprefix(self.prefix)
         try:
-            answer = self.platform.answer(self.command, path, query, body)
+            answer = self.platform.answer(self.command, path, query, body, raw, content_type)
         except Answer as raised:
             answer = raised
+        self._send(answer)
+
+    def _lfs(self, path: str) -> None:
+        if self.headers.get("Authorization") != self.authorization:
+            self._send(Answer(401, {"message": "Bad credentials"}))
+            return
+        if not self.platform.lfs_enabled:
+            self._send(Answer(404, {"message": "Not Found"}))
+            return
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        platform = self.platform
+        with platform.lock:
+            answer = lfs_answer(
+                platform.lfs, platform.base, self.authorization or "", self.command, path, raw
+            )
         self._send(answer)
 
     def _send(self, answer: Answer) -> None:
         data = json.dumps(answer.body).encode()
         self.send_response(answer.status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in answer.headers.items():
+        headers = {"Content-Type": "application/json", **answer.headers}
+        headers["Content-Length"] = str(len(data))
+        for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
@@ -265,13 +340,16 @@ class _Served(_Handler):
     do_GET = _route
     do_POST = _route
     do_PATCH = _route
+    do_PUT = _route
 
 
 class WritablePlatform:
     """The fake served; git pushes need basic credentials with the token."""
 
-    def __init__(self, root: Path, *, gitea: bool, token: str, owner: str = "acme") -> None:
-        self.platform = Platform(root, gitea=gitea, token=token, owner=owner)
+    def __init__(
+        self, root: Path, *, gitea: bool, token: str, owner: str = "acme", wikis: bool = True
+    ) -> None:
+        self.platform = Platform(root, gitea=gitea, token=token, owner=owner, wikis=wikis)
         user = "git" if gitea else "x-access-token"
         pair = base64.b64encode(f"{user}:{token}".encode()).decode()
         handler = type(

@@ -1,7 +1,6 @@
-"""Issue 12 §3: a snapshot restored into an organization of a platform. The source is backed
-up for real (git from a repository on disk, metadata exported by the GitHub driver from the
-fake GitHub); the target is a write-capable fake GitHub or Gitea on 127.0.0.1 with `git
-http-backend` behind it. Compared item by item, modulo ids and the author line."""
+"""Issue 12 §3: a snapshot restored into an organization of a platform (a write-capable
+fake GitHub or Gitea on 127.0.0.1 with `git http-backend` behind it), compared item by item
+with its source (tests/runner/platform_world.py)."""
 
 from __future__ import annotations
 
@@ -13,157 +12,34 @@ from typing import Any
 import httpx
 import pytest
 
-from repovault.backends.local import LocalBackend
 from repovault.engine import git as g
-from repovault.engine.backup import BackupOptions, backup
+from repovault.engine.backup import backup
+from repovault.engine.layout import wiki_prefix
 from repovault.engine.manifest import Manifest
 from repovault.engine.vault import Vault
 from repovault.organizations.models import Organization
 from repovault.plans.models import Plan
 from repovault.providers.base import Access
-from repovault.providers.github import GitHubDriver
-from repovault.providers.pages import PageCache
 from repovault.providers.writes import writer_for
 from repovault.runner.execute import Job, JobFailed
-from repovault.runner.restore_platform import Record, Wanted, restore_into, run_platform_restore
+from repovault.runner.restore_platform import Wanted, restore_into, run_platform_restore
 from repovault.runtime import Runtime
 from repovault.tasks.models import Task
 from tests.api.world import build_world
 from tests.conftest import Api
-from tests.e2e.metadata import repo_data
-from tests.providers.fake_github import FakeGitHub, milestone, repository
 from tests.providers.fake_writable import WritablePlatform
-
-TOKEN = "target-token"
-
-
-def _data() -> dict[str, list[Any]]:
-    """The e2e repository's metadata, its issue #3 in milestone 1.0."""
-    data = repo_data()
-    data["issues"][2]["milestone"] = milestone(1, "1.0")
-    return data
-
-
-def _git(folder: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(folder), *args], capture_output=True, text=True, check=True
-    ).stdout.strip()
-
-
-def _source_repository(tmp_path: Path) -> Path:
-    work = tmp_path / "work"
-    subprocess.run(["git", "init", "--quiet", "-b", "main", str(work)], check=True)
-    for name in ("one", "two"):
-        (work / f"{name}.txt").write_text(name)
-        _git(work, "add", ".")
-        _git(work, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", name)
-    _git(work, "branch", "feature", "HEAD~1")
-    _git(work, "-c", "user.name=t", "-c", "user.email=t@e", "tag", "-a", "v1.0", "-m", "one")
-    _git(work, "update-ref", "refs/pull/4/head", "HEAD~1")  # platforms refuse these
-    bare = tmp_path / "source.git"
-    subprocess.run(["git", "clone", "--quiet", "--mirror", str(work), str(bare)], check=True)
-    return bare
-
-
-@pytest.fixture
-def snapshot(tmp_path: Path) -> tuple[Vault, Manifest]:
-    """A backup of acme/app: its git from disk, its metadata from the fake GitHub."""
-    source = FakeGitHub()
-    source.orgs["acme"] = [repository(1, "acme/app")]
-    source.repo_data["acme/app"] = _data()
-    driver = GitHubDriver(Access(1, "acme", None, None, "t"), source.client())
-    export = driver.export_metadata(
-        "acme/app", tmp_path / "meta", PageCache(tmp_path / "pages"), set()
-    )
-    vault = Vault(LocalBackend(tmp_path / "store"), "r/")
-    options = BackupOptions(metadata=dict(export.documents), counts=export.counts)
-    made = backup(
-        url=f"file://{_source_repository(tmp_path)}",
-        vault=vault,
-        cache=tmp_path / "cache",
-        options=options,
-    )
-    assert made.snapshot is not None
-    return vault, made.snapshot
-
-
-def _record(previous: dict[str, Any] | None = None) -> tuple[Record, list[tuple[str, str]]]:
-    lines: list[tuple[str, str]] = []
-    result: dict[str, Any] = {}
-    record = Record(
-        result=result,
-        previous=previous or {},
-        log=lambda level, message: lines.append((level, message)),
-        report=lambda _percent, _text: None,
-        check=lambda: None,
-        save=lambda: None,
-    )
-    return record, lines
-
-
-def _restore(
-    platform: WritablePlatform,
-    snapshot: tuple[Vault, Manifest],
-    record: Record,
-    **wanted: Any,
-) -> None:
-    driver = 5 if platform.platform.gitea else 1
-    access = Access(driver, "acme", platform.api_url, None, TOKEN)
-    with httpx.Client() as client:
-        restore_into(
-            writer_for(access, client),
-            *snapshot,
-            Wanted(name="app", description="restored", private=True, **wanted),
-            record,
-        )
-
-
-def _without_author(body: str | None) -> str:
-    first, _, rest = (body or "").partition("\n\n")
-    assert first.startswith("_Originally ")
-    return rest
-
-
-def _compare(platform: WritablePlatform, source_git: Path) -> None:
-    target = platform.state["acme/app"]
-    data = _data()
-    source_refs = dict(
-        line.split(" ", 1)
-        for line in _git(source_git, "for-each-ref", "--format=%(refname) %(objectname)").split(
-            "\n"
-        )
-    )
-    wanted_refs = {
-        r: o for r, o in source_refs.items() if r.startswith(("refs/heads/", "refs/tags/"))
-    }
-    assert target.refs() == wanted_refs
-    assert target.head() == "main"
-    issues = {i["number"]: i for i in data["issues"] if "pull_request" not in i}
-    pulls = {p["number"]: p for p in data["pulls"]}
-    restored = {i["number"]: i for i in target.issues}
-    assert sorted(restored) == [1, 2, 3, 4, 5]
-    for number, issue in issues.items():
-        got = restored[number]
-        assert got["title"] == issue["title"]
-        assert got["state"] == issue["state"]
-        assert _without_author(got["body"]) == issue["body"]
-        assert (got["milestone"] or {}).get("title") == (issue["milestone"] or {}).get("title")
-        assert [label["name"] for label in got["labels"]] == [
-            label["name"] for label in issue["labels"]
-        ]
-        source_comments = [
-            c["body"]
-            for c in data["issues/comments"]
-            if c["issue_url"].endswith(f"/issues/{number}")
-        ]
-        assert [_without_author(c["body"]) for c in target.comments.get(number, [])] == (
-            source_comments
-        )
-    for number, pull in pulls.items():  # not restored yet: closed placeholders keep the number
-        assert restored[number]["title"] == f"[pull request] {pull['title']}"
-        assert restored[number]["state"] == "closed"
-    assert [label["name"] for label in target.labels] == ["bug", "enhancement", "ui"]
-    assert [m["title"] for m in target.milestones] == ["1.0"]
+from tests.runner.platform_world import (
+    PULL_LABEL,
+    TOKEN,
+    compare,
+    creations,
+    git,
+    make_snapshot,
+    record_of,
+    restore,
+    source_data,
+    without_author,
+)
 
 
 @pytest.mark.parametrize("gitea", [False, True], ids=["github", "gitea"])
@@ -172,63 +48,57 @@ def test_round_trip_then_a_rerun_creates_nothing_twice(
 ) -> None:
     with WritablePlatform(tmp_path / "target", gitea=gitea, token=TOKEN) as platform:
         (tmp_path / "target").mkdir(exist_ok=True)
-        record, lines = _record()
-        _restore(platform, snapshot, record)
-        _compare(platform, tmp_path / "source.git")
+        record, lines = record_of()
+        restore(platform, snapshot, record)
+        compare(platform, tmp_path / "source.git")
         assert record.result["created"]["issues"] == {str(n): n for n in range(1, 6)}
         assert not [line for line in lines if line[0] == "warning"]
         assert ("info", "created 3 labels (the rest was on the target already)") in lines
-        told = "created 3 issues, 2 placeholders, 2 comments (the rest was on the target already)"
+        assert ("info", f"created the label {PULL_LABEL!r}") in lines
+        told = (
+            "created 3 issues, 1 pull requests, 1 pull requests as issues, 0 placeholders, "
+            "3 comments, 1 reviews, 1 review comments (the rest was on the target already)"
+        )
         assert ("info", told) in lines
-        posts = [w for w in platform.platform.writes if w.startswith("POST")]
-        # 1 repository, 3 labels, 1 milestone, 5 issues, 2 comments
-        assert len(posts) == 12
+        told = "created 1 releases, 1 release files (the rest was on the target already)"
+        assert ("info", told) in lines
+        assert ("info", "the snapshot has no wiki: none restored") in lines
+        posts = creations(platform)
+        # 1 repository, 4 labels, 1 milestone, 3 issues, 1 pull request, 1 issue for a pull
+        # request, 5 comments (3 comments, a review, a review comment), 1 release, 1 file
+        assert len(posts) == 18
+        patches = [w.split(" ", 1)[1] for w in platform.platform.writes if w.startswith("PATCH")]
+        if gitea:  # issues created closed, labels given with the pull request: no PATCH
+            assert patches == ["/repos/acme/app"]
+        else:  # #5's label through its issue; #2 and #4 closed by one GraphQL request
+            assert patches == ["/repos/acme/app", "/repos/acme/app/issues/5"]
+            assert platform.platform.writes.count("POST /graphql") == 1
 
         # The same task again (after a crash, say): nothing created twice.
-        again, told_again = _record(previous=dict(record.result))
-        _restore(platform, snapshot, again)
-        assert [w for w in platform.platform.writes if w.startswith("POST")] == posts
+        again, told_again = record_of(previous=dict(record.result))
+        restore(platform, snapshot, again)
+        assert creations(platform) == posts
         nothing = (
-            "created 0 issues, 0 placeholders, 0 comments (the rest was on the target already)"
+            "created 0 issues, 0 pull requests, 0 pull requests as issues, 0 placeholders, "
+            "0 comments, 0 reviews, 0 review comments (the rest was on the target already)"
         )
         assert ("info", nothing) in told_again
-        _compare(platform, tmp_path / "source.git")
+        nothing = "created 0 releases, 0 release files (the rest was on the target already)"
+        assert ("info", nothing) in told_again
+        compare(platform, tmp_path / "source.git")
 
         # A new task with overwrite: matched on the target, still nothing twice.
-        overwrite, _ = _record()
-        _restore(platform, snapshot, overwrite, overwrite=True)
-        assert [w for w in platform.platform.writes if w.startswith("POST")] == posts
-
-
-def test_a_rerun_after_a_crash_halfway_finishes_without_duplicates(
-    tmp_path: Path, snapshot: tuple[Vault, Manifest]
-) -> None:
-    with WritablePlatform(tmp_path / "target", gitea=False, token=TOKEN) as platform:
-        (tmp_path / "target").mkdir(exist_ok=True)
-        record, _ = _record()
-        calls = 0
-
-        def crash_at_the_third_issue() -> None:
-            nonlocal calls
-            calls += 1
-            if calls == 3:
-                raise RuntimeError("killed")
-
-        record.check = crash_at_the_third_issue
-        with pytest.raises(RuntimeError):
-            _restore(platform, snapshot, record)
-        assert len(platform.state["acme/app"].issues) == 2
-        again, _ = _record(previous=dict(record.result))
-        _restore(platform, snapshot, again)
-        _compare(platform, tmp_path / "source.git")
+        overwrite, _ = record_of()
+        restore(platform, snapshot, overwrite, overwrite=True)
+        assert creations(platform) == posts
 
 
 def test_a_dry_run_counts_and_writes_nothing(
     tmp_path: Path, snapshot: tuple[Vault, Manifest]
 ) -> None:
     with WritablePlatform(tmp_path / "target", gitea=False, token=TOKEN) as platform:
-        record, _ = _record()
-        _restore(platform, snapshot, record, dry_run=True)
+        record, _ = record_of()
+        restore(platform, snapshot, record, dry_run=True)
         assert platform.platform.writes == []
         assert platform.state == {}
         assert record.result["dryRun"] == {
@@ -238,15 +108,17 @@ def test_a_dry_run_counts_and_writes_nothing(
             "labels": 3,
             "milestones": 1,
             "issues": 3,
-            "placeholders": 2,
-            "comments": 2,
-            "cannotMap": {
-                "reviews": 1,
-                "reviewComments": 1,
-                "releases": 1,
-                "pullRequests": 2,
-                "pullRequestComments": 1,
-            },
+            "pullRequests": 1,
+            "pullRequestsAsIssues": 1,
+            "placeholders": 0,
+            "comments": 3,
+            "reviews": 1,
+            "reviewComments": 1,
+            "releases": 1,
+            "releaseAssets": 1,
+            "wiki": False,
+            "lfsObjects": 0,
+            "cannotMap": {},
         }
 
 
@@ -255,12 +127,12 @@ def test_an_existing_repository_that_is_not_empty_is_refused(
 ) -> None:
     with WritablePlatform(tmp_path / "target", gitea=True, token=TOKEN) as platform:
         (tmp_path / "target").mkdir(exist_ok=True)
-        record, _ = _record()
-        _restore(platform, snapshot, record)
+        record, _ = record_of()
+        restore(platform, snapshot, record)
         writes = list(platform.platform.writes)
-        fresh, _ = _record()
+        fresh, _ = record_of()
         with pytest.raises(JobFailed, match="exists and is not empty"):
-            _restore(platform, snapshot, fresh)
+            restore(platform, snapshot, fresh)
         assert platform.platform.writes == writes
 
 
@@ -305,24 +177,124 @@ def test_the_job_keeps_what_it_created_in_the_task_row_and_a_retry_reads_it(
             assert saved is not None
             assert saved.result["created"]["repository"] == "app"
             assert saved.result["created"]["issues"] == {str(n): n for n in range(1, 6)}
-        _compare(platform, tmp_path / "source.git")
+        compare(platform, tmp_path / "source.git")
         writes = list(platform.platform.writes)
         # The same task again, as a retry would run it: the repository is its own (not
         # refused as not empty) and nothing is created twice.
         run_platform_restore(_job(runtime, task_id, http), *snapshot)
-        assert [w for w in platform.platform.writes if w.startswith("POST")] == [
-            w for w in writes if w.startswith("POST")
-        ]
+        assert creations(platform) == [w for w in writes if w.startswith("POST")]
 
 
-def test_a_rate_limited_write_is_retried_and_applied_once(
+def _wiki(tmp_path: Path, snapshot: tuple[Vault, Manifest]) -> dict[str, str]:
+    """A wiki backed up beside the snapshot's repository (as a backup does); its refs."""
+    work = tmp_path / "wiki-work"
+    subprocess.run(["git", "init", "--quiet", "-b", "master", str(work)], check=True)
+    (work / "Home.md").write_text("# Welcome\n")
+    git(work, "add", ".")
+    git(work, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "home")
+    vault = snapshot[0]
+    wikis = Vault(vault.storage, wiki_prefix(vault.prefix))
+    made = backup(url=f"file://{work}", vault=wikis, cache=tmp_path / "wiki-cache")
+    assert made.snapshot is not None
+    return {"refs/heads/master": git(work, "rev-parse", "HEAD")}
+
+
+def test_the_wiki_is_pushed_to_the_targets_wiki(
+    tmp_path: Path, snapshot: tuple[Vault, Manifest]
+) -> None:
+    refs = _wiki(tmp_path, snapshot)
+    with WritablePlatform(tmp_path / "target", gitea=True, token=TOKEN) as platform:
+        (tmp_path / "target").mkdir(exist_ok=True)
+        counted, _ = record_of()
+        restore(platform, snapshot, counted, dry_run=True)
+        assert counted.result["dryRun"]["wiki"] is True
+        record, lines = record_of()
+        restore(platform, snapshot, record)
+        wiki = tmp_path / "target" / "acme" / "app.wiki.git"
+        pushed = git(wiki, "for-each-ref", "--format=%(refname) %(objectname)")
+        assert dict(line.split(" ") for line in pushed.splitlines()) == refs
+        (line,) = [m for level, m in lines if "wiki" in m]
+        assert line.startswith("wiki restored from its snapshot ")
+        assert record.result["created"]["wiki"] == line.rsplit(" ", 1)[1]
+
+
+def test_a_wiki_the_target_cannot_take_is_named_in_the_log(
+    tmp_path: Path, snapshot: tuple[Vault, Manifest]
+) -> None:
+    _wiki(tmp_path, snapshot)
+    # GitHub's way: the repository says has_wiki, but its wiki's git repository exists
+    # only once a first page is made.
+    with WritablePlatform(tmp_path / "target", gitea=False, token=TOKEN, wikis=False) as platform:
+        (tmp_path / "target").mkdir(exist_ok=True)
+        record, lines = record_of()
+        restore(platform, snapshot, record)
+        compare(platform, tmp_path / "source.git")
+        (warning,) = [m for level, m in lines if level == "warning"]
+        assert "the wiki (snapshot " in warning
+        assert "was not carried over" in warning
+        assert "create one, then run the restore again" in warning
+        assert "wiki" not in record.result["created"]
+
+
+class Refusing:
+    """A writer whose platform refuses every pull request (as for one with no commits
+    between its branches): create_pull answers None."""
+
+    def __init__(self, writer: Any) -> None:
+        self.writer = writer
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.writer, name)
+
+    def create_pull(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def test_a_pull_request_the_platform_refuses_becomes_a_labelled_issue(
     tmp_path: Path, snapshot: tuple[Vault, Manifest]
 ) -> None:
     with WritablePlatform(tmp_path / "target", gitea=False, token=TOKEN) as platform:
         (tmp_path / "target").mkdir(exist_ok=True)
-        platform.platform.limit = ("/issues", 2)
-        record, _ = _record()
-        _restore(platform, snapshot, record)
-        _compare(platform, tmp_path / "source.git")
-        issue_posts = [w for w in platform.platform.writes if w == "POST /repos/acme/app/issues"]
-        assert len(issue_posts) == 5 + 2  # two answered 429, not applied, then retried
+        record, lines = record_of()
+        access = Access(1, "acme", platform.api_url, None, TOKEN)
+        wanted = Wanted(name="app", description="restored", private=True)
+        with httpx.Client() as client:
+            restore_into(Refusing(writer_for(access, client)), *snapshot, wanted, record)
+        target = platform.state["acme/app"]
+        assert target.pulls == {}
+        five = next(i for i in target.issues if i["number"] == 5)
+        assert (five["title"], five["state"]) == ("Refactor the settings", "open")
+        assert [label["name"] for label in five["labels"]] == ["ui", PULL_LABEL]
+        assert (
+            "`feature` into `main`: restored as an issue because the platform refused"
+            in (five["body"])
+        )
+        assert without_author(five["body"]).endswith("Work in progress.")
+        told = [m for _, m in lines if m.startswith("created 3 issues")]
+        assert told == [
+            "created 3 issues, 0 pull requests, 2 pull requests as issues, 0 placeholders, "
+            "3 comments, 1 reviews, 1 review comments (the rest was on the target already)"
+        ]
+
+
+def test_a_number_the_snapshot_lacks_becomes_a_closed_placeholder(tmp_path: Path) -> None:
+    data = source_data()
+    data["issues"] = [i for i in data["issues"] if i["number"] != 2]  # #2 deleted upstream
+    data["issues/comments"] = [
+        c for c in data["issues/comments"] if "/issues/2" not in c["issue_url"]
+    ]
+    snapshot = make_snapshot(tmp_path, data)
+    with WritablePlatform(tmp_path / "target", gitea=False, token=TOKEN) as platform:
+        (tmp_path / "target").mkdir(exist_ok=True)
+        counted, _ = record_of()
+        restore(platform, snapshot, counted, dry_run=True)
+        assert (counted.result["dryRun"]["issues"], counted.result["dryRun"]["placeholders"]) == (
+            2,
+            1,
+        )
+        record, _ = record_of()
+        restore(platform, snapshot, record)
+        by_number = {i["number"]: i for i in platform.state["acme/app"].issues}
+        assert sorted(by_number) == [1, 2, 3, 4, 5]
+        assert (by_number[2]["title"], by_number[2]["state"]) == ("Placeholder for #2", "closed")
+        assert by_number[3]["title"] == "Crash when saving"  # still #3

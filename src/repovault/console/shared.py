@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from repovault.api.errors import validation_errors
 from repovault.common.enums import Driver, label_of
 from repovault.common.errors import ServiceError, Unauthorized
+from repovault.repositories.platform_targets import DRY_RUN_COUNTS
 from repovault.runtime import Runtime
 from repovault.tasks.models import status_label
 
@@ -58,6 +59,7 @@ def _environment() -> Environment:
     env.filters["status"] = status_label
     env.filters["driver"] = lambda value: label_of(Driver, value)
     env.globals["prefix"] = PREFIX
+    env.globals["dry_run_counts"] = DRY_RUN_COUNTS
     return env
 
 

@@ -13,7 +13,7 @@ import structlog
 
 from repovault.engine import git as g
 from repovault.engine.errors import PushFailed
-from repovault.engine.manifest import chain
+from repovault.engine.manifest import Manifest, chain
 from repovault.engine.restore import materialize, pick
 from repovault.engine.vault import Vault
 
@@ -27,11 +27,16 @@ def pushed_refs(refs: dict[str, str]) -> list[str]:
     return sorted(ref for ref in refs if ref.startswith(PUSHED))
 
 
+def lfs_objects(manifests: dict[str, Manifest], snapshot: str) -> int:
+    """How many LFS objects a snapshot's chain holds (a push sends them all)."""
+    return len({oid for m in chain(manifests, snapshot) for oid in m.content.lfs})
+
+
 def push_heads_and_tags(
     vault: Vault, snapshot: str, url: str, credentials: g.Credentials | None
 ) -> list[str]:
     """Push the snapshot's branches and tags (and LFS objects) to `url`; the warnings (refs
-    the target refused)."""
+    the target refused, LFS objects it did not take)."""
     manifests, choice = pick(vault, snapshot)
     manifest = choice.manifest
     with tempfile.TemporaryDirectory(prefix="repovault-push-") as scratch:
@@ -50,7 +55,14 @@ def push_heads_and_tags(
             raise PushFailed(
                 f"push to {g.redact(url)} failed: {g.decode(pushed.stderr).strip()[:500]}"
             )
-        if any(m.content.lfs for m in chain(manifests, manifest.id)):
-            git.run(["lfs", "push", "--all", url])
+        lfs = lfs_objects(manifests, manifest.id)
+        if lfs:
+            sent = git.run(["lfs", "push", "--all", url], check=False)
+            if sent.returncode != 0:
+                why = g.decode(sent.stderr).strip().splitlines() or ["no reason given"]
+                refused.append(
+                    f"the {lfs} LFS object(s) were not carried over: git lfs push failed "
+                    f"({g.redact(why[-1])[:300]}); the branches point at their pointers"
+                )
     log.info("branches and tags pushed", snapshot=manifest.id, target=g.redact(url))
     return refused

@@ -33,6 +33,7 @@ from repovault.providers.paging import Paging
 
 API = "https://api.github.com"
 GIT_HOST = "https://github.com"  # github.com's git host (Enterprise Server: its own host)
+UPLOAD_HOST = "https://uploads.github.com"  # where github.com takes release files
 PER_PAGE = 100
 
 
@@ -101,7 +102,9 @@ class GitHubDriver:
             platform="GitHub",
             on_pause=on_pause,
             credentials=[{"Authorization": f"Bearer {t}"} for t in access.tokens],
-            git_hosts=cloud_git_host(access.api_url or API, API, GIT_HOST),
+            # github.com's own hosts beside its API: git, and release file uploads.
+            git_hosts=cloud_git_host(access.api_url or API, API, GIT_HOST)
+            + cloud_git_host(access.api_url or API, API, UPLOAD_HOST),
             fresh=(lambda: {"Authorization": f"Bearer {self._app_token()}"})
             if access.github_app
             else None,

@@ -20,7 +20,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import httpx
 import structlog
@@ -120,6 +120,17 @@ def rate_limit_pause(response: httpx.Response, attempt: int, now: float) -> floa
     return float(DEFAULT_PAUSE * (2**attempt))
 
 
+Files = dict[str, tuple[str, BinaryIO, str]]  # multipart: field -> (file name, file, type)
+
+
+def _rewind(content: bytes | BinaryIO | None, files: Files | None) -> None:
+    """Files about to be sent (again) from their start."""
+    if content is not None and not isinstance(content, bytes):
+        content.seek(0)
+    for _name, file, _type in (files or {}).values():
+        file.seek(0)
+
+
 class PlatformClient:
     def __init__(
         self,
@@ -156,6 +167,17 @@ class PlatformClient:
         """Whether a request to `url` may carry the organization's credential."""
         return origin(url) in self.trusted
 
+    def require_trusted(self, url: str, what: str) -> str:
+        """`url`, a place the platform named for a write (a clone URL to push to, an upload
+        URL), when the credential may go there; anywhere else is refused, never written to."""
+        if self.trusts(url):
+            return url
+        raise ProviderError(
+            f"{self.platform} named a {what} on another host ({httpx.URL(url).host}, API at "
+            f"{httpx.URL(self.base_url).host}): nothing sent there",
+            permanent=True,
+        )
+
     def _headers(self, url: httpx.URL, extra: dict[str, str] | None) -> dict[str, str]:
         """The headers of one request: the credential only for the platform's own hosts."""
         if self.trusts(url):
@@ -173,10 +195,14 @@ class PlatformClient:
         headers: dict[str, str] | None = None,
         body: Any = None,
         stream: bool = False,
+        content: bytes | BinaryIO | None = None,
+        files: Files | None = None,
     ) -> httpx.Response:
         """One request with its redirects, each hop sent (with or without the credential)
         on its own origin's merit."""
-        request = self.client.build_request(method, url, params=params, json=body)
+        request = self.client.build_request(
+            method, url, params=params, json=body, content=content, files=files
+        )
         for _ in range(MAX_REDIRECTS + 1):
             request.headers.update(self._headers(request.url, headers))
             response = self.client.send(request, stream=stream, follow_redirects=False)
@@ -187,8 +213,15 @@ class PlatformClient:
             target = request.url.join(location)
             keep = response.status_code in (307, 308)  # same method and body
             method = request.method if keep or request.method == "HEAD" else "GET"
+            same = keep and method == request.method
+            if same:
+                _rewind(content, files)
             request = self.client.build_request(
-                method, target, json=body if keep and method == request.method else None
+                method,
+                target,
+                json=body if same else None,
+                content=content if same else None,
+                files=files if same else None,
             )
         raise ProviderError(f"{self.platform}: more than {MAX_REDIRECTS} redirects from {url}")
 
@@ -208,13 +241,26 @@ class PlatformClient:
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         body: Any = None,
+        content: bytes | BinaryIO | None = None,
+        files: Files | None = None,
     ) -> httpx.Response:
-        """One request (a JSON `body` for writes), rate limits honoured, errors mapped."""
+        """One request (a JSON `body` for writes, or raw `content`, or multipart `files`: a
+        release asset, read from its file in chunks, from its start again on a retry), rate
+        limits honoured, errors mapped."""
         url = self.url(path)
         attempt = 0
         while True:
+            _rewind(content, files)  # a retry sends the file from its start again
             try:
-                response = self._request(method, url, params=params, headers=headers, body=body)
+                response = self._request(
+                    method,
+                    url,
+                    params=params,
+                    headers=headers,
+                    body=body,
+                    content=content,
+                    files=files,
+                )
             except httpx.HTTPError as exc:
                 raise ProviderError(f"{self.platform} is unreachable: {exc}") from exc
             now = time.time()

@@ -21,6 +21,24 @@ from repovault.providers.base import ProviderAuthError, ProviderError, ProviderN
 from repovault.providers.writes import WRITERS, writer_for
 from repovault.repositories.models import Repository
 
+# What a platform restore's dry run counts (its task's `result.dryRun`), in the order
+# the command line and the console show them.
+DRY_RUN_COUNTS = (
+    "refs",
+    "labels",
+    "milestones",
+    "issues",
+    "pullRequests",
+    "pullRequestsAsIssues",
+    "placeholders",
+    "comments",
+    "reviews",
+    "reviewComments",
+    "releases",
+    "releaseAssets",
+    "lfsObjects",
+)
+
 
 def default_name(repository: Repository) -> str:
     """The original repository's own name (without its owner)."""

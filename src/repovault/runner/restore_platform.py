@@ -2,29 +2,33 @@
 on the organization's platform (GitHub or Gitea/Forgejo for now).
 
     repository created (visibility; description naming where it came from)
-    -> branches and tags pushed with the organization's token (engine/push.py)
-    -> default branch set -> labels -> milestones -> issues 1..N in number order, each with
-       its comments and state; a pull request's number, or a number missing from the
-       snapshot, becomes a closed placeholder, so `#123` keeps naming the same issue
+    -> branches, tags and LFS objects pushed with the organization's token (engine/push.py)
+    -> default branch set -> labels -> milestones
+    -> numbers 1..N in order (restore_pulls.py): an issue, a pull request (its branches in
+       the snapshot) or an issue labelled as one, or a closed placeholder for a number the
+       snapshot lacks, so `#123` keeps naming the same item; each with its thread (comments,
+       reviews, review comments in time order) and its state (GitHub: closed in batches)
+    -> releases with their files -> the wiki (restore_releases.py)
 
 Idempotent and resumable: what was created is recorded in the task's `result` (`created`:
-source number or name -> target number) as it goes, and the target itself is read first
-(labels by name, milestones by title, issues by number, an issue's comments by count), so a
-rerun after a crash, a cancel or a rate limit creates nothing twice. A dry run reads the
-snapshot and the target and writes nothing: `result.dryRun` counts what would be created and
-what cannot map yet.
+source number, name or id -> the target's) as it goes, and the target itself is read first
+(labels by name, milestones by title, issues and pull requests by number, a thread's
+comments by count, releases by tag, their files by name), so a rerun after a crash, a
+cancel or a rate limit creates nothing twice. A dry run reads the snapshot and the target
+and writes nothing: `result.dryRun` counts what would be created and what cannot map.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import update
 
 from repovault.engine.manifest import Manifest
-from repovault.engine.push import push_heads_and_tags, pushed_refs
+from repovault.engine.push import lfs_objects, push_heads_and_tags, pushed_refs
 from repovault.engine.vault import Vault
 from repovault.organizations.models import Organization
 from repovault.organizations.service import access_of
@@ -33,19 +37,18 @@ from repovault.providers.writes import PlatformWriter, TargetRepository, writer_
 from repovault.repositories.models import Repository
 from repovault.repositories.platform_targets import default_name
 from repovault.runner.execute import Job, JobFailed
-from repovault.runner.restore_source import Source, dry_run, read_source
+from repovault.runner.restore_pulls import Numbers
+from repovault.runner.restore_releases import (
+    restore_releases,
+    restore_wiki,
+    skipped_releases,
+    wiki_of,
+)
+from repovault.runner.restore_source import Record, Source, dry_run, read_source, thread
 from repovault.tasks.models import Task
 
-
-def authored(item: dict[str, Any], verb: str) -> str:
-    """The line each restored body starts with: the restoring token is the new author."""
-    login = (item.get("user") or {}).get("login") or "unknown"
-    return f"_Originally {verb} by @{login} at {item.get('created_at') or 'an unknown time'}_"
-
-
-def with_author(item: dict[str, Any], verb: str) -> str:
-    body = item.get("body") or ""
-    return f"{authored(item, verb)}\n\n{body}" if body else authored(item, verb)
+POSTED = {"comments": "comments", "reviews": "reviews", "reviewComments": "review comments"}
+NUMBERED = ("issues", "pull requests", "pull requests as issues", "placeholders")
 
 
 def _items(vault: Vault, manifest: Manifest, name: str) -> Iterator[Any]:
@@ -54,8 +57,34 @@ def _items(vault: Vault, manifest: Manifest, name: str) -> Iterator[Any]:
         yield from stream_items(vault.read_object(manifest, stored))
 
 
+def _file(vault: Vault, manifest: Manifest, name: str) -> BinaryIO:
+    """A stored document (a release's file) in a temporary file, read from its start: memory
+    holds a block at a time, whatever its size. The caller closes it (which removes it)."""
+    stored = manifest.object(f"meta/{name}")
+    assert stored is not None
+    out = tempfile.TemporaryFile()  # noqa: SIM115 (returned open: the caller closes it)
+    try:
+        for block in vault.read_object(manifest, stored):
+            out.write(block)
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return out
+
+
 class PlatformRestore:
-    def __init__(self, record: Record, writer: PlatformWriter, name: str, source: Source) -> None:
+    def __init__(
+        self,
+        record: Record,
+        writer: PlatformWriter,
+        name: str,
+        source: Source,
+        branches: set[str] | None = None,
+    ) -> None:
+        self.numbers = Numbers(self, branches or set())
+        self.label_refs: dict[str, Any] = {}
+        self.closing: list[dict[str, Any]] = []  # issues to close, by the next save
         self.record = record
         self.writer = writer
         self.name = name
@@ -67,6 +96,8 @@ class PlatformRestore:
             "milestones": dict(previous.get("milestones") or {}),
             "issues": dict(previous.get("issues") or {}),
             "comments": dict(previous.get("comments") or {}),
+            "releases": dict(previous.get("releases") or {}),
+            "assets": dict(previous.get("assets") or {}),
         }
         self.record.result["created"] = self.created
         self.made: dict[str, int] = {}  # created by this run, by kind: the task log's lines
@@ -74,7 +105,7 @@ class PlatformRestore:
     def save(self) -> None:
         self.record.save()
 
-    def _made(self, kind: str) -> None:
+    def made_one(self, kind: str) -> None:
         self.made[kind] = self.made.get(kind, 0) + 1
 
     def tell(self, *kinds: str) -> None:
@@ -92,10 +123,21 @@ class PlatformRestore:
                 body = {k: label[k] for k in keys if label.get(k) is not None}
                 existing[label["name"]] = self.writer.create(self.name, "labels", body)
                 self.created["labels"][label["name"]] = existing[label["name"]].get("id")
-                self._made("labels")
+                self.made_one("labels")
         self.save()
         self.tell("labels")
-        return {name: self.writer.label_ref(item) for name, item in existing.items()}
+        self.label_refs = {name: self.writer.label_ref(item) for name, item in existing.items()}
+        return self.label_refs
+
+    def label_ref(self, name: str) -> Any:
+        """A label the restore adds of its own (`restored pull request`), made when needed."""
+        if name not in self.label_refs:
+            body = {"name": name, "color": "ededed", "description": "Restored by repovault"}
+            made = self.writer.create(self.name, "labels", body)
+            self.created["labels"][name] = made.get("id")
+            self.label_refs[name] = self.writer.label_ref(made)
+            self.record.log("info", f"created the label {name!r}")
+        return self.label_refs[name]
 
     def milestones(self) -> dict[int, Any]:
         """Source milestone number -> the target's reference to it."""
@@ -108,7 +150,7 @@ class PlatformRestore:
                 body = {k: milestone[k] for k in keys if milestone.get(k) is not None}
                 existing[title] = self.writer.create(self.name, "milestones", body)
                 self.created["milestones"][str(milestone["number"])] = existing[title]["number"]
-                self._made("milestones")
+                self.made_one("milestones")
             refs[milestone["number"]] = self.writer.milestone_ref(existing[title])
         self.save()
         self.tell("milestones")
@@ -116,89 +158,53 @@ class PlatformRestore:
 
     # Issues --------------------------------------------------------------------------------
 
-    def issue_body(self, number: int, labels: dict[str, Any], milestones: dict[int, Any]) -> Any:
-        """What to create for `number`, and whether it ends closed."""
-        issue = self.source.issues.get(number)
-        if issue is not None:
-            body: dict[str, Any] = {"title": issue["title"], "body": with_author(issue, "opened")}
-            names = [
-                label["name"] for label in issue.get("labels") or [] if label["name"] in labels
-            ]
-            if names:
-                body["labels"] = [labels[name] for name in names]
-            milestone = (issue.get("milestone") or {}).get("number")
-            if milestone in milestones:
-                body["milestone"] = milestones[milestone]
-            return body, issue.get("state") == "closed"
-        pull = self.source.pulls.get(number)
-        if pull is not None:
-            head = (pull.get("head") or {}).get("ref")
-            base = (pull.get("base") or {}).get("ref")
-            text = (
-                f"{authored(pull, 'opened')}\n\nPull request #{number} of the original "
-                f"repository ({head} into {base}); pull requests are not restored yet.\n\n"
-                f"{pull.get('body') or ''}"
-            ).rstrip()
-            return {"title": f"[pull request] {pull['title']}", "body": text}, True
-        text = f"Placeholder: #{number} is not in the snapshot (deleted, or not backed up)."
-        return {"title": f"Placeholder for #{number}", "body": text}, True
+    def close_pending(self) -> None:
+        """Close the issues made open that end closed (GitHub: batched)."""
+        if self.closing:
+            self.writer.close_issues(self.name, self.closing)
+            self.closing = []
 
     def comments(self, source_number: int, target_number: int, *, fresh: bool) -> None:
-        wanted = self.source.comments.get(source_number, [])
-        if not wanted:
-            return
-        done = (
-            0 if fresh else sum(1 for _ in self.writer.list(self.name, self.thread(target_number)))
-        )
-        for comment in wanted[done:]:
-            created = self.writer.create(
-                self.name, self.thread(target_number), {"body": with_author(comment, "posted")}
-            )
-            self.created["comments"][str(comment["id"])] = created.get("id")
-            self._made("comments")
-
-    @staticmethod
-    def thread(number: int) -> str:
-        return f"issues/{number}/comments"
+        """The number's thread (comments, reviews, review comments in time order), each a
+        comment; on a rerun the target's comments are counted, and that many skipped (unless
+        the task's record has them all: then the thread is not read)."""
+        wanted = thread(self.source, source_number)
+        if not wanted or all(post.key in self.created["comments"] for post in wanted):
+            return  # nothing, or all of it made by this task already (its record says so)
+        path = f"issues/{target_number}/comments"
+        done = 0 if fresh else sum(1 for _ in self.writer.list(self.name, path))
+        for post in wanted[done:]:
+            created = self.writer.create(self.name, path, {"body": post.body})
+            self.created["comments"][post.key] = created.get("id")
+            self.made_one(POSTED[post.kind])
 
     def issues(self, labels: dict[str, Any], milestones: dict[int, Any]) -> None:
-        existing = {item["number"]: item for item in self.writer.list(self.name, "issues")}
+        """Numbers 1..N: issues, pull requests and placeholders, each with its thread."""
+        existing = {item["number"]: item for item in self.writer.numbered(self.name)}
         last = self.source.last_number
         for number in range(1, last + 1):
             self.record.check()
-            body, closed = self.issue_body(number, labels, milestones)
             target = existing.get(number)
             fresh = target is None
             if target is None:
-                target = self.writer.create(self.name, "issues", body)
-                self._made("issues" if number in self.source.issues else "placeholders")
+                target = self.numbers.create(number, labels, milestones)
                 if target["number"] != number:
                     self.record.log(
                         "warning",
                         f"#{number} became #{target['number']}: the target's numbering differs",
                     )
             self.created["issues"][str(number)] = target["number"]
-            if number in self.source.issues:
-                self.comments(number, target["number"], fresh=fresh)
-            if closed and target.get("state") != "closed":
-                self.writer.close_issue(self.name, target["number"])
+            self.comments(number, target["number"], fresh=fresh)
+            if self.numbers.ends_closed(number) and target.get("state") != "closed":
+                if target.get("pull_request"):
+                    self.writer.close_issue(self.name, target["number"], pull=True)
+                else:
+                    reason = (self.source.issues.get(number) or {}).get("state_reason")
+                    self.closing.append({**target, "state_reason": reason})
             if number % 50 == 0 or number == last:
+                self.close_pending()
                 self.save()
-                self.record.report(40 + 60 * number // last, f"issues: {number} of {last}")
-
-
-@dataclass
-class Record:
-    """Where a platform restore reports, and keeps what it created: `result` is the task's
-    result (its `created` written through `save` as it goes), `previous` the result an
-    earlier attempt of the same task left."""
-
-    result: dict[str, Any]
-    previous: dict[str, Any]
-    log: Callable[[str, str], None]
-    report: Callable[[int, str], None]
-    check: Callable[[], None]
-    save: Callable[[], None]
+                self.record.report(40 + 40 * number // last, f"issues: {number} of {last}")
 
 
 @dataclass(frozen=True)
@@ -228,25 +234,52 @@ def _target_repository(writer: PlatformWriter, wanted: Wanted, record: Record) -
     )
 
 
+def _dry_run(
+    writer: PlatformWriter, vault: Vault, manifest: Manifest, name: str, source: Source
+) -> dict[str, Any]:
+    """What a restore would create, and what it could not carry over (`cannotMap`)."""
+    refs = pushed_refs(manifest.content.refs)
+    counts = dry_run(writer, name, source, refs)
+    _, wiki = wiki_of(vault, manifest)
+    counts["wiki"] = wiki is not None
+    counts["lfsObjects"] = lfs_objects(vault.manifests(), manifest.id)
+    cannot: dict[str, int] = {}
+    tags = {ref.removeprefix("refs/tags/") for ref in refs if ref.startswith("refs/tags/")}
+    if skipped := skipped_releases(source.releases, tags):
+        cannot["releases"] = skipped  # their tags are not in the snapshot
+    if wiki is not None and counts["repository"] == "exists" and writer.wiki_url(name) is None:
+        cannot["wiki"] = 1  # the target repository has no wiki enabled
+    counts["cannotMap"] = cannot
+    return counts
+
+
 def restore_into(
     writer: PlatformWriter, vault: Vault, manifest: Manifest, wanted: Wanted, record: Record
 ) -> None:
     """The snapshot into the platform `writer` writes to (the order: module docstring)."""
     name = wanted.name
-    source = read_source(lambda document: _items(vault, manifest, document))
+    documents = [
+        o.name.removeprefix("meta/") for o in manifest.objects if o.name.startswith("meta/")
+    ]
+    source = read_source(lambda document: _items(vault, manifest, document), documents)
+    refs = pushed_refs(manifest.content.refs)
     if wanted.dry_run:
-        refs = pushed_refs(manifest.content.refs)
-        record.result["dryRun"] = dry_run(writer, name, source, refs)
+        record.result["dryRun"] = _dry_run(writer, vault, manifest, name, source)
         record.log("info", f"dry run into {name}: nothing written")
         return
     created = _target_repository(writer, wanted, record)
-    restore = PlatformRestore(record, writer, name, source)
+    branches = {ref.removeprefix("refs/heads/") for ref in refs if ref.startswith("refs/heads/")}
+    restore = PlatformRestore(record, writer, name, source, branches)
     restore.created["repository"] = name
     restore.save()
     record.report(15, f"pushing branches and tags to {created.full_name}")
     credentials = writer.git_credentials()
-    for warning in push_heads_and_tags(vault, manifest.id, created.clone_url, credentials):
+    warnings = push_heads_and_tags(vault, manifest.id, created.clone_url, credentials)
+    for warning in warnings:
         record.log("warning", warning)
+    lfs = lfs_objects(vault.manifests(), manifest.id)
+    if lfs and not any("LFS" in warning for warning in warnings):
+        record.log("info", f"{lfs} LFS object(s) pushed")
     head = manifest.content.head
     if head and head.startswith("refs/heads/"):
         writer.set_default_branch(name, head.removeprefix("refs/heads/"))
@@ -254,7 +287,13 @@ def restore_into(
     labels = restore.labels()
     milestones = restore.milestones()
     restore.issues(labels, milestones)
-    restore.tell("issues", "placeholders", "comments")
+    restore.tell(*NUMBERED, *POSTED.values())
+    record.report(80, "releases and their files")
+    tags = {ref.removeprefix("refs/tags/") for ref in refs if ref.startswith("refs/tags/")}
+    restore_releases(restore, tags, lambda document: _file(vault, manifest, document))
+    restore.tell("releases", "release files")
+    record.report(95, "the wiki")
+    restore_wiki(restore, vault, manifest)
     restore.save()
     record.log("info", f"restored into {created.full_name}: {source.summary()}")
 

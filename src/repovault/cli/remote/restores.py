@@ -21,8 +21,8 @@ from repovault.cli.remote.output import JsonOpt, console, out
 from repovault.cli.remote.session import EXIT_TASK_FAILED, remote
 from repovault.cli.remote.tasks import after_start
 from repovault.client import Client
+from repovault.repositories.platform_targets import DRY_RUN_COUNTS
 
-COUNTED = ("refs", "labels", "milestones", "issues", "placeholders", "comments")
 ToOrganizationOpt = Annotated[
     str, typer.Option("--to-organization", help="The organization (id) to restore into")
 ]
@@ -40,7 +40,7 @@ def summary(task: dict[str, Any]) -> str:
     result = task.get("result") or {}
     dry = result.get("dryRun")
     if dry is not None:
-        counts = ", ".join(f"{dry.get(k, 0)} {k}" for k in COUNTED)
+        counts = ", ".join(f"{dry.get(k, 0)} {k}" for k in DRY_RUN_COUNTS)
         cannot = {k: v for k, v in (dry.get("cannotMap") or {}).items() if v}
         line = f"would create ({dry.get('repository', '?')}): {counts}"
         return line + (f"; cannot map yet: {json.dumps(cannot)}" if cannot else "")
