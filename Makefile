@@ -83,6 +83,8 @@ bench: $(TEST_STAMP) ## Run the benchmarks in bench/
 	$(BIN)/python bench/tasks.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/org_restore.py
+	$(BIN)/python bench/platform_restore.py
+	$(BIN)/python bench/export_memory.py
 
 clean: ## Remove the virtual environment and caches (keeps ./data)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
