@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from repovault.common import codes
 from repovault.common.enums import BackupType, ChoiceMode, Driver
-from repovault.common.errors import Conflict, InvalidInput
+from repovault.common.errors import Conflict, InvalidInput, NotFound
 from repovault.common.ids import new_id, parse_guid
 from repovault.common.lookup import get_by_id
 from repovault.common.secrets import SecretBox
@@ -44,6 +44,7 @@ from repovault.plans.schemas import (
 )
 from repovault.plans.settings import PlanSettings
 from repovault.repositories.models import Repository
+from repovault.storages.models import Storage
 from repovault.storages.service import get_storage, object_lock_refusal
 from repovault.workers import service as workers
 
@@ -274,6 +275,7 @@ def _apply(
     plan.settings = settings
     if wanted("advanced_options") or wanted("storage_id"):
         _check_object_lock(session, box, plan)
+        _check_copy_storage(session, plan)
     if creating:
         session.add(plan)
         session.flush()
@@ -293,6 +295,19 @@ def _check_object_lock(session: Session, box: SecretBox, plan: Plan) -> None:
     refusal = object_lock_refusal(get_storage(session, plan.storage_id), box)
     if refusal:
         raise InvalidInput.field("advancedOptions.objectLockDays", refusal)
+
+
+def _check_copy_storage(session: Session, plan: Plan) -> None:
+    """`advancedOptions.copyStorageId` names a storage, not the plan's own."""
+    copy_id = PlanSettings.of(plan).copy_storage_id
+    if copy_id is None:
+        return
+    field = "advancedOptions.copyStorageId"
+    if copy_id == plan.storage_id:
+        raise InvalidInput.field(field, "the second copy needs another storage than the plan's")
+    storage = session.get(Storage, copy_id)
+    if storage is None:
+        raise NotFound(codes.STORAGE_NOT_FOUND, f"{field}: no storage {copy_id}")
 
 
 def create_plan(

@@ -67,6 +67,8 @@ class PlanSettings:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     # advancedOptions objectLockDays (> 0) and objectLockMode: snapshots locked by the storage.
     object_lock: ObjectLock | None = None
+    # advancedOptions copyStorageId: a second storage each new snapshot is copied to.
+    copy_storage_id: str | None = None
 
     @classmethod
     def of(cls, plan: Any) -> PlanSettings:
@@ -99,6 +101,8 @@ class PlanSettings:
             rules=tuple(data.get("rules") or ()),
             retry=_retry(data.get("advancedOptions") or {}),
             object_lock=_object_lock(data.get("advancedOptions") or {}),
+            copy_storage_id=_text_option(data.get("advancedOptions") or {}, "copyStorageId")
+            or None,
         )
 
 

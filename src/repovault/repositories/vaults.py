@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from repovault.backends.base import StorageError
 from repovault.backends.retained import Retention
 from repovault.engine.layout import is_kept_data, vault_prefix, wiki_prefix
 from repovault.engine.manifest import Manifest
@@ -105,6 +106,36 @@ def snapshot_vaults(runtime: Runtime, repository_id: str) -> list[tuple[Plan, Va
     return vaults
 
 
+def copy_storage(session: Session, plan: Plan) -> Storage | None:
+    """The plan's second storage (`advancedOptions.copyStorageId`), detached; None when it
+    has none or it was removed."""
+    copy_id = PlanSettings.of(plan).copy_storage_id
+    storage = session.get(Storage, copy_id) if copy_id else None
+    if storage is not None:
+        session.expunge(storage)
+    return storage
+
+
+def copy_vaults(runtime: Runtime, repository_id: str) -> list[tuple[Plan, Vault]]:
+    """The second copies of this repository's vaults, on their plans' copy storages."""
+    with runtime.db.session() as session:
+        plans = session.scalars(
+            select(Plan)
+            .join(RepositoryVault, RepositoryVault.plan_id == Plan.id)
+            .where(RepositoryVault.repository_id == repository_id)
+        ).all()
+        vaults = []
+        for plan in plans:
+            storage = copy_storage(session, plan)
+            if storage is None:
+                continue
+            _primary, password = plan_storage(session, runtime, plan)
+            backend = open_backend(storage, runtime.box)
+            prefix = vault_prefix(repository_id, plan.id)
+            vaults.append((plan, Vault(backend, prefix, password=password)))
+    return vaults
+
+
 def find_snapshot(
     runtime: Runtime,
     repository_id: str,
@@ -118,11 +149,22 @@ def find_snapshot(
     manifests: dict[str, Manifest] = {}
     lost: set[str] = set()
     owner: dict[str, Vault] = {}
-    for _plan, vault in snapshot_vaults(runtime, repository_id):
-        found = vault.manifests()
-        gone = vault.lost(found)
-        manifests.update(found)
-        lost |= gone
-        owner.update(dict.fromkeys([*found, *gone], vault))
+    # The plans' own storages first; a second copy serves a snapshot whose manifest the
+    # first lost (or a storage that is gone).
+    primaries = snapshot_vaults(runtime, repository_id)
+    for _plan, vault in [*primaries, *copy_vaults(runtime, repository_id)]:
+        try:
+            found = vault.manifests()
+        except StorageError:
+            if vault in (v for _p, v in primaries):
+                continue  # the copy may hold it
+            raise
+        for snapshot, manifest in found.items():
+            if snapshot not in manifests:
+                manifests[snapshot], owner[snapshot] = manifest, vault
+                lost.discard(snapshot)
+        for snapshot in vault.lost(found) - set(manifests):
+            lost.add(snapshot)
+            owner.setdefault(snapshot, vault)
     choice = choose(manifests, lost, snapshot_id, allow_earlier=allow_earlier)
     return owner[choice.manifest.id], choice

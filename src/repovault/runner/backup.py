@@ -25,6 +25,7 @@ from repovault.providers.pages import PageCache
 from repovault.providers.registry import driver_for
 from repovault.repositories.vaults import Target, load_target, plan_storage
 from repovault.runner import actions
+from repovault.runner.copy import queue_copy
 from repovault.runner.execute import Job, JobFailed
 from repovault.runner.prune import apply_retention
 from repovault.storages.service import open_backend
@@ -200,6 +201,8 @@ def run_backup(job: Job) -> None:
         _backup_wiki(job, target, credentials, options)
     job.report(90, "retention")
     apply_retention(job, plan, vault)
+    if result.created:
+        queue_copy(job, plan, repo.id)
     actions.run(job, "postBackupAction", custom, environment, required=False)
 
 

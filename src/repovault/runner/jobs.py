@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from repovault.runner.backup import backup_window_guard, run_backup
+from repovault.runner.copy import run_copy
 from repovault.runner.execute import Job
 from repovault.runner.export import run_export
 from repovault.runner.export_org import run_org_export
@@ -24,5 +25,6 @@ JOBS: dict[str, Callable[[Job], None]] = {
     "sync": run_sync,
     "prune": run_prune,
     "remove": run_remove,
+    "copy": run_copy,
 }
 GUARDS: dict[str, Callable[[Job], str | None]] = {"backup": backup_window_guard}

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from repovault.engine.verify import CATALOG, verify
-from repovault.repositories.vaults import snapshot_vaults
+from repovault.repositories.vaults import copy_vaults, snapshot_vaults
 from repovault.runner.execute import Job, JobFailed
 
 
 def run_verify(job: Job) -> None:
     assert job.task.repository_id is not None
     snapshot_id = job.task.params.get("snapshotId")
-    vaults = snapshot_vaults(job.runtime, job.task.repository_id)
+    repo = job.task.repository_id
+    vaults = snapshot_vaults(job.runtime, repo)
     if not vaults:
         raise JobFailed("the repository has no snapshots to verify", permanent=True)
     checked, problems = 0, 0
-    for plan, vault in vaults:
+    copies = [(plan, vault, " (second copy)") for plan, vault in copy_vaults(job.runtime, repo)]
+    for plan, vault, where in [(plan, vault, "") for plan, vault in vaults] + copies:
         if snapshot_id is not None and snapshot_id not in vault.manifests():
             continue
         report = verify(vault, snapshot_id)
@@ -24,7 +26,7 @@ def run_verify(job: Job) -> None:
             what = (
                 problem.snapshot if problem.snapshot == CATALOG else f"snapshot {problem.snapshot}"
             )
-            job.log("error", f"plan {plan.name}: {what}: {problem.message}")
+            job.log("error", f"plan {plan.name}{where}: {what}: {problem.message}")
     if checked == 0 and problems == 0:
         missing = f"no snapshot {snapshot_id}" if snapshot_id else "no snapshot in storage"
         raise JobFailed(missing, permanent=True)

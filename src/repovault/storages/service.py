@@ -24,6 +24,7 @@ from repovault.common.lookup import get_by_id
 from repovault.common.paging import Column, Page, PageRequest, fetch
 from repovault.common.secrets import SecretBox
 from repovault.plans.models import Plan
+from repovault.plans.settings import PlanSettings
 from repovault.storages.models import SEALED, Storage
 
 log = structlog.get_logger(__name__)
@@ -71,7 +72,12 @@ def remove_storage(session: Session, *, storage_id: str) -> None:
     storage = get_storage(session, storage_id)
     if storage.is_default:
         raise Conflict(codes.STORAGE_IN_USE, "the default storage serves plans that name none")
-    users = session.scalars(select(Plan.name).where(Plan.storage_id == storage.id)).all()
+    users = list(session.scalars(select(Plan.name).where(Plan.storage_id == storage.id)))
+    users += [  # plans keeping their second copy there (advancedOptions.copyStorageId)
+        plan.name
+        for plan in session.scalars(select(Plan))
+        if PlanSettings.of(plan).copy_storage_id == storage.id
+    ]
     if users:
         raise Conflict(
             codes.STORAGE_IN_USE, f"storage is used by plans: {', '.join(sorted(users))}"

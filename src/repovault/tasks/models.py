@@ -52,7 +52,17 @@ def status_label(status: int) -> str:
     return label_of(TaskStatus, status)
 
 
-KINDS = ("backup", "restore", "export", "orgexport", "verify", "sync", "prune", "remove")
+KINDS = (
+    "backup",
+    "restore",
+    "export",
+    "orgexport",
+    "verify",
+    "sync",
+    "prune",
+    "remove",
+    "copy",
+)
 LEVELS = ("success", "info", "warning", "error")
 
 
