@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import update
 
+from repovault.engine.git import Credentials
 from repovault.engine.manifest import Manifest
 from repovault.engine.push import push_heads_and_tags, pushed_refs
 from repovault.engine.vault import Vault
@@ -32,6 +33,7 @@ from repovault.providers.metadata import stream_items
 from repovault.providers.writes import PlatformWriter, TargetRepository, writer_for
 from repovault.repositories.models import Repository
 from repovault.repositories.platform_targets import default_name
+from repovault.runner import transport
 from repovault.runner.execute import Job, JobFailed
 from repovault.runner.restore_source import Source, dry_run, read_source
 from repovault.tasks.models import Task
@@ -229,9 +231,15 @@ def _target_repository(writer: PlatformWriter, wanted: Wanted, record: Record) -
 
 
 def restore_into(
-    writer: PlatformWriter, vault: Vault, manifest: Manifest, wanted: Wanted, record: Record
+    writer: PlatformWriter,
+    vault: Vault,
+    manifest: Manifest,
+    wanted: Wanted,
+    record: Record,
+    git_credentials: Callable[[], Credentials | None] | None = None,
 ) -> None:
-    """The snapshot into the platform `writer` writes to (the order: module docstring)."""
+    """The snapshot into the platform `writer` writes to (the order: module docstring);
+    its git push with `git_credentials` (by default the writer's own)."""
     name = wanted.name
     source = read_source(lambda document: _items(vault, manifest, document))
     if wanted.dry_run:
@@ -244,7 +252,7 @@ def restore_into(
     restore.created["repository"] = name
     restore.save()
     record.report(15, f"pushing branches and tags to {created.full_name}")
-    credentials = writer.git_credentials()
+    credentials = (git_credentials or writer.git_credentials)()
     for warning in push_heads_and_tags(vault, manifest.id, created.clone_url, credentials):
         record.log("warning", warning)
     head = manifest.content.head
@@ -292,4 +300,10 @@ def run_platform_restore(job: Job, vault: Vault, manifest: Manifest) -> None:
         check=job.scope.check,
         save=save,
     )
-    restore_into(writer_for(access, job.runtime.http, paused), vault, manifest, wanted, record)
+    writer = writer_for(access, job.runtime.http, paused)
+    data_dir = job.runtime.settings.data_dir
+
+    def credentials() -> Credentials | None:  # the organization's SSH key, when it has one
+        return transport.git_credentials(data_dir, access, writer.git_credentials)
+
+    restore_into(writer, vault, manifest, wanted, record, credentials)

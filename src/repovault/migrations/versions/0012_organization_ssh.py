@@ -1,0 +1,32 @@
+"""organization SSH keys: git over SSH with a sealed private key and pinned host keys
+
+Revision ID: 0012
+Revises: 0010 (becomes 0011 at merge: another 0011 is added at the same time)
+Create Date: 2026-12-01 05:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0012"
+down_revision: str | None = "0010"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("organizations") as batch:
+        batch.add_column(sa.Column("ssh_key_sealed", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("ssh_known_hosts", sa.Text(), nullable=True))
+        batch.add_column(
+            sa.Column("ssh_accept_new", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("organizations") as batch:
+        batch.drop_column("ssh_accept_new")
+        batch.drop_column("ssh_known_hosts")
+        batch.drop_column("ssh_key_sealed")
