@@ -17,12 +17,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("organizations") as batch:
-        batch.add_column(sa.Column("ssh_key_sealed", sa.Text(), nullable=True))
-        batch.add_column(sa.Column("ssh_known_hosts", sa.Text(), nullable=True))
-        batch.add_column(
-            sa.Column("ssh_accept_new", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    # Plain ADD COLUMNs (no batch): SQLite would otherwise copy the table, and dropping the
+    # old one cascades to every row that references an organization.
+    op.add_column("organizations", sa.Column("ssh_key_sealed", sa.Text(), nullable=True))
+    op.add_column("organizations", sa.Column("ssh_known_hosts", sa.Text(), nullable=True))
+    op.add_column(
+        "organizations",
+        sa.Column("ssh_accept_new", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
 
 
 def downgrade() -> None:
