@@ -6,18 +6,24 @@ are 400 problem documents naming the field."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import stat
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from repovault.engine import git as g
 from repovault.runtime import Runtime
 from tests.conftest import Api
 from tests.e2e.flow import wait_tasks
+from tests.e2e.metadata import _synchronized, repo_data
 from tests.engine.repos import git, state, tricky_repository
 from tests.engine.sshd import Sshd, keygen, sshd
+from tests.providers.fake_github import FakeGitHub, repository
 
 __all__ = ["sshd"]
 
@@ -35,6 +41,10 @@ def _secret_line(key: str) -> str:
     """A line from the middle of the private key: what must never show."""
     lines = key.strip().splitlines()
     return lines[len(lines) // 2]
+
+
+def _logs(api: Api, task_id: str) -> list[dict[str, Any]]:
+    return list(api.ok("/tasks/get", {"id": task_id})["logs"])
 
 
 def _backup(api: Api, plan: str) -> dict[str, Any]:
@@ -166,3 +176,50 @@ def test_ssh_settings_are_checked_before_anything_is_written(
     # null: git over HTTPS again.
     api.ok("/git/organizations/modify", {"id": org, "ssh": None})
     assert tuple(row()) in {(None, None, False), (None, None, 0)}
+
+
+def test_a_github_organizations_https_clone_urls_go_over_ssh(
+    api: Api, github: FakeGitHub, sshd: Sshd, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Listed with https clone URLs, fetched as `git@host:owner/name.git` with the key (port
+    22: this https URL's port does not carry over), the token kept for the API only."""
+    item = repository(7, "acme/app", private=True)
+    item.update(clone_url="https://127.0.0.1:8443/acme/app.git", has_wiki=False)
+    github.orgs["acme"] = [item]
+    github.repo_data["acme/app"] = repo_data()
+    transfers: list[tuple[str, str, g.Credentials | None]] = []
+    real = g.transfer
+
+    @contextlib.contextmanager
+    def recorded(
+        credentials: g.Credentials | None, url: str
+    ) -> Iterator[tuple[str, g.Credentials | None]]:
+        with real(credentials, url) as (target, used):
+            transfers.append((url, target, used))
+            yield target, used
+
+    monkeypatch.setattr(g, "transfer", recorded)
+    ssh = {"privateKey": sshd.client_key, "knownHosts": sshd.known_hosts()}
+    org = api.ok(
+        "/git/organizations/add", {"driver": 1, "name": "acme", "token": "ghp_test", "ssh": ssh}
+    )["id"]
+    repo = _synchronized(api, org)["acme/app"]
+    api.ok("/git/repositories/activate", {"ids": [repo]})
+    plan = api.ok(
+        "/plans/creategitplan",
+        {"name": "p", "organizationId": org, "gitChoiceMode": 1, "schedule": {"scheme": 1}},
+    )["id"]
+    (task_id,) = api.ok("/plans/run", {"id": plan, "kind": 1})["taskIds"]
+    deadline = time.monotonic() + 60
+    while not any("git clone failed" in line["message"] for line in _logs(api, task_id)):
+        assert time.monotonic() < deadline, _logs(api, task_id)
+        time.sleep(0.1)  # nothing answers SSH on 127.0.0.1:22: the attempt fails, and retries
+    api.ok("/tasks/cancel", {"id": task_id})
+    (url, target, used) = transfers[0]
+    assert url == "https://127.0.0.1:8443/acme/app.git"
+    assert target == "git@127.0.0.1:acme/app.git"
+    assert used is not None
+    assert used.password == ""  # no HTTP credential rides along
+    assert used.ssh_command is not None
+    assert "IdentitiesOnly=yes" in used.ssh_command
+    assert any(r.headers.get("authorization") == "Bearer ghp_test" for r in github.requests)
