@@ -17,6 +17,8 @@ from repovault.backends.local import LocalBackend
 from repovault.engine import git as g
 from repovault.engine import ssh
 from repovault.engine.backup import BackupOptions, backup
+from repovault.engine.errors import PushFailed
+from repovault.engine.push import push_heads_and_tags
 from repovault.engine.restore import restore_to_directory
 from repovault.engine.ssh import SshKey
 from repovault.engine.vault import Vault
@@ -187,3 +189,27 @@ def test_https_clone_urls_take_their_ssh_form_by_one_rule(tmp_path: Path) -> Non
         assert set(env) == {"GIT_SSH_COMMAND", "GIT_SSH_VARIANT"}
         assert used.password == ""  # the token stays home
     assert "BEGIN" not in repr(SshKey("-----BEGIN OPENSSH PRIVATE KEY-----"))
+
+
+def test_a_push_into_a_platform_goes_over_ssh(
+    sshd: Sshd, served: Path, temp: Path, tmp_path: Path
+) -> None:
+    """A restore into an organization pushes branches and tags with its key; a host key
+    that is not the pinned one refuses the push, naming the host."""
+    key = SshKey(sshd.client_key, known_hosts=sshd.known_hosts())
+    snapshot = _backup(sshd.url(served), key, tmp_path)
+    target = tmp_path / "served" / "new.git"
+    git(tmp_path, "init", "-q", "--bare", str(target))
+    credentials = g.Credentials(ssh=key)
+    assert push_heads_and_tags(_vault(tmp_path), snapshot, sshd.url(target), credentials) == []
+    pushed, _head, _objects = state(target)
+    expected = {
+        n: o for n, o in state(served)[0].items() if n.startswith(("refs/heads/", "refs/tags/"))
+    }
+    assert pushed == expected
+    assert list(temp.iterdir()) == []
+
+    sshd.new_host_key()
+    with pytest.raises(PushFailed, match=rf"host key of \[127.0.0.1\]:{sshd.port} has changed"):
+        push_heads_and_tags(_vault(tmp_path), snapshot, sshd.url(target), credentials)
+    assert list(temp.iterdir()) == []
