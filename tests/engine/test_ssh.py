@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import stat
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,13 +72,19 @@ def test_a_backup_over_ssh_restores_bit_exact_and_the_key_lives_only_during_it(
     @contextlib.contextmanager
     def watched(key: SshKey) -> Iterator[str]:
         with real(key) as command:
-            (folder,) = temp.iterdir()
+            (folder,) = temp.iterdir()  # the orphan is gone already
             key_file = folder / "id"
             modes = (stat.S_IMODE(folder.stat().st_mode), stat.S_IMODE(key_file.stat().st_mode))
             seen.append((*modes, command))
             assert key_file.read_text() == sshd.client_key
             yield command
 
+    # A worker killed mid-transfer left its key behind: the next transfer removes it.
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    orphan = temp / f"repovault-ssh-{dead.pid}-abc"
+    orphan.mkdir()
+    (orphan / "id").write_text("a key left behind")
     monkeypatch.setattr(ssh, "identity", watched)
     key = SshKey(sshd.client_key, known_hosts=sshd.known_hosts())
     snapshot = _backup(sshd.url(served), key, tmp_path)

@@ -91,10 +91,32 @@ def _option_paths(paths: list[Path]) -> str:
     return " ".join(f'"{p}"' if re.search(r"\s", str(p)) else str(p) for p in paths)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_orphans() -> None:
+    """Remove the key folders of processes that died mid-transfer (killed: no `finally`)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{PREFIX}*-*"):
+        pid = folder.name.removeprefix(PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+PREFIX = "repovault-ssh-"
+
+
 @contextlib.contextmanager
 def identity(key: SshKey) -> Iterator[str]:
     """The key on disk for the block; yields the GIT_SSH_COMMAND that uses it."""
-    folder = Path(tempfile.mkdtemp(prefix="repovault-ssh-"))  # 0700
+    sweep_orphans()
+    folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))  # 0700
     try:
         key_file = folder / "id"
         text = key.private_key.replace("\r\n", "\n").strip() + "\n"

@@ -147,7 +147,8 @@ def check_private_key(text: str) -> None:
             "(`ssh-keygen -p -N '' -f KEY` on a copy); repovault seals it at rest",
         ) from exc
     except (ValueError, UnsupportedAlgorithm) as exc:
-        raise InvalidInput.field("ssh.privateKey", f"not a usable private key: {exc}") from exc
+        reason = str(exc).split(". See ", 1)[0]
+        raise InvalidInput.field("ssh.privateKey", f"not a usable private key: {reason}") from exc
 
 
 def check_known_hosts(text: str) -> str:
