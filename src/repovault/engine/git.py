@@ -166,8 +166,8 @@ class Credentials:
 
 
 def redact(url: str) -> str:
-    """The URL without any password (nor user, but an ssh login name), for logs and
-    manifests."""
+    """The URL without credentials, for logs and manifests (an ssh URL keeps its login
+    name, which is no secret and which the server needs)."""
     parts = urlsplit(url)
     if not parts.netloc or "@" not in parts.netloc:
         return url
