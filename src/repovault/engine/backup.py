@@ -256,9 +256,10 @@ def backup(
     progress: Progress | None = None,
 ) -> BackupResult:
     options = options or BackupOptions()
-    credentials = g.scoped(credentials, url)  # for the repository's own origin only
     try:
-        return _backup(url, vault, cache, credentials, options, progress)
+        # For the repository's own origin only; over SSH with the key on disk meanwhile.
+        with g.transfer(credentials, url) as (url, credentials):
+            return _backup(url, vault, cache, credentials, options, progress)
     finally:
         if not options.keep_cache:
             shutil.rmtree(cache, ignore_errors=True)

@@ -26,7 +26,9 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
+from repovault.engine import ssh
 from repovault.engine.errors import EngineError
+from repovault.engine.ssh import SshKey
 
 ENCODING = "utf-8"
 ERRORS = "surrogateescape"
@@ -130,11 +132,14 @@ def check_cancelled() -> None:
 
 @dataclass(frozen=True)
 class Credentials:
-    """HTTP basic credentials: a username (platform-specific, often any value) and a token."""
+    """HTTP basic credentials: a username (platform-specific, often any value) and a token;
+    and/or an SSH key (`ssh`) for ssh URLs, which `transfer` puts on disk as `ssh_command`."""
 
-    username: str
-    password: str
+    username: str = ""
+    password: str = ""
     scope: str | None = None  # `scheme://host[:port]/`: the only origin that gets them
+    ssh: SshKey | None = None
+    ssh_command: str | None = None  # GIT_SSH_COMMAND, while `transfer` holds the key file
 
     def for_url(self, url: str) -> Credentials:
         """These credentials for the origin of `url` only (an HTTP(S) URL; others, `file://`
@@ -146,6 +151,10 @@ class Credentials:
         return replace(self, scope=f"{parts.scheme.lower()}://{host}/")
 
     def env(self) -> dict[str, str]:
+        if self.ssh_command:
+            return {"GIT_SSH_COMMAND": self.ssh_command, "GIT_SSH_VARIANT": "ssh"}
+        if not self.password:
+            return {}
         pair = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
         return {
             "GIT_CONFIG_COUNT": "1",
@@ -157,11 +166,14 @@ class Credentials:
 
 
 def redact(url: str) -> str:
-    """The URL without any user or password, for logs and manifests."""
+    """The URL without credentials, for logs and manifests (an ssh URL keeps its login
+    name, which is no secret and which the server needs)."""
     parts = urlsplit(url)
     if not parts.netloc or "@" not in parts.netloc:
         return url
-    host = parts.netloc.rsplit("@", 1)[1]
+    user, host = parts.netloc.rsplit("@", 1)
+    if ssh.is_ssh_url(url):
+        host = f"{user.split(':', 1)[0]}@{host}"
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
@@ -237,6 +249,8 @@ class Git:
             forget(process)
         check_cancelled()
         if check and process.returncode != 0:
+            if refused := ssh.refusal(decode(stderr)):
+                raise GitError(refused, permanent=True)
             raise GitError(f"git {args[0]} failed: {_describe(stderr)}")
         return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
@@ -290,6 +304,21 @@ class RemoteState:
 def scoped(credentials: Credentials | None, url: str) -> Credentials | None:
     """`credentials` for `url`'s origin only (see `Credentials.for_url`)."""
     return credentials.for_url(url) if credentials is not None else None
+
+
+@contextlib.contextmanager
+def transfer(credentials: Credentials | None, url: str) -> Iterator[tuple[str, Credentials | None]]:
+    """(the URL to transfer, the credentials for it) for the block: over SSH with the
+    organization's key when it has one and the URL is ssh (or an https one it converts,
+    `ssh.over_ssh`), the key file removed when the block ends; else `scoped`."""
+    key = credentials.ssh if credentials is not None else None
+    target = ssh.over_ssh(url, key) if key is not None else None
+    if key is None or target is None:
+        http = replace(credentials, ssh=None) if credentials is not None else None
+        yield url, scoped(http, url)
+        return
+    with ssh.identity(key) as command:
+        yield target, Credentials(ssh_command=command)
 
 
 def ls_remote(url: str, credentials: Credentials | None) -> RemoteState:

@@ -12,6 +12,7 @@ from pathlib import Path
 import structlog
 
 from repovault.engine import git as g
+from repovault.engine import ssh
 from repovault.engine.errors import PushFailed
 from repovault.engine.manifest import Manifest, chain
 from repovault.engine.restore import materialize, pick
@@ -43,26 +44,27 @@ def push_heads_and_tags(
         repo = Path(scratch) / "repo.git"
         g.Git().run(["init", "--quiet", "--bare", str(repo)])
         materialize(vault, manifest, manifests, repo)
-        git = g.Git(repo, g.scoped(credentials, url))
-        specs = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]
-        pushed = git.run(["push", "--porcelain", "--", url, *specs], check=False)
-        refused = [
-            f"the target refused {line[1:].strip()}"
-            for line in g.decode(pushed.stdout).splitlines()
-            if line.startswith("!")
-        ]
-        if pushed.returncode != 0 and not refused:
-            raise PushFailed(
-                f"push to {g.redact(url)} failed: {g.decode(pushed.stderr).strip()[:500]}"
-            )
-        lfs = lfs_objects(manifests, manifest.id)
-        if lfs:
-            sent = git.run(["lfs", "push", "--all", url], check=False)
-            if sent.returncode != 0:
-                why = g.decode(sent.stderr).strip().splitlines() or ["no reason given"]
-                refused.append(
-                    f"the {lfs} LFS object(s) were not carried over: git lfs push failed "
-                    f"({g.redact(why[-1])[:300]}); the branches point at their pointers"
-                )
+        with g.transfer(credentials, url) as (target, transfer):
+            git = g.Git(repo, transfer)
+            specs = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]
+            pushed = git.run(["push", "--porcelain", "--", target, *specs], check=False)
+            refused = [
+                f"the target refused {line[1:].strip()}"
+                for line in g.decode(pushed.stdout).splitlines()
+                if line.startswith("!")
+            ]
+            if pushed.returncode != 0 and not refused:
+                stderr = g.decode(pushed.stderr)
+                reason = ssh.refusal(stderr) or stderr.strip()[:500]
+                raise PushFailed(f"push to {g.redact(target)} failed: {reason}")
+            lfs = lfs_objects(manifests, manifest.id)
+            if lfs:
+                sent = git.run(["lfs", "push", "--all", target], check=False)
+                if sent.returncode != 0:
+                    why = g.decode(sent.stderr).strip().splitlines() or ["no reason given"]
+                    refused.append(
+                        f"the {lfs} LFS object(s) were not carried over: git lfs push failed "
+                        f"({g.redact(why[-1])[:300]}); the branches point at their pointers"
+                    )
     log.info("branches and tags pushed", snapshot=manifest.id, target=g.redact(url))
     return refused

@@ -26,6 +26,10 @@ class Organization(Base):
     # Instead of a token: a file to read it from at every use, or a GitHub App (sealed JSON).
     token_file: Mapped[str | None] = mapped_column(String(1000), default=None)
     github_app_sealed: Mapped[str | None] = mapped_column(Text, default=None)
+    # Git over SSH: the private key (sealed), the pinned host keys, and trust on first use.
+    ssh_key_sealed: Mapped[str | None] = mapped_column(Text, default=None)
+    ssh_known_hosts: Mapped[str | None] = mapped_column(Text, default=None)
+    ssh_accept_new: Mapped[bool] = mapped_column(Boolean, default=False)
     is_read_only: Mapped[bool] = mapped_column(Boolean, default=False)
     is_created_by_marketplace: Mapped[bool] = mapped_column(Boolean, default=False)
     auto_add_new_repositories: Mapped[bool] = mapped_column(Boolean, default=False)

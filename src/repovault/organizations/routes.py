@@ -12,13 +12,14 @@ from repovault.api.context import Context
 from repovault.common.paging import PageOf, PageRequest
 from repovault.common.wire import wire_row
 from repovault.organizations import service
-from repovault.organizations.credentials import Credential
+from repovault.organizations.credentials import Credential, SshSetting
 from repovault.organizations.schemas import (
     OrganizationAdd,
     OrganizationModify,
     OrganizationOut,
     OrganizationRemove,
     PlanSummary,
+    SshIn,
 )
 from repovault.providers.base import GitHubApp
 from repovault.repositories import org_exports
@@ -49,6 +50,7 @@ def add(ctx: Context, body: OrganizationAdd) -> IdResponse:
             token_file=body.token_file,
             github_app=GitHubApp(**body.github_app.model_dump()) if body.github_app else None,
         ),
+        ssh=_ssh(body.ssh),
     )
     return IdResponse(id=org.id)
 
@@ -59,9 +61,17 @@ def modify(ctx: Context, body: OrganizationModify) -> None:
     changes = {name: getattr(body, name) for name in body.model_fields_set if name != "id"}
     if body.github_app is not None:
         changes["github_app"] = GitHubApp(**body.github_app.model_dump())
+    if "ssh" in changes:
+        changes["ssh"] = _ssh(body.ssh)
     service.modify_organization(
         ctx.session, ctx.runtime.box, ctx.runtime.http, organization_id=body.id, changes=changes
     )
+
+
+def _ssh(ssh: SshIn | None) -> SshSetting | None:
+    if ssh is None:
+        return None
+    return SshSetting(ssh.private_key, ssh.known_hosts, ssh.accept_new_host_key)
 
 
 @calls.post("/git/organizations/remove", body=OrganizationRemove, roles=REMOVE_GIT, write=True)

@@ -19,6 +19,14 @@ class GitHubAppIn(RequestModel):
     private_key: str = Field(min_length=1, max_length=20_000)  # PEM, sealed
 
 
+class SshIn(RequestModel):
+    """Git over SSH with this key (sealed, never returned) and these trusted host keys."""
+
+    private_key: str | None = Field(default=None, min_length=1, max_length=20_000)
+    known_hosts: str = Field(default="", max_length=65_536)  # known_hosts lines, plain
+    accept_new_host_key: bool = False  # unknown hosts' keys pinned on first use
+
+
 class OrganizationAdd(RequestModel):
     driver: Int32
     name: str = Field(min_length=1, max_length=400)
@@ -34,6 +42,8 @@ class OrganizationAdd(RequestModel):
     token_file: str | None = Field(default=None, min_length=1, max_length=1000)
     # ...or a GitHub App installation (GitHub only).
     github_app: GitHubAppIn | None = None
+    # Beside any of them: git transfers over SSH.
+    ssh: SshIn | None = None
 
 
 class OrganizationModify(RequestModel):
@@ -48,6 +58,7 @@ class OrganizationModify(RequestModel):
     additional_tokens: list[Token] | None = Field(default=None, max_length=20)
     token_file: str | None = Field(default=None, max_length=1000)
     github_app: GitHubAppIn | None = None
+    ssh: SshIn | None = None  # null: git over HTTPS again; without privateKey: the key kept
 
 
 class OrganizationRemove(RequestModel):

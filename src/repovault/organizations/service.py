@@ -98,7 +98,8 @@ def access_of(box: SecretBox, org: Organization) -> Access:
         token = box.open(org.token_sealed) if org.token_sealed else None
     extras = tuple(box.open(sealed) for sealed in org.extra_tokens_sealed or [])
     app = credentials.open_app(box, org.github_app_sealed) if org.github_app_sealed else None
-    return Access(org.driver, org.name, org.api_url, org.username, token, extras, app)
+    ssh = credentials.ssh_of(box, org)
+    return Access(org.driver, org.name, org.api_url, org.username, token, extras, app, ssh)
 
 
 def _set_credential(box: SecretBox, org: Organization, credential: Credential) -> None:
@@ -144,6 +145,7 @@ def add_organization(
     embedded_worker: str,
     additional_tokens: list[str] | None = None,
     credential: Credential | None = None,
+    ssh: credentials.SshSetting | None = None,
 ) -> Organization:
     if driver not in DRIVERS:
         raise InvalidInput.field(
@@ -169,6 +171,7 @@ def add_organization(
         is_read_only=is_read_only,
     )
     _set_credential(box, org, credential)
+    credentials.apply_ssh(box, org, ssh)
     check_platform(http, _access_checked(box, org))
     session.add(org)
     session.flush()
@@ -194,6 +197,8 @@ def modify_organization(
         org.api_url = _check_api_url(org.driver, changes["api_url"])
     _check_unique(session, org.driver, org.name, org.api_url, own=org.id)
     _modify_credential(box, org, changes)
+    if "ssh" in changes:  # null: git over HTTPS again
+        credentials.apply_ssh(box, org, changes["ssh"])
     if "username" in changes:
         org.username = changes["username"]
     if changes.get("default_worker_id") is not None:

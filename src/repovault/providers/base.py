@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from repovault.engine.git import Credentials
+from repovault.engine.ssh import SshKey
 from repovault.providers.pages import Export, PageCache
 
 
@@ -75,6 +76,7 @@ class Access:
     token: str | None
     extra_tokens: tuple[str, ...] = ()
     github_app: GitHubApp | None = None
+    ssh: SshKey | None = None  # git transfers over SSH with this key (engine/ssh.py)
 
     @property
     def tokens(self) -> list[str]:

@@ -24,7 +24,7 @@ from repovault.providers.metadata import LFS, WIKI
 from repovault.providers.pages import PageCache
 from repovault.providers.registry import driver_for
 from repovault.repositories.vaults import Target, load_target, plan_storage
-from repovault.runner import actions
+from repovault.runner import actions, transport
 from repovault.runner.copy import queue_copy
 from repovault.runner.execute import Job, JobFailed
 from repovault.runner.prune import apply_retention
@@ -37,6 +37,10 @@ def _driver(job: Job, access: Access) -> Driver:
         job.log("warning", f"rate limited: paused {seconds:.0f} s ({reason})")
 
     return driver_for(access, job.runtime.http, paused)
+
+
+def _git_credentials(job: Job, access: Access, driver: Driver) -> g.Credentials | None:
+    return transport.git_credentials(job.runtime.settings.data_dir, access, driver.git_credentials)
 
 
 def _work_dir(job: Job, *parts: str) -> Path:
@@ -112,7 +116,7 @@ def run_wiki_backup(job: Job) -> None:
         url=wiki.url,
         vault=vault,
         cache=_cache_dir(job, "mirrors", f"wiki-{wiki.id}"),
-        credentials=_driver(job, access).git_credentials(),
+        credentials=_git_credentials(job, access, _driver(job, access)),
         options=BackupOptions(
             kind=job.task.params.get("kind") or "incremental",
             compression=_compression(plan),
@@ -152,7 +156,7 @@ def run_backup(job: Job) -> None:
     }
     actions.run(job, "preBackupAction", custom, environment, required=True)
     driver = _driver(job, target.access)
-    credentials = driver.git_credentials()
+    credentials = _git_credentials(job, target.access, driver)
     job.report(5, "exporting metadata")
     try:
         documents, counts = _export_metadata(job, target, driver, ignore)

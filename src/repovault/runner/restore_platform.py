@@ -21,12 +21,13 @@ and writes nothing: `result.dryRun` counts what would be created and what cannot
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from sqlalchemy import update
 
+from repovault.engine.git import Credentials
 from repovault.engine.manifest import Manifest
 from repovault.engine.push import lfs_objects, push_heads_and_tags, pushed_refs
 from repovault.engine.vault import Vault
@@ -36,6 +37,7 @@ from repovault.providers.metadata import stream_items
 from repovault.providers.writes import PlatformWriter, TargetRepository, writer_for
 from repovault.repositories.models import Repository
 from repovault.repositories.platform_targets import default_name
+from repovault.runner import transport
 from repovault.runner.execute import Job, JobFailed
 from repovault.runner.restore_pulls import Numbers
 from repovault.runner.restore_releases import (
@@ -254,9 +256,15 @@ def _dry_run(
 
 
 def restore_into(
-    writer: PlatformWriter, vault: Vault, manifest: Manifest, wanted: Wanted, record: Record
+    writer: PlatformWriter,
+    vault: Vault,
+    manifest: Manifest,
+    wanted: Wanted,
+    record: Record,
+    git_credentials: Callable[[], Credentials | None] | None = None,
 ) -> None:
-    """The snapshot into the platform `writer` writes to (the order: module docstring)."""
+    """The snapshot into the platform `writer` writes to (the order: module docstring);
+    its git push with `git_credentials` (by default the writer's own)."""
     name = wanted.name
     documents = [
         o.name.removeprefix("meta/") for o in manifest.objects if o.name.startswith("meta/")
@@ -273,7 +281,7 @@ def restore_into(
     restore.created["repository"] = name
     restore.save()
     record.report(15, f"pushing branches and tags to {created.full_name}")
-    credentials = writer.git_credentials()
+    credentials = (git_credentials or writer.git_credentials)()
     warnings = push_heads_and_tags(vault, manifest.id, created.clone_url, credentials)
     for warning in warnings:
         record.log("warning", warning)
@@ -331,4 +339,10 @@ def run_platform_restore(job: Job, vault: Vault, manifest: Manifest) -> None:
         check=job.scope.check,
         save=save,
     )
-    restore_into(writer_for(access, job.runtime.http, paused), vault, manifest, wanted, record)
+    writer = writer_for(access, job.runtime.http, paused)
+    data_dir = job.runtime.settings.data_dir
+
+    def credentials() -> Credentials | None:  # the organization's SSH key, when it has one
+        return transport.git_credentials(data_dir, access, writer.git_credentials)
+
+    restore_into(writer, vault, manifest, wanted, record, credentials)
