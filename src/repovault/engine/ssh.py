@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from repovault.backends.local import process_alive
+
 SSH_SCHEMES = ("ssh", "git+ssh", "ssh+git")
 
 
@@ -91,21 +93,11 @@ def _option_paths(paths: list[Path]) -> str:
     return " ".join(f'"{p}"' if re.search(r"\s", str(p)) else str(p) for p in paths)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def sweep_orphans() -> None:
     """Remove the key folders of processes that died mid-transfer (killed: no `finally`)."""
     for folder in Path(tempfile.gettempdir()).glob(f"{PREFIX}*-*"):
         pid = folder.name.removeprefix(PREFIX).split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
 
 

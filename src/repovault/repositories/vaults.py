@@ -89,8 +89,9 @@ def plan_storage(session: Session, runtime: Runtime, plan: Plan) -> tuple[Storag
     return storage, runtime.box.open(sealed) if sealed else None
 
 
-def snapshot_vaults(runtime: Runtime, repository_id: str) -> list[tuple[Plan, Vault]]:
-    """The vaults that hold this repository's snapshots: one per plan that backed it up."""
+def _vaults(runtime: Runtime, repository_id: str, *, copies: bool) -> list[tuple[Plan, Vault]]:
+    """One vault per plan that backed the repository up: on the plan's own storage, or
+    (`copies`) on its second storage, for the plans that keep one."""
     with runtime.db.session() as session:
         plans = session.scalars(
             select(Plan)
@@ -99,11 +100,24 @@ def snapshot_vaults(runtime: Runtime, repository_id: str) -> list[tuple[Plan, Va
         ).all()
         vaults = []
         for plan in plans:
-            storage, password = plan_storage(session, runtime, plan)
+            own, password = plan_storage(session, runtime, plan)
+            storage = copy_storage(session, plan) if copies else own
+            if storage is None:
+                continue
             backend = open_backend(storage, runtime.box)
             prefix = vault_prefix(repository_id, plan.id)
             vaults.append((plan, Vault(backend, prefix, password=password)))
     return vaults
+
+
+def snapshot_vaults(runtime: Runtime, repository_id: str) -> list[tuple[Plan, Vault]]:
+    """The vaults that hold this repository's snapshots: one per plan that backed it up."""
+    return _vaults(runtime, repository_id, copies=False)
+
+
+def copy_vaults(runtime: Runtime, repository_id: str) -> list[tuple[Plan, Vault]]:
+    """The second copies of this repository's vaults, on their plans' copy storages."""
+    return _vaults(runtime, repository_id, copies=True)
 
 
 def copy_storage(session: Session, plan: Plan) -> Storage | None:
@@ -114,26 +128,6 @@ def copy_storage(session: Session, plan: Plan) -> Storage | None:
     if storage is not None:
         session.expunge(storage)
     return storage
-
-
-def copy_vaults(runtime: Runtime, repository_id: str) -> list[tuple[Plan, Vault]]:
-    """The second copies of this repository's vaults, on their plans' copy storages."""
-    with runtime.db.session() as session:
-        plans = session.scalars(
-            select(Plan)
-            .join(RepositoryVault, RepositoryVault.plan_id == Plan.id)
-            .where(RepositoryVault.repository_id == repository_id)
-        ).all()
-        vaults = []
-        for plan in plans:
-            storage = copy_storage(session, plan)
-            if storage is None:
-                continue
-            _primary, password = plan_storage(session, runtime, plan)
-            backend = open_backend(storage, runtime.box)
-            prefix = vault_prefix(repository_id, plan.id)
-            vaults.append((plan, Vault(backend, prefix, password=password)))
-    return vaults
 
 
 def find_snapshot(
