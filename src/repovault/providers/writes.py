@@ -41,6 +41,7 @@ from repovault.providers.github import GitHubDriver
 from repovault.providers.http import PlatformClient, wiki_of
 
 WRITERS = (1, 5)  # the drivers a restore can write into: GitHub, Gitea/Forgejo
+READERS = (1, 3, 5)  # the drivers whose snapshots it reads: GitHub, GitLab, Gitea/Forgejo
 
 
 @dataclass(frozen=True)
