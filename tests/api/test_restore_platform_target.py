@@ -65,11 +65,13 @@ def test_an_unknown_organization_is_404(api: Api, runtime: Runtime) -> None:
     assert response.json()["errorCode"] == codes.ORGANIZATION_NOT_FOUND
 
 
-def test_platforms_other_than_github_and_gitea_are_not_yet(api: Api, runtime: Runtime) -> None:
+def test_platforms_other_than_github_gitlab_and_gitea_are_not_yet(
+    api: Api, runtime: Runtime
+) -> None:
     world = build_world(api, runtime)
     response = _restore(api, world.repos[0], {"kind": "platform", "organizationId": world.org})
     assert response.status_code == 400
-    assert "GitHub and Gitea" in response.json()["errors"]["target.organizationId"][0]
+    assert "GitHub, GitLab and Gitea" in response.json()["errors"]["target.organizationId"][0]
 
 
 def _as_gitea(runtime: Runtime, organization_id: str, api_url: str) -> None:

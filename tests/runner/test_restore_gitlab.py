@@ -4,6 +4,7 @@ ids and the author line."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from repovault.engine.vault import Vault
 from repovault.providers.base import Access
 from repovault.providers.writes import writer_for
 from repovault.runner.restore_platform import Wanted, restore_into
+from tests.e2e.metadata import _comment
+from tests.providers.fake_gitlab_writable import Project, WritableGitLab
 from tests.providers.fake_writable import WritablePlatform
 from tests.runner.gitlab_world import gitlab_data, make_gitlab_snapshot
 from tests.runner.platform_world import (
@@ -23,7 +26,11 @@ from tests.runner.platform_world import (
     TOKEN,
     compare_refs,
     creations,
+    git,
+    make_snapshot,
     record_of,
+    source_data,
+    source_thread,
     without_author,
 )
 
@@ -109,3 +116,105 @@ def test_a_gitlab_snapshot_into_github_and_gitea(tmp_path: Path, gitea: bool) ->
         again, _ = record_of(previous=dict(record.result))
         restore_gitlab(platform, snapshot, again)
         assert creations(platform) == posts  # a rerun creates nothing twice
+
+
+def restore_into_gitlab(
+    gitlab: WritableGitLab, snapshot: tuple[Vault, Manifest], record: Any, source_driver: int = 1
+) -> None:
+    access = Access(3, "acme", gitlab.api_url, None, TOKEN)
+    wanted = Wanted(name="app", description="restored", private=True, source_driver=source_driver)
+    with httpx.Client() as client:
+        restore_into(writer_for(access, client), *snapshot, wanted, record)
+
+
+def notes(project: Project, kind: str, iid: int) -> list[str]:
+    return [n["body"] for n in project.notes.get((kind, iid), []) if not n["system"]]
+
+
+def with_mr_comment() -> dict[str, Any]:
+    """source_data() with a comment on the open pull request #5 (a merge request on GitLab)."""
+    data = source_data()
+    data["issues/comments"].append(_comment(14, 5, "Needs a test.", "dave", "2024-01-08T10:00:00Z"))
+    return data
+
+
+def compare_into_gitlab(gitlab: WritableGitLab, source_git: Path) -> None:
+    """The GitHub snapshot in GitLab: numbers 1..5 are issues #1..#5; the open pull request
+    #5 is merge request !1 (its branches exist), #5 a closed issue pointing to it."""
+    project = gitlab.state["acme/app"]
+    refs = dict(
+        line.split(" ", 1)
+        for line in git(source_git, "for-each-ref", "--format=%(refname) %(objectname)").split("\n")
+    )
+    assert project.refs() == {
+        r: o for r, o in refs.items() if r.startswith(("refs/heads/", "refs/tags/"))
+    }
+    assert project.head() == "main"
+    data = with_mr_comment()
+    issues = {i["iid"]: i for i in project.issues}
+    assert sorted(issues) == [1, 2, 3, 4, 5]
+    for source in data["issues"]:
+        if "pull_request" in source:
+            continue
+        got = issues[source["number"]]
+        assert (got["title"], got["state"]) == (
+            source["title"],
+            "opened" if source["state"] == "open" else "closed",
+        )
+        assert without_author(got["description"]) == source["body"]
+        assert got["labels"] == [label["name"] for label in source["labels"]]
+        assert (got["milestone"] or {}).get("title") == (source["milestone"] or {}).get("title")
+        assert [without_author(b) for b in notes(project, "issues", got["iid"])] == source_thread(
+            data, source["number"]
+        )
+    merged, open_one = data["pulls"]
+    as_issue = issues[4]  # its head branch is gone: an issue labelled as a pull request
+    assert (as_issue["title"], as_issue["state"]) == (merged["title"], "closed")
+    assert as_issue["labels"] == ["bug", PULL_LABEL]
+    posted = notes(project, "issues", 4)
+    assert [without_author(b) for b in posted] == source_thread(data, 4)
+    (merge,) = project.merge_requests
+    assert (merge["iid"], merge["title"], merge["state"]) == (
+        1,
+        "Draft: " + open_one["title"],
+        "opened",
+    )
+    assert (merge["source_branch"], merge["target_branch"], merge["labels"]) == (
+        "feature",
+        "main",
+        ["ui"],
+    )
+    assert without_author(merge["description"]) == open_one["body"]
+    pointer = issues[5]
+    assert pointer["state"] == "closed"
+    assert pointer["description"].startswith("Restored pull request: see !1.")
+    # #5's thread is the merge request's: the pointer issue has none
+    assert [without_author(b) for b in notes(project, "merge_requests", 1)] == ["Needs a test."]
+    assert notes(project, "issues", 5) == []
+    labels = {label["name"]: label for label in project.labels}
+    assert list(labels) == ["bug", "enhancement", "ui", PULL_LABEL]
+    assert all(re.fullmatch(r"#[0-9a-fA-F]{6}", label["color"]) for label in labels.values())
+    assert [(m["iid"], m["title"]) for m in project.milestones] == [(1, "1.0")]
+    (release,) = project.releases
+    (source_release,) = data["releases"]
+    assert (release["tag_name"], release["name"]) == ("v1.0", source_release["name"])
+    assert without_author(release["description"]) == source_release["body"]
+    (link,) = release["assets"]["links"]
+    assert link["name"] == "example.zip"
+    assert link["url"].startswith(gitlab.gitlab.base + f"/-/project/{project.id}/uploads/")
+    assert project.uploads[link["url"].removeprefix(gitlab.gitlab.base)] == ASSET
+
+
+def test_a_github_snapshot_into_gitlab_then_a_rerun_creates_nothing_twice(tmp_path: Path) -> None:
+    snapshot = make_snapshot(tmp_path, with_mr_comment())
+    with WritableGitLab(tmp_path / "gitlab", token=TOKEN) as gitlab:
+        record, lines = record_of()
+        restore_into_gitlab(gitlab, snapshot, record)
+        compare_into_gitlab(gitlab, tmp_path / "source.git")
+        assert not [line for line in lines if line[0] == "warning"], lines
+        assert record.result["created"]["issues"] == {str(n): n for n in range(1, 6)}
+        writes = list(gitlab.gitlab.writes)
+        again, _ = record_of(previous=dict(record.result))
+        restore_into_gitlab(gitlab, snapshot, again)
+        assert gitlab.gitlab.writes == [*writes, "PUT /projects/acme%2Fapp"]  # the default branch
+        compare_into_gitlab(gitlab, tmp_path / "source.git")

@@ -50,8 +50,8 @@ NOT_READABLE = (
     "organizations only, for now"
 )
 NOT_WRITABLE = (
-    "restoring into a platform is available from and to GitHub and Gitea/Forgejo "
-    "organizations only, for now"
+    "restoring into a platform writes into GitHub, GitLab and Gitea/Forgejo organizations "
+    "only, for now"
 )
 
 

@@ -41,7 +41,8 @@ DRY_RUN_COUNTS = (
 
 
 NOT_WRITABLE = (
-    "restoring into a platform writes into GitHub and Gitea/Forgejo organizations only, for now"
+    "restoring into a platform writes into GitHub, GitLab and Gitea/Forgejo organizations "
+    "only, for now"
 )
 NOT_READABLE = (
     "restoring into a platform reads snapshots of GitHub, GitLab and Gitea/Forgejo "

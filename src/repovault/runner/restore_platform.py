@@ -248,7 +248,7 @@ def _dry_run(
     counts["lfsObjects"] = lfs_objects(vault.manifests(), manifest.id)
     cannot: dict[str, int] = {}
     tags = {ref.removeprefix("refs/tags/") for ref in refs if ref.startswith("refs/tags/")}
-    if skipped := skipped_releases(source.releases, tags):
+    if skipped := skipped_releases(source.releases, tags, writer.drafts):
         cannot["releases"] = skipped  # their tags are not in the snapshot
     if wiki is not None and counts["repository"] == "exists" and writer.wiki_url(name) is None:
         cannot["wiki"] = 1  # the target repository has no wiki enabled
