@@ -72,6 +72,9 @@ class GitLabState(GitLabItems):
                 self.writes.append(f"{method} {path}")
             if path == f"/groups/{self.group}":
                 return Answer(200, {"id": 9, "path": self.group, "full_path": self.group})
+            if path == f"/groups/{self.group}/projects":  # a source: what a backup lists
+                projects = [self.project_json(project) for project in self.state.values()]
+                return self.page(projects, query, path)
             if path == "/projects" and method == "POST":
                 return self.create_project(body)
             found = re.fullmatch(r"/projects/([^/]+)(/.*)?", path)
