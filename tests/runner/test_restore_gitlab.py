@@ -119,10 +119,20 @@ def test_a_gitlab_snapshot_into_github_and_gitea(tmp_path: Path, gitea: bool) ->
 
 
 def restore_into_gitlab(
-    gitlab: WritableGitLab, snapshot: tuple[Vault, Manifest], record: Any, source_driver: int = 1
+    gitlab: WritableGitLab,
+    snapshot: tuple[Vault, Manifest],
+    record: Any,
+    source_driver: int = 1,
+    dry_run: bool = False,
 ) -> None:
     access = Access(3, "acme", gitlab.api_url, None, TOKEN)
-    wanted = Wanted(name="app", description="restored", private=True, source_driver=source_driver)
+    wanted = Wanted(
+        name="app",
+        description="restored",
+        private=True,
+        source_driver=source_driver,
+        dry_run=dry_run,
+    )
     with httpx.Client() as client:
         restore_into(writer_for(access, client), *snapshot, wanted, record)
 
@@ -218,3 +228,60 @@ def test_a_github_snapshot_into_gitlab_then_a_rerun_creates_nothing_twice(tmp_pa
         restore_into_gitlab(gitlab, snapshot, again)
         assert gitlab.gitlab.writes == [*writes, "PUT /projects/acme%2Fapp"]  # the default branch
         compare_into_gitlab(gitlab, tmp_path / "source.git")
+
+
+def test_a_gitlab_snapshot_into_gitlab_after_a_dry_run(tmp_path: Path) -> None:
+    snapshot = make_gitlab_snapshot(tmp_path)
+    with WritableGitLab(tmp_path / "gitlab", token=TOKEN) as gitlab:
+        record, _ = record_of()
+        restore_into_gitlab(gitlab, snapshot, record, source_driver=3, dry_run=True)
+        counts = record.result["dryRun"]
+        assert gitlab.gitlab.writes == []
+        wanted = {
+            "repository": "create",
+            "labels": 2,
+            "milestones": 1,
+            "issues": 3,
+            "pullRequests": 1,
+            "pullRequestsAsIssues": 1,
+            "placeholders": 1,
+            "comments": 3,
+            "reviews": 1,
+            "reviewComments": 1,
+            "releases": 1,
+            "releaseAssets": 1,
+        }
+        assert {key: counts[key] for key in wanted} == wanted
+        record, lines = record_of()
+        restore_into_gitlab(gitlab, snapshot, record, source_driver=3)
+        assert not [line for line in lines if line[0] == "warning"], lines
+        project = gitlab.state["acme/app"]
+        issues = {i["iid"]: i for i in project.issues}
+        assert [(n, issues[n]["title"], issues[n]["state"]) for n in sorted(issues)] == [
+            (1, "It crashes", "opened"),
+            (2, "Typo", "closed"),
+            (3, "Placeholder for #3", "closed"),
+            (4, "Slow start", "opened"),
+            (5, "Fix the crash", "closed"),  # !1, merged from a deleted branch
+            (6, "Add a feature", "closed"),  # !2's number, pointing to the merge request
+        ]
+        assert issues[1]["milestone"]["title"] == "1.0"
+        assert [without_author(b) for b in notes(project, "issues", 1)] == [
+            "Seen it too.",
+            "Fixed by !1.",
+        ]
+        assert len(notes(project, "issues", 5)) == 3  # a note, a note on a line, an approval
+        assert issues[5]["labels"] == ["bug", PULL_LABEL]
+        (merge,) = project.merge_requests
+        assert (merge["title"], merge["state"], merge["source_branch"]) == (
+            "Draft: Add a feature",
+            "opened",
+            "feature",
+        )
+        assert issues[6]["description"].startswith("Restored pull request: see !1.")
+        (milestone,) = project.milestones
+        assert (milestone["title"], milestone["due_date"]) == ("1.0", "2024-06-01")
+        (release,) = project.releases
+        (link,) = release["assets"]["links"]
+        assert link["name"] == "app.zip"
+        assert project.uploads[link["url"].removeprefix(gitlab.gitlab.base)] == ASSET
