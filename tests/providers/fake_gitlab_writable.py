@@ -34,6 +34,7 @@ class GitLabState(GitLabItems):
         self.base = ""
         self.state: dict[str, Project] = {}
         self.writes: list[str] = []
+        self.requests: list[str] = []  # every API request, reads too
         self.slow = 0.0  # seconds each write waits (a trial that kills the writer midway)
         self.ids = iter(range(100, 1_000_000))
         self.lock = threading.Lock()
@@ -68,6 +69,7 @@ class GitLabState(GitLabItems):
         if method != "GET":
             time.sleep(self.slow)
         with self.lock:
+            self.requests.append(f"{method} {path}")
             if method != "GET":
                 self.writes.append(f"{method} {path}")
             if path == f"/groups/{self.group}":

@@ -60,6 +60,8 @@ class GitLabWriter:
         self.owner = driver.access.name
         # pointer issue iid -> its merge request's iid (for the thread and the state)
         self.merge_requests: dict[int, int] = {}
+        self.merges: dict[str, list[Any]] = {}  # project -> its merge requests (read once)
+        self.pages: dict[str, str] = {}  # project -> its web page (`web_url`)
 
     def _path(self, name: str, what: str = "") -> str:
         project = quote(f"{self.owner}/{name}", safe="")
@@ -216,11 +218,15 @@ class GitLabWriter:
         self, name: str, body: dict[str, Any], title: str, labels: Sequence[Any], milestone: Any
     ) -> dict[str, Any] | None:
         branches = {"source_branch": body["head"], "target_branch": body["base"]}
-        listed = self.api.pages(
-            self._path(name, "merge_requests"), {"per_page": 100, "state": "all", **branches}
-        )
-        for item in listed:
-            if item.get("title") == title and item.get("source_branch") == body["head"]:
+        if name not in self.merges:  # every merge request of the project, read once
+            params = {"per_page": 100, "state": "all"}
+            self.merges[name] = list(self.api.pages(self._path(name, "merge_requests"), params))
+        for item in self.merges[name]:
+            same = (item.get("source_branch"), item.get("target_branch")) == (
+                body["head"],
+                body["base"],
+            )
+            if same and item.get("title") == title:
                 return dict(item)
         wanted: dict[str, Any] = {**branches, "title": title, "description": body.get("body")}
         if labels:
@@ -228,9 +234,9 @@ class GitLabWriter:
         if milestone is not None:
             wanted["milestone_id"] = milestone
         try:
-            return dict(
-                self.api.send("POST", self._path(name, "merge_requests"), body=wanted).json()
-            )
+            made = self.api.send("POST", self._path(name, "merge_requests"), body=wanted).json()
+            self.merges[name].append(made)
+            return dict(made)
         except (ProviderNotFound, ProviderAuthError):
             raise
         except ProviderError as refused:
@@ -242,8 +248,9 @@ class GitLabWriter:
         """The file uploaded to the project, then linked to the release by its URL."""
         files = {"file": (file, data, "application/octet-stream")}
         uploaded = self.api.send("POST", self._path(name, "uploads"), files=files).json()
-        project = self.api.get(self._path(name)).json()
-        web = str(project["web_url"])
+        if name not in self.pages:
+            self.pages[name] = str(self.api.get(self._path(name)).json()["web_url"])
+        web = self.pages[name]
         # `full_path`: the file's path on the server (GitLab 17.1 and later); before, `url`
         # is relative to the project's page.
         full = uploaded.get("full_path")
