@@ -130,8 +130,13 @@ class GitLabWriter:
         return items
 
     def numbered(self, name: str) -> Iterator[Any]:
+        """Every issue by number; an issue keeping a merge request's number that an earlier
+        attempt made but did not close (it stopped in between) is closed now."""
         params = {"per_page": 100, "state": "all", "sort": "asc", "order_by": "created_at"}
         items = sorted(self.api.pages(self._path(name, "issues"), params), key=lambda i: i["iid"])
+        for item in items:
+            if item.get("state") == "opened" and POINTER.match(str(item.get("description"))):
+                item.update(self._close(name, f"issues/{item['iid']}"))
         return (self._issue(item) for item in items)
 
     # Writing -------------------------------------------------------------------------------
