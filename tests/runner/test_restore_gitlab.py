@@ -17,6 +17,7 @@ from repovault.providers.base import Access
 from repovault.providers.writes import writer_for
 from repovault.runner.restore_platform import Wanted, restore_into
 from tests.e2e.metadata import _comment
+from tests.providers.fake_github import release
 from tests.providers.fake_gitlab_writable import Project, WritableGitLab
 from tests.providers.fake_writable import WritablePlatform
 from tests.runner.gitlab_world import gitlab_data, make_gitlab_snapshot
@@ -285,3 +286,26 @@ def test_a_gitlab_snapshot_into_gitlab_after_a_dry_run(tmp_path: Path) -> None:
         (link,) = release["assets"]["links"]
         assert link["name"] == "app.zip"
         assert project.uploads[link["url"].removeprefix(gitlab.gitlab.base)] == ASSET
+
+
+def test_drafts_into_gitlab_which_has_none(tmp_path: Path) -> None:
+    """A draft release whose tag is in the snapshot becomes a release saying it was a draft;
+    one whose tag is not (GitHub makes a draft's tag when it is published) is skipped, and
+    a dry run counts it as one that cannot map."""
+    data = source_data()
+    with_tag, without = (release(30, "v1.0"), release(31, "v9.9"))
+    data["releases"] = [with_tag, without]
+    for draft in data["releases"]:
+        draft.update(draft=True, assets=[])
+    snapshot = make_snapshot(tmp_path, data)
+    with WritableGitLab(tmp_path / "gitlab", token=TOKEN) as gitlab:
+        record, _ = record_of()
+        restore_into_gitlab(gitlab, snapshot, record, dry_run=True)
+        assert record.result["dryRun"]["cannotMap"] == {"releases": 1}
+        record, lines = record_of()
+        restore_into_gitlab(gitlab, snapshot, record)
+        (made,) = gitlab.state["acme/app"].releases
+        assert made["tag_name"] == "v1.0"
+        assert made["description"].startswith("_A draft release in the original repository._")
+        skipped = "release v9.9: its tag is not in the snapshot: skipped"
+        assert ("warning", skipped) in lines

@@ -32,7 +32,12 @@ from repovault.providers.writes import READERS, WRITERS
 from repovault.repositories import vaults
 from repovault.repositories.models import Repository
 from repovault.repositories.org_exports import parse_at
-from repovault.repositories.platform_targets import check_platform_target, default_name
+from repovault.repositories.platform_targets import (
+    NOT_READABLE,
+    NOT_WRITABLE,
+    check_platform_target,
+    default_name,
+)
 from repovault.repositories.schemas import (
     OrganizationRestoreOut,
     OrganizationRestoreRequest,
@@ -45,14 +50,6 @@ from repovault.tasks import service
 from repovault.tasks.models import RepositoryVault
 
 LAST_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
-NOT_READABLE = (
-    "restoring into a platform reads snapshots of GitHub, GitLab and Gitea/Forgejo "
-    "organizations only, for now"
-)
-NOT_WRITABLE = (
-    "restoring into a platform writes into GitHub, GitLab and Gitea/Forgejo organizations "
-    "only, for now"
-)
 
 
 @dataclass
