@@ -5,7 +5,7 @@ The snapshot: 1,000 issues (40% closed), 300 pull requests (150 open from branch
 snapshot, so pull requests again; 150 merged from branches deleted since, so labelled
 issues), 5,000 conversation comments, a review and a review comment on each pull request,
 5 labels, 3 milestones, 50 releases (tags of the snapshot) with a 64 KiB file each. It is
-restored into the GitHub fake and into the Gitea fake.
+restored into the GitHub fake, the Gitea fake and the GitLab fake.
 
     .venv/bin/python bench/platform_restore.py [--issues 1000 --pulls 300 --comments 5000
                                                 --releases 50]
@@ -37,6 +37,7 @@ from repovault.providers.base import Access
 from repovault.providers.metadata import write_document
 from repovault.providers.writes import writer_for
 from repovault.runner.restore_platform import Record, Wanted, restore_into
+from tests.providers.fake_gitlab_writable import WritableGitLab
 from tests.providers.fake_writable import WritablePlatform
 
 TOKEN = "bench-token"
@@ -221,6 +222,32 @@ def _run(folder: Path, snapshot: tuple[Vault, Manifest], gitea: bool) -> bool:
         return not repeated and not posts
 
 
+def _run_gitlab(folder: Path, snapshot: tuple[Vault, Manifest]) -> bool:
+    """The same snapshot into the fake GitLab (providers/writes_gitlab.py)."""
+    with WritableGitLab(folder / "gitlab", token=TOKEN) as served, httpx.Client() as http:
+        state = served.gitlab
+        writer = writer_for(Access(3, "acme", served.api_url, None, TOKEN), http)
+        wanted = Wanted(name="app", description="bench", private=True)
+        record = _record({})
+        began = time.perf_counter()
+        restore_into(writer, *snapshot, wanted, record)
+        seconds = time.perf_counter() - began
+        requests = list(state.requests)
+        created = sum(1 for r in requests if r.startswith("POST"))
+        kinds = Counter(r.split(" ", 1)[0] for r in requests)
+        print(
+            f"GitLab: {len(requests)} requests ({dict(kinds)}) for {created} objects created: "
+            f"{len(requests) / created:.3f} requests per object; "
+            f"{seconds:.1f} s, {1000 * seconds / created:.2f} ms per object"
+        )
+        before = len(state.requests)
+        restore_into(writer, *snapshot, wanted, _record(dict(record.result)))
+        again = state.requests[before:]
+        posts = [r for r in again if r.startswith("POST")]
+        print(f"  a rerun: {len(again)} requests, {len(posts)} creations")
+        return not posts
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--issues", type=int, default=1000)
@@ -231,7 +258,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-platform-restore-") as scratch:
         folder = Path(scratch)
         snapshot = _snapshot(folder, args)
-        ok = all([_run(folder, snapshot, gitea=False), _run(folder, snapshot, gitea=True)])
+        ok = all(
+            [
+                _run(folder, snapshot, gitea=False),
+                _run(folder, snapshot, gitea=True),
+                _run_gitlab(folder, snapshot),
+            ]
+        )
     return 0 if ok else 1
 
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from repovault.common import codes
-from repovault.common.errors import Conflict
+from repovault.common.errors import Conflict, InvalidInput
 from repovault.organizations.models import Organization
 from repovault.repositories.models import Repository
 from repovault.repositories.platform_targets import check_platform_target
@@ -65,11 +65,13 @@ def test_an_unknown_organization_is_404(api: Api, runtime: Runtime) -> None:
     assert response.json()["errorCode"] == codes.ORGANIZATION_NOT_FOUND
 
 
-def test_platforms_other_than_github_and_gitea_are_not_yet(api: Api, runtime: Runtime) -> None:
+def test_platforms_other_than_github_gitlab_and_gitea_are_not_yet(
+    api: Api, runtime: Runtime
+) -> None:
     world = build_world(api, runtime)
     response = _restore(api, world.repos[0], {"kind": "platform", "organizationId": world.org})
     assert response.status_code == 400
-    assert "GitHub and Gitea" in response.json()["errors"]["target.organizationId"][0]
+    assert "GitHub, GitLab and Gitea" in response.json()["errors"]["target.organizationId"][0]
 
 
 def _as_gitea(runtime: Runtime, organization_id: str, api_url: str) -> None:
@@ -127,3 +129,34 @@ def test_a_repository_that_exists_and_is_not_empty_is_refused_unless_overwrite(
                 repository=repository,
                 target={**checked, "overwrite": True},
             )
+
+
+def test_a_gitlab_snapshot_is_a_source_a_plain_git_one_is_not(api: Api, runtime: Runtime) -> None:
+    """The source's platform must be one whose documents a restore reads (GitHub, GitLab,
+    Gitea/Forgejo): a plain Git organization's repository is refused on `id`."""
+    world = build_world(api, runtime)
+    with runtime.db.session(write=True) as session:
+        target = Organization(driver=5, name="acme", api_url="http://127.0.0.1:9/api/v1")
+        session.add(target)
+        session.flush()
+        target_id = target.id
+    checked = {"organizationId": target_id, "name": "app", "overwrite": False, "dryRun": True}
+    for driver, refused in ((3, False), (6, True), (4, True)):
+        with runtime.db.session(write=True) as session:
+            source = session.get(Organization, world.org)
+            assert source is not None
+            source.driver = driver
+        with runtime.db.session() as session, httpx.Client() as http:
+            repository = session.get(Repository, world.repos[0])
+            assert repository is not None
+            if not refused:
+                check_platform_target(
+                    session, runtime.box, http, repository=repository, target=checked
+                )
+                continue
+            with pytest.raises(InvalidInput) as error:
+                check_platform_target(
+                    session, runtime.box, http, repository=repository, target=checked
+                )
+            assert list(error.value.errors or {}) == ["id"]
+            assert "GitHub, GitLab and Gitea" in str(error.value.errors)

@@ -1,5 +1,6 @@
 """Writing into a platform, for a restore: the `PlatformWriter` Protocol and its GitHub-style
-implementation (GitHub, and Gitea/Forgejo whose API follows GitHub's for these calls).
+implementation (GitHub, and Gitea/Forgejo whose API follows GitHub's for these calls); GitLab's
+is writes_gitlab.py.
 
     repository(name) -> the target's repository, or None     (GET  /repos/{owner}/{name})
     create_repository(...)                                   (POST /orgs/{owner}/repos,
@@ -22,7 +23,6 @@ organization's token never goes to another host.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 import httpx
@@ -38,21 +38,20 @@ from repovault.providers.base import (
 )
 from repovault.providers.gitea import GiteaDriver
 from repovault.providers.github import GitHubDriver
+from repovault.providers.gitlab import GitLabDriver
 from repovault.providers.http import PlatformClient, wiki_of
+from repovault.providers.write_target import TargetRepository as TargetRepository
+from repovault.providers.writes_gitlab import GitLabWriter
 
-WRITERS = (1, 5)  # the drivers a restore can write into: GitHub, Gitea/Forgejo
-
-
-@dataclass(frozen=True)
-class TargetRepository:
-    full_name: str
-    clone_url: str
-    empty: bool
+WRITERS = (1, 3, 5)  # the drivers a restore can write into: GitHub, GitLab, Gitea/Forgejo
+READERS = (1, 3, 5)  # the drivers whose snapshots it reads: GitHub, GitLab, Gitea/Forgejo
 
 
 @runtime_checkable
 class PlatformWriter(Protocol):
     """A platform a restore can write into."""
+
+    drafts: bool  # whether it has draft releases (a draft's tag is made when published)
 
     def repository(self, name: str) -> TargetRepository | None: ...
 
@@ -126,6 +125,8 @@ def graphql_url(api_url: str) -> str:
 class GitHubStyleWriter:
     """GitHub's REST API; `gitea` switches the few shapes Gitea answers differently (its
     `empty` flag, `limit` paging, `type=issues`, colours with `#`)."""
+
+    drafts = True
 
     def __init__(
         self,
@@ -320,4 +321,6 @@ def writer_for(
         return GitHubStyleWriter(
             gitea.api, access.name, own_account=own, gitea=True, credentials=gitea.git_credentials()
         )
+    if access.driver == 3:
+        return GitLabWriter(GitLabDriver(access, client, on_pause))
     raise UnsupportedDriver(access.driver)

@@ -28,11 +28,16 @@ from repovault.engine.manifest import is_snapshot_id
 from repovault.engine.vault import Vault
 from repovault.organizations.models import Organization
 from repovault.plans.models import Plan
-from repovault.providers.writes import WRITERS
+from repovault.providers.writes import READERS, WRITERS
 from repovault.repositories import vaults
 from repovault.repositories.models import Repository
 from repovault.repositories.org_exports import parse_at
-from repovault.repositories.platform_targets import check_platform_target, default_name
+from repovault.repositories.platform_targets import (
+    NOT_READABLE,
+    NOT_WRITABLE,
+    check_platform_target,
+    default_name,
+)
 from repovault.repositories.schemas import (
     OrganizationRestoreOut,
     OrganizationRestoreRequest,
@@ -45,10 +50,6 @@ from repovault.tasks import service
 from repovault.tasks.models import RepositoryVault
 
 LAST_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
-NOT_WRITABLE = (
-    "restoring into a platform is available from and to GitHub and Gitea/Forgejo "
-    "organizations only, for now"
-)
 
 
 @dataclass
@@ -255,8 +256,8 @@ def restore_organization(
         code=codes.ORGANIZATION_NOT_FOUND,
         what="organization",
     )
-    if source.driver not in WRITERS:
-        raise InvalidInput.field("planId" if plan else "id", NOT_WRITABLE)
+    if source.driver not in READERS:
+        raise InvalidInput.field("planId" if plan else "id", NOT_READABLE)
     if destination.driver not in WRITERS:
         raise InvalidInput.field("target.organizationId", NOT_WRITABLE)
     _check_names(prefix, repositories)

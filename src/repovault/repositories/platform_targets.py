@@ -1,8 +1,8 @@
-"""A restore into an organization, checked at the call: the organization exists, both it and
-the repository's own platform are ones a restore can write and read (GitHub, Gitea/Forgejo),
-and the target repository is new or empty unless the caller asks to overwrite (asked of the
-platform, so the refusal is the call's 409 rather than a failed task). The worker asks again
-right before it writes."""
+"""A restore into an organization, checked at the call: the organization exists, it is on a
+platform a restore writes into (`WRITERS`), the repository's own platform is one whose
+snapshots a restore reads (`READERS`), and the target repository is new or empty unless the
+caller asks to overwrite (asked of the platform, so the refusal is the call's 409 rather than
+a failed task). The worker asks again right before it writes."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from repovault.common.secrets import SecretBox
 from repovault.organizations.models import Organization
 from repovault.organizations.service import access_of
 from repovault.providers.base import ProviderAuthError, ProviderError, ProviderNotFound
-from repovault.providers.writes import WRITERS, writer_for
+from repovault.providers.writes import READERS, WRITERS, writer_for
 from repovault.repositories.models import Repository
 
 # What a platform restore's dry run counts (its task's `result.dryRun`), in the order
@@ -37,6 +37,16 @@ DRY_RUN_COUNTS = (
     "releases",
     "releaseAssets",
     "lfsObjects",
+)
+
+
+NOT_WRITABLE = (
+    "restoring into a platform writes into GitHub, GitLab and Gitea/Forgejo organizations "
+    "only, for now"
+)
+NOT_READABLE = (
+    "restoring into a platform reads snapshots of GitHub, GitLab and Gitea/Forgejo "
+    "organizations only, for now"
 )
 
 
@@ -61,16 +71,10 @@ def check_platform_target(
         what="organization",
     )
     source = session.get(Organization, repository.organization_id)
-    for field, driver in (
-        ("organizationId", organization.driver),
-        ("id", source and source.driver),
-    ):
-        if driver not in WRITERS:
-            raise InvalidInput.field(
-                f"target.{field}" if field == "organizationId" else field,
-                "restoring into a platform is available from and to GitHub and Gitea/Forgejo "
-                "organizations only, for now",
-            )
+    if organization.driver not in WRITERS:
+        raise InvalidInput.field("target.organizationId", NOT_WRITABLE)
+    if source is None or source.driver not in READERS:
+        raise InvalidInput.field("id", NOT_READABLE)
     if target["overwrite"] or target["dryRun"]:
         return
     name = target["name"] or default_name(repository)

@@ -39,6 +39,7 @@ from repovault.repositories.models import Repository
 from repovault.repositories.platform_targets import default_name
 from repovault.runner import transport
 from repovault.runner.execute import Job, JobFailed
+from repovault.runner.restore_gitlab_source import read_gitlab_source
 from repovault.runner.restore_pulls import Numbers
 from repovault.runner.restore_releases import (
     restore_releases,
@@ -49,6 +50,7 @@ from repovault.runner.restore_releases import (
 from repovault.runner.restore_source import Record, Source, dry_run, read_source, thread
 from repovault.tasks.models import Task
 
+GITLAB = 3  # the source driver whose documents read_gitlab_source reads
 POSTED = {"comments": "comments", "reviews": "reviews", "reviewComments": "review comments"}
 NUMBERED = ("issues", "pull requests", "pull requests as issues", "placeholders")
 
@@ -218,6 +220,7 @@ class Wanted:
     private: bool
     overwrite: bool = False
     dry_run: bool = False
+    source_driver: int = 1  # the platform the snapshot was backed up from (its documents)
 
 
 def _target_repository(writer: PlatformWriter, wanted: Wanted, record: Record) -> TargetRepository:
@@ -247,7 +250,7 @@ def _dry_run(
     counts["lfsObjects"] = lfs_objects(vault.manifests(), manifest.id)
     cannot: dict[str, int] = {}
     tags = {ref.removeprefix("refs/tags/") for ref in refs if ref.startswith("refs/tags/")}
-    if skipped := skipped_releases(source.releases, tags):
+    if skipped := skipped_releases(source.releases, tags, writer.drafts):
         cannot["releases"] = skipped  # their tags are not in the snapshot
     if wiki is not None and counts["repository"] == "exists" and writer.wiki_url(name) is None:
         cannot["wiki"] = 1  # the target repository has no wiki enabled
@@ -269,7 +272,8 @@ def restore_into(
     documents = [
         o.name.removeprefix("meta/") for o in manifest.objects if o.name.startswith("meta/")
     ]
-    source = read_source(lambda document: _items(vault, manifest, document), documents)
+    reader = read_gitlab_source if wanted.source_driver == GITLAB else read_source
+    source = reader(lambda document: _items(vault, manifest, document), documents)
     refs = pushed_refs(manifest.content.refs)
     if wanted.dry_run:
         record.result["dryRun"] = _dry_run(writer, vault, manifest, name, source)
@@ -313,6 +317,7 @@ def run_platform_restore(job: Job, vault: Vault, manifest: Manifest) -> None:
         repository = session.get(Repository, job.task.repository_id)
         if organization is None or repository is None:
             raise JobFailed("the target organization or the repository is gone", permanent=True)
+        origin = session.get(Organization, repository.organization_id)
         access = access_of(job.runtime.box, organization)
         wanted = Wanted(
             name=target.get("name") or default_name(repository),
@@ -320,6 +325,7 @@ def run_platform_restore(job: Job, vault: Vault, manifest: Manifest) -> None:
             private=not repository.is_public,
             overwrite=bool(target.get("overwrite")),
             dry_run=bool(target.get("dryRun")),
+            source_driver=origin.driver if origin is not None else 1,
         )
 
     def paused(seconds: float, reason: str) -> None:

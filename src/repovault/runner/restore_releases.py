@@ -4,7 +4,8 @@ Releases: the target's releases are read once (by tag); each missing one is crea
 its tag (name, body with the author line, draft, prerelease), then each of its stored asset
 files the target release lacks (by name) is uploaded. A release whose tag is not in the
 snapshot is skipped with a warning (the platform would tag its default branch instead),
-unless it is a draft (a draft's tag is made when it is published).
+unless it is a draft (a draft's tag is made when it is published) and the target has drafts
+(GitLab has none).
 
 The wiki: the wiki snapshot of that time (engine/archive.py `wiki_snapshot`) is pushed to
 the target's wiki git URL when the target has a wiki; otherwise the task log says it was
@@ -53,7 +54,7 @@ def restore_releases(restore: Restoring, tags: set[str], read: Read) -> None:
         tag = release["tag_name"]
         target = existing.get(tag)
         if target is None:
-            if tag not in tags and not release.get("draft"):
+            if tag not in tags and not (release.get("draft") and writer.drafts):
                 record.log("warning", f"release {tag}: its tag is not in the snapshot: skipped")
                 continue
             target = writer.create(name, "releases", release_request(release))
@@ -77,8 +78,10 @@ def wiki_of(vault: Vault, manifest: Manifest) -> tuple[Vault, Manifest | None]:
     return wikis, wiki_snapshot(wikis, vault.manifests(), manifest.id)
 
 
-def skipped_releases(releases: list[dict[str, Any]], tags: set[str]) -> int:
-    return sum(1 for r in releases if r["tag_name"] not in tags and not r.get("draft"))
+def skipped_releases(releases: list[dict[str, Any]], tags: set[str], drafts: bool = True) -> int:
+    """The releases whose tag is not in the snapshot (a draft's is made when it is published,
+    on a platform that has drafts)."""
+    return sum(1 for r in releases if r["tag_name"] not in tags and not (r.get("draft") and drafts))
 
 
 def restore_wiki(restore: Restoring, vault: Vault, manifest: Manifest) -> str | None:
