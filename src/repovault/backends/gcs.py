@@ -65,7 +65,8 @@ class GCSBackend:
         endpoint_url: str | None = None,
     ) -> None:
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
-        self.label = f"Google Cloud Storage bucket {bucket!r}"
+        where = f" at {endpoint_url}" if endpoint_url else ""
+        self.label = f"Google Cloud Storage bucket {bucket!r}{where}"
         options = {"api_endpoint": endpoint_url} if endpoint_url else None
         try:
             self.client = storage.Client(
@@ -80,10 +81,12 @@ class GCSBackend:
     def _blob(self, key: str) -> Any:
         return self.bucket.blob(self.prefix + check_key(key), chunk_size=CHUNK_SIZE)
 
-    def _translate(self, exc: Exception, what: str) -> Exception:
+    def _translate(self, exc: Exception, what: str, *, bucket_level: bool = False) -> Exception:
+        """`bucket_level`: a call whose 404 can only mean a missing bucket (a write, a list);
+        elsewhere GCS says so in its message ("The specified bucket does not exist")."""
         text = _first_line(exc)
         if isinstance(exc, api.NotFound):
-            if "bucket" in text.lower():
+            if bucket_level or "bucket" in text.lower():
                 return StorageError(f"{what}: {self.label} does not exist", permanent=True)
             return FileNotFoundError(what)
         if isinstance(exc, (auth.GoogleAuthError, api.Unauthorized, api.Forbidden)):
@@ -111,7 +114,7 @@ class GCSBackend:
                     written += len(block)
                     block = source.read(CHUNK)
         except FAILURES as exc:
-            raise self._translate(exc, f"cannot write {key}") from exc
+            raise self._translate(exc, f"cannot write {key}", bucket_level=True) from exc
         return written
 
     def get(self, key: str) -> BinaryIO:
@@ -146,7 +149,7 @@ class GCSBackend:
                     modified_ms=int(item.updated.timestamp() * 1000),
                 )
         except FAILURES as exc:
-            raise self._translate(exc, f"cannot list {prefix}") from exc
+            raise self._translate(exc, f"cannot list {prefix}", bucket_level=True) from exc
 
     def delete(self, key: str) -> None:
         try:
