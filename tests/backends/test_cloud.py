@@ -271,3 +271,28 @@ def test_memory_stays_bounded_whatever_the_size(kind: str, request: pytest.Fixtu
     assert put_peak < 32 * 1024 * 1024, put_peak
     assert get_peak < 32 * 1024 * 1024, get_peak
     print(f"{kind}: peak {put_peak / 2**20:.1f} MiB writing, {get_peak / 2**20:.1f} MiB reading")
+
+
+class _Failing(_Generated):
+    """A source whose reading fails after `size` bytes (a repository stream that broke)."""
+
+    def read(self, size: int = -1) -> bytes:
+        if self.left == 0:
+            raise OSError("the source broke")
+        return super().read(size)
+
+
+@pytest.mark.parametrize("kind", ["azure", "gcs"])
+def test_a_write_that_fails_midway_leaves_the_previous_object(
+    kind: str, request: pytest.FixtureRequest
+) -> None:
+    backend: Backend = request.getfixturevalue(f"{kind}_backend")
+    backend.put("k/obj", io.BytesIO(b"previous"))
+    with pytest.raises(OSError, match="the source broke"):
+        backend.put("k/obj", _Failing(20 * 1024 * 1024))  # past the first block or chunk
+    stream = backend.get("k/obj")
+    try:
+        assert stream.read() == b"previous"
+    finally:
+        stream.close()
+    assert [(i.key, i.size) for i in backend.list("k/")] == [("k/obj", 8)]

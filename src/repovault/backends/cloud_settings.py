@@ -139,7 +139,8 @@ def gcs_check(settings: Mapping[str, Any]) -> dict[str, Any]:
     _check_endpoint(result["endpointUrl"])
     result["credentialsJson"] = _service_account(key) if key else None
     if result["credentialsJson"] and not result["project"]:
-        result["project"] = json.loads(result["credentialsJson"]).get("project_id")
+        project = json.loads(result["credentialsJson"]).get("project_id")
+        result["project"] = project if isinstance(project, str) and project else None
     return result
 
 
