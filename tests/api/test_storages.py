@@ -29,3 +29,41 @@ def test_an_s3_secret_is_sealed_at_rest_and_never_listed(api: Api, runtime: Runt
         row = session.scalars(select(Storage).where(Storage.id == created["id"])).one()
         assert secret not in json.dumps(row.settings)
         assert runtime.box.open(row.settings["secretAccessKeySealed"]) == secret
+
+
+def test_azure_and_gcs_secrets_are_sealed_and_bad_settings_are_400(
+    api: Api, runtime: Runtime
+) -> None:
+    key = "Zm9yLXRoZS10ZXN0cy1vbmx5LW5vdC1hLXJlYWwta2V5LXJlcG92YXVsdA=="
+    service_account = json.dumps(
+        {
+            "type": "service_account",
+            "project_id": "p1",
+            "private_key": "-----BEGIN PRIVATE KEY-----\nMII\n-----END PRIVATE KEY-----\n",
+            "client_email": "backup@p1.iam.gserviceaccount.com",
+            "token_uri": "https://oauth2.googleapis.com/token",
+        }
+    )
+    cases = [
+        (3, {"container": "backups", "accountName": "acct", "accountKey": key}, "accountKey", key),
+        (4, {"bucket": "backups", "credentialsJson": service_account}, "credentialsJson", None),
+    ]
+    for number, settings, secret, value in cases:
+        created = api.ok(
+            "/storages/add", {"name": f"cloud{number}", "type": number, "settings": settings}
+        )
+        listed = api.ok("/storages/getmany", {})
+        assert "PRIVATE KEY" not in json.dumps(listed)
+        (row,) = [s for s in listed["result"] if s["id"] == created["id"]]
+        assert secret not in row["settings"]
+        with runtime.db.session() as session:
+            stored = session.scalars(select(Storage).where(Storage.id == created["id"])).one()
+            opened = runtime.box.open(stored.settings[secret + "Sealed"])
+            assert opened == (value or json.dumps(json.loads(service_account)))
+    refused = api.post(
+        "/storages/add",
+        {"name": "bad", "type": 3, "settings": {"container": "Bad_Name", "connectionString": "x"}},
+    )
+    assert refused.status_code == 400, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert "settings.container" in refused.text

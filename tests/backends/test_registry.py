@@ -14,7 +14,7 @@ from repovault.backends.s3 import S3Backend
 
 
 def test_every_type_names_its_number_and_unknown_ones_are_refused() -> None:
-    assert sorted(TYPES) == [1, 2]
+    assert {1, 2, 3, 4} <= set(TYPES)
     with pytest.raises(SettingsError, match="unknown storage type 9; 1 local folder, 2 S3") as exc:
         backend_type(9)
     assert exc.value.field == "type"

@@ -7,6 +7,10 @@ go through it; adding a backend is adding an entry.
     1       local  path (absolute folder, created)                       /folder, ~/folder
     2       s3     bucket, prefix, endpointUrl, region, accessKeyId,     s3://bucket/prefix
                    secretAccessKey (secret)
+    3       azure  container, prefix, endpointUrl, accountName with      azure://container/prefix
+                   accountKey or sasToken, or connectionString (secrets)
+    4       gcs    bucket, prefix, project, endpointUrl,                 gs://bucket/prefix
+                   credentialsJson (secret: a service-account key)
 """
 
 from __future__ import annotations
@@ -18,18 +22,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from repovault.backends import cloud_settings as cloud
 from repovault.backends.base import Backend
+from repovault.backends.base import SettingsError as SettingsError  # re-exported
 from repovault.backends.local import LocalBackend
 from repovault.backends.s3 import S3Backend
-
-
-class SettingsError(ValueError):
-    """A setting is missing or wrong: `field` names it (as the API's `settings.<field>`)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -117,6 +114,26 @@ TYPES: dict[int, BackendType] = {
             secrets=("secretAccessKey",),
             scheme="s3",
             from_url=_s3_from_url,
+        ),
+        BackendType(
+            number=3,
+            name="azure",
+            label="Azure Blob",
+            check=cloud.azure_check,
+            open=cloud.azure_open,
+            secrets=cloud.AZURE_SECRETS,
+            scheme="azure",
+            from_url=cloud.azure_from_url,
+        ),
+        BackendType(
+            number=4,
+            name="gcs",
+            label="Google Cloud Storage",
+            check=cloud.gcs_check,
+            open=cloud.gcs_open,
+            secrets=cloud.GCS_SECRETS,
+            scheme="gs",
+            from_url=cloud.gcs_from_url,
         ),
     )
 }

@@ -40,8 +40,17 @@ from repovault.engine.verify import verify
 console = Console(stderr=True)
 PASSWORD_VARIABLE = "REPOVAULT_PASSWORD"  # noqa: S105 (the name of a variable)
 
-StorageOpt = Annotated[str, typer.Option("--storage", help="A folder, or s3://bucket/prefix")]
-EndpointOpt = Annotated[str | None, typer.Option("--s3-endpoint", help="S3-compatible endpoint")]
+StorageOpt = Annotated[
+    str,
+    typer.Option(
+        "--storage",
+        help="A folder, s3://bucket/prefix, azure://container/prefix or gs://bucket/prefix",
+    ),
+]
+EndpointOpt = Annotated[
+    str | None,
+    typer.Option("--s3-endpoint", "--endpoint", help="Endpoint of the S3, Azure or GCS storage"),
+]
 PrefixOpt = Annotated[
     str | None, typer.Option(help="Folder inside the storage (default: from URL)")
 ]

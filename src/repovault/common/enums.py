@@ -140,6 +140,8 @@ class Codec(Labeled):
 class StorageType(Labeled):
     LOCAL = 1, "local folder"
     S3 = 2, "S3"
+    AZURE_BLOB = 3, "Azure Blob"
+    GCS = 4, "Google Cloud Storage"
 
 
 class ResourceKind(Labeled):
