@@ -26,6 +26,7 @@ from typing import Annotated
 
 import typer
 
+from repovault.cli.remote import resolve
 from repovault.cli.remote.output import console, out
 from repovault.cli.remote.session import EXIT_API, EXIT_TASK_FAILED, EXIT_USAGE, fail, remote
 from repovault.cli.remote.tasks import watch
@@ -88,6 +89,7 @@ def repos_export(
     if task is not None and snapshot is not None:
         fail("give either --snapshot or --task", EXIT_USAGE)
     with remote() as api:
+        repository_id = resolve.repository(api, repository_id)
         if task is None:
             task = api.export(repository_id, snapshot_id=snapshot, at=_ms(at))["taskId"]
             if not wait:
@@ -140,6 +142,9 @@ def orgs_export(
     time, as ONE .tar.gz, and download it."""
     moment = _ms(at)
     with remote() as api:
+        organization_id = resolve.organization(api, organization_id)
+        if plan is not None:
+            plan = resolve.plan(api, plan, organization_id)
         if plan is not None and api.get_plan(plan)["organizationId"] != organization_id:
             fail(f"plan {plan} is not a plan of organization {organization_id}", EXIT_USAGE)
         body = {"plan_id": plan} if plan is not None else {"id": organization_id}

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from repovault.cli.remote import resolve
 from repovault.cli.remote.output import JsonOpt, console, print_id, show
 from repovault.cli.remote.session import EXIT_USAGE, fail, remote
 
@@ -144,6 +145,7 @@ def orgs_modify(
         "isReadOnly": read_only,
     }
     with remote() as api:
+        organization_id = resolve.organization(api, organization_id)
         api.modify_organization(
             organization_id, **{k: v for k, v in fields.items() if v is not None}
         )
@@ -155,6 +157,7 @@ def orgs_remove(
     remove_data: Annotated[bool, typer.Option(help="Also delete its backups")] = False,
 ) -> None:
     with remote() as api:
+        organization_id = resolve.organization(api, organization_id)
         api.remove_organization(organization_id, remove_data=remove_data)
 
 
@@ -162,5 +165,6 @@ def orgs_remove(
 def orgs_sync(organization_id: str) -> None:
     """Synchronize the organization's repository list now (a sync task)."""
     with remote() as api:
+        organization_id = resolve.organization(api, organization_id)
         api.sync(organization_id)
     console.print("synchronization queued (see `repovault tasks list --kind sync`)")

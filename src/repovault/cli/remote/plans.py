@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from repovault.cli.remote import resolve
 from repovault.cli.remote.output import JsonOpt, console, out, print_id, show
 from repovault.cli.remote.session import EXIT_USAGE, fail, remote
 from repovault.cli.remote.tasks import after_start
@@ -22,6 +23,7 @@ AzureOpt = Annotated[bool, typer.Option(help="An Azure DevOps plan")]
 @plans.command("list")
 def plans_list(organization_id: str, as_json: JsonOpt = False) -> None:
     with remote() as api:
+        organization_id = resolve.organization(api, organization_id)
         items = list(api.iter_plans(organization_id))
     show(
         items,
@@ -32,9 +34,10 @@ def plans_list(organization_id: str, as_json: JsonOpt = False) -> None:
 
 
 @plans.command("get")
-def plans_get(plan_id: str) -> None:
-    """The full plan as JSON (edit it and give it to `plans modify --file`)."""
+def plans_get(plan_id: str, as_json: JsonOpt = True) -> None:
+    """The full plan as JSON (edit it and give it to `plans modify --file`); always JSON."""
     with remote() as api:
+        plan_id = resolve.plan(api, plan_id)
         out.print_json(json.dumps(api.get_plan(plan_id)))
 
 
@@ -70,12 +73,16 @@ def plans_modify(file: PlanFile, azure: AzureOpt = False) -> None:
 def plans_attach(plan_id: str, repository_id: str) -> None:
     """Add a repository to an individual-selection plan."""
     with remote() as api:
+        plan_id = resolve.plan(api, plan_id)
+        repository_id = resolve.repository(api, repository_id)
         api.attach_git_repository(plan_id, repository_id)
 
 
 @plans.command("detach")
 def plans_detach(plan_id: str, repository_id: str) -> None:
     with remote() as api:
+        plan_id = resolve.plan(api, plan_id)
+        repository_id = resolve.repository(api, repository_id)
         api.detach_git_repository(plan_id, repository_id)
 
 
@@ -83,18 +90,21 @@ def plans_detach(plan_id: str, repository_id: str) -> None:
 def plans_attach_project(plan_id: str, project_id: str) -> None:
     """Add an Azure DevOps project (its repositories) to a plan."""
     with remote() as api:
+        plan_id = resolve.plan(api, plan_id)
         api.attach_azure_project(plan_id, project_id)
 
 
 @plans.command("detach-project")
 def plans_detach_project(plan_id: str, project_id: str) -> None:
     with remote() as api:
+        plan_id = resolve.plan(api, plan_id)
         api.detach_azure_project(plan_id, project_id)
 
 
 @plans.command("remove")
 def plans_remove(plan_id: str) -> None:
     with remote() as api:
+        plan_id = resolve.plan(api, plan_id)
         api.remove_plan(plan_id)
 
 
@@ -107,6 +117,7 @@ def plans_run(
 ) -> None:
     """Run a plan now."""
     with remote() as api:
+        plan_id = resolve.plan(api, plan_id)
         task_ids = api.run_plan(plan_id, kind=kind)["taskIds"]
         if as_json and not wait:
             out.print_json(json.dumps({"taskIds": task_ids}))
@@ -118,4 +129,5 @@ def plans_run(
 @plans.command("cancel")
 def plans_cancel(plan_id: str) -> None:
     with remote() as api:
+        plan_id = resolve.plan(api, plan_id)
         api.cancel_plan(plan_id)

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from repovault.cli.engine import AllowEarlierOpt
-from repovault.cli.remote import restores
+from repovault.cli.remote import resolve, restores
 from repovault.cli.remote.output import JsonOpt, console, out, show, when
 from repovault.cli.remote.session import EXIT_API, EXIT_USAGE, fail, filters, remote
 from repovault.cli.remote.tasks import after_start
@@ -37,6 +37,7 @@ def repos_list(
     as_json: JsonOpt = False,
 ) -> None:
     with remote() as api:
+        organization_id = resolve.organization(api, organization_id)
         items = list(api.iter_repositories(organization_id, filters=filters(name=search)))
     show(
         items,
@@ -59,6 +60,7 @@ def repos_list(
 def repos_add(organization_id: str, urls: list[str], as_json: JsonOpt = False) -> None:
     """Add repositories by git URL to a Git (driver 6) organization."""
     with remote() as api:
+        organization_id = resolve.organization(api, organization_id)
         reply = api.add_repositories(organization_id, urls)
     if as_json:
         out.print_json(json.dumps(reply))
@@ -85,12 +87,12 @@ def _batch(action: Callable[[Client], dict[str, Any]], as_json: bool) -> None:
 @repos.command("activate")
 def repos_activate(repository_ids: list[str], as_json: JsonOpt = False) -> None:
     """Give repositories a licence (protect them)."""
-    _batch(lambda api: api.activate(repository_ids), as_json)
+    _batch(lambda api: api.activate(resolve.repositories(api, repository_ids)), as_json)
 
 
 @repos.command("deactivate")
 def repos_deactivate(repository_ids: list[str], as_json: JsonOpt = False) -> None:
-    _batch(lambda api: api.deactivate(repository_ids), as_json)
+    _batch(lambda api: api.deactivate(resolve.repositories(api, repository_ids)), as_json)
 
 
 @repos.command("remove")
@@ -99,13 +101,19 @@ def repos_remove(
     remove_data: Annotated[bool, typer.Option(help="Also delete their backups")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    _batch(lambda api: api.remove_repositories(repository_ids, remove_data=remove_data), as_json)
+    _batch(
+        lambda api: api.remove_repositories(
+            resolve.repositories(api, repository_ids), remove_data=remove_data
+        ),
+        as_json,
+    )
 
 
 @repos.command("snapshots")
 def repos_snapshots(repository_id: str, as_json: JsonOpt = False) -> None:
     """The snapshots storage holds, newest first."""
     with remote() as api:
+        repository_id = resolve.repository(api, repository_id)
         items = list(api.iter_snapshots(repository_id))
     show(
         items,
@@ -174,6 +182,7 @@ def repos_restore(
         return
     target = _target(to, push, token_env, not work_tree)
     with remote() as api:
+        repository_id = resolve.repository(api, repository_id)
         task_id = api.restore(
             repository_id, target, snapshot_id=snapshot, allow_earlier=allow_earlier
         )["taskId"]
@@ -188,6 +197,7 @@ def repos_verify(
 ) -> None:
     """Rebuild the snapshots with git and check every object."""
     with remote() as api:
+        repository_id = resolve.repository(api, repository_id)
         task_id = api.verify(repository_id, snapshot_id=snapshot)["taskId"]
         after_start(api, [task_id], wait)
 
@@ -201,6 +211,7 @@ def repos_documents(
 ) -> None:
     """The metadata documents a snapshot holds: kind, items, sizes."""
     with remote() as api:
+        repository_id = resolve.repository(api, repository_id)
         reply = api.snapshot_documents(repository_id, snapshot_id=snapshot)
     columns = [
         ("document", "name"),
@@ -256,7 +267,10 @@ def repos_issues(
     filters = _filters(state=state, author=author, label=label)
     _items(
         lambda api: api.iter_issues(
-            repository_id, snapshot_id=snapshot, search=search, filters=filters
+            resolve.repository(api, repository_id),
+            snapshot_id=snapshot,
+            search=search,
+            filters=filters,
         ),
         as_json,
     )
@@ -276,7 +290,10 @@ def repos_pulls(
     filters = _filters(state=state, author=author, label=label)
     _items(
         lambda api: api.iter_pull_requests(
-            repository_id, snapshot_id=snapshot, search=search, filters=filters
+            resolve.repository(api, repository_id),
+            snapshot_id=snapshot,
+            search=search,
+            filters=filters,
         ),
         as_json,
     )
@@ -291,6 +308,7 @@ def repos_releases(
 ) -> None:
     """A snapshot's releases with the asset files stored with them, newest first."""
     with remote() as api:
+        repository_id = resolve.repository(api, repository_id)
         items = list(api.iter_releases(repository_id, snapshot_id=snapshot, search=search))
     rows = [{**r, "assets": ", ".join(r["assets"])} for r in items]
     columns = [
@@ -343,6 +361,7 @@ def repos_issue(
 ) -> None:
     """One issue with its conversation (`--json`: the platform's JSON as stored)."""
     with remote() as api:
+        repository_id = resolve.repository(api, repository_id)
         detail = api.issue(repository_id, number, snapshot_id=snapshot)
     _conversation(detail, as_json)
 
@@ -353,6 +372,7 @@ def repos_pull(
 ) -> None:
     """One pull request with its conversation, reviews and review comments."""
     with remote() as api:
+        repository_id = resolve.repository(api, repository_id)
         detail = api.pull_request(repository_id, number, snapshot_id=snapshot)
     _conversation(detail, as_json)
 
@@ -363,6 +383,7 @@ def repos_release(
 ) -> None:
     """One release: its notes and asset files (`--json`: as stored)."""
     with remote() as api:
+        repository_id = resolve.repository(api, repository_id)
         detail = api.release(repository_id, tag, snapshot_id=snapshot)
     if as_json:
         out.print_json(json.dumps(detail))

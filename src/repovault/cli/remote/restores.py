@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
+from repovault.cli.remote import resolve
 from repovault.cli.remote.exports import AtOpt
 from repovault.cli.remote.output import JsonOpt, console, out
 from repovault.cli.remote.session import EXIT_TASK_FAILED, remote
@@ -81,6 +82,8 @@ def repos_restore_into(
     wait: bool,
 ) -> None:
     with remote() as api:
+        organization_id = resolve.organization(api, organization_id)
+        repository_id = resolve.repository(api, repository_id)
         task_id = api.restore_into_organization(
             repository_id,
             organization_id,
@@ -110,6 +113,7 @@ def orgs_restore(
     """Restore every repository of an organization as it was at a time (default: now) into
     an organization: each its newest snapshot at or before then."""
     with remote() as api:
+        organization_id = resolve.organization(api, organization_id)
         answer = api.restore_organization(
             organization_id,
             to_organization=to_organization,
