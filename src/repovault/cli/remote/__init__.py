@@ -13,8 +13,9 @@ override them (for scripts). Tables by default, `--json` for scripts. Exit codes
 6 a task ended failed or canceled, 7 the server cannot be reached.
 
 One module per noun (`account.py`: login, logout, whoami; `organizations.py`,
-`repositories.py` with `exports.py` (`repos export`, `orgs export`) and `restores.py`
-(`repos restore --to-organization`, `orgs restore`), `plans.py`, `storages.py`,
+`repositories.py` with `contents.py` (what a snapshot holds), `exports.py` (`repos export`,
+`orgs export`) and `restores.py` (`repos restore --to-organization`, `orgs restore`),
+`plans.py`, `storages.py`,
 `workers.py`, `users.py`, `tasks.py`, `audit.py`), on top of `session.py` (the kept token,
 the client, API errors as exit codes) and `output.py` (tables or JSON).
 """
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import typer
 
-from repovault.cli.remote import account, exports, restores
+from repovault.cli.remote import account, contents, exports, restores
 from repovault.cli.remote.audit import audit
 from repovault.cli.remote.organizations import orgs
 from repovault.cli.remote.plans import plans
@@ -46,6 +47,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(orgs, name="orgs")
     repos.command("export")(exports.repos_export)
     repos.command("export-many")(exports.repos_export_many)
+    for name in ("documents", "issues", "pulls", "releases", "issue", "pull", "release"):
+        repos.command(name)(getattr(contents, f"repos_{name}"))
     app.add_typer(repos, name="repos")
     app.add_typer(plans, name="plans")
     app.add_typer(storages, name="storages")

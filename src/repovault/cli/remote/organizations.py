@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from repovault.cli.remote import resolve
-from repovault.cli.remote.output import JsonOpt, console, print_id, show
+from repovault.cli.remote.output import JsonOpt, YesOpt, confirm, console, print_id, said, show
 from repovault.cli.remote.session import EXIT_USAGE, fail, remote
 
 orgs = typer.Typer(help="Organizations (GitHub, GitLab, Bitbucket, Azure DevOps, Gitea, Git)")
@@ -149,16 +149,22 @@ def orgs_modify(
         api.modify_organization(
             organization_id, **{k: v for k, v in fields.items() if v is not None}
         )
+    said(f"organization {organization_id} changed")
 
 
 @orgs.command("remove")
 def orgs_remove(
     organization_id: str,
     remove_data: Annotated[bool, typer.Option(help="Also delete its backups")] = False,
+    yes: YesOpt = False,
 ) -> None:
+    """Remove an organization (and with --remove-data its backups)."""
     with remote() as api:
         organization_id = resolve.organization(api, organization_id)
+        what = " and its backups" if remove_data else ""
+        confirm(f"Remove organization {organization_id}{what}?", yes)
         api.remove_organization(organization_id, remove_data=remove_data)
+    said(f"organization {organization_id} removed{what}")
 
 
 @orgs.command("sync")

@@ -63,3 +63,20 @@ def print_id(reply: dict[str, Any], as_json: bool) -> None:
         out.print_json(json.dumps(reply))
     else:
         out.print(reply.get("id") or reply)
+
+
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation")]
+
+
+def said(message: str) -> None:
+    """What a command did, on stderr (stdout stays the answer, for scripts)."""
+    console.print(message, highlight=False)
+
+
+def confirm(question: str, yes: bool) -> None:
+    """Ask before a destructive command; without a terminal to answer, `--yes` is needed."""
+    if yes:
+        return
+    if not typer.confirm(question, default=False, err=True):
+        said("nothing done (give --yes to skip this question)")
+        raise typer.Exit(2)

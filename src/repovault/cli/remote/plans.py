@@ -10,7 +10,16 @@ from typing import Annotated, Any
 import typer
 
 from repovault.cli.remote import resolve
-from repovault.cli.remote.output import JsonOpt, console, out, print_id, show
+from repovault.cli.remote.output import (
+    JsonOpt,
+    YesOpt,
+    confirm,
+    console,
+    out,
+    print_id,
+    said,
+    show,
+)
 from repovault.cli.remote.session import EXIT_USAGE, fail, remote
 from repovault.cli.remote.tasks import after_start
 
@@ -67,6 +76,7 @@ def plans_modify(file: PlanFile, azure: AzureOpt = False) -> None:
             api.modify_azure_plan(plan)
         else:
             api.modify_git_plan(plan)
+    said(f"plan {plan.get('id')} changed")
 
 
 @plans.command("attach")
@@ -76,6 +86,7 @@ def plans_attach(plan_id: str, repository_id: str) -> None:
         plan_id = resolve.plan(api, plan_id)
         repository_id = resolve.repository(api, repository_id)
         api.attach_git_repository(plan_id, repository_id)
+    said(f"repository {repository_id} added to plan {plan_id}")
 
 
 @plans.command("detach")
@@ -84,6 +95,7 @@ def plans_detach(plan_id: str, repository_id: str) -> None:
         plan_id = resolve.plan(api, plan_id)
         repository_id = resolve.repository(api, repository_id)
         api.detach_git_repository(plan_id, repository_id)
+    said(f"repository {repository_id} taken out of plan {plan_id}")
 
 
 @plans.command("attach-project")
@@ -92,6 +104,7 @@ def plans_attach_project(plan_id: str, project_id: str) -> None:
     with remote() as api:
         plan_id = resolve.plan(api, plan_id)
         api.attach_azure_project(plan_id, project_id)
+    said(f"project {project_id} added to plan {plan_id}")
 
 
 @plans.command("detach-project")
@@ -99,13 +112,17 @@ def plans_detach_project(plan_id: str, project_id: str) -> None:
     with remote() as api:
         plan_id = resolve.plan(api, plan_id)
         api.detach_azure_project(plan_id, project_id)
+    said(f"project {project_id} taken out of plan {plan_id}")
 
 
 @plans.command("remove")
-def plans_remove(plan_id: str) -> None:
+def plans_remove(plan_id: str, yes: YesOpt = False) -> None:
+    """Remove a plan (its backups stay)."""
     with remote() as api:
         plan_id = resolve.plan(api, plan_id)
+        confirm(f"Remove plan {plan_id}?", yes)
         api.remove_plan(plan_id)
+    said(f"plan {plan_id} removed")
 
 
 @plans.command("run")
@@ -131,3 +148,4 @@ def plans_cancel(plan_id: str) -> None:
     with remote() as api:
         plan_id = resolve.plan(api, plan_id)
         api.cancel_plan(plan_id)
+    said(f"plan {plan_id}: its open tasks are being canceled")

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from repovault.cli.remote.output import JsonOpt, print_id, show
+from repovault.cli.remote.output import JsonOpt, YesOpt, confirm, print_id, said, show
 from repovault.cli.remote.session import EXIT_USAGE, fail, remote
 
 storages = typer.Typer(help="Where backups are kept")
@@ -60,6 +60,9 @@ def storages_add(
 
 
 @storages.command("remove")
-def storages_remove(storage_id: str) -> None:
+def storages_remove(storage_id: str, yes: YesOpt = False) -> None:
+    """Remove a storage (one that no plan uses)."""
+    confirm(f"Remove storage {storage_id}?", yes)
     with remote() as api:
         api.remove_storage(storage_id)
+    said(f"storage {storage_id} removed")

@@ -74,6 +74,7 @@ def tasks_get(task_id: str, as_json: JsonOpt = False) -> None:
 def tasks_cancel(task_id: str) -> None:
     with remote() as api:
         api.cancel_task(task_id)
+    console.print(f"task {task_id}: cancellation requested")
 
 
 @tasks.command("watch")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from repovault.cli.remote.output import JsonOpt, print_id, show
+from repovault.cli.remote.output import JsonOpt, YesOpt, confirm, print_id, said, show
 from repovault.cli.remote.session import remote
 
 users = typer.Typer(help="Users and roles")
@@ -46,9 +46,13 @@ def users_modify(
     password = os.environ.get(password_env) if password_env else None
     with remote() as api:
         api.modify_user(user_id, email=email, password=password, roles=role)
+    said(f"user {user_id} changed")
 
 
 @users.command("remove")
-def users_remove(user_id: str) -> None:
+def users_remove(user_id: str, yes: YesOpt = False) -> None:
+    """Remove a user."""
+    confirm(f"Remove user {user_id}?", yes)
     with remote() as api:
         api.remove_user(user_id)
+    said(f"user {user_id} removed")
