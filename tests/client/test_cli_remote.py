@@ -65,11 +65,27 @@ def test_a_plan_from_the_terminal(cli: CliRunner, tmp_path: Path) -> None:
     assert restored.exit_code == 0, restored.output
     assert refs_and_objects(target) == refs_and_objects(sources["team/app"])
     tasks = _json(cli, "tasks", "list", "--kind", "backup")
-    assert isinstance(tasks, dict)
-    assert tasks["totalEntries"] == 1
-    log = cli.invoke(app, ["tasks", "get", tasks["result"][0]["id"]])
+    assert isinstance(tasks, list)  # a bare list, as every list command's --json
+    assert len(tasks) == 1
+    log = cli.invoke(app, ["tasks", "get", tasks[0]["id"]])
     assert "written: full" in log.stdout
     assert "embedded" in cli.invoke(app, ["workers", "list"]).stdout
+    # --json: JSON Lines events naming the repository, the last one the outcome.
+    again = cli.invoke(app, ["plans", "run", "nightly", "--json"])
+    assert again.exit_code == 0, again.output
+    events = [json.loads(line) for line in again.stdout.splitlines()]
+    assert events[-1] == {"event": "done", "succeeded": 1, "total": 1, "failedIds": []}
+    ended = events[-2]
+    assert (ended["event"], ended["repository"], ended["status"]) == (
+        "ended",
+        "team/app",
+        "succeeded",
+    )
+    watched_json = cli.invoke(app, ["tasks", "watch", ended["id"], "--json"])
+    assert [json.loads(line)["event"] for line in watched_json.stdout.splitlines()] == [
+        "ended",
+        "done",
+    ]
 
 
 def test_exit_codes_scripts_rely_on(cli: CliRunner, tmp_path: Path) -> None:

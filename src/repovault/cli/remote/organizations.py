@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from repovault.cli.remote import resolve
-from repovault.cli.remote.output import JsonOpt, YesOpt, confirm, console, print_id, said, show
+from repovault.cli.remote.output import JsonOpt, YesOpt, confirm, did, print_id, show
 from repovault.cli.remote.session import EXIT_USAGE, fail, remote
 
 orgs = typer.Typer(help="Organizations (GitHub, GitLab, Bitbucket, Azure DevOps, Gitea, Git)")
@@ -17,6 +17,7 @@ orgs = typer.Typer(help="Organizations (GitHub, GitLab, Bitbucket, Azure DevOps,
 
 @orgs.command("list")
 def orgs_list(as_json: JsonOpt = False) -> None:
+    """The organizations, with their repository counts."""
     with remote() as api:
         items = list(api.iter_organizations())
     show(
@@ -133,6 +134,7 @@ def orgs_modify(
     worker: Annotated[str | None, typer.Option(help="Default worker id")] = None,
     auto_add: Annotated[bool | None, typer.Option(help="New repositories join plans")] = None,
     read_only: Annotated[bool | None, typer.Option(help="Read-only organization")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Change an organization; what is not given is kept (a new credential replaces the old)."""
     fields = {
@@ -149,7 +151,7 @@ def orgs_modify(
         api.modify_organization(
             organization_id, **{k: v for k, v in fields.items() if v is not None}
         )
-    said(f"organization {organization_id} changed")
+    did(as_json, f"organization {organization_id} changed", organization_id, "changed")
 
 
 @orgs.command("remove")
@@ -157,6 +159,7 @@ def orgs_remove(
     organization_id: str,
     remove_data: Annotated[bool, typer.Option(help="Also delete its backups")] = False,
     yes: YesOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Remove an organization (and with --remove-data its backups)."""
     with remote() as api:
@@ -164,13 +167,19 @@ def orgs_remove(
         what = " and its backups" if remove_data else ""
         confirm(f"Remove organization {organization_id}{what}?", yes)
         api.remove_organization(organization_id, remove_data=remove_data)
-    said(f"organization {organization_id} removed{what}")
+    did(as_json, f"organization {organization_id} removed{what}", organization_id, "removed")
 
 
 @orgs.command("sync")
-def orgs_sync(organization_id: str) -> None:
+def orgs_sync(organization_id: str, as_json: JsonOpt = False) -> None:
     """Synchronize the organization's repository list now (a sync task)."""
     with remote() as api:
         organization_id = resolve.organization(api, organization_id)
         api.sync(organization_id)
-    console.print("synchronization queued (see `repovault tasks list --kind sync`)")
+    did(
+        as_json,
+        f"organization {organization_id}: synchronization queued "
+        "(see `repovault tasks list --kind sync`)",
+        organization_id,
+        "sync queued",
+    )

@@ -80,3 +80,21 @@ def confirm(question: str, yes: bool) -> None:
     if not typer.confirm(question, default=False, err=True):
         said("nothing done (give --yes to skip this question)")
         raise typer.Exit(2)
+
+
+WaitOpt = Annotated[
+    bool,
+    typer.Option(
+        "--wait/--no-wait",
+        help="Wait for the task(s) to end, showing progress (the default everywhere); "
+        "--no-wait prints the task ids",
+    ),
+]
+
+
+def did(as_json: bool, message: str, id: str, action: str) -> None:
+    """What a command that changes something did: the message on stderr and, with `--json`,
+    `{"id": ..., "action": ...}` on stdout (one shape for every such command)."""
+    said(message)
+    if as_json:
+        out.print_json(json.dumps({"id": id, "action": action}))

@@ -12,9 +12,10 @@ import typer
 from repovault.cli.remote import resolve
 from repovault.cli.remote.output import (
     JsonOpt,
+    WaitOpt,
     YesOpt,
     confirm,
-    console,
+    did,
     out,
     print_id,
     said,
@@ -69,83 +70,80 @@ def plans_create(file: PlanFile, azure: AzureOpt = False, as_json: JsonOpt = Fal
 
 
 @plans.command("modify")
-def plans_modify(file: PlanFile, azure: AzureOpt = False) -> None:
+def plans_modify(file: PlanFile, azure: AzureOpt = False, as_json: JsonOpt = False) -> None:
     plan = _read_plan(file)
     with remote() as api:
         if azure:
             api.modify_azure_plan(plan)
         else:
             api.modify_git_plan(plan)
-    said(f"plan {plan.get('id')} changed")
+    did(as_json, f"plan {plan.get('id')} changed", str(plan.get("id")), "changed")
 
 
 @plans.command("attach")
-def plans_attach(plan_id: str, repository_id: str) -> None:
+def plans_attach(plan_id: str, repository_id: str, as_json: JsonOpt = False) -> None:
     """Add a repository to an individual-selection plan."""
     with remote() as api:
         plan_id = resolve.plan(api, plan_id)
         repository_id = resolve.repository(api, repository_id)
         api.attach_git_repository(plan_id, repository_id)
-    said(f"repository {repository_id} added to plan {plan_id}")
+    did(as_json, f"repository {repository_id} added to plan {plan_id}", plan_id, "attached")
 
 
 @plans.command("detach")
-def plans_detach(plan_id: str, repository_id: str) -> None:
+def plans_detach(plan_id: str, repository_id: str, as_json: JsonOpt = False) -> None:
     with remote() as api:
         plan_id = resolve.plan(api, plan_id)
         repository_id = resolve.repository(api, repository_id)
         api.detach_git_repository(plan_id, repository_id)
-    said(f"repository {repository_id} taken out of plan {plan_id}")
+    did(as_json, f"repository {repository_id} taken out of plan {plan_id}", plan_id, "detached")
 
 
 @plans.command("attach-project")
-def plans_attach_project(plan_id: str, project_id: str) -> None:
+def plans_attach_project(plan_id: str, project_id: str, as_json: JsonOpt = False) -> None:
     """Add an Azure DevOps project (its repositories) to a plan."""
     with remote() as api:
         plan_id = resolve.plan(api, plan_id)
         api.attach_azure_project(plan_id, project_id)
-    said(f"project {project_id} added to plan {plan_id}")
+    did(as_json, f"project {project_id} added to plan {plan_id}", plan_id, "attached")
 
 
 @plans.command("detach-project")
-def plans_detach_project(plan_id: str, project_id: str) -> None:
+def plans_detach_project(plan_id: str, project_id: str, as_json: JsonOpt = False) -> None:
     with remote() as api:
         plan_id = resolve.plan(api, plan_id)
         api.detach_azure_project(plan_id, project_id)
-    said(f"project {project_id} taken out of plan {plan_id}")
+    did(as_json, f"project {project_id} taken out of plan {plan_id}", plan_id, "detached")
 
 
 @plans.command("remove")
-def plans_remove(plan_id: str, yes: YesOpt = False) -> None:
+def plans_remove(plan_id: str, yes: YesOpt = False, as_json: JsonOpt = False) -> None:
     """Remove a plan (its backups stay)."""
     with remote() as api:
         plan_id = resolve.plan(api, plan_id)
         confirm(f"Remove plan {plan_id}?", yes)
         api.remove_plan(plan_id)
-    said(f"plan {plan_id} removed")
+    did(as_json, f"plan {plan_id} removed", plan_id, "removed")
 
 
 @plans.command("run")
 def plans_run(
     plan_id: str,
     kind: Annotated[int | None, typer.Option(help="1 full, 2 differential, 3 incremental")] = None,
-    wait: Annotated[bool, typer.Option(help="Wait and show progress")] = False,
+    wait: WaitOpt = True,
     as_json: JsonOpt = False,
 ) -> None:
-    """Run a plan now."""
+    """Run a plan now: its tasks' progress until they end (--no-wait: their ids)."""
     with remote() as api:
         plan_id = resolve.plan(api, plan_id)
         task_ids = api.run_plan(plan_id, kind=kind)["taskIds"]
-        if as_json and not wait:
-            out.print_json(json.dumps({"taskIds": task_ids}))
-            return
-        console.print(f"{len(task_ids)} task(s) queued")
-        after_start(api, task_ids, wait)
+        said(f"plan {plan_id}: {len(task_ids)} task(s) queued")
+        after_start(api, task_ids, wait, as_json)
 
 
 @plans.command("cancel")
-def plans_cancel(plan_id: str) -> None:
+def plans_cancel(plan_id: str, as_json: JsonOpt = False) -> None:
     with remote() as api:
         plan_id = resolve.plan(api, plan_id)
         api.cancel_plan(plan_id)
-    said(f"plan {plan_id}: its open tasks are being canceled")
+    did(as_json, f"plan {plan_id}: its open tasks are being canceled", plan_id, "canceled")

@@ -14,7 +14,7 @@ import typer
 
 from repovault.cli.engine import AllowEarlierOpt
 from repovault.cli.remote import resolve, restores
-from repovault.cli.remote.output import JsonOpt, YesOpt, confirm, console, out, said, show
+from repovault.cli.remote.output import JsonOpt, WaitOpt, YesOpt, confirm, console, out, said, show
 from repovault.cli.remote.session import EXIT_API, EXIT_USAGE, fail, filters, remote
 from repovault.cli.remote.tasks import after_start
 from repovault.client import Client
@@ -174,7 +174,8 @@ def repos_restore(
     snapshot: Annotated[str | None, typer.Option(help="Snapshot id (default: the newest)")] = None,
     allow_earlier: AllowEarlierOpt = False,
     work_tree: Annotated[bool, typer.Option(help="A checkout, not a bare repository")] = False,
-    wait: Annotated[bool, typer.Option(help="Wait and show progress")] = True,
+    wait: WaitOpt = True,
+    as_json: JsonOpt = False,
 ) -> None:
     """Restore a snapshot to a folder on the worker, push it to a git URL, or restore it
     into an organization of a platform (GitHub, Gitea/Forgejo)."""
@@ -191,6 +192,7 @@ def repos_restore(
             overwrite=overwrite,
             dry_run=dry_run,
             wait=wait,
+            as_json=as_json,
         )
         return
     target = _target(to, push, token_env, not work_tree)
@@ -199,20 +201,21 @@ def repos_restore(
         task_id = api.restore(
             repository_id, target, snapshot_id=snapshot, allow_earlier=allow_earlier
         )["taskId"]
-        after_start(api, [task_id], wait)
+        after_start(api, [task_id], wait, as_json)
 
 
 @repos.command("verify")
 def repos_verify(
     repository_id: str,
     snapshot: Annotated[str | None, typer.Option(help="One snapshot (default: all)")] = None,
-    wait: Annotated[bool, typer.Option(help="Wait and show progress")] = True,
+    wait: WaitOpt = True,
+    as_json: JsonOpt = False,
 ) -> None:
     """Rebuild the snapshots with git and check every object."""
     with remote() as api:
         repository_id = resolve.repository(api, repository_id)
         task_id = api.verify(repository_id, snapshot_id=snapshot)["taskId"]
-        after_start(api, [task_id], wait)
+        after_start(api, [task_id], wait, as_json)
 
 
 # What a snapshot holds ----------------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from repovault.cli.remote.output import JsonOpt, YesOpt, confirm, print_id, said, show
+from repovault.cli.remote.output import JsonOpt, YesOpt, confirm, did, print_id, show
 from repovault.cli.remote.session import EXIT_USAGE, fail, remote
 
 storages = typer.Typer(help="Where backups are kept")
@@ -18,7 +18,7 @@ def storages_list(as_json: JsonOpt = False) -> None:
     with remote() as api:
         reply = api.list_storages(limit=1000)
     show(
-        reply,
+        reply["result"],
         as_json,
         [("id", "id"), ("name", "name"), ("type", "type"), ("default", "isDefault")],
         reply["result"],
@@ -60,9 +60,9 @@ def storages_add(
 
 
 @storages.command("remove")
-def storages_remove(storage_id: str, yes: YesOpt = False) -> None:
+def storages_remove(storage_id: str, yes: YesOpt = False, as_json: JsonOpt = False) -> None:
     """Remove a storage (one that no plan uses)."""
     confirm(f"Remove storage {storage_id}?", yes)
     with remote() as api:
         api.remove_storage(storage_id)
-    said(f"storage {storage_id} removed")
+    did(as_json, f"storage {storage_id} removed", storage_id, "removed")

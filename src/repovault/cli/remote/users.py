@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from repovault.cli.remote.output import JsonOpt, YesOpt, confirm, print_id, said, show
+from repovault.cli.remote.output import JsonOpt, YesOpt, confirm, did, print_id, show
 from repovault.cli.remote.session import remote
 
 users = typer.Typer(help="Users and roles")
@@ -18,7 +18,7 @@ def users_list(as_json: JsonOpt = False) -> None:
     with remote() as api:
         reply = api.list_users(limit=1000, orderby="email")
     rows = [dict(u, roles=", ".join(u.get("roles", []))) for u in reply["result"]]
-    show(reply, as_json, [("id", "id"), ("email", "email"), ("roles", "roles")], rows)
+    show(reply["result"], as_json, [("id", "id"), ("email", "email"), ("roles", "roles")], rows)
 
 
 @users.command("create")
@@ -42,17 +42,18 @@ def users_modify(
     email: str | None = None,
     role: Annotated[list[str] | None, typer.Option(help="The new roles (all of them)")] = None,
     password_env: Annotated[str | None, typer.Option(help="Variable holding a password")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     password = os.environ.get(password_env) if password_env else None
     with remote() as api:
         api.modify_user(user_id, email=email, password=password, roles=role)
-    said(f"user {user_id} changed")
+    did(as_json, f"user {user_id} changed", user_id, "changed")
 
 
 @users.command("remove")
-def users_remove(user_id: str, yes: YesOpt = False) -> None:
+def users_remove(user_id: str, yes: YesOpt = False, as_json: JsonOpt = False) -> None:
     """Remove a user."""
     confirm(f"Remove user {user_id}?", yes)
     with remote() as api:
         api.remove_user(user_id)
-    said(f"user {user_id} removed")
+    did(as_json, f"user {user_id} removed", user_id, "removed")

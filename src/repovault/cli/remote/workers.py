@@ -15,7 +15,7 @@ def workers_list(as_json: JsonOpt = False) -> None:
     with remote() as api:
         reply = api.list_workers(limit=1000)
     show(
-        reply,
+        reply["result"],
         as_json,
         [
             ("id", "id"),
