@@ -18,7 +18,10 @@ def _names(cli: CliRunner) -> list[str]:
 
 def test_destructive_commands_ask_and_say_what_they_did(cli: CliRunner, tmp_path: Path) -> None:
     for name in ("keep", "drop"):
-        assert cli.invoke(app, ["orgs", "add", "6", name]).exit_code == 0
+        assert (
+            cli.invoke(app, ["orgs", "add", "6", name, "--api-url", tmp_path.as_uri()]).exit_code
+            == 0
+        )
     declined = cli.invoke(app, ["orgs", "remove", "drop"], input="n\n")
     assert declined.exit_code == 2
     assert "Remove organization" in declined.output

@@ -25,8 +25,8 @@ def _plan(cli: CliRunner, tmp_path: Path, org_id: str) -> str:
 
 
 def test_names_and_prefixes_name_what_they_are_unique_for(cli: CliRunner, tmp_path: Path) -> None:
-    alpha = _json(cli, "orgs", "add", "6", "alpha")
-    beta = _json(cli, "orgs", "add", "6", "beta")
+    alpha = _json(cli, "orgs", "add", "git", "alpha", "--api-url", tmp_path.as_uri())
+    beta = _json(cli, "orgs", "add", "git", "beta", "--api-url", tmp_path.as_uri())
     assert isinstance(alpha, dict)
     assert isinstance(beta, dict)
     # A name: the organization of that name.
@@ -60,3 +60,29 @@ def test_names_and_prefixes_name_what_they_are_unique_for(cli: CliRunner, tmp_pa
     # A full id is used as is.
     assert cli.invoke(app, ["orgs", "modify", beta["id"], "--name", "gamma"]).exit_code == 0
     assert cli.invoke(app, ["orgs", "modify", "gamma", "--name", "delta"]).exit_code == 0
+
+
+def test_plans_create_from_options(cli: CliRunner, tmp_path: Path) -> None:
+    org = cli.invoke(app, ["orgs", "add", "git", "acme", "--api-url", tmp_path.as_uri()])
+    assert org.exit_code == 0, org.output
+    source = tmp_path / "lib.git"
+    source.mkdir()
+    added = cli.invoke(app, ["repos", "add", "acme", source.as_uri()])
+    assert added.exit_code == 0, added.output
+    repository = added.stdout.strip()
+    (listed,) = _json(cli, "repos", "list", "acme")  # type: ignore[misc]
+    made = _json(
+        cli, "plans", "create", "--name", "weekly", "--org", "acme", "--repository", listed["name"]
+    )
+    assert isinstance(made, dict)
+    plan = _json(cli, "plans", "get", "weekly")
+    assert isinstance(plan, dict)
+    assert plan["id"] == made["id"]
+    assert plan["repositoriesIds"] == [repository]
+    assert plan["gitChoiceMode"] == 2
+    everything = _json(cli, "plans", "create", "--name", "all", "--org", "acme")
+    assert isinstance(everything, dict)
+    nameless = cli.invoke(app, ["plans", "create", "--org", "acme"])
+    assert nameless.exit_code == 2
+    assert "give --name" in nameless.output
+    assert _json(cli, "tasks", "list", "--status", "failed") == []

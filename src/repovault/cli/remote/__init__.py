@@ -32,6 +32,7 @@ from repovault.cli.remote.repositories import repos
 from repovault.cli.remote.session import config_path
 from repovault.cli.remote.storages import storages
 from repovault.cli.remote.tasks import tasks
+from repovault.cli.remote.usage import RemoteCommand, readable
 from repovault.cli.remote.users import users
 from repovault.cli.remote.workers import workers
 
@@ -39,9 +40,9 @@ __all__ = ["config_path", "register"]
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(account.login)
-    app.command()(account.logout)
-    app.command()(account.whoami)
+    app.command(cls=RemoteCommand)(account.login)
+    app.command(cls=RemoteCommand)(account.logout)
+    app.command(cls=RemoteCommand)(account.whoami)
     orgs.command("export")(exports.orgs_export)
     orgs.command("restore")(restores.orgs_restore)
     app.add_typer(orgs, name="orgs")
@@ -56,3 +57,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(users, name="users")
     app.add_typer(tasks, name="tasks")
     app.add_typer(audit, name="audit")
+    readable(orgs, repos, plans, storages, workers, users, tasks, audit)

@@ -16,6 +16,7 @@ from repovault.cli.remote.repositories import SnapshotOpt
 from repovault.cli.remote.session import remote
 from repovault.client import Client
 
+NumberArg = Annotated[int, typer.Argument(help="The issue's or pull request's number")]
 SearchOpt = Annotated[
     str | None, typer.Option(help="A number (12, #12) or part of a title, an author or a label")
 ]
@@ -168,7 +169,7 @@ def _conversation(detail: dict[str, Any], as_json: bool) -> None:
 
 
 def repos_issue(
-    repository_id: str, number: int, snapshot: SnapshotOpt = None, as_json: JsonOpt = False
+    repository_id: str, number: NumberArg, snapshot: SnapshotOpt = None, as_json: JsonOpt = False
 ) -> None:
     """One issue with its conversation (`--json`: the platform's JSON as stored)."""
     with remote() as api:
@@ -178,7 +179,7 @@ def repos_issue(
 
 
 def repos_pull(
-    repository_id: str, number: int, snapshot: SnapshotOpt = None, as_json: JsonOpt = False
+    repository_id: str, number: NumberArg, snapshot: SnapshotOpt = None, as_json: JsonOpt = False
 ) -> None:
     """One pull request with its conversation, reviews and review comments."""
     with remote() as api:
@@ -188,7 +189,10 @@ def repos_pull(
 
 
 def repos_release(
-    repository_id: str, tag: str, snapshot: SnapshotOpt = None, as_json: JsonOpt = False
+    repository_id: str,
+    tag: Annotated[str, typer.Argument(help="The release's tag")],
+    snapshot: SnapshotOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """One release: its notes and asset files (`--json`: as stored)."""
     with remote() as api:

@@ -11,6 +11,8 @@ import typer
 from repovault.cli.remote import resolve
 from repovault.cli.remote.output import JsonOpt, YesOpt, confirm, did, print_id, show
 from repovault.cli.remote.session import EXIT_USAGE, fail, remote
+from repovault.cli.remote.usage import enum_value, names
+from repovault.common.enums import Driver
 
 orgs = typer.Typer(help="Organizations (GitHub, GitLab, Bitbucket, Azure DevOps, Gitea, Git)")
 
@@ -36,6 +38,7 @@ def orgs_list(as_json: JsonOpt = False) -> None:
     )
 
 
+UsernameOpt = Annotated[str | None, typer.Option(help="The user the token belongs to")]
 TokenEnv = Annotated[
     str | None, typer.Option(help="Name of the environment variable holding the token")
 ]
@@ -86,12 +89,10 @@ def credential_fields(
 
 @orgs.command("add")
 def orgs_add(
-    driver: Annotated[
-        int, typer.Argument(help="1 GitHub, 2 Bitbucket, 3 GitLab, 4 Azure, 5 Gitea, 6 Git")
-    ],
-    name: str,
+    driver: Annotated[str, typer.Argument(help=f"The platform: {names(Driver)} (or 1-6)")],
+    name: Annotated[str, typer.Argument(help="The organization's name (as on the platform)")],
     api_url: Annotated[str | None, typer.Option(help="Server or file:// folder")] = None,
-    username: str | None = None,
+    username: UsernameOpt = None,
     token_env: TokenEnv = None,
     token_file: TokenFile = None,
     app_id: AppId = None,
@@ -104,10 +105,17 @@ def orgs_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Add an organization (its credentials are checked against the platform)."""
+    platform = enum_value(Driver, driver, "DRIVER")
+    if platform == Driver.GIT and not api_url:
+        fail(
+            "a Git organization needs --api-url: a file:// folder of bare repositories or "
+            "a server (then add repositories with `repovault repos add ORG URL...`)",
+            EXIT_USAGE,
+        )
     credential = credential_fields(token_env, token_file, app_id, installation_id, app_key)
     with remote() as api:
         reply = api.add_organization(
-            driver,
+            int(platform or 0),
             name,
             api_url=api_url,
             username=username,
@@ -123,9 +131,9 @@ def orgs_add(
 @orgs.command("modify")
 def orgs_modify(
     organization_id: str,
-    name: str | None = None,
+    name: Annotated[str | None, typer.Option(help="A new name")] = None,
     api_url: Annotated[str | None, typer.Option(help="Server or file:// folder")] = None,
-    username: str | None = None,
+    username: UsernameOpt = None,
     token_env: TokenEnv = None,
     token_file: TokenFile = None,
     app_id: AppId = None,

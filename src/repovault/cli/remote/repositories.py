@@ -33,6 +33,7 @@ def repos_list(
     search: Annotated[str | None, typer.Option(help="Part of the name")] = None,
     as_json: JsonOpt = False,
 ) -> None:
+    """An organization's repositories, with their last backups."""
     with remote() as api:
         organization_id = resolve.organization(api, organization_id)
         items = list(api.iter_repositories(organization_id, filters=filters(name=search)))
@@ -54,7 +55,11 @@ def repos_list(
 
 
 @repos.command("add")
-def repos_add(organization_id: str, urls: list[str], as_json: JsonOpt = False) -> None:
+def repos_add(
+    organization_id: str,
+    urls: Annotated[list[str], typer.Argument(help="Git URLs (https://, ssh://, file://)")],
+    as_json: JsonOpt = False,
+) -> None:
     """Add repositories by git URL to a Git (driver 6) organization."""
     with remote() as api:
         organization_id = resolve.organization(api, organization_id)

@@ -50,7 +50,7 @@ def _label(item: Json) -> str:
     return f"{item['id']} {item.get('name', '')}".rstrip()
 
 
-def resolve(kind: str, text: str, lookups: list[Lookup], name_field: str = "name") -> str:  # noqa: RET503
+def resolve(kind: str, text: str, lookups: list[Lookup], name_field: str = "name") -> str:
     """The id that `text` names among what `lookups` find (see the module's doc)."""
     if is_full_id(text):
         return text.lower()
@@ -59,14 +59,14 @@ def resolve(kind: str, text: str, lookups: list[Lookup], name_field: str = "name
         matches = _search(lookups, _filters("id", "startswith", text))
     if not matches:
         matches = _search(lookups, _filters(name_field, "eq", text))
-    if len(matches) == 1:
-        return str(matches[0]["id"])
     if not matches:
         short = len(text) < MIN_PREFIX
         hint = f" (an id prefix needs at least {MIN_PREFIX} characters)" if short else ""
         fail(f"no {kind} has the id or name {text!r}{hint}", EXIT_USAGE)
-    listed = "\n  ".join(_label(m) for m in matches)
-    fail(f"{text!r} names more than one {kind}; give more of the id:\n  {listed}", EXIT_USAGE)
+    if len(matches) > 1:
+        listed = "\n  ".join(_label(m) for m in matches)
+        fail(f"{text!r} names more than one {kind}; give more of the id:\n  {listed}", EXIT_USAGE)
+    return str(matches[0]["id"])
 
 
 def _organizations(api: Client) -> Lookup:

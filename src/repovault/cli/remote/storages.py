@@ -15,6 +15,7 @@ storages = typer.Typer(help="Where backups are kept")
 
 @storages.command("list")
 def storages_list(as_json: JsonOpt = False) -> None:
+    """The storages."""
     with remote() as api:
         reply = api.list_storages(limit=1000)
     show(
@@ -27,12 +28,14 @@ def storages_list(as_json: JsonOpt = False) -> None:
 
 @storages.command("add")
 def storages_add(
-    name: str,
+    name: Annotated[str, typer.Argument(help="The storage's name")],
     path: Annotated[str | None, typer.Option(help="A local folder (type 1)")] = None,
     bucket: Annotated[str | None, typer.Option(help="An S3 bucket (type 2)")] = None,
-    endpoint_url: str | None = None,
-    prefix: str = "",
-    region: str | None = None,
+    endpoint_url: Annotated[
+        str | None, typer.Option(help="S3: the endpoint (default: AWS)")
+    ] = None,
+    prefix: Annotated[str, typer.Option(help="S3: put keys under this prefix")] = "",
+    region: Annotated[str | None, typer.Option(help="S3: the bucket's region")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Add a local folder (--path) or an S3 bucket (--bucket; keys from AWS_ACCESS_KEY_ID and

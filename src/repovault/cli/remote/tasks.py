@@ -11,8 +11,10 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 
 from repovault.cli.remote.output import JsonOpt, console, did, out, show, when
 from repovault.cli.remote.session import EXIT_TASK_FAILED, filters, remote
+from repovault.cli.remote.usage import enum_value, names
 from repovault.client import Client
 from repovault.client.base import FINISHED
+from repovault.common.enums import TaskStatus
 from repovault.tasks.models import status_label
 
 tasks = typer.Typer(help="Tasks: backups, restores, verifications, synchronizations")
@@ -23,15 +25,16 @@ def tasks_list(
     plan: Annotated[str | None, typer.Option(help="Plan id")] = None,
     repository: Annotated[str | None, typer.Option(help="Repository id")] = None,
     kind: Annotated[str | None, typer.Option(help="backup, restore, verify, sync, prune")] = None,
-    status: Annotated[int | None, typer.Option(help="1 ok .. 7, see docs/tasks.md")] = None,
-    limit: int = 25,
+    status: Annotated[str | None, typer.Option(help=f"One of {names(TaskStatus)}")] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first")] = 25,
     as_json: JsonOpt = False,
 ) -> None:
     """The newest tasks."""
+    number = enum_value(TaskStatus, status, "--status")
     with remote() as api:
         reply = api.list_tasks(
             limit=limit,
-            filters=filters(planId=plan, repositoryId=repository, kind=kind, status=status),
+            filters=filters(planId=plan, repositoryId=repository, kind=kind, status=number),
         )
     show(
         reply["result"],
