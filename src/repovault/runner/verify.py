@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from repovault.engine.verify import CATALOG, verify
+from repovault.engine.verify import CATALOG, Progress, verify
 from repovault.repositories.vaults import snapshot_vaults
 from repovault.runner.execute import Job, JobFailed
+
+
+def _progress(job: Job, index: int, count: int, plan: str) -> Progress:
+    """The task's progress as snapshots are rebuilt: each plan's storage an equal part."""
+
+    def report(done: int, total: int) -> None:
+        part = done / total if total else 1.0
+        job.report(int(100 * (index + part) / count), f"{plan}: snapshot {done} of {total}")
+
+    return report
 
 
 def run_verify(job: Job) -> None:
@@ -14,10 +24,10 @@ def run_verify(job: Job) -> None:
     if not vaults:
         raise JobFailed("the repository has no snapshots to verify", permanent=True)
     checked, problems = 0, 0
-    for plan, vault in vaults:
+    for index, (plan, vault) in enumerate(vaults):
         if snapshot_id is not None and snapshot_id not in vault.manifests():
             continue
-        report = verify(vault, snapshot_id)
+        report = verify(vault, snapshot_id, _progress(job, index, len(vaults), plan.name))
         checked += len(report.checked)
         for problem in report.problems:
             problems += 1
