@@ -2,22 +2,24 @@
 
     repovault login --server https://backup.example.com --email admin@example.org
     repovault orgs list
-    repovault repos list ORG_ID --search api
-    repovault plans run PLAN_ID --wait
-    repovault tasks watch
+    repovault repos list my-org --search api      # a name, an id or a unique id prefix
+    repovault plans run nightly                   # waits; --no-wait prints the task ids
+    repovault tasks watch --json                  # JSON Lines events
 
 The server and token are kept in `$XDG_CONFIG_HOME/repovault/config.json` (default
 `~/.config/repovault/`), readable by the user only; `REPOVAULT_SERVER` and `REPOVAULT_TOKEN`
-override them (for scripts). Tables by default, `--json` for scripts. Exit codes: 0 done,
-1 other API error, 2 bad usage, 3 not found, 4 not logged in or not allowed, 5 conflict,
-6 a task ended failed or canceled, 7 the server cannot be reached.
+override them (for scripts). Tables by default, `--json` for scripts (one shape per kind,
+docs/cli.md). Exit codes: 0 done, 1 other API error, 2 bad usage, 3 not found, 4 not logged
+in or not allowed, 5 conflict, 6 a task ended failed or canceled, 7 the server cannot be
+reached.
 
 One module per noun (`account.py`: login, logout, whoami; `organizations.py`,
 `repositories.py` with `contents.py` (what a snapshot holds), `exports.py` (`repos export`,
 `orgs export`) and `restores.py` (`repos restore --to-organization`, `orgs restore`),
-`plans.py`, `storages.py`,
-`workers.py`, `users.py`, `tasks.py`, `audit.py`), on top of `session.py` (the kept token,
-the client, API errors as exit codes) and `output.py` (tables or JSON).
+`plans.py`, `storages.py`, `workers.py`, `users.py`, `tasks.py`, `audit.py`), on top of
+`session.py` (the kept token, the client, API errors as exit codes), `output.py` (tables or
+JSON, confirmations), `resolve.py` (ids, id prefixes and names) and `usage.py` (enum names,
+readable help).
 """
 
 from __future__ import annotations
