@@ -27,7 +27,7 @@ def test_destructive_commands_ask_and_say_what_they_did(cli: CliRunner, tmp_path
     assert "Remove organization" in declined.output
     assert "give --yes" in declined.output
     no_terminal = cli.invoke(app, ["orgs", "remove", "drop"])  # nothing to answer with
-    assert no_terminal.exit_code != 0
+    assert no_terminal.exit_code == 2
     assert sorted(_names(cli)) == ["drop", "keep"]
     answered = cli.invoke(app, ["orgs", "remove", "drop"], input="y\n")
     assert answered.exit_code == 0, answered.output

@@ -77,7 +77,11 @@ def confirm(question: str, yes: bool) -> None:
     """Ask before a destructive command; without a terminal to answer, `--yes` is needed."""
     if yes:
         return
-    if not typer.confirm(question, default=False, err=True):
+    try:
+        answer = typer.confirm(question, default=False, err=True)
+    except typer.Abort:  # no terminal to answer (end of input), or Ctrl-C
+        answer = False
+    if not answer:
         said("nothing done (give --yes to skip this question)")
         raise typer.Exit(2)
 
