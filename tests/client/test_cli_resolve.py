@@ -86,3 +86,7 @@ def test_plans_create_from_options(cli: CliRunner, tmp_path: Path) -> None:
     assert nameless.exit_code == 2
     assert "give --name" in nameless.output
     assert _json(cli, "tasks", "list", "--status", "failed") == []
+    assert _json(cli, "tasks", "list", "--plan", "weekly", "--repository", listed["name"]) == []
+    unknown = cli.invoke(app, ["tasks", "list", "--plan", "monthly"])
+    assert unknown.exit_code == 2
+    assert "no plan has the id or name 'monthly'" in unknown.output

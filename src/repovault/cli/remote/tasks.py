@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from repovault.cli.remote import resolve
 from repovault.cli.remote.output import JsonOpt, console, did, out, show, when
 from repovault.cli.remote.session import EXIT_TASK_FAILED, filters, remote
 from repovault.cli.remote.usage import enum_value, names
@@ -22,8 +23,10 @@ tasks = typer.Typer(help="Tasks: backups, restores, verifications, synchronizati
 
 @tasks.command("list")
 def tasks_list(
-    plan: Annotated[str | None, typer.Option(help="Plan id")] = None,
-    repository: Annotated[str | None, typer.Option(help="Repository id")] = None,
+    plan: Annotated[str | None, typer.Option(help="A plan (id, prefix or name)")] = None,
+    repository: Annotated[
+        str | None, typer.Option(help="A repository (id, prefix or full name)")
+    ] = None,
     kind: Annotated[str | None, typer.Option(help="backup, restore, verify, sync, prune")] = None,
     status: Annotated[str | None, typer.Option(help=f"One of {names(TaskStatus)}")] = None,
     limit: Annotated[int, typer.Option(help="How many, newest first")] = 25,
@@ -32,6 +35,8 @@ def tasks_list(
     """The newest tasks."""
     number = enum_value(TaskStatus, status, "--status")
     with remote() as api:
+        plan = resolve.plan(api, plan) if plan is not None else None
+        repository = resolve.repository(api, repository) if repository is not None else None
         reply = api.list_tasks(
             limit=limit,
             filters=filters(planId=plan, repositoryId=repository, kind=kind, status=number),
