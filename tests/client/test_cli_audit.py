@@ -22,7 +22,7 @@ def test_audit_list_and_verify(cli: CliRunner, runtime: Runtime) -> None:
     assert made.exit_code == 0, made.output
     listed = cli.invoke(app, ["audit", "list", "--call", "/users/create", "--json"])
     assert listed.exit_code == 0, listed.output
-    entries = json.loads(listed.stdout)["result"]
+    entries = json.loads(listed.stdout)  # a bare list
     assert [(e["call"], e["userEmail"], e["outcome"]) for e in entries] == [
         ("/users/create", ADMIN_EMAIL, "ok")
     ]

@@ -65,11 +65,27 @@ def test_a_plan_from_the_terminal(cli: CliRunner, tmp_path: Path) -> None:
     assert restored.exit_code == 0, restored.output
     assert refs_and_objects(target) == refs_and_objects(sources["team/app"])
     tasks = _json(cli, "tasks", "list", "--kind", "backup")
-    assert isinstance(tasks, dict)
-    assert tasks["totalEntries"] == 1
-    log = cli.invoke(app, ["tasks", "get", tasks["result"][0]["id"]])
+    assert isinstance(tasks, list)  # a bare list, as every list command's --json
+    assert len(tasks) == 1
+    log = cli.invoke(app, ["tasks", "get", tasks[0]["id"]])
     assert "written: full" in log.stdout
     assert "embedded" in cli.invoke(app, ["workers", "list"]).stdout
+    # --json: JSON Lines events naming the repository, the last one the outcome.
+    again = cli.invoke(app, ["plans", "run", "nightly", "--json"])
+    assert again.exit_code == 0, again.output
+    events = [json.loads(line) for line in again.stdout.splitlines()]
+    assert events[-1] == {"event": "done", "succeeded": 1, "total": 1, "failedIds": []}
+    ended = events[-2]
+    assert (ended["event"], ended["repository"], ended["status"]) == (
+        "ended",
+        "team/app",
+        "succeeded",
+    )
+    watched_json = cli.invoke(app, ["tasks", "watch", ended["id"], "--json"])
+    assert [json.loads(line)["event"] for line in watched_json.stdout.splitlines()] == [
+        "ended",
+        "done",
+    ]
 
 
 def test_exit_codes_scripts_rely_on(cli: CliRunner, tmp_path: Path) -> None:
@@ -77,9 +93,10 @@ def test_exit_codes_scripts_rely_on(cli: CliRunner, tmp_path: Path) -> None:
     gone = cli.invoke(app, ["plans", "get", missing])
     assert gone.exit_code == 3
     assert "PL3001" in gone.output
-    org = _json(cli, "orgs", "add", "6", "dup")
+    folder = tmp_path.as_uri()
+    org = _json(cli, "orgs", "add", "git", "dup", "--api-url", folder)
     assert isinstance(org, dict)
-    assert cli.invoke(app, ["orgs", "add", "6", "dup"]).exit_code == 5  # conflict
+    assert cli.invoke(app, ["orgs", "add", "6", "dup", "--api-url", folder]).exit_code == 5
     assert cli.invoke(app, ["orgs", "modify", org["id"], "--name", "renamed"]).exit_code == 0
     listed = _json(cli, "orgs", "list")
     assert isinstance(listed, list)
@@ -100,9 +117,13 @@ def test_orgs_add_refuses_what_cannot_work(
     unset = cli.invoke(app, ["orgs", "add", "1", "acme", "--token-env", "UNSET_TOKEN"])
     assert unset.exit_code == 2
     assert "--token-env UNSET_TOKEN: that variable is not set" in unset.output
-    half = cli.invoke(app, ["orgs", "add", "1", "acme", "--app-id", "5"])
+    half = cli.invoke(app, ["orgs", "add", "github", "acme", "--app-id", "5"])
     assert half.exit_code == 2
     assert "--installation-id and --app-key" in half.output
+    # A plain Git organization lists nothing without a folder or server to read.
+    no_url = cli.invoke(app, ["orgs", "add", "git", "plain"])
+    assert no_url.exit_code == 2
+    assert "needs --api-url" in no_url.output
     (tmp_path / "t").write_text("x")
     monkeypatch.setenv("SOME_TOKEN", "x")
     both = cli.invoke(
@@ -120,5 +141,15 @@ def test_orgs_add_refuses_what_cannot_work(
     )
     assert both.exit_code == 2
     # A token file the server can read: the organization is added with it.
-    listed = _json(cli, "orgs", "add", "6", "from-file", "--token-file", str(tmp_path / "t"))
+    listed = _json(
+        cli,
+        "orgs",
+        "add",
+        "git",
+        "from-file",
+        "--token-file",
+        str(tmp_path / "t"),
+        "--api-url",
+        tmp_path.as_uri(),
+    )
     assert isinstance(listed, dict)

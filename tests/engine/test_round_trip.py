@@ -65,7 +65,9 @@ def test_every_snapshot_restores_exactly(
         assert restored_head == head
         assert restored_objects == objects
         git(target, "fsck", "--full", "--no-dangling")
-    assert verify(vault).ok
+    steps: list[tuple[int, int]] = []
+    assert verify(vault, on_step=lambda done, total: steps.append((done, total))).ok
+    assert steps == [(1, 4), (2, 4), (3, 4), (4, 4)]  # reported as each snapshot is rebuilt
 
 
 def test_unchanged_repository_writes_nothing(backend: Backend, tmp_path: Path) -> None:

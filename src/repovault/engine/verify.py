@@ -11,6 +11,7 @@ manifests, under the folder's lock; while a backup holds the lock, that backup r
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,9 @@ from repovault.engine.lock import LockedError, locked
 from repovault.engine.manifest import Manifest
 from repovault.engine.restore import apply, check_refs, fsck
 from repovault.engine.vault import Vault
+
+# Told (snapshots rebuilt so far, snapshots to rebuild) as a verification goes.
+Progress = Callable[[int, int], None]
 
 log = structlog.get_logger(__name__)
 
@@ -95,6 +99,7 @@ def _check_chain(
     tree: list[Manifest],
     manifests: dict[str, Manifest],
     problems: list[Problem],
+    step: Callable[[], None],
 ) -> list[str]:
     """Rebuild one chain (a full snapshot and what grows from it) in a scratch repository,
     checking each snapshot's refs and objects, then the whole with `git fsck`; the ids
@@ -121,6 +126,7 @@ def _check_chain(
                 broken.add(manifest.id)
                 problems.append(Problem(manifest.id, str(exc)))
             checked.append(manifest.id)
+            step()
         try:
             fsck(git, tree[-1])
         except DamagedSnapshot as exc:
@@ -128,7 +134,11 @@ def _check_chain(
     return checked
 
 
-def verify(vault: Vault, snapshot: str | None = None) -> VerifyReport:
+def verify(
+    vault: Vault, snapshot: str | None = None, on_step: Progress | None = None
+) -> VerifyReport:
+    """Every snapshot (or the chain holding `snapshot`) rebuilt and checked; `on_step(done,
+    total)` after each snapshot rebuilt, so a long verification reports as it goes."""
     problems: list[Problem] = []
     try:
         manifests = vault.manifests()
@@ -149,11 +159,20 @@ def verify(vault: Vault, snapshot: str | None = None) -> VerifyReport:
         if manifest.parent is not None and manifest.parent not in manifests:
             problems.append(Problem(manifest.id, f"its parent {manifest.parent} is missing"))
     checked: list[str] = []
-    roots = [m for m in manifests.values() if m.kind == "full"]
-    for root in sorted(roots, key=lambda m: m.created_at):
-        tree = _descendants(manifests, root.id)
-        if wanted & {m.id for m in tree}:
-            checked += _check_chain(vault, root, tree, manifests, problems)
+    roots = sorted((m for m in manifests.values() if m.kind == "full"), key=lambda m: m.created_at)
+    chains = [(root, _descendants(manifests, root.id)) for root in roots]
+    chains = [(root, tree) for root, tree in chains if wanted & {m.id for m in tree}]
+    total = sum(len(tree) for _, tree in chains)
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        if on_step is not None:
+            on_step(done, total)
+
+    for root, tree in chains:
+        checked += _check_chain(vault, root, tree, manifests, problems, step)
     for problem in problems:
         log.error(
             "verify found damage",

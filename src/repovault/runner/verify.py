@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from repovault.engine.verify import CATALOG, verify
+from repovault.engine.verify import CATALOG, Progress, verify
 from repovault.repositories.vaults import copy_vaults, snapshot_vaults
 from repovault.runner.execute import Job, JobFailed
+
+
+def _progress(job: Job, index: int, count: int, plan: str) -> Progress:
+    """The task's progress as snapshots are rebuilt: each plan's storage an equal part."""
+
+    def report(done: int, total: int) -> None:
+        part = done / total if total else 1.0
+        job.report(int(100 * (index + part) / count), f"{plan}: snapshot {done} of {total}")
+
+    return report
 
 
 def run_verify(job: Job) -> None:
@@ -16,10 +26,11 @@ def run_verify(job: Job) -> None:
         raise JobFailed("the repository has no snapshots to verify", permanent=True)
     checked, problems = 0, 0
     copies = [(plan, vault, " (second copy)") for plan, vault in copy_vaults(job.runtime, repo)]
-    for plan, vault, where in [(plan, vault, "") for plan, vault in vaults] + copies:
+    every = [(plan, vault, "") for plan, vault in vaults] + copies
+    for index, (plan, vault, where) in enumerate(every):
         if snapshot_id is not None and snapshot_id not in vault.manifests():
             continue
-        report = verify(vault, snapshot_id)
+        report = verify(vault, snapshot_id, _progress(job, index, len(every), plan.name + where))
         checked += len(report.checked)
         for problem in report.problems:
             problems += 1

@@ -23,10 +23,11 @@ from repovault.client import ApiError, Client
 
 def login(
     server: Annotated[str, typer.Option(help="The server's base URL")],
-    email: Annotated[str, typer.Option(prompt=True)],
+    email: Annotated[str, typer.Option(prompt=True, help="Your e-mail address")],
     password_env: Annotated[
         str | None, typer.Option(help="Variable holding the password (else it is asked for)")
     ] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Log in to a server and keep the token (30 days) for the other commands."""
     password = os.environ.get(password_env, "") if password_env else ""
@@ -43,6 +44,8 @@ def login(
         client.close()
     save(server.rstrip("/"), reply["accessToken"])
     console.print(f"logged in to {server} as {email} (token kept in {config_path()})")
+    if as_json:
+        out.print_json(json.dumps({"server": server.rstrip("/"), "email": email}))
 
 
 def whoami(as_json: JsonOpt = False) -> None:
@@ -55,9 +58,11 @@ def whoami(as_json: JsonOpt = False) -> None:
         out.print(f"{me.get('email')} ({', '.join(me.get('roles', []))})")
 
 
-def logout() -> None:
+def logout(as_json: JsonOpt = False) -> None:
     """Revoke the kept token and forget it."""
     with remote() as api:
         api.logout()
     config_path().unlink(missing_ok=True)
     console.print("logged out")
+    if as_json:
+        out.print_json(json.dumps({"action": "logged out"}))

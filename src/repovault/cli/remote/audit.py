@@ -49,7 +49,7 @@ def audit_list(
         for entry in reply["result"]
     ]
     show(
-        reply,
+        reply["result"],
         as_json,
         [
             ("#", "seq"),

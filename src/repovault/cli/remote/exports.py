@@ -20,15 +20,17 @@ must be the organization's, backed up) as it was at a time, waits and downloads 
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from repovault.cli.remote.output import console, out
+from repovault.cli.remote import resolve
+from repovault.cli.remote.output import JsonOpt, WaitOpt, console, out
 from repovault.cli.remote.session import EXIT_API, EXIT_TASK_FAILED, EXIT_USAGE, fail, remote
-from repovault.cli.remote.tasks import watch
+from repovault.cli.remote.tasks import after_start, watch
 from repovault.client import Client
 
 OutputOpt = Annotated[
@@ -81,22 +83,32 @@ def repos_export(
     at: AtOpt = None,
     output: OutputOpt = None,
     task: Annotated[str | None, typer.Option(help="Download a finished export task")] = None,
-    wait: Annotated[bool, typer.Option(help="Wait, then download the archive")] = True,
+    wait: WaitOpt = True,
+    as_json: JsonOpt = False,
 ) -> None:
     """Export a snapshot as a self-contained .tar.gz (git repository, wiki, metadata as
     JSON) and download it."""
     if task is not None and snapshot is not None:
         fail("give either --snapshot or --task", EXIT_USAGE)
     with remote() as api:
+        repository_id = resolve.repository(api, repository_id)
         if task is None:
             task = api.export(repository_id, snapshot_id=snapshot, at=_ms(at))["taskId"]
             if not wait:
-                out.print(task)
+                after_start(api, [task], False, as_json)
                 return
-            watch(api, [task])
+            watch(api, [task], as_json)
         path = fetch(api, task, output)
+    downloaded(path, as_json)
+
+
+def downloaded(path: Path, as_json: bool) -> None:
+    """An archive written: its path on stdout, or a JSON line `{"event": "downloaded"}`."""
     console.print(f"archive written to {path}")
-    out.print(str(path))
+    if as_json:
+        typer.echo(json.dumps({"event": "downloaded", "path": str(path)}))
+    else:
+        out.print(str(path))
 
 
 def repos_export_many(
@@ -104,6 +116,7 @@ def repos_export_many(
     plan: Annotated[str | None, typer.Option(help="Every repository this plan backed up")] = None,
     at: AtOpt = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="The folder")] = Path(),
+    as_json: JsonOpt = False,
 ) -> None:
     """Export every backed-up repository of an organization or a plan as it was at a time:
     one .tar.gz each, downloaded into a folder."""
@@ -111,6 +124,8 @@ def repos_export_many(
         fail("give either --org or --plan", EXIT_USAGE)
     output.mkdir(parents=True, exist_ok=True)
     with remote() as api:
+        org = resolve.organization(api, org) if org is not None else None
+        plan = resolve.plan(api, plan) if plan is not None else None
         answer = api.export_many(organization_id=org, plan_id=plan, at=_ms(at))
         for skipped in answer["skipped"]:
             console.print(f"[yellow]{skipped}[/yellow]: no backup, not exported")
@@ -118,7 +133,7 @@ def repos_export_many(
         failed = [t for t in ended if t["status"] not in (1, 2)]
         for task in ended:
             if task not in failed:
-                out.print(str(fetch(api, task["id"], output)))
+                downloaded(fetch(api, task["id"], output), as_json)
     for task in failed:
         console.print(f"[red]{task.get('repositoryId')}[/red]: {task.get('error') or 'failed'}")
     if failed:
@@ -134,20 +149,23 @@ def orgs_export(
         str | None, typer.Option(help="As it was at this ISO time (UTC; default: now)")
     ] = None,
     output: OutputOpt = None,
-    wait: Annotated[bool, typer.Option(help="Wait, then download the archive")] = True,
+    wait: WaitOpt = True,
+    as_json: JsonOpt = False,
 ) -> None:
     """Export every repository of an organization (or of one of its plans) as it was at a
     time, as ONE .tar.gz, and download it."""
     moment = _ms(at)
     with remote() as api:
+        organization_id = resolve.organization(api, organization_id)
+        if plan is not None:
+            plan = resolve.plan(api, plan, organization_id)
         if plan is not None and api.get_plan(plan)["organizationId"] != organization_id:
             fail(f"plan {plan} is not a plan of organization {organization_id}", EXIT_USAGE)
         body = {"plan_id": plan} if plan is not None else {"id": organization_id}
         task = api.export_organization(**body, at=moment)["taskId"]
         if not wait:
-            out.print(task)
+            after_start(api, [task], False, as_json)
             return
-        watch(api, [task])
+        watch(api, [task], as_json)
         path = fetch(api, task, output)
-    console.print(f"archive written to {path}")
-    out.print(str(path))
+    downloaded(path, as_json)

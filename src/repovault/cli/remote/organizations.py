@@ -8,14 +8,18 @@ from typing import Annotated, Any
 
 import typer
 
-from repovault.cli.remote.output import JsonOpt, console, print_id, show
+from repovault.cli.remote import resolve
+from repovault.cli.remote.output import JsonOpt, YesOpt, confirm, did, print_id, show
 from repovault.cli.remote.session import EXIT_USAGE, fail, remote
+from repovault.cli.remote.usage import enum_value, names
+from repovault.common.enums import Driver
 
 orgs = typer.Typer(help="Organizations (GitHub, GitLab, Bitbucket, Azure DevOps, Gitea, Git)")
 
 
 @orgs.command("list")
 def orgs_list(as_json: JsonOpt = False) -> None:
+    """The organizations, with their repository counts."""
     with remote() as api:
         items = list(api.iter_organizations())
     show(
@@ -34,6 +38,7 @@ def orgs_list(as_json: JsonOpt = False) -> None:
     )
 
 
+UsernameOpt = Annotated[str | None, typer.Option(help="The user the token belongs to")]
 TokenEnv = Annotated[
     str | None, typer.Option(help="Name of the environment variable holding the token")
 ]
@@ -84,12 +89,10 @@ def credential_fields(
 
 @orgs.command("add")
 def orgs_add(
-    driver: Annotated[
-        int, typer.Argument(help="1 GitHub, 2 Bitbucket, 3 GitLab, 4 Azure, 5 Gitea, 6 Git")
-    ],
-    name: str,
+    driver: Annotated[str, typer.Argument(help=f"The platform: {names(Driver)} (or 1-6)")],
+    name: Annotated[str, typer.Argument(help="The organization's name (as on the platform)")],
     api_url: Annotated[str | None, typer.Option(help="Server or file:// folder")] = None,
-    username: str | None = None,
+    username: UsernameOpt = None,
     token_env: TokenEnv = None,
     token_file: TokenFile = None,
     app_id: AppId = None,
@@ -102,10 +105,17 @@ def orgs_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Add an organization (its credentials are checked against the platform)."""
+    platform = enum_value(Driver, driver, "DRIVER")
+    if platform == Driver.GIT and not api_url:
+        fail(
+            "a Git organization needs --api-url: a file:// folder of bare repositories or "
+            "a server (then add repositories with `repovault repos add ORG URL...`)",
+            EXIT_USAGE,
+        )
     credential = credential_fields(token_env, token_file, app_id, installation_id, app_key)
     with remote() as api:
         reply = api.add_organization(
-            driver,
+            int(platform or 0),
             name,
             api_url=api_url,
             username=username,
@@ -121,9 +131,9 @@ def orgs_add(
 @orgs.command("modify")
 def orgs_modify(
     organization_id: str,
-    name: str | None = None,
+    name: Annotated[str | None, typer.Option(help="A new name")] = None,
     api_url: Annotated[str | None, typer.Option(help="Server or file:// folder")] = None,
-    username: str | None = None,
+    username: UsernameOpt = None,
     token_env: TokenEnv = None,
     token_file: TokenFile = None,
     app_id: AppId = None,
@@ -132,6 +142,7 @@ def orgs_modify(
     worker: Annotated[str | None, typer.Option(help="Default worker id")] = None,
     auto_add: Annotated[bool | None, typer.Option(help="New repositories join plans")] = None,
     read_only: Annotated[bool | None, typer.Option(help="Read-only organization")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Change an organization; what is not given is kept (a new credential replaces the old)."""
     fields = {
@@ -144,23 +155,39 @@ def orgs_modify(
         "isReadOnly": read_only,
     }
     with remote() as api:
+        organization_id = resolve.organization(api, organization_id)
         api.modify_organization(
             organization_id, **{k: v for k, v in fields.items() if v is not None}
         )
+    did(as_json, f"organization {organization_id} changed", organization_id, "changed")
 
 
 @orgs.command("remove")
 def orgs_remove(
     organization_id: str,
     remove_data: Annotated[bool, typer.Option(help="Also delete its backups")] = False,
+    yes: YesOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
+    """Remove an organization (and with --remove-data its backups)."""
     with remote() as api:
+        organization_id = resolve.organization(api, organization_id)
+        what = " and its backups" if remove_data else ""
+        confirm(f"Remove organization {organization_id}{what}?", yes)
         api.remove_organization(organization_id, remove_data=remove_data)
+    did(as_json, f"organization {organization_id} removed{what}", organization_id, "removed")
 
 
 @orgs.command("sync")
-def orgs_sync(organization_id: str) -> None:
+def orgs_sync(organization_id: str, as_json: JsonOpt = False) -> None:
     """Synchronize the organization's repository list now (a sync task)."""
     with remote() as api:
+        organization_id = resolve.organization(api, organization_id)
         api.sync(organization_id)
-    console.print("synchronization queued (see `repovault tasks list --kind sync`)")
+    did(
+        as_json,
+        f"organization {organization_id}: synchronization queued "
+        "(see `repovault tasks list --kind sync`)",
+        organization_id,
+        "sync queued",
+    )

@@ -63,3 +63,42 @@ def print_id(reply: dict[str, Any], as_json: bool) -> None:
         out.print_json(json.dumps(reply))
     else:
         out.print(reply.get("id") or reply)
+
+
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation")]
+
+
+def said(message: str) -> None:
+    """What a command did, on stderr (stdout stays the answer, for scripts)."""
+    console.print(message, highlight=False)
+
+
+def confirm(question: str, yes: bool) -> None:
+    """Ask before a destructive command; without a terminal to answer, `--yes` is needed."""
+    if yes:
+        return
+    try:
+        answer = typer.confirm(question, default=False, err=True)
+    except typer.Abort:  # no terminal to answer (end of input), or Ctrl-C
+        answer = False
+    if not answer:
+        said("nothing done (give --yes to skip this question)")
+        raise typer.Exit(2)
+
+
+WaitOpt = Annotated[
+    bool,
+    typer.Option(
+        "--wait/--no-wait",
+        help="Wait for the task(s) to end, showing progress (the default everywhere); "
+        "--no-wait prints the task ids",
+    ),
+]
+
+
+def did(as_json: bool, message: str, id: str, action: str) -> None:
+    """What a command that changes something did: the message on stderr and, with `--json`,
+    `{"id": ..., "action": ...}` on stdout (one shape for every such command)."""
+    said(message)
+    if as_json:
+        out.print_json(json.dumps({"id": id, "action": action}))

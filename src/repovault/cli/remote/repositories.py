@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from repovault.cli.engine import AllowEarlierOpt
-from repovault.cli.remote import restores
-from repovault.cli.remote.output import JsonOpt, console, out, show, when
+from repovault.cli.remote import resolve, restores
+from repovault.cli.remote.output import JsonOpt, WaitOpt, YesOpt, confirm, console, out, said, show
 from repovault.cli.remote.session import EXIT_API, EXIT_USAGE, fail, filters, remote
 from repovault.cli.remote.tasks import after_start
 from repovault.client import Client
@@ -25,9 +25,6 @@ repos = typer.Typer(
 SnapshotOpt = Annotated[
     str | None, typer.Option("--snapshot", help="Snapshot id (default: the newest)")
 ]
-SearchOpt = Annotated[
-    str | None, typer.Option(help="A number (12, #12) or part of a title, an author or a label")
-]
 
 
 @repos.command("list")
@@ -36,7 +33,9 @@ def repos_list(
     search: Annotated[str | None, typer.Option(help="Part of the name")] = None,
     as_json: JsonOpt = False,
 ) -> None:
+    """An organization's repositories, with their last backups."""
     with remote() as api:
+        organization_id = resolve.organization(api, organization_id)
         items = list(api.iter_repositories(organization_id, filters=filters(name=search)))
     show(
         items,
@@ -56,9 +55,14 @@ def repos_list(
 
 
 @repos.command("add")
-def repos_add(organization_id: str, urls: list[str], as_json: JsonOpt = False) -> None:
+def repos_add(
+    organization_id: str,
+    urls: Annotated[list[str], typer.Argument(help="Git URLs (https://, ssh://, file://)")],
+    as_json: JsonOpt = False,
+) -> None:
     """Add repositories by git URL to a Git (driver 6) organization."""
     with remote() as api:
+        organization_id = resolve.organization(api, organization_id)
         reply = api.add_repositories(organization_id, urls)
     if as_json:
         out.print_json(json.dumps(reply))
@@ -67,45 +71,67 @@ def repos_add(organization_id: str, urls: list[str], as_json: JsonOpt = False) -
             out.print(repository_id)
 
 
-def _batch(action: Callable[[Client], dict[str, Any]], as_json: bool) -> None:
+def _batch(
+    verb: str,
+    call: Callable[[Client, list[str]], dict[str, Any]],
+    texts: list[str],
+    as_json: bool,
+    yes: bool = True,
+) -> None:
+    """One call over several repositories (asking first unless `yes`); says what it did."""
     with remote() as api:
-        reply = action(api)
+        ids = resolve.repositories(api, texts)
+        confirm(f"{verb.capitalize()} {len(ids)} repository(ies): {', '.join(ids)}?", yes)
+        reply = call(api, ids)
     if as_json:
         out.print_json(json.dumps(reply))
-        return
     for error in reply.get("error") or reply.get("errors") or []:
         console.print(
             f"[red]{error.get('id')}[/red]: {error.get('errorCode')} {error.get('message', '')}"
         )
-    failed = reply.get("error") or reply.get("failedIds")
+    failed = reply.get("error") or reply.get("failedIds") or []
+    said(f"{len(ids) - len(failed)} of {len(ids)} repository(ies) {verb}d")
     if failed:
         raise typer.Exit(EXIT_API)
 
 
+Ids = Annotated[list[str], typer.Argument(help="Repository ids, id prefixes or full names")]
+
+
 @repos.command("activate")
-def repos_activate(repository_ids: list[str], as_json: JsonOpt = False) -> None:
+def repos_activate(repository_ids: Ids, as_json: JsonOpt = False) -> None:
     """Give repositories a licence (protect them)."""
-    _batch(lambda api: api.activate(repository_ids), as_json)
+    _batch("activate", lambda api, ids: api.activate(ids), repository_ids, as_json)
 
 
 @repos.command("deactivate")
-def repos_deactivate(repository_ids: list[str], as_json: JsonOpt = False) -> None:
-    _batch(lambda api: api.deactivate(repository_ids), as_json)
+def repos_deactivate(repository_ids: Ids, yes: YesOpt = False, as_json: JsonOpt = False) -> None:
+    """Take repositories' licences back (they are no longer backed up)."""
+    _batch("deactivate", lambda api, ids: api.deactivate(ids), repository_ids, as_json, yes)
 
 
 @repos.command("remove")
 def repos_remove(
-    repository_ids: list[str],
+    repository_ids: Ids,
     remove_data: Annotated[bool, typer.Option(help="Also delete their backups")] = False,
+    yes: YesOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    _batch(lambda api: api.remove_repositories(repository_ids, remove_data=remove_data), as_json)
+    """Remove repositories (and with --remove-data their backups)."""
+    _batch(
+        "remove",
+        lambda api, ids: api.remove_repositories(ids, remove_data=remove_data),
+        repository_ids,
+        as_json,
+        yes,
+    )
 
 
 @repos.command("snapshots")
 def repos_snapshots(repository_id: str, as_json: JsonOpt = False) -> None:
     """The snapshots storage holds, newest first."""
     with remote() as api:
+        repository_id = resolve.repository(api, repository_id)
         items = list(api.iter_snapshots(repository_id))
     show(
         items,
@@ -153,7 +179,8 @@ def repos_restore(
     snapshot: Annotated[str | None, typer.Option(help="Snapshot id (default: the newest)")] = None,
     allow_earlier: AllowEarlierOpt = False,
     work_tree: Annotated[bool, typer.Option(help="A checkout, not a bare repository")] = False,
-    wait: Annotated[bool, typer.Option(help="Wait and show progress")] = True,
+    wait: WaitOpt = True,
+    as_json: JsonOpt = False,
 ) -> None:
     """Restore a snapshot to a folder on the worker, push it to a git URL, or restore it
     into an organization of a platform (GitHub, Gitea/Forgejo)."""
@@ -170,212 +197,30 @@ def repos_restore(
             overwrite=overwrite,
             dry_run=dry_run,
             wait=wait,
+            as_json=as_json,
         )
         return
     target = _target(to, push, token_env, not work_tree)
     with remote() as api:
+        repository_id = resolve.repository(api, repository_id)
         task_id = api.restore(
             repository_id, target, snapshot_id=snapshot, allow_earlier=allow_earlier
         )["taskId"]
-        after_start(api, [task_id], wait)
+        after_start(api, [task_id], wait, as_json)
 
 
 @repos.command("verify")
 def repos_verify(
     repository_id: str,
     snapshot: Annotated[str | None, typer.Option(help="One snapshot (default: all)")] = None,
-    wait: Annotated[bool, typer.Option(help="Wait and show progress")] = True,
+    wait: WaitOpt = True,
+    as_json: JsonOpt = False,
 ) -> None:
     """Rebuild the snapshots with git and check every object."""
     with remote() as api:
+        repository_id = resolve.repository(api, repository_id)
         task_id = api.verify(repository_id, snapshot_id=snapshot)["taskId"]
-        after_start(api, [task_id], wait)
+        after_start(api, [task_id], wait, as_json)
 
 
 # What a snapshot holds ----------------------------------------------------------------------
-
-
-@repos.command("documents")
-def repos_documents(
-    repository_id: str, snapshot: SnapshotOpt = None, as_json: JsonOpt = False
-) -> None:
-    """The metadata documents a snapshot holds: kind, items, sizes."""
-    with remote() as api:
-        reply = api.snapshot_documents(repository_id, snapshot_id=snapshot)
-    columns = [
-        ("document", "name"),
-        ("kind", "kind"),
-        ("items", "items"),
-        ("bytes", "sizeBytes"),
-        ("stored", "storedBytes"),
-    ]
-    show(reply, as_json, columns, reply["documents"])
-
-
-def _filters(**given: str | None) -> list[dict[str, Any]] | None:
-    found = [
-        {"property": prop, "operator": "eq", "value": value}
-        for prop, value in given.items()
-        if value
-    ]
-    return found or None
-
-
-ITEM_COLUMNS = [
-    ("#", "number"),
-    ("title", "title"),
-    ("state", "state"),
-    ("author", "author"),
-    ("labels", "labels"),
-    ("created", "createdAt"),
-]
-StateOpt = Annotated[str | None, typer.Option(help="open, closed (or merged)")]
-AuthorOpt = Annotated[str | None, typer.Option(help="The author's name, exactly")]
-LabelOpt = Annotated[str | None, typer.Option(help="A label, exactly")]
-
-
-def _items(pages: Callable[[Client], Iterator[dict[str, Any]]], as_json: bool) -> None:
-    """Every issue (or pull request) of a list, as a table or JSON."""
-    with remote() as api:
-        items = list(pages(api))
-    rows = [{**i, "labels": ", ".join(i["labels"])} for i in items]
-    show(items, as_json, ITEM_COLUMNS, rows)
-
-
-@repos.command("issues")
-def repos_issues(
-    repository_id: str,
-    snapshot: SnapshotOpt = None,
-    search: SearchOpt = None,
-    state: StateOpt = None,
-    author: AuthorOpt = None,
-    label: LabelOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """A snapshot's issues, newest first."""
-    filters = _filters(state=state, author=author, label=label)
-    _items(
-        lambda api: api.iter_issues(
-            repository_id, snapshot_id=snapshot, search=search, filters=filters
-        ),
-        as_json,
-    )
-
-
-@repos.command("pulls")
-def repos_pulls(
-    repository_id: str,
-    snapshot: SnapshotOpt = None,
-    search: SearchOpt = None,
-    state: StateOpt = None,
-    author: AuthorOpt = None,
-    label: LabelOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """A snapshot's pull (merge) requests, newest first."""
-    filters = _filters(state=state, author=author, label=label)
-    _items(
-        lambda api: api.iter_pull_requests(
-            repository_id, snapshot_id=snapshot, search=search, filters=filters
-        ),
-        as_json,
-    )
-
-
-@repos.command("releases")
-def repos_releases(
-    repository_id: str,
-    snapshot: SnapshotOpt = None,
-    search: Annotated[str | None, typer.Option(help="Part of a tag or a name")] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """A snapshot's releases with the asset files stored with them, newest first."""
-    with remote() as api:
-        items = list(api.iter_releases(repository_id, snapshot_id=snapshot, search=search))
-    rows = [{**r, "assets": ", ".join(r["assets"])} for r in items]
-    columns = [
-        ("tag", "tag"),
-        ("name", "name"),
-        ("author", "author"),
-        ("created", "createdAt"),
-        ("draft", "draft"),
-        ("assets", "assets"),
-    ]
-    show(items, as_json, columns, rows)
-
-
-def _entry_head(entry: dict[str, Any]) -> str:
-    kind = {"reviewComment": "review comment"}.get(entry["kind"], entry["kind"])
-    if entry.get("state"):
-        kind += f": {entry['state']}"
-    if entry.get("path"):
-        kind += f" on {entry['path']}" + (f":{entry['line']}" if entry.get("line") else "")
-    return f"— {entry.get('author') or 'unknown'}, {when(entry.get('createdAt'))} ({kind})"
-
-
-def conversation_text(detail: dict[str, Any]) -> str:
-    """An issue or pull request and its conversation as plain text."""
-    summary = detail["summary"]
-    lines = [
-        f"#{summary['number']} {summary['title']}",
-        f"{summary['state']} · by {summary.get('author') or 'unknown'} · "
-        f"{when(summary.get('createdAt'))}"
-        + (f" · labels: {', '.join(summary['labels'])}" if summary["labels"] else ""),
-        f"snapshot {detail['snapshotId']}",
-        "",
-        detail["body"] or "(no description)",
-    ]
-    for entry in detail["conversation"]:
-        lines += ["", _entry_head(entry), entry["body"]]
-    return "\n".join(lines)
-
-
-def _conversation(detail: dict[str, Any], as_json: bool) -> None:
-    if as_json:
-        out.print_json(json.dumps(detail))
-    else:
-        out.print(conversation_text(detail), markup=False, highlight=False, soft_wrap=True)
-
-
-@repos.command("issue")
-def repos_issue(
-    repository_id: str, number: int, snapshot: SnapshotOpt = None, as_json: JsonOpt = False
-) -> None:
-    """One issue with its conversation (`--json`: the platform's JSON as stored)."""
-    with remote() as api:
-        detail = api.issue(repository_id, number, snapshot_id=snapshot)
-    _conversation(detail, as_json)
-
-
-@repos.command("pull")
-def repos_pull(
-    repository_id: str, number: int, snapshot: SnapshotOpt = None, as_json: JsonOpt = False
-) -> None:
-    """One pull request with its conversation, reviews and review comments."""
-    with remote() as api:
-        detail = api.pull_request(repository_id, number, snapshot_id=snapshot)
-    _conversation(detail, as_json)
-
-
-@repos.command("release")
-def repos_release(
-    repository_id: str, tag: str, snapshot: SnapshotOpt = None, as_json: JsonOpt = False
-) -> None:
-    """One release: its notes and asset files (`--json`: as stored)."""
-    with remote() as api:
-        detail = api.release(repository_id, tag, snapshot_id=snapshot)
-    if as_json:
-        out.print_json(json.dumps(detail))
-        return
-    summary = detail["summary"]
-    text = "\n".join(
-        [
-            f"{summary['tag']} {summary.get('name') or ''}".rstrip(),
-            f"by {summary.get('author') or 'unknown'} · {when(summary.get('createdAt'))}",
-            f"assets: {', '.join(summary['assets']) or 'none'}",
-            f"snapshot {detail['snapshotId']}",
-            "",
-            detail["body"] or "(no notes)",
-        ]
-    )
-    out.print(text, markup=False, highlight=False, soft_wrap=True)

@@ -16,8 +16,9 @@ from typing import Annotated, Any
 
 import typer
 
+from repovault.cli.remote import resolve
 from repovault.cli.remote.exports import AtOpt
-from repovault.cli.remote.output import JsonOpt, console, out
+from repovault.cli.remote.output import JsonOpt, WaitOpt, console, out
 from repovault.cli.remote.session import EXIT_TASK_FAILED, remote
 from repovault.cli.remote.tasks import after_start
 from repovault.client import Client
@@ -32,7 +33,6 @@ OverwriteOpt = Annotated[
 DryRunOpt = Annotated[
     bool, typer.Option(help="Read the snapshot and the target, count, write nothing")
 ]
-WaitOpt = Annotated[bool, typer.Option(help="Wait and show progress")]
 
 
 def summary(task: dict[str, Any]) -> str:
@@ -54,7 +54,7 @@ def report(api: Client, task_ids: list[str], as_json: bool, wait: bool) -> None:
     """Progress, then a line per task (its result as JSON with `--json`); exit 6 when one
     did not succeed."""
     if not wait:
-        after_start(api, task_ids, False)
+        after_start(api, task_ids, False, as_json)
         return
     if not as_json:
         after_start(api, task_ids, True)
@@ -79,8 +79,11 @@ def repos_restore_into(
     overwrite: bool,
     dry_run: bool,
     wait: bool,
+    as_json: bool = False,
 ) -> None:
     with remote() as api:
+        organization_id = resolve.organization(api, organization_id)
+        repository_id = resolve.repository(api, repository_id)
         task_id = api.restore_into_organization(
             repository_id,
             organization_id,
@@ -89,7 +92,7 @@ def repos_restore_into(
             overwrite=overwrite,
             dry_run=dry_run,
         )["taskId"]
-        report(api, [task_id], False, wait)
+        report(api, [task_id], as_json, wait)
 
 
 def orgs_restore(
@@ -110,9 +113,10 @@ def orgs_restore(
     """Restore every repository of an organization as it was at a time (default: now) into
     an organization: each its newest snapshot at or before then."""
     with remote() as api:
+        organization_id = resolve.organization(api, organization_id)
         answer = api.restore_organization(
             organization_id,
-            to_organization=to_organization,
+            to_organization=resolve.organization(api, to_organization),
             at=at,
             name_prefix=prefix,
             overwrite=overwrite,

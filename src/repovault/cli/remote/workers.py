@@ -12,10 +12,11 @@ workers = typer.Typer(help="Workers and their heartbeats")
 
 @workers.command("list")
 def workers_list(as_json: JsonOpt = False) -> None:
+    """The workers, and whether they were seen lately."""
     with remote() as api:
         reply = api.list_workers(limit=1000)
     show(
-        reply,
+        reply["result"],
         as_json,
         [
             ("id", "id"),
