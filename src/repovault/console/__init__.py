@@ -8,7 +8,8 @@ JavaScript (plain links and forms); with htmx (fetched by `make` into `static/ve
 running tasks, searches and the schedule preview update in place.
 
     install ── static files, then one router per group of pages:
-        session (login, logout)  dashboard  organizations  plans  repositories
+        session (login, logout)  dashboard  manage_organizations (list, add, modify,
+        remove)  organizations (one's page)  plans  repositories
         restores (an organization at a time into an organization)
         contents (a snapshot's issues and pull requests)  tasks  audit (administrators)
     each over shared.py (templates, API calls, CSRF) and routing.py (the console's routes,
@@ -24,6 +25,7 @@ from repovault.console import (
     audit,
     contents,
     dashboard,
+    manage_organizations,
     organizations,
     plans,
     repositories,
@@ -38,6 +40,7 @@ from repovault.runtime import Runtime
 PAGES = (
     session,
     dashboard,
+    manage_organizations,
     organizations,
     restores,
     plans,
