@@ -11,7 +11,8 @@ running tasks, searches and the schedule preview update in place.
         session (login, logout)  dashboard  manage_organizations (list, add, modify,
         remove)  organizations (one's page)  plans  repositories
         restores (an organization at a time into an organization)
-        contents (a snapshot's issues and pull requests)  tasks  audit (administrators)
+        contents (a snapshot's issues and pull requests)  tasks  users (and roles)
+        audit (administrators)
     each over shared.py (templates, API calls, CSRF) and routing.py (the console's routes,
     whose errors become pages there and nowhere else: the API's handlers stay the app's)
 """
@@ -32,6 +33,7 @@ from repovault.console import (
     restores,
     session,
     tasks,
+    users,
 )
 from repovault.console.shared import PREFIX, Console
 from repovault.runtime import Runtime
@@ -47,6 +49,7 @@ PAGES = (
     repositories,
     contents,
     tasks,
+    users,
     audit,
 )
 
