@@ -12,7 +12,7 @@ running tasks, searches and the schedule preview update in place.
         remove)  organizations (one's page)  plans  repositories
         restores (an organization at a time into an organization)
         contents (a snapshot's issues and pull requests)  tasks  users (and roles)
-        audit (administrators)
+        storages (and workers)  audit (administrators)
     each over shared.py (templates, API calls, CSRF) and routing.py (the console's routes,
     whose errors become pages there and nowhere else: the API's handlers stay the app's)
 """
@@ -32,6 +32,7 @@ from repovault.console import (
     repositories,
     restores,
     session,
+    storages,
     tasks,
     users,
 )
@@ -50,6 +51,7 @@ PAGES = (
     contents,
     tasks,
     users,
+    storages,
     audit,
 )
 

@@ -22,8 +22,8 @@ def _plain(message: str) -> str:
 
 
 def field_errors(exc: Exception, inputs: dict[str, str]) -> FormErrors:
-    """`exc`'s messages by form input (`inputs` maps a wire field to its input), and the
-    messages no input shows."""
+    """`exc`'s messages by form input (`inputs` maps a wire field, or its path such as
+    `settings.path`, to its input), and the messages no input shows."""
     if isinstance(exc, ValidationError):
         raw = validation_errors(exc)
         general: list[str] = []
@@ -34,7 +34,7 @@ def field_errors(exc: Exception, inputs: dict[str, str]) -> FormErrors:
         raise exc
     by_input: dict[str, list[str]] = {}
     for path, found in raw.items():
-        name = inputs.get(path.split(".")[0])
+        name = inputs.get(path) or inputs.get(path.split(".")[0])
         plain = [_plain(m) for m in found]
         if name:
             by_input.setdefault(name, []).extend(plain)
