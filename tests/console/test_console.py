@@ -105,7 +105,8 @@ def test_a_day_in_the_console(browser_page: object, server_url: str, tmp_path: P
     _shot(page, "task")
 
     # The repository: its snapshot, and a restore to a folder.
-    page.get_by_role("link", name="The repository").click()  # type: ignore[attr-defined]
+    expect(page.get_by_role("heading", name="Backup of team/app")).to_be_visible()  # type: ignore[attr-defined]
+    page.get_by_role("link", name="team/app", exact=True).click()  # type: ignore[attr-defined]
     expect(page.locator("ol.timeline li")).to_have_count(1)  # type: ignore[attr-defined]
     target = tmp_path / "restored.git"
     page.get_by_label("Folder (absolute, new or empty)").fill(str(target))  # type: ignore[attr-defined]

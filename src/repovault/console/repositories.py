@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from repovault.common.errors import NotFound, ServiceError
 from repovault.console import forms
+from repovault.console.names import task_names
 from repovault.console.routing import router as console_router
 from repovault.console.shared import PREFIX, Console, ConsoleDep, back, messages
 
@@ -60,6 +61,9 @@ async def repository(request: Request, console: ConsoleDep, repository_id: str) 
         organizations=await writable_organizations(console, request) if snapshots else [],
         snapshots=snapshots,
         tasks=tasks["result"],
+        names=await task_names(
+            console, request, [{"repositoryId": repository_id}, *tasks["result"]]
+        ),
         errors=errors,
         flash=request.query_params.get("flash"),
     )

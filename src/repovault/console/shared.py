@@ -21,6 +21,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 from pydantic import ValidationError
 
 from repovault.api.errors import validation_errors
@@ -48,6 +49,30 @@ def _when(ms: int | None) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _exact(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _ago(ms: int | None, now: datetime | None = None) -> Markup:
+    """A time as people say it (`5 minutes ago`, `in 2 hours`), the exact time on hover."""
+    if not ms:
+        return Markup("—")
+    then = datetime.fromtimestamp(ms / 1000, UTC)
+    seconds = int(((now or datetime.now(UTC)) - then).total_seconds())
+    span = abs(seconds)
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if span >= size:
+            count = span // size
+            words = f"{count} {unit}{'' if count == 1 else 's'}"
+            break
+    else:
+        words = "" if span < 10 else f"{span} seconds"
+    said = "just now" if not words else (f"{words} ago" if seconds >= 0 else f"in {words}")
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        then.isoformat(timespec="seconds"), _exact(ms), said
+    )
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("repovault.console", "templates"),
@@ -56,6 +81,8 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["when"] = _when
+    env.filters["ago"] = _ago
+    env.filters["exact"] = lambda ms: _exact(ms) if ms else "—"
     env.filters["status"] = status_label
     env.filters["driver"] = lambda value: label_of(Driver, value)
     env.globals["prefix"] = PREFIX
