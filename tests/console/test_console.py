@@ -100,7 +100,7 @@ def test_a_day_in_the_console(browser_page: object, server_url: str, tmp_path: P
     expect(page.locator(".flash")).to_contain_text("1 backup task(s) queued")  # type: ignore[attr-defined]
     expect(page.locator("#tasks tbody tr").first).to_contain_text("succeeded", timeout=60_000)  # type: ignore[attr-defined]
     _shot(page, "tasks")
-    page.locator("#tasks tbody tr").first.get_by_role("link").click()  # type: ignore[attr-defined]
+    page.locator("#tasks tbody tr").first.get_by_role("link", name="Backup of team/app").click()  # type: ignore[attr-defined]
     expect(page.locator("ol.log")).to_contain_text("written: full")  # type: ignore[attr-defined]
     _shot(page, "task")
 
