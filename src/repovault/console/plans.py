@@ -48,6 +48,17 @@ async def save_plan(request: Request, console: ConsoleDep) -> Response:
     plan = forms.plan_from_form(fields)
     creating = not plan.get("id")
     azure = fields.get("backupType", ["5"])[0] == "10"
+    if creating and forms.first(fields, "password") != forms.first(fields, "password_again"):
+        return await _plan_page(
+            console,
+            request,
+            user,
+            plan,
+            creating=True,
+            errors=["Nothing was saved: the two encryption passwords differ."],
+            invalid={"password_again": ["The two passwords differ: type the same one twice."]},
+            status=400,
+        )
     try:
         reply = await console.call(request, _save_call(creating=creating, azure=azure), plan)
     except (ServiceError, ValidationError) as exc:
@@ -100,6 +111,7 @@ async def _plan_page(
     *,
     creating: bool,
     errors: list[str] | None = None,
+    invalid: dict[str, list[str]] | None = None,
     flash: str | None = None,
     status: int = 200,
 ) -> HTMLResponse:
@@ -118,6 +130,7 @@ async def _plan_page(
         storages=storages,
         workers=workers,
         errors=errors or [],
+        invalid=invalid or {},
         flash=flash,
         runs=forms.preview(plan.get("schedule"), console.runtime.settings.zone, count=5),
         days=forms.DAY_NAMES,
