@@ -12,7 +12,8 @@ running tasks, searches and the schedule preview update in place.
         remove)  organizations (one's page)  plans  repositories
         restores (an organization at a time into an organization)
         contents (a snapshot's issues and pull requests)  tasks  users (and roles)
-        storages (and workers)  audit (administrators)
+        storages (and workers)  settings (read-only)
+        audit (administrators)
     each over shared.py (templates, API calls, CSRF) and routing.py (the console's routes,
     whose errors become pages there and nowhere else: the API's handlers stay the app's)
 """
@@ -32,6 +33,7 @@ from repovault.console import (
     repositories,
     restores,
     session,
+    settings,
     storages,
     tasks,
     users,
@@ -52,6 +54,7 @@ PAGES = (
     tasks,
     users,
     storages,
+    settings,
     audit,
 )
 
