@@ -176,6 +176,9 @@ async def _form(
     exc: Exception | None = None,
 ) -> HTMLResponse:
     invalid, errors = field_errors(exc, INPUTS) if exc else ({}, [])
+    if isinstance(exc, ServiceError) and exc.code == codes.PLATFORM_REFUSED:
+        # The platform's reason may concern the name, the URL or the token: said once, whole.
+        invalid, errors = {}, [f"The platform refused: {exc.detail}"]
     user = await console.call(request, "/account/me")
     workers = await console.call(request, "/workers/getmany", {"limit": 1000})
     return console.page(
