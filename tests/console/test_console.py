@@ -89,6 +89,17 @@ def test_a_day_in_the_console(browser_page: object, server_url: str, tmp_path: P
     page.get_by_label("At (HH:MM, several with commas)").dispatch_event("change")  # type: ignore[attr-defined]
     expect(page.locator("#preview li").first).to_contain_text("03:30")  # type: ignore[attr-defined]
     page.get_by_label("Mon 12:00 closed").check()  # type: ignore[attr-defined]
+    # The grid is one keyboard widget: one tab stop, arrows move, Space ticks, Tab leaves.
+    assert page.locator("table.window input[tabindex='0']").count() == 1  # type: ignore[attr-defined]
+    page.keyboard.press("ArrowRight")  # type: ignore[attr-defined]
+    page.keyboard.press("ArrowDown")  # type: ignore[attr-defined]
+    page.keyboard.press("Space")  # type: ignore[attr-defined]
+    expect(page.get_by_label("Tue 13:00 closed")).to_be_checked()  # type: ignore[attr-defined]
+    page.keyboard.press("Space")  # type: ignore[attr-defined]
+    expect(page.get_by_label("Tue 13:00 closed")).not_to_be_checked()  # type: ignore[attr-defined]
+    page.keyboard.press("Tab")  # type: ignore[attr-defined]
+    focused = page.evaluate("document.activeElement.closest('table.window') === null")  # type: ignore[attr-defined]
+    assert focused, "Tab leaves the grid at once"
     _shot(page, "plan-editor")
     page.get_by_role("button", name="Save plan").click()  # type: ignore[attr-defined]
     expect(page.locator(".flash")).to_contain_text("plan saved")  # type: ignore[attr-defined]
