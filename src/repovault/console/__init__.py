@@ -13,7 +13,7 @@ running tasks, searches and the schedule preview update in place.
         restores (an organization at a time into an organization)
         contents (a snapshot's issues and pull requests)  tasks  users (and roles)
         storages (and workers)  settings (read-only)
-        audit (administrators)
+        audit (administrators)  missing (an HTML 404 for any other address)
     each over shared.py (templates, API calls, CSRF) and routing.py (the console's routes,
     whose errors become pages there and nowhere else: the API's handlers stay the app's)
 """
@@ -28,6 +28,7 @@ from repovault.console import (
     contents,
     dashboard,
     manage_organizations,
+    missing,
     organizations,
     plans,
     repositories,
@@ -56,6 +57,7 @@ PAGES = (
     storages,
     settings,
     audit,
+    missing,
 )
 
 
