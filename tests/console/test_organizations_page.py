@@ -61,8 +61,14 @@ def test_add_modify_and_remove_an_organization(client: TestClient) -> None:
         "/console/organizations/new", data={"csrf": csrf, "driver": "6", "name": "team"}
     )
     assert added.status_code == 303, added.text
+    shown = client.get(added.headers["location"]).text
     (org,) = _org_ids(client)
-    assert added.headers["location"].startswith(f"/console/organizations/{org}?flash=")
+    assert added.headers["location"] == f"/console/organizations/{org}"
+    assert '<p class="flash" role="status">organization team added</p>' in shown
+    assert "organization team added" not in client.get(added.headers["location"]).text  # once
+    # A message in the address is never shown as if the server said it.
+    forged = client.get("/console/organizations", params={"flash": "Call +1 555 to unlock"})
+    assert "Call +1 555" not in forged.text
     assert ">team</a>" in client.get("/console/organizations").text
 
     edit = client.get(f"/console/organizations/{org}/edit")

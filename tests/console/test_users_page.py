@@ -97,7 +97,9 @@ def test_create_change_and_remove_a_user(client: TestClient) -> None:
     assert "Nothing was removed" in unsure.text
     gone = client.post(f"/console/users/{person}/remove", data={"csrf": csrf, "confirm": "1"})
     assert gone.status_code == 303
-    assert "ops@example.org" not in client.get("/console/users").text
+    after = client.get("/console/users").text
+    assert "user ops@example.org removed" in after
+    assert f'href="/console/users/{person}"' not in after
     assert client.get(f"/console/users/{person}").status_code == 404
 
     admin = _user_id(client, ADMIN_EMAIL)

@@ -15,7 +15,7 @@ import hashlib
 import hmac
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl, quote, unquote
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
@@ -32,6 +32,7 @@ from repovault.runtime import Runtime
 from repovault.tasks.models import status_label
 
 COOKIE = "repovault_session"
+FLASH = "repovault_flash"  # the message a form's redirect leaves for the next page
 PREFIX = "/console"
 
 
@@ -119,14 +120,22 @@ class Console:
             raise LoginNeeded from exc
 
     def page(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        """The template `name`; its flash is the one a redirect left (`with_flash`), shown on
+        one full page and then dropped, whatever a caller or the address says."""
         token = request.cookies.get(COOKIE, "")
+        context.pop("flash", None)
+        flash = "" if partial(request) else unquote(request.cookies.get(FLASH, ""))
         html = self.templates.get_template(name).render(
             request=request,
             csrf=self.csrf(token) if token else "",
             user=context.pop("user", None),
+            flash=flash,
             **context,
         )
-        return HTMLResponse(html, status_code=status)
+        response = HTMLResponse(html, status_code=status)
+        if flash:
+            response.delete_cookie(FLASH, path=PREFIX, httponly=True, samesite="strict")
+        return response
 
     async def form(self, request: Request) -> dict[str, list[str]]:
         """The posted form, after checking its CSRF token."""
@@ -163,8 +172,17 @@ def messages(exc: Exception) -> list[str]:
 
 def back(path: str, message: str = "") -> RedirectResponse:
     """Back to the console page `path` (after a form), with `message` as its flash."""
-    target = f"{PREFIX}{path}" + (f"?flash={quote(message)}" if message else "")
-    return RedirectResponse(target, status_code=303)
+    return with_flash(RedirectResponse(f"{PREFIX}{path}", status_code=303), message)
+
+
+def with_flash(response: RedirectResponse, message: str) -> RedirectResponse:
+    """`response` carrying `message` for the next page, in a short-lived cookie: never in the
+    address, where anyone could write a message that the page would show as the server's."""
+    if message:
+        response.set_cookie(
+            FLASH, quote(message), max_age=120, path=PREFIX, httponly=True, samesite="strict"
+        )
+    return response
 
 
 def partial(request: Request) -> bool:
