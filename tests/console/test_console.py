@@ -76,7 +76,8 @@ def test_a_day_in_the_console(browser_page: object, server_url: str, tmp_path: P
     expect(page.get_by_role("heading", name="local-team")).to_be_visible()  # type: ignore[attr-defined]
     page.get_by_label("Search").fill("app")  # type: ignore[attr-defined]
     expect(page.locator("#repositories caption")).to_contain_text("1 repositories matching")  # type: ignore[attr-defined]
-    page.get_by_label("select team/app").check()  # type: ignore[attr-defined]
+    page.get_by_label("select every repository on this page").check()  # type: ignore[attr-defined]
+    expect(page.get_by_label("select team/app")).to_be_checked()  # type: ignore[attr-defined]
     page.get_by_role("button", name="Activate selected", exact=True).click()  # type: ignore[attr-defined]
     expect(page.locator(".flash")).to_contain_text("1 repositories activated")  # type: ignore[attr-defined]
     _shot(page, "organization")

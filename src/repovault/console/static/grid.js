@@ -38,4 +38,12 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("table[data-grid]").forEach(setUp);
   });
+  // A "select every row" box: ticks or clears the boxes named by its data-select-all
+  // within its form (the list htmx swaps in keeps working: the listener is the document's).
+  document.addEventListener("change", function (event) {
+    var all = event.target;
+    if (!all.matches || !all.matches("input[data-select-all]")) return;
+    var boxes = all.form.querySelectorAll("input[name='" + all.dataset.selectAll + "']");
+    boxes.forEach(function (box) { box.checked = all.checked; });
+  });
 })();
