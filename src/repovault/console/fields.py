@@ -43,3 +43,9 @@ def field_errors(exc: Exception, inputs: dict[str, str]) -> FormErrors:
     if by_input and not general:
         general = ["Please correct the fields marked below."]
     return by_input, general
+
+
+def plain(exc: Exception) -> str:
+    """`exc` as one sentence for a failed action's message: no field path, no code."""
+    _inputs, general = field_errors(exc, {})
+    return " ".join(general)

@@ -11,9 +11,10 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from repovault.common.errors import ServiceError
+from repovault.console.fields import plain
 from repovault.console.repositories import writable_organizations
 from repovault.console.routing import router as console_router
-from repovault.console.shared import PREFIX, Console, ConsoleDep, back, messages, partial
+from repovault.console.shared import PREFIX, Console, ConsoleDep, back, partial
 
 router = console_router()
 
@@ -49,7 +50,7 @@ async def licences(request: Request, console: ConsoleDep, organization_id: str) 
     try:
         reply = await console.call(request, path, {"ids": ids})
     except (ServiceError, ValidationError) as exc:
-        return back(f"/organizations/{organization_id}", " ".join(messages(exc)))
+        return back(f"/organizations/{organization_id}", plain(exc), failed=True)
     failed = len(reply.get("error", []))
     message = f"{len(reply.get('success', []))} repositories {action}d" + (
         f", {failed} refused (no free licence?)" if failed else ""

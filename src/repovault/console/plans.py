@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from repovault.common.errors import ServiceError
 from repovault.console import forms
+from repovault.console.fields import plain
 from repovault.console.routing import router as console_router
 from repovault.console.shared import PREFIX, Console, ConsoleDep, back, messages
 from repovault.plans import schedule as schedules
@@ -75,7 +76,7 @@ async def run_plan(request: Request, console: ConsoleDep, plan_id: str) -> Respo
     try:
         reply = await console.call(request, "/plans/run", {"id": plan_id})
     except ServiceError as exc:
-        return back(f"/plans/{plan_id}", " ".join(messages(exc)))
+        return back(f"/plans/{plan_id}", plain(exc), failed=True)
     return back("/tasks", f"{len(reply['taskIds'])} backup task(s) queued")
 
 

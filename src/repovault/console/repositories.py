@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from repovault.common.errors import NotFound, ServiceError
 from repovault.console import forms
+from repovault.console.fields import plain
 from repovault.console.names import task_names
 from repovault.console.routing import router as console_router
 from repovault.console.shared import PREFIX, Console, ConsoleDep, back, messages
@@ -101,7 +102,7 @@ async def restore(request: Request, console: ConsoleDep, repository_id: str) -> 
     try:
         reply = await console.call(request, "/git/repositories/restore", body)
     except (ServiceError, ValidationError) as exc:
-        return back(f"/repositories/{repository_id}", " ".join(messages(exc)))
+        return back(f"/repositories/{repository_id}", plain(exc), failed=True)
     queued = "dry run queued" if target.get("dryRun") else "restore queued"
     return back(f"/tasks/{reply['taskId']}", queued)
 
@@ -115,7 +116,7 @@ async def _snapshot_task(
     try:
         reply = await console.call(request, call, body)
     except ServiceError as exc:
-        return back(f"/repositories/{repository_id}", " ".join(messages(exc)))
+        return back(f"/repositories/{repository_id}", plain(exc), failed=True)
     return back(f"/tasks/{reply['taskId']}", queued)
 
 

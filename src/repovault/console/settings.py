@@ -84,7 +84,9 @@ async def test_notification(request: Request, console: ConsoleDep) -> Response:
     user = await _administrator(request, console)
     recipient = first(fields, "recipient")
     if not recipient:
-        return back("/settings", "Give an email address or a webhook URL to send the test to.")
+        return back(
+            "/settings", "Give an email address or a webhook URL to send the test to.", failed=True
+        )
     at = now_ms()
     sample = SimpleNamespace(
         notification_settings={"enabled": True, "recipients": [recipient]},
@@ -103,5 +105,7 @@ async def test_notification(request: Request, console: ConsoleDep) -> Response:
     runtime = console.runtime
     failed = await run_in_threadpool(notify, runtime.settings, runtime.http, sample)
     if failed:
-        return back("/settings", f"The test to {recipient} failed: see the server's log.")
+        return back(
+            "/settings", f"The test to {recipient} failed: see the server's log.", failed=True
+        )
     return back("/settings", f"A test summary was sent to {recipient} by {user['email']}.")

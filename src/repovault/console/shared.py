@@ -124,16 +124,19 @@ class Console:
         one full page and then dropped, whatever a caller or the address says."""
         token = request.cookies.get(COOKIE, "")
         context.pop("flash", None)
-        flash = "" if partial(request) else unquote(request.cookies.get(FLASH, ""))
+        raw = "" if partial(request) else request.cookies.get(FLASH, "")
+        flash = unquote(raw.removeprefix("!"))
+        if raw.startswith("!"):
+            context["errors"] = [flash, *(context.get("errors") or [])]
         html = self.templates.get_template(name).render(
             request=request,
             csrf=self.csrf(token) if token else "",
             user=context.pop("user", None),
-            flash=flash,
+            flash="" if raw.startswith("!") else flash,
             **context,
         )
         response = HTMLResponse(html, status_code=status)
-        if flash:
+        if raw:
             response.delete_cookie(FLASH, path=PREFIX, httponly=True, samesite="strict")
         return response
 
@@ -170,17 +173,20 @@ def messages(exc: Exception) -> list[str]:
     return [str(exc)]
 
 
-def back(path: str, message: str = "") -> RedirectResponse:
-    """Back to the console page `path` (after a form), with `message` as its flash."""
-    return with_flash(RedirectResponse(f"{PREFIX}{path}", status_code=303), message)
+def back(path: str, message: str = "", *, failed: bool = False) -> RedirectResponse:
+    """Back to the console page `path` (after a form), with `message` as its flash (in the
+    error style when the action `failed`)."""
+    return with_flash(RedirectResponse(f"{PREFIX}{path}", status_code=303), message, failed)
 
 
-def with_flash(response: RedirectResponse, message: str) -> RedirectResponse:
+def with_flash(response: RedirectResponse, message: str, failed: bool = False) -> RedirectResponse:
     """`response` carrying `message` for the next page, in a short-lived cookie: never in the
-    address, where anyone could write a message that the page would show as the server's."""
+    address, where anyone could write a message that the page would show as the server's.
+    A failure's message starts with `!` (which `quote` never leaves bare)."""
     if message:
+        value = ("!" if failed else "") + quote(message)
         response.set_cookie(
-            FLASH, quote(message), max_age=120, path=PREFIX, httponly=True, samesite="strict"
+            FLASH, value, max_age=120, path=PREFIX, httponly=True, samesite="strict"
         )
     return response
 

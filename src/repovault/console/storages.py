@@ -55,7 +55,9 @@ async def add(request: Request, console: ConsoleDep) -> Response:
 async def remove(request: Request, console: ConsoleDep, storage_id: str) -> Response:
     fields = await console.form(request)
     if not first(fields, "confirm"):
-        return back("/storages", "Nothing was removed: tick the box beside Remove to confirm.")
+        return back(
+            "/storages", "Nothing was removed: tick the box beside Remove to confirm.", failed=True
+        )
     try:
         await console.call(request, "/storages/remove", {"id": storage_id})
     except ServiceError as exc:

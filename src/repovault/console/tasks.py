@@ -7,9 +7,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from repovault.common.errors import ServiceError
+from repovault.console.fields import plain
 from repovault.console.names import task_names
 from repovault.console.routing import router as console_router
-from repovault.console.shared import PREFIX, ConsoleDep, back, messages, partial
+from repovault.console.shared import PREFIX, ConsoleDep, back, partial
 
 router = console_router()
 
@@ -58,7 +59,7 @@ async def cancel(request: Request, console: ConsoleDep, task_id: str) -> Respons
     try:
         await console.call(request, "/tasks/cancel", {"id": task_id})
     except ServiceError as exc:
-        return back(f"/tasks/{task_id}", " ".join(messages(exc)))
+        return back(f"/tasks/{task_id}", plain(exc), failed=True)
     return back(f"/tasks/{task_id}", "cancel requested")
 
 
@@ -68,5 +69,5 @@ async def download(request: Request, console: ConsoleDep, task_id: str) -> Respo
     try:
         link = await console.call(request, "/git/repositories/exportlink", {"taskId": task_id})
     except ServiceError as exc:
-        return back(f"/tasks/{task_id}", " ".join(messages(exc)))
+        return back(f"/tasks/{task_id}", plain(exc), failed=True)
     return RedirectResponse(link["url"], status_code=303)
