@@ -5,6 +5,7 @@ last heartbeat and queued tasks."""
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,6 +62,21 @@ def test_add_and_remove_storages(client: TestClient, tmp_path: Path) -> None:
     assert folder.is_dir()
     listing = client.get("/console/storages").text
     assert f"<code>{folder}</code>" in listing
+    second = re.search(r'action="/console/storages/([0-9a-f-]{36})/remove"', listing)
+    assert second is not None  # the default storage has no Remove
+    tested = re.search(rf'action="(/console/storages/{second.group(1)}/test)"', listing)
+    assert tested is not None
+    works = client.post(tested.group(1), data={"csrf": csrf})
+    assert (
+        "The storage works: written, read back and deleted"
+        in client.get(works.headers["location"]).text
+    )
+    assert not any(folder.rglob("*probe*/*"))
+    shutil.rmtree(folder)
+    folder.write_text("a file where the folder was")  # nothing can be written there now
+    broken = client.post(tested.group(1), data={"csrf": csrf})
+    shown = client.get(broken.headers["location"]).text
+    assert re.search(r'role="alert"><ul><li>The storage does not work: ', shown)
     remove = re.search(r'action="/console/storages/([0-9a-f-]{36})/remove"', listing)
     assert remove is not None
 

@@ -66,6 +66,15 @@ async def remove(request: Request, console: ConsoleDep, storage_id: str) -> Resp
     return back("/storages", "storage removed (its data stays where it is)")
 
 
+@router.post(PREFIX + "/storages/{storage_id}/test")
+async def test_storage(request: Request, console: ConsoleDep, storage_id: str) -> Response:
+    await console.form(request)
+    found = await console.call(request, "/storages/test", {"id": storage_id})
+    if found["ok"]:
+        return back("/storages", f"The storage works: {found['detail']} in {found['ms']} ms.")
+    return back("/storages", f"The storage does not work: {found['detail']}", failed=True)
+
+
 @router.get(PREFIX + "/workers")
 async def workers(request: Request, console: ConsoleDep) -> HTMLResponse:
     user = await console.call(request, "/account/me")
