@@ -29,6 +29,22 @@ def test_the_encryption_password_is_asked_twice(api: Api) -> None:
     assert "correct horse" not in differ.text
     assert api.ok("/plans/listassignedtoorganization", {"organizationId": org})["result"] == []
 
+    unnamed = client.post(
+        "/console/plans",
+        data={
+            **plan,
+            "name": "",
+            "password": "correct horse 1",
+            "password_again": "correct horse 1",
+        },
+        follow_redirects=False,
+    )
+    assert unnamed.status_code == 400
+    alert = re.search(r'role="alert"><ul><li>([^<]*)</li>', unnamed.text)
+    assert alert is not None
+    assert alert.group(1).startswith("Name: ")
+    assert "RQ10" not in unnamed.text
+
     same = client.post(
         "/console/plans",
         data={**plan, "password": "correct horse 1", "password_again": "correct horse 1"},

@@ -49,3 +49,22 @@ def plain(exc: Exception) -> str:
     """`exc` as one sentence for a failed action's message: no field path, no code."""
     _inputs, general = field_errors(exc, {})
     return " ".join(general)
+
+
+def labelled(exc: Exception, labels: dict[str, str]) -> list[str]:
+    """`exc`'s messages, each after the label of the form part it concerns (the longest
+    prefix of its path in `labels`, such as `schedule.retention` -> `Retention`), or alone."""
+    if isinstance(exc, ValidationError):
+        raw = validation_errors(exc)
+    elif isinstance(exc, ServiceError) and exc.errors:
+        raw = exc.errors
+    else:
+        return [plain(exc)]
+    lines = []
+    for path, found in raw.items():
+        parts = path.split(".")
+        prefixes = (".".join(parts[:n]) for n in range(len(parts), 0, -1))
+        label = next((labels[p] for p in prefixes if p in labels), "")
+        text = " ".join(_plain(m) for m in found)
+        lines.append(f"{label}: {text}" if label else text)
+    return lines

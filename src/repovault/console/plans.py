@@ -11,12 +11,29 @@ from pydantic import ValidationError
 
 from repovault.common.errors import ServiceError
 from repovault.console import forms
-from repovault.console.fields import plain
+from repovault.console.fields import labelled, plain
 from repovault.console.routing import router as console_router
-from repovault.console.shared import PREFIX, Console, ConsoleDep, back, messages
+from repovault.console.shared import PREFIX, Console, ConsoleDep, back
 from repovault.plans import schedule as schedules
 
 router = console_router()
+
+# The plan editor's parts, by the API field paths they set.
+PLAN_LABELS = {
+    "name": "Name",
+    "organizationId": "Organization",
+    "repositoriesIds": "Repositories",
+    "schedule": "Schedule",
+    "schedule.options": "Schedule",
+    "schedule.backupWindow": "Backup window",
+    "schedule.retention": "Retention",
+    "compressionSettings": "Compression",
+    "encryptionSettings": "Encryption password",
+    "advancedOptions": "Retries and concurrency",
+    "notificationSettings": "Notifications",
+    "storageId": "Storage",
+    "workerId": "Worker",
+}
 
 
 @router.get(PREFIX + "/plans/new")
@@ -64,7 +81,13 @@ async def save_plan(request: Request, console: ConsoleDep) -> Response:
         reply = await console.call(request, _save_call(creating=creating, azure=azure), plan)
     except (ServiceError, ValidationError) as exc:
         return await _plan_page(
-            console, request, user, plan, creating=creating, errors=messages(exc), status=400
+            console,
+            request,
+            user,
+            plan,
+            creating=creating,
+            errors=labelled(exc, PLAN_LABELS),
+            status=400,
         )
     plan_id = reply["id"] if creating and reply else plan["id"]
     return back(f"/plans/{plan_id}", "plan saved")
