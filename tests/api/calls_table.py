@@ -234,6 +234,7 @@ CALLS: list[CallSpec] = [
     ),
     CallSpec("/storages/getmany", READ, lambda a, w, t: {}, paged=True),
     CallSpec("/storages/remove", ADMIN, _fresh_storage, id_fields=(("id", "ST4001"),)),
+    CallSpec("/storages/test", ADMIN, _fresh_storage, id_fields=(("id", "ST4001"),)),
     CallSpec("/workers/getmany", READ, lambda a, w, t: {}, paged=True),
     CallSpec("/audit/getmany", ADMIN, lambda a, w, t: {}, paged=True),
     CallSpec("/audit/verify", ADMIN, lambda a, w, t: {}),

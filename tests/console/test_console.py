@@ -76,7 +76,8 @@ def test_a_day_in_the_console(browser_page: object, server_url: str, tmp_path: P
     expect(page.get_by_role("heading", name="local-team")).to_be_visible()  # type: ignore[attr-defined]
     page.get_by_label("Search").fill("app")  # type: ignore[attr-defined]
     expect(page.locator("#repositories caption")).to_contain_text("1 repositories matching")  # type: ignore[attr-defined]
-    page.get_by_label("select team/app").check()  # type: ignore[attr-defined]
+    page.get_by_label("select every repository on this page").check()  # type: ignore[attr-defined]
+    expect(page.get_by_label("select team/app")).to_be_checked()  # type: ignore[attr-defined]
     page.get_by_role("button", name="Activate selected", exact=True).click()  # type: ignore[attr-defined]
     expect(page.locator(".flash")).to_contain_text("1 repositories activated")  # type: ignore[attr-defined]
     _shot(page, "organization")
@@ -89,6 +90,17 @@ def test_a_day_in_the_console(browser_page: object, server_url: str, tmp_path: P
     page.get_by_label("At (HH:MM, several with commas)").dispatch_event("change")  # type: ignore[attr-defined]
     expect(page.locator("#preview li").first).to_contain_text("03:30")  # type: ignore[attr-defined]
     page.get_by_label("Mon 12:00 closed").check()  # type: ignore[attr-defined]
+    # The grid is one keyboard widget: one tab stop, arrows move, Space ticks, Tab leaves.
+    assert page.locator("table.window input[tabindex='0']").count() == 1  # type: ignore[attr-defined]
+    page.keyboard.press("ArrowRight")  # type: ignore[attr-defined]
+    page.keyboard.press("ArrowDown")  # type: ignore[attr-defined]
+    page.keyboard.press("Space")  # type: ignore[attr-defined]
+    expect(page.get_by_label("Tue 13:00 closed")).to_be_checked()  # type: ignore[attr-defined]
+    page.keyboard.press("Space")  # type: ignore[attr-defined]
+    expect(page.get_by_label("Tue 13:00 closed")).not_to_be_checked()  # type: ignore[attr-defined]
+    page.keyboard.press("Tab")  # type: ignore[attr-defined]
+    focused = page.evaluate("document.activeElement.closest('table.window') === null")  # type: ignore[attr-defined]
+    assert focused, "Tab leaves the grid at once"
     _shot(page, "plan-editor")
     page.get_by_role("button", name="Save plan").click()  # type: ignore[attr-defined]
     expect(page.locator(".flash")).to_contain_text("plan saved")  # type: ignore[attr-defined]
@@ -100,12 +112,13 @@ def test_a_day_in_the_console(browser_page: object, server_url: str, tmp_path: P
     expect(page.locator(".flash")).to_contain_text("1 backup task(s) queued")  # type: ignore[attr-defined]
     expect(page.locator("#tasks tbody tr").first).to_contain_text("succeeded", timeout=60_000)  # type: ignore[attr-defined]
     _shot(page, "tasks")
-    page.locator("#tasks tbody tr").first.get_by_role("link").click()  # type: ignore[attr-defined]
+    page.locator("#tasks tbody tr").first.get_by_role("link", name="Backup of team/app").click()  # type: ignore[attr-defined]
     expect(page.locator("ol.log")).to_contain_text("written: full")  # type: ignore[attr-defined]
     _shot(page, "task")
 
     # The repository: its snapshot, and a restore to a folder.
-    page.get_by_role("link", name="The repository").click()  # type: ignore[attr-defined]
+    expect(page.get_by_role("heading", name="Backup of team/app")).to_be_visible()  # type: ignore[attr-defined]
+    page.get_by_role("link", name="team/app", exact=True).click()  # type: ignore[attr-defined]
     expect(page.locator("ol.timeline li")).to_have_count(1)  # type: ignore[attr-defined]
     target = tmp_path / "restored.git"
     page.get_by_label("Folder (absolute, new or empty)").fill(str(target))  # type: ignore[attr-defined]

@@ -91,9 +91,23 @@ def test_the_console_answers_its_own_errors_with_pages(client: TestClient) -> No
     assert forged.status_code == 403
     assert "security token" in forged.text
 
-    # The same error through the API is its problem document; an unknown page is too.
+    # The same error through the API is its problem document; so is an unknown address
+    # outside the console (an unknown console page is an HTML page, issue 14).
     api = client.post(
         "/tasks/get", json={"id": missing}, headers={"Authorization": f"Bearer {token}"}
     )
     _problem(api, 404, api.json()["errorCode"])
-    _problem(client.get("/console/nowhere"), 404, codes.NO_SUCH_CALL)
+    _problem(client.get("/nowhere"), 404, codes.NO_SUCH_CALL)
+
+
+def test_an_address_that_names_no_console_page_gets_an_html_404(app: FastAPI) -> None:
+    with TestClient(app) as client:
+        client.post("/console/login", data={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+        page = client.get("/console/no-such-page")
+        assert page.status_code == 404
+        assert page.headers["content-type"].startswith("text/html")
+        assert "There is no such page" in page.text
+        assert client.get("/console/static/console.css").status_code == 200
+        assert client.get("/console/organizations").headers["content-type"].startswith("text/html")
+        # Outside the console, the API's problem documents stay.
+        _problem(client.get("/no-such-call"), 404, codes.NO_SUCH_CALL)

@@ -8,9 +8,12 @@ JavaScript (plain links and forms); with htmx (fetched by `make` into `static/ve
 running tasks, searches and the schedule preview update in place.
 
     install ── static files, then one router per group of pages:
-        session (login, logout)  dashboard  organizations  plans  repositories
+        session (login, logout)  dashboard  manage_organizations (list, add, modify,
+        remove)  organizations (one's page)  plans  repositories
         restores (an organization at a time into an organization)
-        contents (a snapshot's issues and pull requests)  tasks  audit (administrators)
+        contents (a snapshot's issues and pull requests)  tasks  users (and roles)
+        storages (and workers)  settings (read-only)
+        audit (administrators)  missing (an HTML 404 for any other address)
     each over shared.py (templates, API calls, CSRF) and routing.py (the console's routes,
     whose errors become pages there and nowhere else: the API's handlers stay the app's)
 """
@@ -24,12 +27,17 @@ from repovault.console import (
     audit,
     contents,
     dashboard,
+    manage_organizations,
+    missing,
     organizations,
     plans,
     repositories,
     restores,
     session,
+    settings,
+    storages,
     tasks,
+    users,
 )
 from repovault.console.shared import PREFIX, Console
 from repovault.runtime import Runtime
@@ -38,13 +46,18 @@ from repovault.runtime import Runtime
 PAGES = (
     session,
     dashboard,
+    manage_organizations,
     organizations,
     restores,
     plans,
     repositories,
     contents,
     tasks,
+    users,
+    storages,
+    settings,
     audit,
+    missing,
 )
 
 

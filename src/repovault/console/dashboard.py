@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from repovault.common.enums import TaskStatus
+from repovault.console.names import task_names
 from repovault.console.routing import router as console_router
 from repovault.console.shared import PREFIX, Console, ConsoleDep
 
@@ -22,6 +23,7 @@ async def dashboard(request: Request, console: ConsoleDep) -> HTMLResponse:
     organizations = (await console.call(request, "/git/organizations/getmany", {"limit": 1000}))[
         "result"
     ]
+    running = await _running(console, request)
     day_ago = int((datetime.now(UTC) - timedelta(days=1)).timestamp() * 1000)
     failures = await console.call(
         request,
@@ -44,14 +46,17 @@ async def dashboard(request: Request, console: ConsoleDep) -> HTMLResponse:
         user=user,
         organizations=organizations,
         failures=failures["result"],
-        running=await _running(console, request),
+        running=running,
+        names=await task_names(console, request, [*running, *failures["result"]]),
         flash=request.query_params.get("flash"),
     )
 
 
 @router.get(f"{PREFIX}/fragments/running")
 async def running(request: Request, console: ConsoleDep) -> HTMLResponse:
-    return console.page(request, "_running.html", running=await _running(console, request))
+    found = await _running(console, request)
+    names = await task_names(console, request, found)
+    return console.page(request, "_running.html", running=found, names=names)
 
 
 async def _running(console: Console, request: Request) -> list[dict[str, Any]]:

@@ -11,9 +11,10 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from repovault.common.errors import ServiceError
+from repovault.console.fields import plain
 from repovault.console.repositories import writable_organizations
 from repovault.console.routing import router as console_router
-from repovault.console.shared import PREFIX, Console, ConsoleDep, back, messages, partial
+from repovault.console.shared import PREFIX, Console, ConsoleDep, back, partial
 
 router = console_router()
 
@@ -40,13 +41,16 @@ async def licences(request: Request, console: ConsoleDep, organization_id: str) 
     fields = await console.form(request)
     ids = fields.get("repository", [])
     action = (fields.get("action") or ["activate"])[0]
+    if action.endswith("-all"):  # every repository the search and filter match, all pages
+        action = action.removesuffix("-all")
+        ids = await _matching(console, request, organization_id, fields)
     path = (
         "/git/repositories/deactivate" if action == "deactivate" else "/git/repositories/activate"
     )
     try:
         reply = await console.call(request, path, {"ids": ids})
     except (ServiceError, ValidationError) as exc:
-        return back(f"/organizations/{organization_id}", " ".join(messages(exc)))
+        return back(f"/organizations/{organization_id}", plain(exc), failed=True)
     failed = len(reply.get("error", []))
     message = f"{len(reply.get('success', []))} repositories {action}d" + (
         f", {failed} refused (no free licence?)" if failed else ""
@@ -61,14 +65,38 @@ async def synchronize(request: Request, console: ConsoleDep, organization_id: st
     return back(f"/organizations/{organization_id}", "synchronization started")
 
 
-async def _organization(console: Console, request: Request, organization_id: str) -> dict[str, Any]:
-    query = request.query_params
+def _filters(q: str, show: str) -> list[dict[str, Any]]:
     filters: list[dict[str, Any]] = []
-    if query.get("q"):
-        filters.append({"property": "name", "operator": "contains", "value": query["q"]})
-    show = query.get("show", "")
+    if q:
+        filters.append({"property": "name", "operator": "contains", "value": q})
     if show in SHOW_FILTERS:
         filters.append(dict(SHOW_FILTERS[show]))
+    return filters
+
+
+async def _matching(
+    console: Console, request: Request, organization_id: str, fields: dict[str, list[str]]
+) -> list[str]:
+    """The ids of every repository the list's search and filter match, page after page."""
+    q, show = (fields.get(name, [""])[0] for name in ("q", "show"))
+    ids: list[str] = []
+    page = 1
+    while True:
+        reply = await console.call(
+            request,
+            "/git/repositories/getmany",
+            {"id": organization_id, "limit": 1000, "page": page, "filters": _filters(q, show)},
+        )
+        ids += [r["id"] for r in reply["result"]["repositories"]]
+        if page >= (reply.get("pageCount") or 1):
+            return ids
+        page += 1
+
+
+async def _organization(console: Console, request: Request, organization_id: str) -> dict[str, Any]:
+    query = request.query_params
+    show = query.get("show", "")
+    filters = _filters(query.get("q", ""), show)
     page = max(int(query.get("page", "1") or 1), 1)
     reply = await console.call(
         request,

@@ -11,11 +11,29 @@ from pydantic import ValidationError
 
 from repovault.common.errors import ServiceError
 from repovault.console import forms
+from repovault.console.fields import labelled, plain
 from repovault.console.routing import router as console_router
-from repovault.console.shared import PREFIX, Console, ConsoleDep, back, messages
+from repovault.console.shared import PREFIX, Console, ConsoleDep, back
 from repovault.plans import schedule as schedules
 
 router = console_router()
+
+# The plan editor's parts, by the API field paths they set.
+PLAN_LABELS = {
+    "name": "Name",
+    "organizationId": "Organization",
+    "repositoriesIds": "Repositories",
+    "schedule": "Schedule",
+    "schedule.options": "Schedule",
+    "schedule.backupWindow": "Backup window",
+    "schedule.retention": "Retention",
+    "compressionSettings": "Compression",
+    "encryptionSettings": "Encryption password",
+    "advancedOptions": "Retries and concurrency",
+    "notificationSettings": "Notifications",
+    "storageId": "Storage",
+    "workerId": "Worker",
+}
 
 
 @router.get(PREFIX + "/plans/new")
@@ -48,11 +66,28 @@ async def save_plan(request: Request, console: ConsoleDep) -> Response:
     plan = forms.plan_from_form(fields)
     creating = not plan.get("id")
     azure = fields.get("backupType", ["5"])[0] == "10"
+    if creating and forms.first(fields, "password") != forms.first(fields, "password_again"):
+        return await _plan_page(
+            console,
+            request,
+            user,
+            plan,
+            creating=True,
+            errors=["Nothing was saved: the two encryption passwords differ."],
+            invalid={"password_again": ["The two passwords differ: type the same one twice."]},
+            status=400,
+        )
     try:
         reply = await console.call(request, _save_call(creating=creating, azure=azure), plan)
     except (ServiceError, ValidationError) as exc:
         return await _plan_page(
-            console, request, user, plan, creating=creating, errors=messages(exc), status=400
+            console,
+            request,
+            user,
+            plan,
+            creating=creating,
+            errors=labelled(exc, PLAN_LABELS),
+            status=400,
         )
     plan_id = reply["id"] if creating and reply else plan["id"]
     return back(f"/plans/{plan_id}", "plan saved")
@@ -64,7 +99,7 @@ async def run_plan(request: Request, console: ConsoleDep, plan_id: str) -> Respo
     try:
         reply = await console.call(request, "/plans/run", {"id": plan_id})
     except ServiceError as exc:
-        return back(f"/plans/{plan_id}", " ".join(messages(exc)))
+        return back(f"/plans/{plan_id}", plain(exc), failed=True)
     return back("/tasks", f"{len(reply['taskIds'])} backup task(s) queued")
 
 
@@ -100,6 +135,7 @@ async def _plan_page(
     *,
     creating: bool,
     errors: list[str] | None = None,
+    invalid: dict[str, list[str]] | None = None,
     flash: str | None = None,
     status: int = 200,
 ) -> HTMLResponse:
@@ -118,6 +154,7 @@ async def _plan_page(
         storages=storages,
         workers=workers,
         errors=errors or [],
+        invalid=invalid or {},
         flash=flash,
         runs=forms.preview(plan.get("schedule"), console.runtime.settings.zone, count=5),
         days=forms.DAY_NAMES,

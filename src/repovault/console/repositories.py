@@ -13,6 +13,8 @@ from pydantic import ValidationError
 
 from repovault.common.errors import NotFound, ServiceError
 from repovault.console import forms
+from repovault.console.fields import plain
+from repovault.console.names import task_names
 from repovault.console.routing import router as console_router
 from repovault.console.shared import PREFIX, Console, ConsoleDep, back, messages
 from repovault.providers.writes import WRITERS
@@ -59,6 +61,9 @@ async def repository(request: Request, console: ConsoleDep, repository_id: str) 
         organizations=await writable_organizations(console, request) if snapshots else [],
         snapshots=snapshots,
         tasks=tasks["result"],
+        names=await task_names(
+            console, request, [{"repositoryId": repository_id}, *tasks["result"]]
+        ),
         errors=errors,
         flash=request.query_params.get("flash"),
     )
@@ -96,7 +101,7 @@ async def restore(request: Request, console: ConsoleDep, repository_id: str) -> 
     try:
         reply = await console.call(request, "/git/repositories/restore", body)
     except (ServiceError, ValidationError) as exc:
-        return back(f"/repositories/{repository_id}", " ".join(messages(exc)))
+        return back(f"/repositories/{repository_id}", plain(exc), failed=True)
     queued = "dry run queued" if target.get("dryRun") else "restore queued"
     return back(f"/tasks/{reply['taskId']}", queued)
 
@@ -110,7 +115,7 @@ async def _snapshot_task(
     try:
         reply = await console.call(request, call, body)
     except ServiceError as exc:
-        return back(f"/repositories/{repository_id}", " ".join(messages(exc)))
+        return back(f"/repositories/{repository_id}", plain(exc), failed=True)
     return back(f"/tasks/{reply['taskId']}", queued)
 
 

@@ -6,7 +6,7 @@ or a dry run's counts."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,8 +14,9 @@ from pydantic import ValidationError
 
 from repovault.common.errors import ServiceError
 from repovault.console import forms
+from repovault.console.fields import plain
 from repovault.console.routing import router as console_router
-from repovault.console.shared import PREFIX, ConsoleDep, back, messages, partial
+from repovault.console.shared import PREFIX, ConsoleDep, back, partial, with_flash
 
 router = console_router()
 MAX_SHOWN = 200  # tasks a batch's page follows (its ids are in the address)
@@ -43,7 +44,7 @@ async def restore(request: Request, console: ConsoleDep, organization_id: str) -
     try:
         reply = await console.call(request, "/git/organizations/restore", body)
     except (ServiceError, ValidationError) as exc:
-        return back(f"/organizations/{organization_id}", " ".join(messages(exc)))
+        return back(f"/organizations/{organization_id}", plain(exc), failed=True)
     count = len(reply["taskIds"])
     what = "dry run" if body["target"]["dryRun"] else "restore"
     flash = f"{count} {what}{'' if count == 1 else 's'} queued" + (
@@ -52,9 +53,11 @@ async def restore(request: Request, console: ConsoleDep, organization_id: str) -
         else ""
     )
     query = urlencode({"tasks": ",".join(reply["taskIds"][:MAX_SHOWN])}, safe=",")
-    return RedirectResponse(
-        f"{PREFIX}/organizations/{organization_id}/restores?{query}&flash={quote(flash)}",
-        status_code=303,
+    return with_flash(
+        RedirectResponse(
+            f"{PREFIX}/organizations/{organization_id}/restores?{query}", status_code=303
+        ),
+        flash,
     )
 
 

@@ -15,12 +15,13 @@ import hashlib
 import hmac
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl, quote, unquote
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 from pydantic import ValidationError
 
 from repovault.api.errors import validation_errors
@@ -31,6 +32,7 @@ from repovault.runtime import Runtime
 from repovault.tasks.models import status_label
 
 COOKIE = "repovault_session"
+FLASH = "repovault_flash"  # the message a form's redirect leaves for the next page
 PREFIX = "/console"
 
 
@@ -48,6 +50,30 @@ def _when(ms: int | None) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _exact(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _ago(ms: int | None, now: datetime | None = None) -> Markup:
+    """A time as people say it (`5 minutes ago`, `in 2 hours`), the exact time on hover."""
+    if not ms:
+        return Markup("—")
+    then = datetime.fromtimestamp(ms / 1000, UTC)
+    seconds = int(((now or datetime.now(UTC)) - then).total_seconds())
+    span = abs(seconds)
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if span >= size:
+            count = span // size
+            words = f"{count} {unit}{'' if count == 1 else 's'}"
+            break
+    else:
+        words = "" if span < 10 else f"{span} seconds"
+    said = "just now" if not words else (f"{words} ago" if seconds >= 0 else f"in {words}")
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        then.isoformat(timespec="seconds"), _exact(ms), said
+    )
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("repovault.console", "templates"),
@@ -56,6 +82,8 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["when"] = _when
+    env.filters["ago"] = _ago
+    env.filters["exact"] = lambda ms: _exact(ms) if ms else "—"
     env.filters["status"] = status_label
     env.filters["driver"] = lambda value: label_of(Driver, value)
     env.globals["prefix"] = PREFIX
@@ -92,14 +120,25 @@ class Console:
             raise LoginNeeded from exc
 
     def page(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        """The template `name`; its flash is the one a redirect left (`with_flash`), shown on
+        one full page and then dropped, whatever a caller or the address says."""
         token = request.cookies.get(COOKIE, "")
+        context.pop("flash", None)
+        raw = "" if partial(request) else request.cookies.get(FLASH, "")
+        flash = unquote(raw.removeprefix("!"))
+        if raw.startswith("!"):
+            context["errors"] = [flash, *(context.get("errors") or [])]
         html = self.templates.get_template(name).render(
             request=request,
             csrf=self.csrf(token) if token else "",
             user=context.pop("user", None),
+            flash="" if raw.startswith("!") else flash,
             **context,
         )
-        return HTMLResponse(html, status_code=status)
+        response = HTMLResponse(html, status_code=status)
+        if raw:
+            response.delete_cookie(FLASH, path=PREFIX, httponly=True, samesite="strict")
+        return response
 
     async def form(self, request: Request) -> dict[str, list[str]]:
         """The posted form, after checking its CSRF token."""
@@ -134,10 +173,22 @@ def messages(exc: Exception) -> list[str]:
     return [str(exc)]
 
 
-def back(path: str, message: str = "") -> RedirectResponse:
-    """Back to the console page `path` (after a form), with `message` as its flash."""
-    target = f"{PREFIX}{path}" + (f"?flash={quote(message)}" if message else "")
-    return RedirectResponse(target, status_code=303)
+def back(path: str, message: str = "", *, failed: bool = False) -> RedirectResponse:
+    """Back to the console page `path` (after a form), with `message` as its flash (in the
+    error style when the action `failed`)."""
+    return with_flash(RedirectResponse(f"{PREFIX}{path}", status_code=303), message, failed)
+
+
+def with_flash(response: RedirectResponse, message: str, failed: bool = False) -> RedirectResponse:
+    """`response` carrying `message` for the next page, in a short-lived cookie: never in the
+    address, where anyone could write a message that the page would show as the server's.
+    A failure's message starts with `!` (which `quote` never leaves bare)."""
+    if message:
+        value = ("!" if failed else "") + quote(message)
+        response.set_cookie(
+            FLASH, value, max_age=120, path=PREFIX, httponly=True, samesite="strict"
+        )
+    return response
 
 
 def partial(request: Request) -> bool:

@@ -7,8 +7,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from repovault.common.errors import ServiceError
+from repovault.console.fields import plain
+from repovault.console.names import task_names
 from repovault.console.routing import router as console_router
-from repovault.console.shared import PREFIX, ConsoleDep, back, messages, partial
+from repovault.console.shared import PREFIX, ConsoleDep, back, partial
 
 router = console_router()
 
@@ -27,6 +29,7 @@ async def tasks(request: Request, console: ConsoleDep) -> HTMLResponse:
         "_tasks.html" if partial(request) else "tasks.html",
         user=user,
         tasks=page["result"],
+        names=await task_names(console, request, page["result"]),
         total=page["totalEntries"],
         kind=request.query_params.get("kind", ""),
         status_filter=request.query_params.get("status", ""),
@@ -40,7 +43,13 @@ async def task(request: Request, console: ConsoleDep, task_id: str) -> HTMLRespo
     found = await console.call(request, "/tasks/get", {"id": task_id})
     template = "_task.html" if partial(request) else "task.html"
     return console.page(
-        request, template, user=user, task=found, flash=request.query_params.get("flash")
+        request,
+        template,
+        user=user,
+        task=found,
+        t=found,
+        names=await task_names(console, request, [found]),
+        flash=request.query_params.get("flash"),
     )
 
 
@@ -50,7 +59,7 @@ async def cancel(request: Request, console: ConsoleDep, task_id: str) -> Respons
     try:
         await console.call(request, "/tasks/cancel", {"id": task_id})
     except ServiceError as exc:
-        return back(f"/tasks/{task_id}", " ".join(messages(exc)))
+        return back(f"/tasks/{task_id}", plain(exc), failed=True)
     return back(f"/tasks/{task_id}", "cancel requested")
 
 
@@ -60,5 +69,5 @@ async def download(request: Request, console: ConsoleDep, task_id: str) -> Respo
     try:
         link = await console.call(request, "/git/repositories/exportlink", {"taskId": task_id})
     except ServiceError as exc:
-        return back(f"/tasks/{task_id}", " ".join(messages(exc)))
+        return back(f"/tasks/{task_id}", plain(exc), failed=True)
     return RedirectResponse(link["url"], status_code=303)

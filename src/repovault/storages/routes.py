@@ -8,7 +8,7 @@ from repovault.api.calls import Calls
 from repovault.api.context import Context
 from repovault.common.paging import PageOf, PageRequest
 from repovault.storages import service
-from repovault.storages.schemas import StorageAdd, StorageOut
+from repovault.storages.schemas import StorageAdd, StorageOut, StorageTestOut
 
 calls = Calls("storages")
 
@@ -38,3 +38,10 @@ def getmany(ctx: Context, body: PageRequest) -> PageOf[StorageOut]:
 def remove(ctx: Context, body: IdRequest) -> None:
     """Remove a storage record that no plan uses (its data stays where it is)."""
     service.remove_storage(ctx.session, storage_id=body.id)
+
+
+@calls.post("/storages/test", body=IdRequest, roles=ADMIN_ONLY, write=True)
+def probe(ctx: Context, body: IdRequest) -> StorageTestOut:
+    """Write, read back and delete a small object on a storage (its reason when that fails)."""
+    found = service.probe_storage(ctx.session, ctx.runtime.box, storage_id=body.id)
+    return StorageTestOut(**found)

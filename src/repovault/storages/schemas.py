@@ -24,3 +24,11 @@ class StorageOut(ResponseModel):
     settings: dict[str, Any] = Field(validation_alias="public_settings")
     is_default: bool
     created_at: int
+
+
+class StorageTestOut(ResponseModel):
+    """What `/storages/test` found: a small object written, read back and deleted."""
+
+    ok: bool
+    detail: str
+    ms: int

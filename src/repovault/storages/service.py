@@ -6,6 +6,10 @@ line. Secret settings (the S3 secret key) are sealed at rest and never listed.
 
 from __future__ import annotations
 
+import io
+import os
+import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -84,6 +88,33 @@ def remove_storage(session: Session, *, storage_id: str) -> None:
         )
     session.delete(storage)
     log.info("storage removed", storage_id=storage.id)
+
+
+PROBE_PREFIX = "repovault-probe/"
+
+
+def probe_storage(session: Session, box: SecretBox, *, storage_id: str) -> dict[str, Any]:
+    """Write, read back and delete a small object on the storage: whether backups can go
+    there now, how long the round trip took, and the storage's own reason when not."""
+    storage = get_storage(session, storage_id)
+    key = f"{PROBE_PREFIX}{uuid.uuid4().hex}"
+    data = os.urandom(64)
+    started = time.monotonic()
+    try:
+        backend = open_backend(storage, box)
+        backend.put(key, io.BytesIO(data))
+        with backend.get(key) as stream:
+            same = stream.read() == data
+        backend.delete(key)
+    except (StorageError, OSError) as exc:
+        log.info("storage test failed", storage_id=storage.id, error=str(exc))
+        return {"ok": False, "detail": str(exc), "ms": _since(started)}
+    detail = "written, read back and deleted" if same else "read back different bytes"
+    return {"ok": same, "detail": detail, "ms": _since(started)}
+
+
+def _since(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
 
 
 def local_folders(session: Session) -> list[Path]:
