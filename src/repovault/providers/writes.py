@@ -1,6 +1,6 @@
 """Writing into a platform, for a restore: the `PlatformWriter` Protocol and its GitHub-style
 implementation (GitHub, and Gitea/Forgejo whose API follows GitHub's for these calls); GitLab's
-is writes_gitlab.py.
+is writes_gitlab.py, Bitbucket Cloud's writes_bitbucket.py.
 
     repository(name) -> the target's repository, or None     (GET  /repos/{owner}/{name})
     create_repository(...)                                   (POST /orgs/{owner}/repos,
@@ -36,15 +36,26 @@ from repovault.providers.base import (
     ProviderNotFound,
     UnsupportedDriver,
 )
+from repovault.providers.bitbucket import BitbucketDriver
+from repovault.providers.bitbucket_server import is_data_center
 from repovault.providers.gitea import GiteaDriver
 from repovault.providers.github import GitHubDriver
 from repovault.providers.gitlab import GitLabDriver
 from repovault.providers.http import PlatformClient, wiki_of
 from repovault.providers.write_target import TargetRepository as TargetRepository
+from repovault.providers.writes_bitbucket import BitbucketWriter
 from repovault.providers.writes_gitlab import GitLabWriter
 
-WRITERS = (1, 3, 5)  # the drivers a restore can write into: GitHub, GitLab, Gitea/Forgejo
+WRITERS = (1, 2, 3, 5)  # the drivers a restore writes into: GitHub, Bitbucket, GitLab, Gitea
 READERS = (1, 3, 5)  # the drivers whose snapshots it reads: GitHub, GitLab, Gitea/Forgejo
+# What a restore writes; a writer with a `holds` attribute holds only the kinds it names
+# (Bitbucket: no labels, milestones or releases it can create).
+HELD = frozenset({"labels", "milestones", "releases", "issues", "pulls", "comments"})
+
+
+def holds(writer: object, kind: str) -> bool:
+    """Whether the platform of `writer` can hold what a restore writes of `kind`."""
+    return kind in getattr(writer, "holds", HELD)
 
 
 @runtime_checkable
@@ -323,4 +334,6 @@ def writer_for(
         )
     if access.driver == 3:
         return GitLabWriter(GitLabDriver(access, client, on_pause))
+    if access.driver == 2 and not is_data_center(access):
+        return BitbucketWriter(BitbucketDriver(access, client, on_pause))
     raise UnsupportedDriver(access.driver)
