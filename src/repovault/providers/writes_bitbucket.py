@@ -8,7 +8,8 @@ the calls.
                                      by PUT `mainbranch`
     issues                           POST .../issues (`content.raw`; the kind `bug`,
                                      `enhancement`, `proposal` or `task` when the issue had
-                                     a label of that name, else `bug`), closed by PUT
+                                     a label of that name, else `bug`; the tracker turned on
+                                     first, `has_issues`), made open, then closed by PUT
                                      `state: resolved` (`wontfix` for GitHub's not_planned);
                                      in number order, so an empty tracker keeps the numbers
     comments                         POST .../issues/{id}/comments (`content.raw`)
@@ -147,17 +148,19 @@ class BitbucketWriter:
         return {**made, "body": (made.get("content") or {}).get("raw")}
 
     def create_issue(self, name: str, body: dict[str, Any], *, closed: bool) -> Any:
+        """Made open: one that ends closed is resolved by `close_issues`, which knows why it
+        was closed (GitHub's `state_reason`)."""
+        return self._issue(self._new_issue(name, body))
+
+    def _new_issue(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
         labels = [str(label).lower() for label in body.get("labels") or []]
         kind = next((k for k in KINDS if k in labels), "bug")
         wanted = {"title": body["title"], "content": {"raw": body.get("body") or ""}, "kind": kind}
         if name not in self.trackers:  # the first issue of a restore: the tracker on
             self.api.send("PUT", self._path(name), body={"has_issues": True})
             self.trackers.add(name)
-        made = self.api.send("POST", self._path(name, "issues"), body=wanted).json()
-        if closed:
-            reason = "wontfix" if body.get("state_reason") == "not_planned" else "resolved"
-            made = self._resolve(name, made["id"], reason)
-        return self._issue(made)
+        made: dict[str, Any] = self.api.send("POST", self._path(name, "issues"), body=wanted).json()
+        return made
 
     def _resolve(self, name: str, number: int, state: str) -> Any:
         path = self._path(name, f"issues/{number}")
@@ -170,7 +173,11 @@ class BitbucketWriter:
 
     def close_issues(self, name: str, issues: Sequence[dict[str, Any]]) -> None:
         for issue in issues:
-            self.close_issue(name, issue["number"], pull=bool(issue.get("pull_request")))
+            if issue.get("pull_request"):
+                self.close_issue(name, issue["number"], pull=True)
+            else:
+                reason = issue.get("state_reason") == "not_planned"
+                self._resolve(name, issue["number"], "wontfix" if reason else "resolved")
 
     def _decline(self, name: str, pull: int) -> None:
         try:
@@ -198,7 +205,8 @@ class BitbucketWriter:
             self._decline(name, pull["id"])
         text = f"Restored pull request: see pull request #{pull['id']}.\n\n{body.get('body') or ''}"
         request = {"title": body["title"], "body": text, "labels": list(labels)}
-        pointer = self.create_issue(name, request, closed=True)
+        made = self._new_issue(name, request)
+        pointer = self._issue(self._resolve(name, made["id"], "resolved"))
         return {**pointer, "state": "closed" if closed else "open"}
 
     def _pull_request(self, name: str, body: dict[str, Any]) -> dict[str, Any] | None:
