@@ -1,6 +1,6 @@
 """Writing into a platform, for a restore: the `PlatformWriter` Protocol and its GitHub-style
 implementation (GitHub, and Gitea/Forgejo whose API follows GitHub's for these calls); GitLab's
-is writes_gitlab.py, Bitbucket Cloud's writes_bitbucket.py.
+is writes_gitlab.py, Bitbucket Cloud's writes_bitbucket.py, Azure DevOps' writes_azure.py.
 
     repository(name) -> the target's repository, or None     (GET  /repos/{owner}/{name})
     create_repository(...)                                   (POST /orgs/{owner}/repos,
@@ -28,6 +28,7 @@ from typing import Any, BinaryIO, Protocol, runtime_checkable
 import httpx
 
 from repovault.engine.git import Credentials
+from repovault.providers.azure import AzureDevOpsDriver
 from repovault.providers.base import (
     Access,
     PauseListener,
@@ -43,13 +44,15 @@ from repovault.providers.github import GitHubDriver
 from repovault.providers.gitlab import GitLabDriver
 from repovault.providers.http import PlatformClient, wiki_of
 from repovault.providers.write_target import TargetRepository as TargetRepository
+from repovault.providers.writes_azure import AzureWriter
 from repovault.providers.writes_bitbucket import BitbucketWriter
 from repovault.providers.writes_gitlab import GitLabWriter
 
-WRITERS = (1, 2, 3, 5)  # the drivers a restore writes into: GitHub, Bitbucket, GitLab, Gitea
+WRITERS = (1, 2, 3, 4, 5)  # the drivers a restore writes into: all but plain Git
 READERS = (1, 3, 5)  # the drivers whose snapshots it reads: GitHub, GitLab, Gitea/Forgejo
 # What a restore writes; a writer with a `holds` attribute holds only the kinds it names
-# (Bitbucket: no labels, milestones or releases it can create).
+# (Bitbucket: no labels, milestones or releases it can create; Azure DevOps: labels as
+# `tags`, made by use, no milestones or releases).
 HELD = frozenset({"labels", "milestones", "releases", "issues", "pulls", "comments"})
 
 
@@ -334,6 +337,8 @@ def writer_for(
         )
     if access.driver == 3:
         return GitLabWriter(GitLabDriver(access, client, on_pause))
+    if access.driver == 4:
+        return AzureWriter(AzureDevOpsDriver(access, client, on_pause))
     if access.driver == 2 and not is_data_center(access):
         return BitbucketWriter(BitbucketDriver(access, client, on_pause))
     raise UnsupportedDriver(access.driver)

@@ -259,7 +259,8 @@ def _dry_run(
     cannot: dict[str, int] = {}
     tags = {ref.removeprefix("refs/tags/") for ref in refs if ref.startswith("refs/tags/")}
     for kind in ("labels", "milestones", "releases"):
-        if not holds(writer, kind) and (count := len(getattr(source, kind))):
+        kept = holds(writer, kind) or (kind == "labels" and holds(writer, "tags"))
+        if not kept and (count := len(getattr(source, kind))):
             cannot[kind] = count  # the platform has none it can make
     releases = holds(writer, "releases")
     if releases and (skipped := skipped_releases(source.releases, tags, writer.drafts)):
