@@ -56,6 +56,13 @@ READERS = (1, 3, 5)  # the drivers whose snapshots it reads: GitHub, GitLab, Git
 HELD = frozenset({"labels", "milestones", "releases", "issues", "pulls", "comments"})
 
 
+def writable(driver: int, api_url: str | None) -> bool:
+    """Whether a restore can write into an organization of `driver` at `api_url`: the
+    drivers of WRITERS, Bitbucket Cloud but not Data Center."""
+    data_center = driver == 2 and is_data_center(Access(driver, "", api_url, None, None))
+    return driver in WRITERS and not data_center
+
+
 def holds(writer: object, kind: str) -> bool:
     """Whether the platform of `writer` can hold what a restore writes of `kind`."""
     return kind in getattr(writer, "holds", HELD)
