@@ -75,6 +75,8 @@ def check_platform_target(
         raise InvalidInput.field("target.organizationId", NOT_WRITABLE)
     if source is None or source.driver not in READERS:
         raise InvalidInput.field("id", NOT_READABLE)
+    if "/" in (target["name"] or "") and organization.driver != 4:
+        raise InvalidInput.field("target.name", "`project/name` names an Azure DevOps project")
     if target["overwrite"] or target["dryRun"]:
         return
     name = target["name"] or default_name(repository)
