@@ -30,7 +30,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from bench.githttp import _backend, _Handler
 from tests.providers.fake_writable_items import Answer, _ancestor
 
-STATES = ("To Do", "Doing", "Done")  # the Basic process's Issue
+BASIC = ("To Do", "Doing", "Done")  # the Basic process's Issue states (the first: new)
+AGILE = ("Active", "Resolved", "Closed")  # the Agile process's Issue
 
 
 def _error(status: int, message: str) -> Answer:
@@ -61,8 +62,8 @@ class Repo:
 
 
 class AzureState:
-    def __init__(self, root: Path, org: str, projects: list[str]) -> None:
-        self.root, self.org = root, org
+    def __init__(self, root: Path, org: str, projects: list[str], states: tuple[str, ...]) -> None:
+        self.root, self.org, self.states = root, org, states
         self.projects = {name: str(uuid.uuid5(uuid.NAMESPACE_DNS, name)) for name in projects}
         self.base = ""
         self.state: dict[str, Repo] = {}  # project/name -> repository
@@ -229,7 +230,7 @@ class AzureState:
         fields = {
             "System.TeamProject": project,
             "System.WorkItemType": "Issue",
-            "System.State": "To Do",
+            "System.State": self.states[0],
         }
         self.apply(fields, patch)
         item = {"id": next(self.ids), "rev": 1, "fields": fields}
@@ -241,7 +242,7 @@ class AzureState:
             if op["op"] != "add" or not op["path"].startswith("/fields/"):
                 raise _error(400, f"unsupported operation {op}")
             name = op["path"].removeprefix("/fields/")
-            if name == "System.State" and op["value"] not in STATES:
+            if name == "System.State" and op["value"] not in self.states:
                 raise _error(
                     400,
                     "TF401320: Rule Error for field State. Error code: Required, LimitedToValues.",
@@ -332,9 +333,17 @@ class _Served(_Handler):
 class WritableAzure:
     """The fake served; the API needs Basic `:token`, git pushes `pat:token`."""
 
-    def __init__(self, root: Path, *, token: str, projects: list[str], org: str = "acme") -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        token: str,
+        projects: list[str],
+        org: str = "acme",
+        states: tuple[str, ...] = BASIC,
+    ) -> None:
         root.mkdir(parents=True, exist_ok=True)
-        self.azure = AzureState(root, org, projects)
+        self.azure = AzureState(root, org, projects, states)
         api = base64.b64encode(f":{token}".encode()).decode()
         git = base64.b64encode(f"pat:{token}".encode()).decode()
         attributes = {

@@ -17,7 +17,7 @@ from repovault.providers.base import Access
 from repovault.providers.writes import writer_for
 from repovault.runner.restore_platform import Wanted, restore_into
 from tests.e2e.metadata import _comment
-from tests.providers.fake_azure_writable import WritableAzure
+from tests.providers.fake_azure_writable import AGILE, WritableAzure
 from tests.runner.platform_world import (
     PULL_LABEL,
     TOKEN,
@@ -50,7 +50,12 @@ def with_pull_comment() -> dict[str, Any]:
     return data
 
 
-def compare_into_azure(azure: WritableAzure, source_git: Path, project: str) -> None:
+def compare_into_azure(
+    azure: WritableAzure,
+    source_git: Path,
+    project: str,
+    states: tuple[str, str] = ("To Do", "Done"),
+) -> None:
     """Numbers 1..5 are the work items tagged `restored:app`, in id order; the open pull
     request #5 is Azure's pull request !7 (its branches exist), work item 5 points to it."""
     repo = azure.state[f"{project}/app"]
@@ -65,8 +70,8 @@ def compare_into_azure(azure: WritableAzure, source_git: Path, project: str) -> 
     items = sorted(azure.azure.work_items.values(), key=lambda i: i["id"])
     assert [i["fields"]["System.TeamProject"] for i in items] == [project] * 5
     fields = [i["fields"] for i in items]
-    states = [f["System.State"] for f in fields]
-    assert states == ["To Do", "Done", "To Do", "Done", "Done"]
+    new, closed = states
+    assert [f["System.State"] for f in fields] == [new, closed, new, closed, closed]
     comments = azure.azure.comments
     for source in data["issues"]:
         if "pull_request" in source:
@@ -137,3 +142,13 @@ def test_a_github_snapshot_into_azure_after_a_dry_run_then_a_rerun(tmp_path: Pat
         record, _ = record_of()  # `project/name` names the project
         restore_into_azure(azure, snapshot, record, name="Beta/app", dry_run=True)
         assert record.result["dryRun"]["repository"] == "create"
+
+
+def test_a_process_without_done_closes_with_closed(tmp_path: Path) -> None:
+    """The Agile process's Issue has no `Done` state: a closed one ends `Closed`."""
+    snapshot = make_snapshot(tmp_path, with_pull_comment())
+    with WritableAzure(tmp_path / "azure", token=TOKEN, projects=["P"], states=AGILE) as azure:
+        record, lines = record_of()
+        restore_into_azure(azure, snapshot, record, name="P/app")
+        assert not [line for line in lines if line[0] == "warning"], lines
+        compare_into_azure(azure, tmp_path / "source.git", "P", ("Active", "Closed"))
