@@ -65,13 +65,43 @@ def test_an_unknown_organization_is_404(api: Api, runtime: Runtime) -> None:
     assert response.json()["errorCode"] == codes.ORGANIZATION_NOT_FOUND
 
 
-def test_platforms_other_than_github_gitlab_and_gitea_are_not_yet(
-    api: Api, runtime: Runtime
-) -> None:
+def test_plain_git_is_not_a_platform_target(api: Api, runtime: Runtime) -> None:
     world = build_world(api, runtime)
     response = _restore(api, world.repos[0], {"kind": "platform", "organizationId": world.org})
     assert response.status_code == 400
-    assert "GitHub, GitLab and Gitea" in response.json()["errors"]["target.organizationId"][0]
+    message = response.json()["errors"]["target.organizationId"][0]
+    assert "Bitbucket Cloud and Azure DevOps organizations only" in message
+
+
+def test_a_project_in_the_name_is_for_azure_devops_only(api: Api, runtime: Runtime) -> None:
+    world = build_world(api, runtime)
+    with runtime.db.session(write=True) as session:
+        lab = Organization(driver=3, name="lab", api_url="http://127.0.0.1:9/api/v4")
+        source = session.get(Organization, world.org)
+        assert source is not None
+        source.driver = 1  # a GitHub snapshot: one a restore reads
+        session.add(lab)
+        session.flush()
+        lab_id = lab.id
+    for name, field in (("Beta/app", "target.name"), ("a/b/app", "target.name")):
+        target = {"kind": "platform", "organizationId": lab_id, "name": name, "dryRun": True}
+        response = _restore(api, world.repos[0], target)
+        assert response.status_code == 400, name
+        assert list(response.json()["errors"]) == [field]
+
+
+def test_bitbucket_data_center_is_not_a_platform_target(api: Api, runtime: Runtime) -> None:
+    """Driver 2 writes into Bitbucket Cloud; with a server's own apiUrl it is Data Center."""
+    world = build_world(api, runtime)
+    with runtime.db.session(write=True) as session:
+        target = Organization(driver=2, name="dc", api_url="https://bitbucket.example.com")
+        session.add(target)
+        session.flush()
+        target_id = target.id
+    response = _restore(api, world.repos[0], {"kind": "platform", "organizationId": target_id})
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "not Bitbucket Data Center" in response.json()["errors"]["target.organizationId"][0]
 
 
 def _as_gitea(runtime: Runtime, organization_id: str, api_url: str) -> None:

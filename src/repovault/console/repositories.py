@@ -17,7 +17,7 @@ from repovault.console.fields import plain
 from repovault.console.names import task_names
 from repovault.console.routing import router as console_router
 from repovault.console.shared import PREFIX, Console, ConsoleDep, back, messages
-from repovault.providers.writes import WRITERS
+from repovault.providers.writes import writable
 
 router = console_router()
 
@@ -26,7 +26,8 @@ async def writable_organizations(console: Console, request: Request) -> list[Any
     """The organizations a restore can write into, by name."""
     found = await console.call(request, "/git/organizations/getmany", {"limit": 1000})
     return sorted(
-        (o for o in found["result"] if o["driver"] in WRITERS), key=lambda o: o["name"].lower()
+        (o for o in found["result"] if writable(o["driver"], o.get("apiUrl"))),
+        key=lambda o: o["name"].lower(),
     )
 
 

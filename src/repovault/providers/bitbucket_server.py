@@ -112,5 +112,8 @@ class BitbucketServerDriver:
 
 
 def is_data_center(access: Access) -> bool:
-    """Driver 2 with its own `apiUrl` (not Bitbucket Cloud's) is Data Center."""
-    return bool(access.api_url) and "api.bitbucket.org" not in (access.api_url or "")
+    """Driver 2 with its own `apiUrl` is Data Center, unless that URL is Bitbucket Cloud's
+    (`api.bitbucket.org`) or another root of Cloud's REST API 2.0 (one ending in `/2.0`: a
+    proxy, a test double; Data Center's API is under `/rest/api/1.0`)."""
+    url = (access.api_url or "").rstrip("/")
+    return bool(url) and "api.bitbucket.org" not in url and not url.endswith("/2.0")

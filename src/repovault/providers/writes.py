@@ -1,6 +1,6 @@
 """Writing into a platform, for a restore: the `PlatformWriter` Protocol and its GitHub-style
 implementation (GitHub, and Gitea/Forgejo whose API follows GitHub's for these calls); GitLab's
-is writes_gitlab.py.
+is writes_gitlab.py, Bitbucket Cloud's writes_bitbucket.py, Azure DevOps' writes_azure.py.
 
     repository(name) -> the target's repository, or None     (GET  /repos/{owner}/{name})
     create_repository(...)                                   (POST /orgs/{owner}/repos,
@@ -28,6 +28,7 @@ from typing import Any, BinaryIO, Protocol, runtime_checkable
 import httpx
 
 from repovault.engine.git import Credentials
+from repovault.providers.azure import AzureDevOpsDriver
 from repovault.providers.base import (
     Access,
     PauseListener,
@@ -36,15 +37,35 @@ from repovault.providers.base import (
     ProviderNotFound,
     UnsupportedDriver,
 )
+from repovault.providers.bitbucket import BitbucketDriver
+from repovault.providers.bitbucket_server import is_data_center
 from repovault.providers.gitea import GiteaDriver
 from repovault.providers.github import GitHubDriver
 from repovault.providers.gitlab import GitLabDriver
 from repovault.providers.http import PlatformClient, wiki_of
 from repovault.providers.write_target import TargetRepository as TargetRepository
+from repovault.providers.writes_azure import AzureWriter
+from repovault.providers.writes_bitbucket import BitbucketWriter
 from repovault.providers.writes_gitlab import GitLabWriter
 
-WRITERS = (1, 3, 5)  # the drivers a restore can write into: GitHub, GitLab, Gitea/Forgejo
+WRITERS = (1, 2, 3, 4, 5)  # the drivers a restore writes into: all but plain Git
 READERS = (1, 3, 5)  # the drivers whose snapshots it reads: GitHub, GitLab, Gitea/Forgejo
+# What a restore writes; a writer with a `holds` attribute holds only the kinds it names
+# (Bitbucket: no labels, milestones or releases it can create; Azure DevOps: labels as
+# `tags`, made by use, no milestones or releases).
+HELD = frozenset({"labels", "milestones", "releases", "issues", "pulls", "comments"})
+
+
+def writable(driver: int, api_url: str | None) -> bool:
+    """Whether a restore can write into an organization of `driver` at `api_url`: the
+    drivers of WRITERS, Bitbucket Cloud but not Data Center."""
+    data_center = driver == 2 and is_data_center(Access(driver, "", api_url, None, None))
+    return driver in WRITERS and not data_center
+
+
+def holds(writer: object, kind: str) -> bool:
+    """Whether the platform of `writer` can hold what a restore writes of `kind`."""
+    return kind in getattr(writer, "holds", HELD)
 
 
 @runtime_checkable
@@ -323,4 +344,8 @@ def writer_for(
         )
     if access.driver == 3:
         return GitLabWriter(GitLabDriver(access, client, on_pause))
+    if access.driver == 4:
+        return AzureWriter(AzureDevOpsDriver(access, client, on_pause))
+    if access.driver == 2 and not is_data_center(access):
+        return BitbucketWriter(BitbucketDriver(access, client, on_pause))
     raise UnsupportedDriver(access.driver)

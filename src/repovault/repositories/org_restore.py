@@ -28,7 +28,7 @@ from repovault.engine.manifest import is_snapshot_id
 from repovault.engine.vault import Vault
 from repovault.organizations.models import Organization
 from repovault.plans.models import Plan
-from repovault.providers.writes import READERS, WRITERS
+from repovault.providers.writes import READERS, writable
 from repovault.repositories import vaults
 from repovault.repositories.models import Repository
 from repovault.repositories.org_exports import parse_at
@@ -258,7 +258,7 @@ def restore_organization(
     )
     if source.driver not in READERS:
         raise InvalidInput.field("planId" if plan else "id", NOT_READABLE)
-    if destination.driver not in WRITERS:
+    if not writable(destination.driver, destination.api_url):
         raise InvalidInput.field("target.organizationId", NOT_WRITABLE)
     _check_names(prefix, repositories)
     if destination.id == source.id and not prefix and wanted.overwrite:

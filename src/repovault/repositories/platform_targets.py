@@ -18,7 +18,7 @@ from repovault.common.secrets import SecretBox
 from repovault.organizations.models import Organization
 from repovault.organizations.service import access_of
 from repovault.providers.base import ProviderAuthError, ProviderError, ProviderNotFound
-from repovault.providers.writes import READERS, WRITERS, writer_for
+from repovault.providers.writes import READERS, writable, writer_for
 from repovault.repositories.models import Repository
 
 # What a platform restore's dry run counts (its task's `result.dryRun`), in the order
@@ -41,8 +41,8 @@ DRY_RUN_COUNTS = (
 
 
 NOT_WRITABLE = (
-    "restoring into a platform writes into GitHub, GitLab and Gitea/Forgejo organizations "
-    "only, for now"
+    "restoring into a platform writes into GitHub, GitLab, Gitea/Forgejo, Bitbucket Cloud "
+    "and Azure DevOps organizations only (not Bitbucket Data Center, not plain Git)"
 )
 NOT_READABLE = (
     "restoring into a platform reads snapshots of GitHub, GitLab and Gitea/Forgejo "
@@ -71,10 +71,12 @@ def check_platform_target(
         what="organization",
     )
     source = session.get(Organization, repository.organization_id)
-    if organization.driver not in WRITERS:
+    if not writable(organization.driver, organization.api_url):
         raise InvalidInput.field("target.organizationId", NOT_WRITABLE)
     if source is None or source.driver not in READERS:
         raise InvalidInput.field("id", NOT_READABLE)
+    if "/" in (target["name"] or "") and organization.driver != 4:
+        raise InvalidInput.field("target.name", "`project/name` names an Azure DevOps project")
     if target["overwrite"] or target["dryRun"]:
         return
     name = target["name"] or default_name(repository)

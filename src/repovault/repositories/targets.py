@@ -24,6 +24,8 @@ from repovault.config import Settings
 GIT_SCHEMES = ("http", "https", "ssh", "git", "file")
 # What GitHub and Gitea accept as a repository name (not "." or "..").
 REPOSITORY_NAME = re.compile(r"(?!\.\.?$)[A-Za-z0-9._-]{1,100}")
+# An Azure DevOps target may name its project: `project/name` (a project name has spaces).
+PROJECT_NAME = re.compile(r"(?!\.\.?$)[A-Za-z0-9._-][A-Za-z0-9 ._-]{0,63}")
 
 
 class TargetRefused(ValueError):
@@ -106,6 +108,13 @@ def _flag(target: dict[str, Any], key: str) -> bool:
     return value
 
 
+def _target_name(name: str) -> bool:
+    project, slash, repository = name.rpartition("/")
+    if slash and not PROJECT_NAME.fullmatch(project):
+        return False
+    return bool(REPOSITORY_NAME.fullmatch(repository))
+
+
 def _platform(target: dict[str, Any]) -> dict[str, Any]:
     """A repository of an organization (its credentials are the organization's own; the
     organization itself is checked by the caller, which has the database)."""
@@ -115,9 +124,11 @@ def _platform(target: dict[str, Any]) -> dict[str, Any]:
             "target.organizationId", "the id of the organization to restore into"
         )
     name = target.get("name")
-    if name is not None and (not isinstance(name, str) or not REPOSITORY_NAME.fullmatch(name)):
+    if name is not None and (not isinstance(name, str) or not _target_name(name)):
         raise InvalidInput.field(
-            "target.name", "a repository name: letters, digits, '.', '-', '_' (at most 100)"
+            "target.name",
+            "a repository name: letters, digits, '.', '-', '_' (at most 100); into Azure "
+            "DevOps `project/name`",
         )
     return {
         "kind": "platform",

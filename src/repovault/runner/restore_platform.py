@@ -34,7 +34,7 @@ from repovault.engine.vault import Vault
 from repovault.organizations.models import Organization
 from repovault.organizations.service import access_of
 from repovault.providers.metadata import stream_items
-from repovault.providers.writes import PlatformWriter, TargetRepository, writer_for
+from repovault.providers.writes import PlatformWriter, TargetRepository, holds, writer_for
 from repovault.repositories.models import Repository
 from repovault.repositories.platform_targets import default_name
 from repovault.runner import transport
@@ -119,7 +119,11 @@ class PlatformRestore:
     # Labels and milestones -------------------------------------------------------------
 
     def labels(self) -> dict[str, Any]:
-        """Source label name -> the target's reference to it."""
+        """Source label name -> the target's reference to it (a platform without labels:
+        their names, which its writer reads as it can: Bitbucket's issue kinds)."""
+        if not holds(self.writer, "labels"):
+            self.label_refs = {label["name"]: label["name"] for label in self.source.labels}
+            return self.label_refs
         existing = {item["name"]: item for item in self.writer.list(self.name, "labels")}
         for label in self.source.labels:
             if label["name"] not in existing:
@@ -135,6 +139,8 @@ class PlatformRestore:
 
     def label_ref(self, name: str) -> Any:
         """A label the restore adds of its own (`restored pull request`), made when needed."""
+        if name not in self.label_refs and not holds(self.writer, "labels"):
+            self.label_refs[name] = name
         if name not in self.label_refs:
             body = {"name": name, "color": "ededed", "description": "Restored by repovault"}
             made = self.writer.create(self.name, "labels", body)
@@ -145,6 +151,8 @@ class PlatformRestore:
 
     def milestones(self) -> dict[int, Any]:
         """Source milestone number -> the target's reference to it."""
+        if not holds(self.writer, "milestones"):
+            return {}
         existing = {item["title"]: item for item in self.writer.list(self.name, "milestones")}
         refs: dict[int, Any] = {}
         for milestone in self.source.milestones:
@@ -250,7 +258,12 @@ def _dry_run(
     counts["lfsObjects"] = lfs_objects(vault.manifests(), manifest.id)
     cannot: dict[str, int] = {}
     tags = {ref.removeprefix("refs/tags/") for ref in refs if ref.startswith("refs/tags/")}
-    if skipped := skipped_releases(source.releases, tags, writer.drafts):
+    for kind in ("labels", "milestones", "releases"):
+        kept = holds(writer, kind) or (kind == "labels" and holds(writer, "tags"))
+        if not kept and (count := len(getattr(source, kind))):
+            cannot[kind] = count  # the platform has none it can make
+    releases = holds(writer, "releases")
+    if releases and (skipped := skipped_releases(source.releases, tags, writer.drafts)):
         cannot["releases"] = skipped  # their tags are not in the snapshot
     if wiki is not None and counts["repository"] == "exists" and writer.wiki_url(name) is None:
         cannot["wiki"] = 1  # the target repository has no wiki enabled
@@ -302,7 +315,8 @@ def restore_into(
     restore.tell(*NUMBERED, *POSTED.values())
     record.report(80, "releases and their files")
     tags = {ref.removeprefix("refs/tags/") for ref in refs if ref.startswith("refs/tags/")}
-    restore_releases(restore, tags, lambda document: _file(vault, manifest, document))
+    if holds(writer, "releases"):  # (Bitbucket has none: the dry run counts them in cannotMap)
+        restore_releases(restore, tags, lambda document: _file(vault, manifest, document))
     restore.tell("releases", "release files")
     record.report(95, "the wiki")
     restore_wiki(restore, vault, manifest)

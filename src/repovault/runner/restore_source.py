@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from repovault.providers.documents import asset_release
 from repovault.providers.metadata import release_key
-from repovault.providers.writes import PlatformWriter
+from repovault.providers.writes import PlatformWriter, holds
 
 Items = Callable[[str], Iterator[Any]]
 
@@ -247,7 +247,7 @@ def dry_run(writer: PlatformWriter, name: str, source: Source, refs: list[str]) 
     milestones: set[str] = set()
     numbers: set[int] = set()
     tags: set[str] = set()
-    if existing is not None:
+    if existing is not None:  # (a writer without labels, ... lists none: they count 0 below)
         labels = {item["name"] for item in writer.list(name, "labels")}
         milestones = {item["title"] for item in writer.list(name, "milestones")}
         numbers = {item["number"] for item in writer.numbered(name)}
@@ -257,13 +257,19 @@ def dry_run(writer: PlatformWriter, name: str, source: Source, refs: list[str]) 
     pulls = [n for n in missing if n in source.pulls]
     real = [n for n in pulls if pull_branches(source.pulls[n], branches) is None]
     posts = [post for n in missing for post in thread(source, n)]
-    releases = [r for r in source.releases if r["tag_name"] not in tags]
+    releases = [
+        r for r in source.releases if r["tag_name"] not in tags and holds(writer, "releases")
+    ]
     return {
         "repository": "exists" if existing is not None else "create",
         "targetEmpty": existing is None or existing.empty,
         "refs": len(refs),
-        "labels": sum(1 for label in source.labels if label["name"] not in labels),
-        "milestones": sum(1 for m in source.milestones if m["title"] not in milestones),
+        "labels": sum(1 for label in source.labels if label["name"] not in labels)
+        if holds(writer, "labels")
+        else 0,
+        "milestones": sum(1 for m in source.milestones if m["title"] not in milestones)
+        if holds(writer, "milestones")
+        else 0,
         "issues": sum(1 for n in missing if n in source.issues),
         "pullRequests": len(real),
         "pullRequestsAsIssues": len(pulls) - len(real),
