@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 
 from repovault.cli import app
 from repovault.cli.remote import config_path
+from repovault.runtime import Runtime
 from tests.conftest import ADMIN_EMAIL
 from tests.e2e.flow import make_sources, refs_and_objects
 
@@ -153,3 +155,37 @@ def test_orgs_add_refuses_what_cannot_work(
         tmp_path.as_uri(),
     )
     assert isinstance(listed, dict)
+
+
+def test_orgs_add_over_ssh(cli: CliRunner, tmp_path: Path, runtime: Runtime) -> None:
+    key = tmp_path / "id_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    host_key = (tmp_path / "id_ed25519.pub").read_text().split()[:2]
+    (tmp_path / "known_hosts").write_text(f"git.example.org {' '.join(host_key)}\n")
+    (tmp_path / "git").mkdir()
+    added = _json(
+        cli,
+        "orgs",
+        "add",
+        "git",
+        "over-ssh",
+        "--api-url",
+        (tmp_path / "git").as_uri(),
+        "--ssh-key",
+        str(key),
+        "--known-hosts",
+        str(tmp_path / "known_hosts"),
+    )
+    assert isinstance(added, dict)
+    with runtime.db.engine.connect() as conn:
+        sealed, hosts = conn.exec_driver_sql(
+            "SELECT ssh_key_sealed, ssh_known_hosts FROM organizations WHERE name = 'over-ssh'"
+        ).one()
+    assert sealed
+    assert "PRIVATE KEY" not in sealed
+    assert "git.example.org" in hosts
+    missing = cli.invoke(
+        app, ["orgs", "add", "git", "x", "--api-url", "file:///x", "--ssh-key", "/nope"]
+    )
+    assert missing.exit_code == 2
+    assert "--ssh-key /nope" in missing.output

@@ -23,9 +23,11 @@ class OrganizationCalls(CallsBase[R, P]):
         additional_tokens: list[str] | None = None,
         token_file: str | None = None,
         github_app: dict[str, Any] | None = None,
+        ssh: dict[str, Any] | None = None,
     ) -> R:
         """`token`, or `token_file` (a path on the server, read at every use), or
-        `github_app` (`{"appId", "installationId", "privateKey"}`, GitHub only)."""
+        `github_app` (`{"appId", "installationId", "privateKey"}`, GitHub only); `ssh`
+        (`{"privateKey", "knownHosts"?, "acceptNewHostKey"?}`): git transfers over SSH."""
         return self._call(
             "/git/organizations/add",
             some(
@@ -40,6 +42,7 @@ class OrganizationCalls(CallsBase[R, P]):
                 additionalTokens=additional_tokens,
                 tokenFile=token_file,
                 githubApp=github_app,
+                ssh=ssh,
             ),
         )
 

@@ -51,6 +51,35 @@ InstallationId = Annotated[int | None, typer.Option(help="The app's installation
 AppKey = Annotated[
     Path | None, typer.Option(help="The GitHub App's private key (.pem), read here and sent")
 ]
+SshKey = Annotated[
+    Path | None,
+    typer.Option(help="Git over SSH: a private key without passphrase, read here and sent"),
+]
+KnownHosts = Annotated[
+    Path | None, typer.Option(help="known_hosts lines pinning the SSH servers' host keys")
+]
+AcceptNew = Annotated[
+    bool, typer.Option(help="Pin each SSH server's host key on first use (on each worker)")
+]
+
+
+def _read(option: str, path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError as exc:
+        fail(f"{option} {path}: {exc.strerror}", EXIT_USAGE)
+
+
+def ssh_fields(key: Path | None, known_hosts: Path | None, accept_new: bool) -> dict[str, Any]:
+    """The `ssh` member of an add or modify body (none when no SSH option is given)."""
+    ssh: dict[str, Any] = {}
+    if key is not None:
+        ssh["privateKey"] = _read("--ssh-key", key)
+    if known_hosts is not None:
+        ssh["knownHosts"] = _read("--known-hosts", known_hosts)
+    if accept_new:
+        ssh["acceptNewHostKey"] = True
+    return {"ssh": ssh} if ssh else {}
 
 
 def credential_fields(
@@ -73,10 +102,7 @@ def credential_fields(
     if any(part is not None for part in app):
         if app_id is None or installation_id is None or app_key is None:
             fail("a GitHub App needs --app-id, --installation-id and --app-key", EXIT_USAGE)
-        try:
-            key = app_key.read_text()
-        except OSError as exc:
-            fail(f"--app-key {app_key}: {exc.strerror}", EXIT_USAGE)
+        key = _read("--app-key", app_key)
         fields["githubApp"] = {
             "appId": app_id,
             "installationId": installation_id,
@@ -98,6 +124,9 @@ def orgs_add(
     app_id: AppId = None,
     installation_id: InstallationId = None,
     app_key: AppKey = None,
+    ssh_key: SshKey = None,
+    known_hosts: KnownHosts = None,
+    accept_new_host_key: AcceptNew = False,
     worker: Annotated[str | None, typer.Option(help="Default worker id")] = None,
     auto_add: Annotated[
         bool, typer.Option(help="New repositories join all-repository plans")
@@ -122,6 +151,7 @@ def orgs_add(
             token=credential.get("token"),
             token_file=credential.get("tokenFile"),
             github_app=credential.get("githubApp"),
+            ssh=ssh_fields(ssh_key, known_hosts, accept_new_host_key).get("ssh"),
             default_worker_id=worker,
             auto_add_new_repositories=auto_add,
         )
@@ -139,6 +169,9 @@ def orgs_modify(
     app_id: AppId = None,
     installation_id: InstallationId = None,
     app_key: AppKey = None,
+    ssh_key: SshKey = None,
+    known_hosts: KnownHosts = None,
+    accept_new_host_key: AcceptNew = False,
     worker: Annotated[str | None, typer.Option(help="Default worker id")] = None,
     auto_add: Annotated[bool | None, typer.Option(help="New repositories join plans")] = None,
     read_only: Annotated[bool | None, typer.Option(help="Read-only organization")] = None,
@@ -147,6 +180,7 @@ def orgs_modify(
     """Change an organization; what is not given is kept (a new credential replaces the old)."""
     fields = {
         **credential_fields(token_env, token_file, app_id, installation_id, app_key),
+        **ssh_fields(ssh_key, known_hosts, accept_new_host_key),
         "name": name,
         "apiUrl": api_url,
         "username": username,
