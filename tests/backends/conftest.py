@@ -16,6 +16,7 @@ import pytest
 from repovault.backends.base import Backend
 from repovault.backends.local import LocalBackend
 from repovault.backends.s3 import S3Backend
+from tests.backends.servers_files import *  # noqa: F403 (SFTP, WebDAV, rclone)
 
 ACCESS, SECRET = "repovault-test", "repovault-test-secret"
 
@@ -87,9 +88,9 @@ def s3_backend(s3_server: str, request: pytest.FixtureRequest) -> S3Backend:
     return backend
 
 
-@pytest.fixture(params=["local", "s3"])
+@pytest.fixture(params=["local", "s3", *REMOTE_FOLDERS])  # noqa: F405
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     if request.param == "local":
         return LocalBackend(tmp_path / "storage")
-    s3: Backend = request.getfixturevalue("s3_backend")
+    s3: Backend = request.getfixturevalue(f"{request.param}_backend")
     return s3

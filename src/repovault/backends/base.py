@@ -21,6 +21,16 @@ class StorageError(Exception):
         self.permanent = permanent
 
 
+class SettingsError(ValueError):
+    """A storage setting is missing or wrong: `field` names it (as the API's
+    `settings.<field>`)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
 @dataclass(frozen=True)
 class ObjectInfo:
     key: str

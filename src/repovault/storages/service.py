@@ -13,8 +13,8 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from repovault.backends.base import Backend
-from repovault.backends.registry import SettingsError, backend_type
+from repovault.backends.base import Backend, SettingsError
+from repovault.backends.registry import backend_type, open_storage
 from repovault.common import codes
 from repovault.common.enums import StorageType
 from repovault.common.errors import Conflict, InvalidInput, NotFound
@@ -90,7 +90,7 @@ def open_backend(storage: Storage, box: SecretBox) -> Backend:
     for secret in kind.secrets:
         sealed = settings.pop(secret + SEALED, None)
         settings[secret] = box.open(sealed) if sealed else None
-    return kind.open(settings)
+    return open_storage(kind, settings, name=repr(storage.name))
 
 
 STORAGE_FIELDS = {
