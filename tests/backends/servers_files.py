@@ -113,7 +113,12 @@ def sftp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RemoteServ
     (keys / "host").chmod(0o600)
     (keys / "authorized_keys").write_text(client_public + "\n")
     process, port, _ = _serve(
-        "sftp", root, "--key", str(keys / "host"), "--authorized-keys", str(keys / "authorized_keys")
+        "sftp",
+        root,
+        "--key",
+        str(keys / "host"),
+        "--authorized-keys",
+        str(keys / "authorized_keys"),
     )
     yield RemoteServer(port, root, host_key=host_public, client_key=client_private)
     _stop(process)

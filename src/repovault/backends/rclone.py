@@ -22,6 +22,7 @@ says what failed: 3 and 4 are a missing object, 5 a temporary error, 1 and 7 a r
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -33,7 +34,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO, BinaryIO, cast
 
 from repovault.backends.base import CHUNK, ObjectInfo, Readable, StorageError, check_key
 
@@ -122,8 +123,8 @@ class _CatReader(io.RawIOBase):
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         if self.done:
             return 0
-        assert self.process.stdout is not None
-        count = self.process.stdout.readinto(buffer)
+        stdout = cast(io.BufferedReader, self.process.stdout)
+        count = stdout.readinto(buffer)
         if not count and len(buffer):
             self.finish(check=True)
         return count
@@ -228,10 +229,8 @@ class RcloneBackend:
             self._run(what, "rcat", tmp, stdin=counting)
             self._run(what, "moveto", tmp, final)
         except BaseException:
-            try:
+            with contextlib.suppress(StorageError, FileNotFoundError):
                 self._run(what, "deletefile", tmp)
-            except (StorageError, FileNotFoundError):
-                pass
             raise
         return counting.count
 
@@ -240,7 +239,7 @@ class RcloneBackend:
         self._prepare()
         config = _Config(self.config_text)
         command = [self.binary, "--config", config.path, *FLAGS, "cat", target]
-        stderr = tempfile.TemporaryFile()
+        stderr = tempfile.TemporaryFile()  # noqa: SIM115 (the reader closes it)
         try:
             process = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr

@@ -54,7 +54,9 @@ def sftp_check(settings: Mapping[str, Any]) -> dict[str, Any]:
     values = _folded(settings, SFTP_KEYS)
     for required in ("host", "username", "hostKey"):
         if not values[required]:
-            hint = " (the server's public key, e.g. from ssh-keyscan)" if required == "hostKey" else ""
+            hint = (
+                " (the server's public key, e.g. from ssh-keyscan)" if required == "hostKey" else ""
+            )
             raise SettingsError(required, f"required for an SFTP storage{hint}")
     port = values["port"] or "22"
     if not port.isdigit() or not 0 < int(port) < 65536:

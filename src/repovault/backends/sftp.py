@@ -122,10 +122,11 @@ class SftpBackend:
         return sftp
 
     def _check_host_key(self, offered: paramiko.PKey) -> None:
-        if offered.get_base64() != self.key_b64:
+        offered_b64 = offered.get_base64()
+        if offered_b64 != self.key_b64:
             raise StorageError(
                 f"{self.settings.where}: host key mismatch: the server offered "
-                f"{offered.get_name()} {offered.get_base64()} ({fingerprint(offered.get_base64())}), "
+                f"{offered.get_name()} {offered_b64} ({fingerprint(offered_b64)}), "
                 f"the storage pins {self.key_type} {fingerprint(self.key_b64)}; "
                 "refusing to connect",
                 permanent=True,
@@ -141,8 +142,7 @@ class SftpBackend:
         except paramiko.AuthenticationException as exc:
             how = "private key" if s.private_key else "password"
             raise StorageError(
-                f"{s.where}: the server refused the credentials of {s.username!r} "
-                f"({how}): {exc}",
+                f"{s.where}: the server refused the credentials of {s.username!r} ({how}): {exc}",
                 permanent=True,
             ) from exc
 

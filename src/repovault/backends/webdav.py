@@ -3,11 +3,12 @@ over httpx.
 
 Writes are atomic: the object is streamed with one chunked PUT into `<path>/.partial/<random>`
 and moved over its key with `MOVE` (`Overwrite: T`); partial files a killed writer left
-there are removed by the next backend's first write once they are a day old. Folders are made with `MKCOL` when the
-move says they are missing. Listing walks folders with `PROPFIND` (`Depth: 1`), from the
-folder the prefix names. Reads stream the `GET` response. The storage's folder is checked
-with the first call (`PROPFIND`, `Depth: 0`): a refused login or a missing folder is a
-permanent error that says so; 5xx answers, 429 and dropped connections are temporary.
+there are removed by the next backend's first write once they are a day old. Folders are
+made with `MKCOL` when the move says they are missing. Listing walks folders with
+`PROPFIND` (`Depth: 1`), from the folder the prefix names. Reads stream the `GET`
+response. The storage's folder is checked with the first call (`PROPFIND`, `Depth: 0`):
+a refused login or a missing folder is a permanent error that says so; 5xx answers, 429
+and dropped connections are temporary.
 Folders a delete leaves empty stay (a WebDAV `DELETE` of a folder removes everything in it,
 so repovault never sends one); they hold nothing and are never listed.
 """
