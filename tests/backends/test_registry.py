@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from repovault.backends.local import LocalBackend
 from repovault.backends.base import SettingsError
+from repovault.backends.local import LocalBackend
 from repovault.backends.registry import TYPES, backend_type, open_url
 from repovault.backends.retry import RetryingBackend
 from repovault.backends.s3 import S3Backend

@@ -212,6 +212,8 @@ class RcloneBackend:
         except BaseException:
             process.kill()
             process.wait()
+            with contextlib.suppress(OSError):
+                pipe.close()
             raise
 
     def _prepare(self) -> None:

@@ -15,6 +15,7 @@ so repovault never sends one); they hold nothing and are never listed.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import time
 import uuid
@@ -166,13 +167,14 @@ class WebdavBackend:
                 yield chunk
 
         self._prepare_partials(what)
-        response = self._send("PUT", self._url(tmp), what, content=body())
-        if response.status_code not in (200, 201, 204):
-            raise self._refusal(response, what)
         try:
+            response = self._send("PUT", self._url(tmp), what, content=body())
+            if response.status_code not in (200, 201, 204):
+                raise self._refusal(response, what)
             self._move(tmp, key, what)
         except BaseException:
-            self._send("DELETE", self._url(tmp), what)
+            with contextlib.suppress(StorageError):
+                self._send("DELETE", self._url(tmp), what)
             raise
         return written
 
