@@ -40,7 +40,14 @@ from repovault.engine.verify import verify
 console = Console(stderr=True)
 PASSWORD_VARIABLE = "REPOVAULT_PASSWORD"  # noqa: S105 (the name of a variable)
 
-StorageOpt = Annotated[str, typer.Option("--storage", help="A folder, or s3://bucket/prefix")]
+StorageOpt = Annotated[
+    str,
+    typer.Option(
+        "--storage",
+        help="A folder, s3://bucket/prefix, sftp://user@host/path, webdav+https://host/path "
+        "or rclone://remote:path",
+    ),
+]
 EndpointOpt = Annotated[str | None, typer.Option("--s3-endpoint", help="S3-compatible endpoint")]
 PrefixOpt = Annotated[
     str | None, typer.Option(help="Folder inside the storage (default: from URL)")
