@@ -10,7 +10,8 @@ Writes are atomic: the object is streamed into `<path>/.partial/<random>` (pipel
 upload runs at the link's speed in bounded memory) and renamed over its key with the
 `posix-rename@openssh.com` extension, which replaces an existing object in one step.
 Partial files a killed writer left behind are removed by the next backend's first write
-once they are a day old. Reads stream from the remote file.
+once they are a day old. Reads stream from the remote file, 2 MiB ahead (the requests of a
+window in flight together).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import uuid
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, cast
+from typing import BinaryIO
 
 import paramiko
 
@@ -37,6 +38,9 @@ PARTIAL_DIR = ".partial"
 STALE_PARTIAL_SECONDS = 24 * 3600
 CONNECT_TIMEOUT = 20.0
 RSA_TYPES = ("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa")
+REQUEST = 32 * 1024  # what every SFTP server answers in one read
+READ_WINDOW = 2 * 1024 * 1024
+READ_REQUESTS = 64
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,42 @@ def load_private_key(text: str) -> paramiko.PKey:
         except (paramiko.SSHException, ValueError, TypeError, IndexError):
             continue
     raise ValueError("not an unencrypted OpenSSH or PEM private key (Ed25519, ECDSA or RSA)")
+
+
+class _WindowReader(io.RawIOBase):
+    """A remote file read ahead one window at a time: the window's requests are in flight
+    together (SFTP answers at most 32 KiB a request, one at a time would wait a round trip
+    each), and at most one window is held, so memory stays bounded."""
+
+    def __init__(self, remote: paramiko.SFTPFile, size: int) -> None:
+        self.remote = remote
+        self.size = size
+        self.offset = 0
+        self.pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if not self.pending:
+            if self.offset >= self.size:
+                return 0
+            end = min(self.size, self.offset + READ_WINDOW)
+            chunks = [(at, min(REQUEST, end - at)) for at in range(self.offset, end, REQUEST)]
+            window = b"".join(self.remote.readv(chunks, READ_REQUESTS))
+            if len(window) != end - self.offset:
+                raise StorageError(f"short read at {self.offset}: the file changed")
+            self.pending = memoryview(window)
+            self.offset = end
+        count = min(len(buffer), len(self.pending))
+        buffer[:count] = self.pending[:count]
+        self.pending = self.pending[count:]
+        return count
+
+    def close(self) -> None:
+        if not self.closed:
+            self.remote.close()
+        super().close()
 
 
 class SftpBackend:
@@ -277,9 +317,10 @@ class SftpBackend:
         path = self._path(key)
         try:
             remote = self._client().open(path, "rb")
+            size = remote.stat().st_size or 0
         except (OSError, EOFError, paramiko.SSHException) as exc:
             raise self._fail(f"cannot read {key}", exc) from exc
-        return cast(BinaryIO, remote)
+        return io.BufferedReader(_WindowReader(remote, size), CHUNK)
 
     def list(self, prefix: str) -> Iterator[ObjectInfo]:
         start = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
