@@ -144,6 +144,21 @@ def test_sftp_settings_are_checked() -> None:
     assert kind.secrets == ("password", "privateKey")
 
 
+def test_sftp_connects_again_after_the_link_drops(
+    sftp_server: RemoteServer, remote_folder: str
+) -> None:
+    (sftp_server.root / remote_folder).mkdir()
+    backend = _open(5, _sftp(sftp_server, remote_folder))
+    backend.put("k", io.BytesIO(b"before"))
+    assert isinstance(backend, RetryingBackend)
+    transport = backend.inner._transport  # type: ignore[attr-defined]
+    transport.close()  # the server or the network dropped the connection
+    backend.put("k", io.BytesIO(b"after"))
+    assert backend.inner._transport is not transport  # type: ignore[attr-defined]
+    with backend.get("k") as stream:
+        assert stream.read() == b"after"
+
+
 # -- WebDAV
 
 
@@ -202,6 +217,7 @@ def test_webdav_settings_are_checked() -> None:
         ({"url": "https://user@host/dav"}, "url"),
         ({"url": "https://host/dav", "password": "p"}, "username"),
         ({"url": "https://host/dav", "path": "a/../b"}, "path"),
+        ({"url": "http://[::1/dav"}, "url"),
     ):
         with pytest.raises(SettingsError) as exc:
             kind.check(settings)

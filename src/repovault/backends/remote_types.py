@@ -114,8 +114,12 @@ WEBDAV_KEYS = ("url", "path", "username", "password")
 def webdav_check(settings: Mapping[str, Any]) -> dict[str, Any]:
     values = _folded(settings, WEBDAV_KEYS)
     url = values["url"] or ""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        valid = False
+    if not valid:
         raise SettingsError("url", f"not an http(s) URL: {url!r}")
     if parts.username or parts.query or parts.fragment:
         raise SettingsError("url", "give the user in `username`, and no query or fragment")

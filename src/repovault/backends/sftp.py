@@ -84,7 +84,7 @@ def load_private_key(text: str) -> paramiko.PKey:
     for kind in (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey):
         try:
             return kind.from_private_key(io.StringIO(text))
-        except (paramiko.SSHException, ValueError, TypeError, IndexError):
+        except Exception:  # noqa: S112 (any malformed key: try the next type)
             continue
     raise ValueError("not an unencrypted OpenSSH or PEM private key (Ed25519, ECDSA or RSA)")
 
