@@ -78,7 +78,7 @@ def _serve(kind: str, root: Path, *args: str) -> tuple[subprocess.Popen[bytes], 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    log_path = root.parent / f"rclone-{kind}.log"
+    log_path = root.parent / "rclone.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [rclone_program(), "serve", kind, "--addr", f"127.0.0.1:{port}", "--config",
@@ -104,10 +104,12 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture(scope="session")
 def sftp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RemoteServer]:
-    root = tmp_path_factory.mktemp("sftproot")
+    work = tmp_path_factory.mktemp("sftp")  # a folder of its own: a test module may import
+    root = work / "root"  # these fixtures again, and a second server then starts
+    root.mkdir()
     host_private, host_public = ssh_key()
     client_private, client_public = ssh_key()
-    keys = root.parent / "sftp-keys"
+    keys = work / "keys"
     keys.mkdir()
     (keys / "host").write_text(host_private)
     (keys / "host").chmod(0o600)
@@ -126,7 +128,8 @@ def sftp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RemoteServ
 
 @pytest.fixture(scope="session")
 def webdav_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RemoteServer]:
-    root = tmp_path_factory.mktemp("davroot")
+    root = tmp_path_factory.mktemp("webdav") / "root"
+    root.mkdir()
     process, port, _ = _serve("webdav", root)
     yield RemoteServer(port, root)
     _stop(process)
