@@ -34,7 +34,7 @@ WRONG: dict[str, list[Any]] = {
 # Per call: (field path, bad value) for unknown enum values and out-of-range numbers.
 ENUMS: dict[str, list[tuple[str, Any]]] = {
     "/git/organizations/add": [("driver", 99), ("driver", 0), ("apiUrl", "ftp://x")],
-    "/storages/add": [("type", 7), ("settings", {"path": "relative/path"})],
+    "/storages/add": [("type", 99), ("settings", {"path": "relative/path"})],
     "/users/create": [("roles", ["Superuser"]), ("email", "no-at-sign"), ("password", "short")],
     "/users/modify": [("roles", ["Nope"])],
     "/plans/creategitplan": [

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 from sqlalchemy import select
 
 from repovault.runtime import Runtime
 from repovault.storages.models import Storage
+from repovault.storages.service import open_backend
+from tests.backends.servers_files import USER, RemoteServer, remote_folder, sftp_server
 from tests.conftest import Api
+
+__all__ = ["remote_folder", "sftp_server"]  # the SFTP server's fixtures, used here
 
 
 def test_an_s3_secret_is_sealed_at_rest_and_never_listed(api: Api, runtime: Runtime) -> None:
@@ -67,3 +72,50 @@ def test_azure_and_gcs_secrets_are_sealed_and_bad_settings_are_400(
     assert refused.status_code == 400, refused.text
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert "settings.container" in refused.text
+
+
+def test_an_sftp_storage_seals_its_key_and_opens_with_it(
+    api: Api, runtime: Runtime, sftp_server: RemoteServer, remote_folder: str
+) -> None:
+    (sftp_server.root / remote_folder).mkdir()
+    settings = {
+        "host": "127.0.0.1",
+        "port": sftp_server.port,
+        "username": USER,
+        "privateKey": sftp_server.client_key,
+        "hostKey": sftp_server.host_key,
+        "path": remote_folder,
+    }
+    created = api.ok("/storages/add", {"name": "sftp box", "type": 5, "settings": settings})
+    listed = api.ok("/storages/getmany", {})
+    assert "PRIVATE KEY" not in json.dumps(listed)
+    (box,) = [s for s in listed["result"] if s["id"] == created["id"]]
+    assert box["settings"]["hostKey"] == sftp_server.host_key
+    assert set(box["settings"]) == {"host", "port", "username", "hostKey", "path"}
+    with runtime.db.session() as session:
+        row = session.scalars(select(Storage).where(Storage.id == created["id"])).one()
+        assert "PRIVATE KEY" not in json.dumps(row.settings)
+        backend = open_backend(row, runtime.box)
+    backend.put("through/the/api", io.BytesIO(b"sealed and opened"))
+    assert (
+        sftp_server.root / remote_folder / "through/the/api"
+    ).read_bytes() == b"sealed and opened"
+
+
+def test_remote_folder_settings_are_checked_when_added(api: Api) -> None:
+    for type, settings, field in (
+        (5, {"host": "h", "username": "u", "password": "p"}, "settings.hostKey"),
+        (6, {"url": "ftp://h/dav"}, "settings.url"),
+        (
+            7,
+            {"remote": "drive:backups", "configText": "[other]\ntype = drive\n"},
+            "settings.configText",
+        ),
+    ):
+        response = api.post(
+            "/storages/add", {"name": f"bad {type}", "type": type, "settings": settings}
+        )
+        assert response.status_code == 400, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert field in response.json()["errors"], response.json()
+    assert [s["name"] for s in api.ok("/storages/getmany", {})["result"]] == ["Local storage"]

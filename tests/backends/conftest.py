@@ -17,6 +17,7 @@ from repovault.backends.base import Backend
 from repovault.backends.local import LocalBackend
 from repovault.backends.s3 import S3Backend
 from tests.backends.servers_cloud import *  # noqa: F403  (the Azure and GCS fixtures)
+from tests.backends.servers_files import *  # noqa: F403 (SFTP, WebDAV, rclone)
 
 ACCESS, SECRET = "repovault-test", "repovault-test-secret"
 
@@ -88,12 +89,9 @@ def s3_backend(s3_server: str, request: pytest.FixtureRequest) -> S3Backend:
     return backend
 
 
-@pytest.fixture(params=["local", "s3", "azure", "gcs"])
+@pytest.fixture(params=["local", "s3", "azure", "gcs", *REMOTE_FOLDERS])  # noqa: F405
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     if request.param == "local":
         return LocalBackend(tmp_path / "storage")
-    if request.param in ("azure", "gcs"):
-        cloud: Backend = request.getfixturevalue(f"{request.param}_backend")
-        return cloud
-    s3: Backend = request.getfixturevalue("s3_backend")
+    s3: Backend = request.getfixturevalue(f"{request.param}_backend")
     return s3

@@ -14,6 +14,7 @@ from repovault.backends.azure import AzureBlobBackend
 from repovault.backends.base import StorageError
 from repovault.backends.gcs import GCSBackend
 from repovault.backends.registry import SettingsError, backend_type, open_url
+from repovault.backends.retry import RetryingBackend
 from tests.backends.servers_cloud import AZURITE_KEY
 
 KEY = {
@@ -82,7 +83,11 @@ def test_command_line_urls_open_azure_and_gcs(
 ) -> None:
     monkeypatch.setenv("AZURE_STORAGE_ACCOUNT", "devstoreaccount1")
     monkeypatch.setenv("AZURE_STORAGE_KEY", AZURITE_KEY)
-    azure = open_url("azure://backups/some/prefix/", endpoint="http://127.0.0.1:9/devstoreaccount1")
+    opened = open_url(
+        "azure://backups/some/prefix/", endpoint="http://127.0.0.1:9/devstoreaccount1"
+    )
+    assert isinstance(opened, RetryingBackend)  # every backend is opened with retries
+    azure = opened.inner
     assert isinstance(azure, AzureBlobBackend)
     assert (azure.client.container_name, azure.prefix) == ("backups", "some/prefix/")
     assert azure.client.account_name == "devstoreaccount1"
@@ -94,6 +99,8 @@ def test_command_line_urls_open_azure_and_gcs(
     with pytest.raises(StorageError, match="service-account key"):  # the key above is no RSA key
         open_url("gs://bkt/p", endpoint="http://127.0.0.1:9")
     monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS")
-    gcs = open_url("gs://bkt/p/q", endpoint="http://127.0.0.1:9")
+    wrapped = open_url("gs://bkt/p/q", endpoint="http://127.0.0.1:9")
+    assert isinstance(wrapped, RetryingBackend)
+    gcs = wrapped.inner
     assert isinstance(gcs, GCSBackend)
     assert (gcs.bucket.name, gcs.prefix, gcs.client.project) == ("bkt", "p/q/", "from-env")

@@ -11,6 +11,14 @@ go through it; adding a backend is adding an entry.
                    accountKey or sasToken, or connectionString (secrets)
     4       gcs    bucket, prefix, project, endpointUrl,                 gs://bucket/prefix
                    credentialsJson (secret: a service-account key)
+    5       sftp   host, port, username, password | privateKey           sftp://user@host/path
+                   (secrets), hostKey, path
+    6       webdav url, path, username, password (secret)                webdav+https://host/path
+    7       rclone remote, configText (secret)                           rclone://remote:path
+
+(the remote folder types' settings are in `remote_types.py`). Every backend is opened
+wrapped in `RetryingBackend` (`retry.py`): transient errors are tried again with backoff,
+and errors name the storage.
 """
 
 from __future__ import annotations
@@ -26,6 +34,18 @@ from repovault.backends import cloud_settings as cloud
 from repovault.backends.base import Backend
 from repovault.backends.base import SettingsError as SettingsError  # re-exported
 from repovault.backends.local import LocalBackend
+from repovault.backends.remote_types import (
+    rclone_check,
+    rclone_from_url,
+    rclone_open,
+    sftp_check,
+    sftp_from_url,
+    sftp_open,
+    webdav_check,
+    webdav_from_url,
+    webdav_open,
+)
+from repovault.backends.retry import RetryingBackend
 from repovault.backends.s3 import S3Backend
 
 
@@ -135,6 +155,36 @@ TYPES: dict[int, BackendType] = {
             scheme="gs",
             from_url=cloud.gcs_from_url,
         ),
+        BackendType(
+            number=5,
+            name="sftp",
+            label="SFTP",
+            check=sftp_check,
+            open=sftp_open,
+            secrets=("password", "privateKey"),
+            scheme="sftp",
+            from_url=sftp_from_url,
+        ),
+        BackendType(
+            number=6,
+            name="webdav",
+            label="WebDAV",
+            check=webdav_check,
+            open=webdav_open,
+            secrets=("password",),
+            scheme="webdav",  # webdav+https://, webdav+http://
+            from_url=webdav_from_url,
+        ),
+        BackendType(
+            number=7,
+            name="rclone",
+            label="rclone remote",
+            check=rclone_check,
+            open=rclone_open,
+            secrets=("configText",),
+            scheme="rclone",
+            from_url=rclone_from_url,
+        ),
     )
 }
 
@@ -148,11 +198,17 @@ def backend_type(number: int) -> BackendType:
     return found
 
 
+def open_storage(kind: BackendType, settings: Mapping[str, Any], *, name: str) -> Backend:
+    """The backend of a storage of type `kind` on checked settings (secrets in the clear),
+    retrying transient errors; `name` is how its errors name the storage."""
+    return RetryingBackend(kind.open(settings), name=f"{name} ({kind.label})")
+
+
 def open_url(spec: str, **options: str | None) -> Backend:
-    """The backend a command-line storage names: `<scheme>://…` of a type that has one (its
-    credentials from the environment), else a local folder."""
-    scheme = spec.partition("://")[0] if "://" in spec else None
+    """The backend a command-line storage names: `<scheme>://…` (or `<scheme>+…://`) of a
+    type that has one (its credentials from the environment), else a local folder."""
+    scheme = spec.partition("://")[0].partition("+")[0] if "://" in spec else None
     for kind in TYPES.values():
         if scheme is not None and kind.scheme == scheme and kind.from_url is not None:
-            return kind.open(kind.from_url(spec, options))
-    return LocalBackend(Path(spec).expanduser().resolve())
+            return open_storage(kind, kind.from_url(spec, options), name=spec)
+    return open_storage(TYPES[1], {"path": str(Path(spec).expanduser().resolve())}, name=spec)

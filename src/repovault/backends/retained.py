@@ -55,7 +55,12 @@ class Lockable(Protocol):
 
 
 def lockable(backend: Backend) -> Lockable | None:
-    return backend if isinstance(backend, Lockable) else None
+    """`backend` when it can lock what it writes; a wrapper (retry.py) can when what it
+    wraps can."""
+    inner = getattr(backend, "inner", backend)
+    if isinstance(backend, Lockable) and isinstance(inner, Lockable):
+        return backend
+    return None
 
 
 def retained_until(backend: Backend, key: str) -> datetime | None:

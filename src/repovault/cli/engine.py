@@ -44,7 +44,8 @@ StorageOpt = Annotated[
     str,
     typer.Option(
         "--storage",
-        help="A folder, s3://bucket/prefix, azure://container/prefix or gs://bucket/prefix",
+        help="A folder, s3://bucket/prefix, azure://container/prefix, gs://bucket/prefix, "
+        "sftp://user@host/path, webdav+https://host/path or rclone://remote:path",
     ),
 ]
 EndpointOpt = Annotated[

@@ -142,6 +142,9 @@ class StorageType(Labeled):
     S3 = 2, "S3"
     AZURE_BLOB = 3, "Azure Blob"
     GCS = 4, "Google Cloud Storage"
+    SFTP = 5, "SFTP"
+    WEBDAV = 6, "WebDAV"
+    RCLONE = 7, "rclone remote"
 
 
 class ResourceKind(Labeled):

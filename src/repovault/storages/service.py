@@ -18,8 +18,8 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from repovault.backends.base import Backend, StorageError
-from repovault.backends.registry import SettingsError, backend_type
+from repovault.backends.base import Backend, SettingsError, StorageError
+from repovault.backends.registry import backend_type, open_storage
 from repovault.backends.retained import RetainedBackend, Retention, lockable
 from repovault.common import codes
 from repovault.common.enums import StorageType
@@ -129,7 +129,7 @@ def open_backend(storage: Storage, box: SecretBox) -> Backend:
     for secret in kind.secrets:
         sealed = settings.pop(secret + SEALED, None)
         settings[secret] = box.open(sealed) if sealed else None
-    return kind.open(settings)
+    return open_storage(kind, settings, name=repr(storage.name))
 
 
 def object_lock_refusal(storage: Storage, box: SecretBox) -> str | None:
