@@ -98,6 +98,9 @@ def bitbucket_data() -> dict[str, list[Any]]:
     }
 
 
+UI = {"id": "u1", "name": "ui", "active": True}
+
+
 def _az_person(name: str) -> dict[str, Any]:
     return {"displayName": name.title(), "uniqueName": f"{name}@fabrikam.com", "id": name}
 
@@ -136,7 +139,7 @@ def azure_data() -> dict[str, list[Any]]:
     return {
         "pullrequests": [
             _az_pull(1, "Fix the crash", "completed", "fix-crash", closedBy=_az_person("erin")),
-            _az_pull(3, "Add a feature", "active", "feature", isDraft=True, labels=[{"name": "ui"}]),
+            _az_pull(3, "Add a feature", "active", "feature", isDraft=True, labels=[UI]),
         ],
         "pullRequests/1/threads": [
             {
@@ -147,7 +150,11 @@ def azure_data() -> dict[str, list[Any]]:
                     _az_comment(2, "Erin voted 10", "erin", "system"),
                 ],
             },
-            {"id": 6, "threadContext": context, "comments": [_az_comment(3, "Check first.", "dave")]},
+            {
+                "id": 6,
+                "threadContext": context,
+                "comments": [_az_comment(3, "Check first.", "dave")],
+            },
         ],
         "pullRequests/3/threads": [],
     }
