@@ -132,16 +132,16 @@ def _az_comment(number: int, text: str, user: str, kind: str = "text") -> dict[s
 
 
 def azure_data() -> dict[str, list[Any]]:
-    """Pull requests !1 (completed from `fix-crash`, deleted since) with a thread (and a
-    system comment) and a thread on a line, !3 (active draft, `feature` into `main`,
-    tagged); no !2."""
+    """Pull requests !40 (completed from `fix-crash`, deleted since) with a thread (and a
+    system comment) and a thread on a line, !42 (active draft, `feature` into `main`,
+    tagged), listed newest first as Azure DevOps does."""
     context = {"filePath": "/src/app.py", "rightFileStart": {"line": 10, "offset": 1}}
     return {
         "pullrequests": [
-            _az_pull(1, "Fix the crash", "completed", "fix-crash", closedBy=_az_person("erin")),
-            _az_pull(3, "Add a feature", "active", "feature", isDraft=True, labels=[UI]),
+            _az_pull(42, "Add a feature", "active", "feature", isDraft=True, labels=[UI]),
+            _az_pull(40, "Fix the crash", "completed", "fix-crash", closedBy=_az_person("erin")),
         ],
-        "pullRequests/1/threads": [
+        "pullRequests/40/threads": [
             {
                 "id": 5,
                 "threadContext": None,
@@ -156,7 +156,7 @@ def azure_data() -> dict[str, list[Any]]:
                 "comments": [_az_comment(3, "Check first.", "dave")],
             },
         ],
-        "pullRequests/3/threads": [],
+        "pullRequests/42/threads": [],
     }
 
 

@@ -112,8 +112,8 @@ def test_a_bitbucket_snapshot_into_github(tmp_path: Path) -> None:
 
 
 def test_an_azure_snapshot_into_gitea(tmp_path: Path) -> None:
-    """Pull requests keep their numbers (!2 missing: a placeholder); the system comment is
-    left out; the comment on a line names its file and line."""
+    """Pull requests !40 and !42 (ids of the organization) are #1 and #2, no placeholder;
+    the system comment is left out; the comment on a line names its file and line."""
     snapshot = make_azure_snapshot(tmp_path)
     with WritablePlatform(tmp_path / "target", gitea=True, token=TOKEN) as platform:
         (tmp_path / "target").mkdir(exist_ok=True)
@@ -122,23 +122,25 @@ def test_an_azure_snapshot_into_gitea(tmp_path: Path) -> None:
         target = platform.state["acme/app"]
     data = azure_data()
     restored = {issue["number"]: issue for issue in target.issues}
-    assert sorted(restored) == [1, 2, 3]
-    assert (restored[2]["title"], restored[2]["state"]) == ("Placeholder for #2", "closed")
+    assert sorted(restored) == [1, 2]
     merged = restored[1]
     assert (merged["title"], merged["state"]) == ("Fix the crash", "closed")
     assert [label["name"] for label in merged["labels"]] == [PULL_LABEL]
     assert merged["body"].startswith("_Originally opened by @erin@fabrikam.com at 2024-01-04")
-    assert merged["body"].rstrip().endswith(data["pullrequests"][0]["description"])
+    assert "Pull request !40 of the original Azure DevOps repository." in merged["body"]
+    assert merged["body"].rstrip().endswith(data["pullrequests"][1]["description"])
     _merged_thread([c["body"] for c in target.comments[1]], "dave@fabrikam.com")
-    assert sorted(target.pulls) == [3]
-    pull = target.pulls[3]
+    assert sorted(target.pulls) == [2]
+    pull = target.pulls[2]
     assert (pull["title"], pull["state"], pull["head"]["ref"], pull["base"]["ref"]) == (
         "Add a feature",
         "open",
         "feature",
         "main",
     )
-    assert without_author(pull["body"]) == "The text of Add a feature."
+    assert without_author(pull["body"]) == (
+        "Pull request !42 of the original Azure DevOps repository.\n\nThe text of Add a feature."
+    )
     assert [label["name"] for label in target.labels] == ["ui", PULL_LABEL]
 
 

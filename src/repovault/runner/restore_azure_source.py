@@ -3,8 +3,10 @@ restore_source.py, which are GitHub's): what a restore into another platform wri
 repository backed up from Azure DevOps.
 
 A repository snapshot of Azure DevOps holds pull requests only (its work items belong to the
-project, not to the repository): pull request `k` keeps its number, and the numbers below
-it that no pull request holds become placeholders, as for any gap. Each thread's comments
+project, not to the repository). Their ids (`pullRequestId`) are the organization's, not the
+repository's (its first pull request may be 4000): kept, they would need thousands of
+placeholders. So they are numbered 1, 2, ... in id order, each text saying which pull
+request `!id` it was. Each thread's comments
 are the pull request's comments, but those Azure DevOps writes itself (`commentType:
 system`: votes, pushes, status changes); a thread on a file and line (`threadContext`) gives
 review comments (its path without the leading `/`). Labels (tags) on pull requests become labels.
@@ -40,13 +42,15 @@ def _labels(item: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def pull_of(item: dict[str, Any]) -> dict[str, Any]:
-    """An Azure DevOps pull request in GitHub's pull request shape."""
+def pull_of(item: dict[str, Any], number: int) -> dict[str, Any]:
+    """An Azure DevOps pull request in GitHub's pull request shape, numbered `number`."""
     status = str(item.get("status") or "active").lower()
+    note = f"Pull request !{item['pullRequestId']} of the original Azure DevOps repository."
+    body = item.get("description") or ""
     pull: dict[str, Any] = {
-        "number": int(item["pullRequestId"]),
+        "number": number,
         "title": item.get("title") or "",
-        "body": item.get("description") or "",
+        "body": f"{note}\n\n{body}" if body else note,
         "state": "open" if status == "active" else "closed",
         "user": _user(item, "createdBy"),
         "created_at": item.get("creationDate"),
@@ -64,9 +68,10 @@ def pull_of(item: dict[str, Any]) -> dict[str, Any]:
     return pull
 
 
-def _add_thread(source: Source, thread: dict[str, Any]) -> None:
-    number = thread.get("pullRequestId")
-    if not isinstance(number, int) or thread.get("isDeleted"):
+def _add_thread(source: Source, thread: dict[str, Any], numbers: dict[int, int]) -> None:
+    pull_id = thread.get("pullRequestId")
+    number = numbers.get(pull_id) if isinstance(pull_id, int) else None
+    if number is None or thread.get("isDeleted"):
         return
     context = thread.get("threadContext")
     for comment in thread.get("comments") or []:
@@ -94,15 +99,17 @@ def read_azure_source(items: Items, documents: Iterable[str] = ()) -> Source:
     """The Azure DevOps documents of a snapshot as a `Source` (the module docstring); it
     holds no releases, so `documents` is not read."""
     source = Source()
-    for item in items("pull-requests.json"):
-        if isinstance(item, dict):
-            pull = pull_of(item)
-            source.pulls[pull["number"]] = pull
+    pulls = [item for item in items("pull-requests.json") if isinstance(item, dict)]
+    ids = sorted({int(item["pullRequestId"]) for item in pulls})
+    numbers = {pull_id: place for place, pull_id in enumerate(ids, start=1)}
+    for item in pulls:
+        number = numbers[int(item["pullRequestId"])]
+        source.pulls[number] = pull_of(item, number)
     names = dict.fromkeys(
         label["name"] for pull in source.pulls.values() for label in pull["labels"]
     )
     source.labels = [{"name": name, "color": "ededed"} for name in names]
     for thread in items("pull-request-threads.json"):
         if isinstance(thread, dict):
-            _add_thread(source, thread)
+            _add_thread(source, thread, numbers)
     return source
