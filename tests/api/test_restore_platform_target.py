@@ -161,9 +161,12 @@ def test_a_repository_that_exists_and_is_not_empty_is_refused_unless_overwrite(
             )
 
 
-def test_a_gitlab_snapshot_is_a_source_a_plain_git_one_is_not(api: Api, runtime: Runtime) -> None:
-    """The source's platform must be one whose documents a restore reads (GitHub, GitLab,
-    Gitea/Forgejo): a plain Git organization's repository is refused on `id`."""
+def test_every_platform_is_a_source_but_plain_git_and_data_center(
+    api: Api, runtime: Runtime
+) -> None:
+    """The source's platform must be one whose documents a restore reads (GitHub, Bitbucket
+    Cloud, GitLab, Azure DevOps, Gitea/Forgejo): a plain Git or Bitbucket Data Center
+    organization's repository is refused on `id`."""
     world = build_world(api, runtime)
     with runtime.db.session(write=True) as session:
         target = Organization(driver=5, name="acme", api_url="http://127.0.0.1:9/api/v1")
@@ -171,11 +174,19 @@ def test_a_gitlab_snapshot_is_a_source_a_plain_git_one_is_not(api: Api, runtime:
         session.flush()
         target_id = target.id
     checked = {"organizationId": target_id, "name": "app", "overwrite": False, "dryRun": True}
-    for driver, refused in ((3, False), (6, True), (4, True)):
+    sources = (
+        (3, None, False),
+        (4, None, False),
+        (2, None, False),
+        (2, "https://api.bitbucket.org/2.0", False),
+        (6, None, True),
+        (2, "https://bitbucket.example.com", True),
+    )
+    for driver, api_url, refused in sources:
         with runtime.db.session(write=True) as session:
             source = session.get(Organization, world.org)
             assert source is not None
-            source.driver = driver
+            source.driver, source.api_url = driver, api_url
         with runtime.db.session() as session, httpx.Client() as http:
             repository = session.get(Repository, world.repos[0])
             assert repository is not None
@@ -189,4 +200,4 @@ def test_a_gitlab_snapshot_is_a_source_a_plain_git_one_is_not(api: Api, runtime:
                     session, runtime.box, http, repository=repository, target=checked
                 )
             assert list(error.value.errors or {}) == ["id"]
-            assert "GitHub, GitLab and Gitea" in str(error.value.errors)
+            assert "not Bitbucket Data Center, nor plain Git" in str(error.value.errors)

@@ -49,7 +49,7 @@ from repovault.providers.writes_bitbucket import BitbucketWriter
 from repovault.providers.writes_gitlab import GitLabWriter
 
 WRITERS = (1, 2, 3, 4, 5)  # the drivers a restore writes into: all but plain Git
-READERS = (1, 3, 5)  # the drivers whose snapshots it reads: GitHub, GitLab, Gitea/Forgejo
+READERS = (1, 2, 3, 4, 5)  # the drivers whose snapshots it reads (Bitbucket: Cloud only)
 # What a restore writes; a writer with a `holds` attribute holds only the kinds it names
 # (Bitbucket: no labels, milestones or releases it can create; Azure DevOps: labels as
 # `tags`, made by use, no milestones or releases).
@@ -61,6 +61,13 @@ def writable(driver: int, api_url: str | None) -> bool:
     drivers of WRITERS, Bitbucket Cloud but not Data Center."""
     data_center = driver == 2 and is_data_center(Access(driver, "", api_url, None, None))
     return driver in WRITERS and not data_center
+
+
+def readable(driver: int, api_url: str | None) -> bool:
+    """Whether a restore reads the snapshots of an organization of `driver` at `api_url`:
+    the drivers of READERS, Bitbucket Cloud but not Data Center (its documents differ)."""
+    data_center = driver == 2 and is_data_center(Access(driver, "", api_url, None, None))
+    return driver in READERS and not data_center
 
 
 def holds(writer: object, kind: str) -> bool:

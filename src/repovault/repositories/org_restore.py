@@ -28,7 +28,7 @@ from repovault.engine.manifest import is_snapshot_id
 from repovault.engine.vault import Vault
 from repovault.organizations.models import Organization
 from repovault.plans.models import Plan
-from repovault.providers.writes import READERS, writable
+from repovault.providers.writes import readable, writable
 from repovault.repositories import vaults
 from repovault.repositories.models import Repository
 from repovault.repositories.org_exports import parse_at
@@ -256,7 +256,7 @@ def restore_organization(
         code=codes.ORGANIZATION_NOT_FOUND,
         what="organization",
     )
-    if source.driver not in READERS:
+    if not readable(source.driver, source.api_url):
         raise InvalidInput.field("planId" if plan else "id", NOT_READABLE)
     if not writable(destination.driver, destination.api_url):
         raise InvalidInput.field("target.organizationId", NOT_WRITABLE)

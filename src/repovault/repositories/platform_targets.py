@@ -1,6 +1,6 @@
 """A restore into an organization, checked at the call: the organization exists, it is on a
 platform a restore writes into (`WRITERS`), the repository's own platform is one whose
-snapshots a restore reads (`READERS`), and the target repository is new or empty unless the
+snapshots a restore reads (`readable`), and the target repository is new or empty unless the
 caller asks to overwrite (asked of the platform, so the refusal is the call's 409 rather than
 a failed task). The worker asks again right before it writes."""
 
@@ -18,7 +18,7 @@ from repovault.common.secrets import SecretBox
 from repovault.organizations.models import Organization
 from repovault.organizations.service import access_of
 from repovault.providers.base import ProviderAuthError, ProviderError, ProviderNotFound
-from repovault.providers.writes import READERS, writable, writer_for
+from repovault.providers.writes import readable, writable, writer_for
 from repovault.repositories.models import Repository
 
 # What a platform restore's dry run counts (its task's `result.dryRun`), in the order
@@ -45,8 +45,8 @@ NOT_WRITABLE = (
     "and Azure DevOps organizations only (not Bitbucket Data Center, not plain Git)"
 )
 NOT_READABLE = (
-    "restoring into a platform reads snapshots of GitHub, GitLab and Gitea/Forgejo "
-    "organizations only, for now"
+    "restoring into a platform reads snapshots of GitHub, GitLab, Gitea/Forgejo, "
+    "Bitbucket Cloud and Azure DevOps organizations; not Bitbucket Data Center, nor plain Git"
 )
 
 
@@ -73,7 +73,7 @@ def check_platform_target(
     source = session.get(Organization, repository.organization_id)
     if not writable(organization.driver, organization.api_url):
         raise InvalidInput.field("target.organizationId", NOT_WRITABLE)
-    if source is None or source.driver not in READERS:
+    if source is None or not readable(source.driver, source.api_url):
         raise InvalidInput.field("id", NOT_READABLE)
     if "/" in (target["name"] or "") and organization.driver != 4:
         raise InvalidInput.field("target.name", "`project/name` names an Azure DevOps project")

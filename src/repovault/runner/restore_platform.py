@@ -39,6 +39,8 @@ from repovault.repositories.models import Repository
 from repovault.repositories.platform_targets import default_name
 from repovault.runner import transport
 from repovault.runner.execute import Job, JobFailed
+from repovault.runner.restore_azure_source import read_azure_source
+from repovault.runner.restore_bitbucket_source import read_bitbucket_source
 from repovault.runner.restore_gitlab_source import read_gitlab_source
 from repovault.runner.restore_pulls import Numbers
 from repovault.runner.restore_releases import (
@@ -50,7 +52,8 @@ from repovault.runner.restore_releases import (
 from repovault.runner.restore_source import Record, Source, dry_run, read_source, thread
 from repovault.tasks.models import Task
 
-GITLAB = 3  # the source driver whose documents read_gitlab_source reads
+# The reader of each source driver's documents (GitHub's shapes: read_source)
+READERS_BY_DRIVER = {2: read_bitbucket_source, 3: read_gitlab_source, 4: read_azure_source}
 POSTED = {"comments": "comments", "reviews": "reviews", "reviewComments": "review comments"}
 NUMBERED = ("issues", "pull requests", "pull requests as issues", "placeholders")
 
@@ -285,7 +288,7 @@ def restore_into(
     documents = [
         o.name.removeprefix("meta/") for o in manifest.objects if o.name.startswith("meta/")
     ]
-    reader = read_gitlab_source if wanted.source_driver == GITLAB else read_source
+    reader = READERS_BY_DRIVER.get(wanted.source_driver, read_source)
     source = reader(lambda document: _items(vault, manifest, document), documents)
     refs = pushed_refs(manifest.content.refs)
     if wanted.dry_run:
