@@ -219,3 +219,57 @@ def test_no_listing_time_means_git(api: Api, platforms: Platforms, tmp_path: Pat
     setup.run()
     second = setup.run()
     assert not any("(platform), no git" in line for line in _lines(second))
+
+
+def test_a_run_confirms_its_other_unchanged_repositories_at_once(
+    api: Api, platforms: Platforms, tmp_path: Path
+) -> None:
+    """The first task to read the listing ends the run's other queued tasks it confirms, in
+    one transaction; a repository whose time moved still gets its git backup."""
+    sources = make_sources(tmp_path / "git", ("a", "b", "c", "d"))
+    names = sorted(sources)
+
+    def listing(moved: str | None) -> None:
+        items = []
+        for i, name in enumerate(names, 1):
+            item = repository(i, name.replace("team/", "acme/"))
+            at = T2 if name == moved else T1
+            item.update(clone_url=sources[name].as_uri(), has_wiki=False, pushed_at=at)
+            items.append(item)
+        platforms.github.orgs["acme"] = items
+
+    listing(None)
+    org = add_org(api, driver=1, name="acme", token="tok")
+    repos = [r["id"] for r in _sync(api, org)["result"]["repositories"]]
+    api.ok("/git/repositories/activate", {"ids": repos})
+    plan = add_plan(
+        api,
+        org,
+        repositoriesIds=repos,
+        includeMetadata=False,
+        advancedOptions={"maxConcurrentTasks": "1"},
+    )
+
+    def run() -> list[dict[str, Any]]:
+        tasks = wait_tasks(api, api.ok("/plans/run", {"id": plan})["taskIds"])
+        assert all(t["status"] == 1 for t in tasks), tasks
+        return tasks
+
+    assert all(t["result"]["created"] for t in run())
+    _push(sources["team/c"], tmp_path, "moved")
+    listing("team/c")
+    second = run()
+    by_repo = {t["repositoryId"]: t for t in second}
+    moved = next(t for t in second if t["result"].get("created"))
+    assert moved["result"]["platformChangedAt"] == 1_796_043_600_000
+    others = [t for t in second if t is not moved]
+    assert len(others) == 3
+    assert all(t["result"]["unchangedWithoutGit"] for t in others)
+    assert all(NO_GIT in _lines(t) for t in others)
+    # Ended in bulk: no claim, no run of its own; its log as a task's of its own would say.
+    bulk = ["backup task queued", NO_GIT, "finished"]  # never claimed, no attempt started
+    assert sum(1 for t in others if _lines(t) == bulk) >= 2
+    assert len(by_repo) == 4
+    listed = api.ok("/git/repositories/getmany", {"id": org})["result"]["repositories"]
+    assert all(r["lastBackupTaskStatus"] == 1 for r in listed)
+    assert {r["lastSuccessfulBackup"] for r in listed} >= {t["finishedAt"] for t in others}

@@ -25,7 +25,7 @@ from repovault.providers.metadata import LFS, WIKI
 from repovault.providers.pages import PageCache
 from repovault.providers.registry import driver_for
 from repovault.repositories.vaults import Target, load_target, plan_storage
-from repovault.runner import actions, unchanged
+from repovault.runner import actions, unchanged, unchanged_run
 from repovault.runner.execute import Job, JobFailed
 from repovault.runner.prune import apply_retention
 from repovault.storages.service import open_backend
@@ -159,6 +159,9 @@ def run_backup(job: Job) -> None:
         job.report(20, "fetching")
         pulls = unchanged.Pulls(_cache_dir(job, "pages", repo.id), documents)
         reason, signal = unchanged.check(job, target, driver, pulls_changed=pulls.changed)
+        times = unchanged.times_of(target.organization.id, since=job.task.created_at)
+        if times is not None and unchanged_run.confirm_run(job, target, times):
+            job.log("info", "the run's other unchanged repositories were confirmed with it")
         options = BackupOptions(
             kind=job.task.params.get("kind") or "incremental",
             compression=_compression(plan),

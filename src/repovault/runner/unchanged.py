@@ -89,6 +89,12 @@ def listed_time(
     return server_id in listed.times, listed.times.get(server_id)
 
 
+def times_of(organization_id: str, *, since: int) -> dict[str, int | None] | None:
+    """The cached listing's times by server id, when read at or after `since`."""
+    listed = _cache.get(organization_id)
+    return listed.times if listed is not None and listed.fetched_at >= since else None
+
+
 def forget(organization_id: str | None = None) -> None:
     """Drop the cached listings (tests; an organization removed)."""
     with _guard:
@@ -142,8 +148,8 @@ def check(
 ) -> tuple[str | None, int | None]:
     """(why the repository needs no git or None, the listing's time to record with a git
     backup)."""
-    access = target.access
-    if job.task.params.get("force") or not carries_times(access):
+    access, every = target.access, job.runtime.settings.unchanged_git_every
+    if every <= 1 or job.task.params.get("force") or not carries_times(access):
         return None, None
     repository, since = target.repository, job.task.created_at
     listed, time = listed_time(
@@ -153,7 +159,7 @@ def check(
         return None, None
     with job.runtime.db.session() as session:
         vault = session.get(RepositoryVault, (target.repository.id, target.plan.id))
-        reason = confirmed(vault, time, job.runtime.settings.unchanged_git_every)
+        reason = confirmed(vault, time, every)
     if reason is not None and pulls_changed:
         job.log("info", "the pull requests changed: git looks at every ref")
         reason = None
