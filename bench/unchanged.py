@@ -275,13 +275,15 @@ def main() -> int:
     args = parser.parse_args()
     configure_logging(level=40)
     root = Path(tempfile.mkdtemp(prefix="repovault-bench-unchanged-"))
-    make_sources(root / "src", args.sources)
-    signal = one_path(root, args, every=10, count=args.repos)
-    if args.only_signal:
-        print(signal)
-        return 0
-    ls_remote = one_path(root, args, every=0, count=args.ls_remote_repos or args.repos)
-    shutil.rmtree(root, ignore_errors=True)
+    try:
+        make_sources(root / "src", args.sources)
+        signal = one_path(root, args, every=10, count=args.repos)
+        if args.only_signal:
+            print(signal)
+            return 0
+        ls_remote = one_path(root, args, every=0, count=args.ls_remote_repos or args.repos)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
     print(f"{args.repos} repositories listed, nothing changed, one worker ({args.threads} threads)")
     print(f"{'':34}{'platform time':>16}{'ls-remote':>16}")
     rows: list[tuple[str, Any, Any]] = [

@@ -19,7 +19,7 @@ from tests.api.world import add_org, add_plan
 from tests.conftest import Api
 from tests.e2e.flow import make_sources, wait_tasks
 from tests.engine.repos import commit, git
-from tests.providers.fake_github import pull_request, repository
+from tests.providers.fake_github import ERRORS, pull_request, repository
 from tests.providers.fake_platforms import (
     Platforms,
     bitbucket_repository,
@@ -273,3 +273,35 @@ def test_a_run_confirms_its_other_unchanged_repositories_at_once(
     listed = api.ok("/git/repositories/getmany", {"id": org})["result"]["repositories"]
     assert all(r["lastBackupTaskStatus"] == 1 for r in listed)
     assert {r["lastSuccessfulBackup"] for r in listed} >= {t["finishedAt"] for t in others}
+
+
+def test_a_small_run_in_a_big_organization_keeps_ls_remote(
+    api: Api, platforms: Platforms, tmp_path: Path
+) -> None:
+    """One repository of 120: the listing (3 pages at the smallest) would cost more than the
+    run saves; ls-remote costs the platform's API nothing."""
+    setup = _setup(api, platforms, tmp_path, "github", includeMetadata=False)
+    others = [repository(i, f"acme/other-{i}") for i in range(100, 220)]
+    platforms.github.orgs["acme"] = [
+        _github(setup.source.as_uri(), T1),
+        *others,
+    ]
+    org = api.ok("/plans/get", {"id": setup.plan})["organizationId"]
+    _sync(api, org)
+    setup.run()
+    before = len(platforms.github.requests)
+    second = setup.run()
+    assert not any("(platform), no git" in line for line in _lines(second))
+    listing = [r for r in platforms.github.requests[before:] if r.url.path.endswith("/repos")]
+    assert listing == []
+
+
+def test_a_listing_that_fails_means_git(api: Api, platforms: Platforms, tmp_path: Path) -> None:
+    setup = _setup(api, platforms, tmp_path, "github", includeMetadata=False)
+    setup.run()
+    platforms.github.fail_next(404, ERRORS["not_found"])  # the listing's first request
+    second = setup.run()
+    assert not any("(platform), no git" in line for line in _lines(second))
+    assert second["result"]["platformChangedAt"] is None  # nothing to trust next time
+    third = setup.run()  # a git backup without a listing time: git again
+    assert not any("(platform), no git" in line for line in _lines(third))

@@ -28,14 +28,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import structlog
+from sqlalchemy import func, select
 
 from repovault.common.clock import now_ms
 from repovault.common.enums import Driver as DriverKind
 from repovault.providers.base import Access, Driver, ProviderError
+from repovault.repositories.models import Repository
 from repovault.repositories.vaults import Target
 from repovault.runner.execute import Job
-from repovault.tasks.models import RepositoryVault
+from repovault.tasks.models import RepositoryVault, Task
 
 log = structlog.get_logger(__name__)
 
@@ -52,6 +55,8 @@ class _Listed:
 
 
 _cache: dict[str, _Listed] = {}
+_worth: dict[str, bool] = {}  # run id -> whether its listing is worth reading
+SMALLEST_PAGE = 50
 _locks: dict[str, threading.Lock] = {}
 _guard = threading.Lock()
 
@@ -81,9 +86,11 @@ def listed_time(
                     r.server_id: r.facts.last_push_at if r.facts else None
                     for r in driver.repositories()
                 }
-            except ProviderError as exc:
+            except (ProviderError, httpx.HTTPError) as exc:
+                # Remembered for the run as empty: its other tasks go to git without
+                # asking the platform again.
                 log.info("listing for unchanged repositories failed", error=str(exc))
-                return False, None
+                times = {}
             listed = _Listed(fetched_at, times)
             _cache[organization_id] = listed
     return server_id in listed.times, listed.times.get(server_id)
@@ -143,6 +150,34 @@ class Pulls:
             self.file.write_text(self.digest)
 
 
+def worth_listing(job: Job, target: Target) -> bool:
+    """Whether the run backs up enough of its organization for the listing to cost less
+    than it saves: at least one repository per page of the listing (50 a page at the
+    smallest), else ls-remote, which costs the platform's API nothing. Decided once per run
+    and process."""
+    run_id = job.task.run_id
+    if run_id is None:
+        return False
+    with _guard:
+        known = _worth.get(run_id)
+    if known is not None:
+        return known
+    with job.runtime.db.session() as session:
+        tasks = session.scalar(select(func.count()).where(Task.run_id == run_id)) or 0
+        listed = (
+            session.scalar(
+                select(func.count()).where(
+                    Repository.organization_id == target.organization.id, ~Repository.is_removed
+                )
+            )
+            or 0
+        )
+    worth = tasks * SMALLEST_PAGE >= listed
+    with _guard:
+        _worth[run_id] = worth
+    return worth
+
+
 def check(
     job: Job, target: Target, driver: Driver, *, pulls_changed: bool
 ) -> tuple[str | None, int | None]:
@@ -150,6 +185,8 @@ def check(
     backup)."""
     access, every = target.access, job.runtime.settings.unchanged_git_every
     if every <= 1 or job.task.params.get("force") or not carries_times(access):
+        return None, None
+    if not worth_listing(job, target):
         return None, None
     repository, since = target.repository, job.task.created_at
     listed, time = listed_time(
