@@ -209,7 +209,7 @@ def test_a_changed_metadata_page_sends_git_to_look(
     data["pulls"].append(pull_request(9, "from a fork"))
     data["pulls/9/reviews"] = []
     third = setup.run()
-    assert "the pull requests changed: git looks at every ref" in _lines(third)
+    assert "the platform's metadata changed: git looks at every ref" in _lines(third)
     assert third["result"]["created"] is True
 
 

@@ -127,16 +127,18 @@ def iso(ms: int) -> str:
 
 
 class Pulls:
-    """The pull (merge) request document of this export against the one of the last backup
-    made with git: a head pushed to a fork changes its pull request (`head.sha`,
-    `updated_at`), not the repository's last-change time."""
-
-    NAMES = ("pull-requests.json", "merge-requests.json")
+    """The metadata documents of this export against those of the last backup made with
+    git: a head pushed to a fork changes its pull request (`head.sha`, `updated_at`), not
+    the repository's last-change time; any other change of the metadata also sends git to
+    look (and a snapshot to keep the new documents)."""
 
     def __init__(self, cache: Path, documents: dict[str, Any]) -> None:
-        self.file = cache / "pulls-seen-by-git.sha256"
-        found = next((Path(documents[n]) for n in self.NAMES if n in documents), None)
-        self.digest = hashlib.sha256(found.read_bytes()).hexdigest() if found else None
+        self.file = cache / "metadata-seen-by-git.sha256"
+        digest = hashlib.sha256()
+        for name in sorted(documents):  # every document: pull requests, issues, ...
+            digest.update(name.encode() + b"\0")
+            digest.update(hashlib.sha256(Path(documents[name]).read_bytes()).digest())
+        self.digest = digest.hexdigest() if documents else None
 
     @property
     def changed(self) -> bool:
@@ -198,6 +200,6 @@ def check(
         vault = session.get(RepositoryVault, (target.repository.id, target.plan.id))
         reason = confirmed(vault, time, every)
     if reason is not None and pulls_changed:
-        job.log("info", "the pull requests changed: git looks at every ref")
+        job.log("info", "the platform's metadata changed: git looks at every ref")
         reason = None
     return reason, time
