@@ -250,6 +250,7 @@ def _only(runtime: Runtime, plan_id: str, count: int) -> list[tuple[str, str]]:
 def one_path(root: Path, args: argparse.Namespace, every: int, count: int) -> Measured:
     sources = sorted(root.glob("src/shared-*.git"))
     fake = FakeGitHub()
+    fake.pushed_from_disk = False  # the recorded time, as set below
     fake.orgs["big"] = []
     for i in range(1, args.repos + 1):
         item = repository(i, f"big/repo-{i:05d}")

@@ -32,7 +32,8 @@ NO_GIT = "unchanged since 2026-11-30T12:00:00Z (platform), no git"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_listings() -> Iterator[None]:
+def _fresh_listings(platforms: Platforms) -> Iterator[None]:
+    platforms.github.pushed_from_disk = False  # these tests set pushed_at themselves
     unchanged.forget()
     yield
     unchanged.forget()
