@@ -9,7 +9,6 @@ the statement, so a page costs one COUNT and one indexed SELECT whatever the tab
 
 from __future__ import annotations
 
-import json
 import math
 import operator as operator_module
 import threading
@@ -23,14 +22,10 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
-    String,
     and_,
     bindparam,
-    cast,
-    false,
     func,
     literal,
-    or_,
     select,
 )
 from sqlalchemy.orm import QueryableAttribute, Session
@@ -38,6 +33,7 @@ from sqlalchemy.orm import QueryableAttribute, Session
 from repovault.common import codes
 from repovault.common.errors import InvalidInput
 from repovault.common.ids import parse_guid
+from repovault.common.topics import topics_condition
 from repovault.common.wire import INT64_MAX, INT64_MIN, RequestModel, ResponseModel
 
 Kind = Literal["str", "int", "bool", "id", "topics"]
@@ -218,31 +214,10 @@ def _bind(kind: Kind, value: Any) -> Any:
     return literal(value, BigInteger()) if kind == "int" else value
 
 
-def _has_topic(expr: Expr, topic: str) -> ColumnElement[bool]:
-    """A JSON list of text holds `topic` (as the list is stored: `["a", "b"]`)."""
-    return cast(expr, String()).contains(json.dumps(topic), autoescape=True)
-
-
-def _topics_condition(column: Column, operator: str, value: Any, field: str) -> ColumnElement[bool]:
-    """A list of topics: `eq` holds the topic, `neq` does not, `in` holds one of them,
-    `contains` one of its topics contains the text."""
-    if operator == "in":
-        if not isinstance(value, list):
-            raise InvalidInput.field(field, "operator 'in' takes a list of values")
-        return or_(false(), *(_has_topic(column.expr, _coerce("str", v, field)) for v in value))
-    if operator not in ("eq", "neq", "contains"):
-        raise InvalidInput.field(field, f"operator {operator!r} does not apply to a list")
-    text = _coerce("str", value, field)
-    if operator == "contains":
-        return cast(column.expr, String()).icontains(text, autoescape=True)
-    held = _has_topic(column.expr, text)
-    return held if operator == "eq" else ~held
-
-
 def _condition(column: Column, operator: str, value: Any, field: str) -> ColumnElement[bool]:
     expr = column.expr
     if column.kind == "topics":
-        return _topics_condition(column, operator, value, field)
+        return topics_condition(expr, operator, value, field)
     if operator == "in":
         if not isinstance(value, list):
             raise InvalidInput.field(field, "operator 'in' takes a list of values")
