@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     task_stale_seconds: float = Field(default=60.0, gt=0)
     # Finished tasks (and their logs) are kept this many days (0: forever).
     task_history_days: int = Field(default=90, ge=0)
+    # A repository the platform's listing says is unchanged is confirmed without git
+    # (runner/unchanged.py), but every this many runs git's ls-remote checks it anyway, for
+    # the refs the listing's time does not follow (0 or 1: always git).
+    unchanged_git_every: int = Field(default=10, ge=0)
     # Audit entries (every state-changing call) are kept this many days (0: forever).
     audit_days: int = Field(default=365, ge=0)
     # An export's archive is kept this many hours after its task ended: then its link is

@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
-def assert_shape(actual: Any, example: Any, path: str = "$") -> None:
+def assert_shape(
+    actual: Any, example: Any, path: str = "$", extra: dict[str, set[str]] | None = None
+) -> None:
+    """`actual` has the example's shape: the same keys, the same JSON types. `extra` names
+    members repovault adds beyond the reference, by path with list indices as `[]`
+    (`$.result.repositories[]`): they must be there too, and only they."""
+    extra = extra or {}
     if isinstance(example, dict):
         assert isinstance(actual, dict), f"{path}: expected an object, got {actual!r}"
-        assert set(actual) == set(example), (
-            f"{path}: keys differ: missing {sorted(set(example) - set(actual))}, "
-            f"extra {sorted(set(actual) - set(example))}"
+        expected = set(example) | extra.get(re.sub(r"\[\d+\]", "[]", path), set())
+        assert set(actual) == expected, (
+            f"{path}: keys differ: missing {sorted(expected - set(actual))}, "
+            f"extra {sorted(set(actual) - expected)}"
         )
         for key, value in example.items():
-            assert_shape(actual[key], value, f"{path}.{key}")
+            assert_shape(actual[key], value, f"{path}.{key}", extra)
     elif isinstance(example, list):
         assert isinstance(actual, list), f"{path}: expected a list, got {actual!r}"
         if example:
             assert actual, f"{path}: expected items to compare with the example"
             for i, item in enumerate(actual):
-                assert_shape(item, example[0], f"{path}[{i}]")
+                assert_shape(item, example[0], f"{path}[{i}]", extra)
     elif example is None:
         assert actual is None or isinstance(actual, str | int | float | bool), path
     elif isinstance(example, bool):

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import httpx
 import jwt
@@ -187,6 +188,8 @@ class FakeGitHub:
         self.apps: dict[int, tuple[bytes, set[int]]] = {}
         self.minted: list[str] = []
         self.token_lifetime_s = 3600
+        # `pushed_at` of a repository on disk follows its refs (False: as the item says).
+        self.pushed_from_disk = True
 
     def fail_next(
         self,
@@ -315,7 +318,21 @@ class FakeGitHub:
     def _list(self, request: httpx.Request, table: dict[str, Any], name: str) -> httpx.Response:
         if name not in table:
             return httpx.Response(404, json=ERRORS["not_found"])
-        return self._page(request, table[name])
+        return self._page(request, [self._pushed(item) for item in table[name]])
+
+    def _pushed(self, item: dict[str, Any]) -> dict[str, Any]:
+        """As GitHub moves `pushed_at` with every push: a repository served from a folder
+        on disk (a file `clone_url`) was last pushed when its refs last changed."""
+        url = str(item.get("clone_url", ""))
+        if not self.pushed_from_disk or not url.startswith("file://"):
+            return item
+        folder = Path(unquote(urlsplit(url).path))
+        times = [p.stat().st_mtime for p in (folder / "packed-refs", folder / "refs") if p.exists()]
+        times += [p.stat().st_mtime for p in (folder / "refs").rglob("*") if p.is_file()]
+        if not times:
+            return item
+        at = datetime.fromtimestamp(max(times), UTC).isoformat().replace("+00:00", "Z")
+        return {**item, "pushed_at": at}
 
     def client(self) -> httpx.Client:
         return httpx.Client(transport=httpx.MockTransport(self.handler))

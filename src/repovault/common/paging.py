@@ -33,9 +33,10 @@ from sqlalchemy.orm import QueryableAttribute, Session
 from repovault.common import codes
 from repovault.common.errors import InvalidInput
 from repovault.common.ids import parse_guid
+from repovault.common.topics import topics_condition
 from repovault.common.wire import INT64_MAX, INT64_MIN, RequestModel, ResponseModel
 
-Kind = Literal["str", "int", "bool", "id"]
+Kind = Literal["str", "int", "bool", "id", "topics"]
 OPERATORS = ("eq", "neq", "lt", "lte", "gt", "gte", "contains", "startswith", "endswith", "in")
 TEXT_OPERATORS = ("contains", "startswith", "endswith")
 
@@ -196,6 +197,7 @@ _READERS: dict[Kind, Callable[[Any], Any]] = {
     "int": _as_int,
     "id": _as_id,
     "str": _as_str,
+    "topics": _as_str,
 }
 
 
@@ -214,6 +216,8 @@ def _bind(kind: Kind, value: Any) -> Any:
 
 def _condition(column: Column, operator: str, value: Any, field: str) -> ColumnElement[bool]:
     expr = column.expr
+    if column.kind == "topics":
+        return topics_condition(expr, operator, value, field)
     if operator == "in":
         if not isinstance(value, list):
             raise InvalidInput.field(field, "operator 'in' takes a list of values")
@@ -282,9 +286,10 @@ def ordering(
 ) -> list[ColumnElement[Any]]:
     name = (request.orderby or "name").lower()
     column = fields.get(name)
-    if column is None:
+    if column is None or column.kind == "topics":
+        known = sorted(n for n, c in fields.items() if c.kind != "topics")
         raise InvalidInput.field(
-            "orderby", f"unknown field {request.orderby!r}; one of: {', '.join(sorted(fields))}"
+            "orderby", f"unknown field {request.orderby!r} to order by; one of: {', '.join(known)}"
         )
     direction = (request.ordertype or "asc").lower()
     if direction not in ("asc", "desc"):

@@ -26,6 +26,7 @@ from repovault.config import Settings
 from repovault.organizations.models import Organization, Project, Wiki
 from repovault.organizations.service import access_of, claim_sync
 from repovault.providers.base import (
+    Facts,
     ProjectsDriver,
     RemoteProject,
     RemoteRepository,
@@ -78,6 +79,16 @@ def _upsert_projects(
     return by_server
 
 
+def _set_facts(repo: Repository, item: RemoteRepository) -> None:
+    """What the listing says about the repository (a listing that says nothing: unknown)."""
+    facts = item.facts or Facts()
+    repo.is_fork, repo.is_archived = facts.is_fork, facts.is_archived
+    repo.topics = list(facts.topics)
+    repo.language, repo.size_kb = facts.language, facts.size_kb
+    repo.default_branch, repo.description = facts.default_branch, facts.description
+    repo.last_push_at = facts.last_push_at
+
+
 def _apply(
     session: Session,
     org: Organization,
@@ -102,6 +113,7 @@ def _apply(
                 wiki_url=item.wiki_url,
                 project_id=projects.get(item.project_server_id or ""),
             )
+            _set_facts(repo, item)
             session.add(repo)
             session.flush()
             result.added.append(repo.id)
@@ -110,6 +122,7 @@ def _apply(
             result.renamed += 1
         repo.name, repo.url, repo.is_public = item.name, item.clone_url, item.is_public
         repo.wiki_url = item.wiki_url
+        _set_facts(repo, item)
         if item.project_server_id:
             repo.project_id = projects.get(item.project_server_id)
         if repo.is_removed:

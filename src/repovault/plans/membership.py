@@ -54,6 +54,8 @@ TEXT_OPERATORS = ("regex", "contains", "startswith", "endswith")
 def _compare(actual: Any, operator: str, expected: Any) -> bool:
     if actual is MISSING:
         return False  # a property the item does not have (a typo) matches nothing
+    if isinstance(actual, list):
+        return _compare_list(actual, operator, expected)
     if actual is None and operator in TEXT_OPERATORS:
         actual = ""  # an empty field: "None" is no text of the item's
     if operator == "in":
@@ -74,6 +76,18 @@ def _compare(actual: Any, operator: str, expected: Any) -> bool:
         return False
 
 
+def _compare_list(actual: list[Any], operator: str, expected: Any) -> bool:
+    """A list (topics): `eq` holds the value, `neq` does not, `in` holds one of the values;
+    the text operators and `regex` hold for one of its items."""
+    if operator == "eq":
+        return expected in actual
+    if operator == "neq":
+        return expected not in actual
+    if operator == "in":
+        return isinstance(expected, list) and any(v in actual for v in expected)
+    return any(_compare(item, operator, expected) for item in actual)
+
+
 def rule_matches(rule: dict[str, Any], item: dict[str, Any]) -> bool:
     """Does an item (its API fields, keys lower-cased) satisfy a rule of the plan DTO?"""
     if rule.get("choiceMode", RuleChoice.ALL) == RuleChoice.ALL:
@@ -87,6 +101,24 @@ def rule_matches(rule: dict[str, Any], item: dict[str, Any]) -> bool:
         for f in filters
     )
     return all(results) if choice.get("meetAllRules") else any(results)
+
+
+# A repository's properties a rule may name (lower case), as the API's list names them.
+_RULE_COLUMNS: dict[str, Any] = {
+    "id": Repository.id,
+    "name": Repository.name,
+    "serverid": Repository.server_id,
+    "ispublic": Repository.is_public,
+    "url": Repository.url,
+    "isfork": Repository.is_fork,
+    "isarchived": Repository.is_archived,
+    "topics": Repository.topics,
+    "language": Repository.language,
+    "sizekb": Repository.size_kb,
+    "defaultbranch": Repository.default_branch,
+    "description": Repository.description,
+    "lastpushat": Repository.last_push_at,
+}
 
 
 def _rule_members(session: Session, plan: Plan) -> set[str]:
@@ -103,23 +135,13 @@ def _rule_members(session: Session, plan: Plan) -> set[str]:
             if any(rule_matches(rule, project) for rule in project_rules):
                 projects.add(p.id)
     rows = session.execute(
-        select(
-            Repository.id,
-            Repository.name,
-            Repository.server_id,
-            Repository.is_public,
-            Repository.url,
-            Repository.project_id,
-        ).where(Repository.organization_id == plan.organization_id, ~Repository.is_removed)
+        select(*_RULE_COLUMNS.values(), Repository.project_id).where(
+            Repository.organization_id == plan.organization_id, ~Repository.is_removed
+        )
     )
-    for rid, name, server_id, is_public, url, project_id in rows:
-        fields: dict[str, Any] = {
-            "id": rid,
-            "name": name,
-            "serverid": server_id,
-            "ispublic": is_public,
-            "url": url,
-        }
+    for row in rows:
+        fields: dict[str, Any] = dict(zip(_RULE_COLUMNS, row, strict=False))
+        rid, project_id = row[0], row[-1]
         if project_id in projects or any(rule_matches(rule, fields) for rule in repo_rules):
             members.add(rid)
     return members

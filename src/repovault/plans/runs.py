@@ -165,6 +165,15 @@ def _remember_vault(session: Session, task: Task) -> None:
         vault = RepositoryVault(repository_id=task.repository_id, plan_id=task.plan_id)
         session.add(vault)
     vault.last_success = task.finished_at
+    # What runner/unchanged.py decides on next time (its keys in the task's result).
+    result = task.result or {}
+    if result.get("gitStartedAt"):
+        vault.git_started_at = int(result["gitStartedAt"])
+        signal = result.get("platformChangedAt")
+        vault.signal_at = int(signal) if isinstance(signal, int) else None
+        vault.runs_without_git = 0
+    elif result.get("unchangedWithoutGit"):
+        vault.runs_without_git = (vault.runs_without_git or 0) + 1
 
 
 def task_ended(session: Session, task: Task, *, now: int) -> RunSummary | None:

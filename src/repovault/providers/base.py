@@ -92,6 +92,23 @@ class RemoteRepository:
     is_public: bool
     project_server_id: str | None = None  # Azure DevOps: the project it belongs to
     wiki_url: str | None = None  # the wiki, a git repository of its own, when it has one
+    facts: Facts | None = None  # what the listing says about it, when it says anything
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a platform's repository listing says about one repository (no extra request).
+    `last_push_at` is the listing's last-change time in epoch milliseconds (GitHub
+    `pushed_at`, GitLab `last_activity_at`, Gitea `updated_at`, Bitbucket `updated_on`)."""
+
+    is_fork: bool = False
+    is_archived: bool = False
+    topics: tuple[str, ...] = ()
+    language: str | None = None
+    size_kb: int | None = None
+    default_branch: str | None = None
+    description: str | None = None
+    last_push_at: int | None = None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import httpx
 
 from repovault.engine.git import Credentials
 from repovault.providers.base import Access, PauseListener, RemoteRepository
+from repovault.providers.facts import bitbucket_facts
 from repovault.providers.http import (
     PlatformClient,
     basic_or_bearer,
@@ -102,6 +103,7 @@ class BitbucketDriver:
                 is_public=not item.get("is_private", True),
                 # A Bitbucket Cloud wiki is a git repository at `<clone URL>/wiki`.
                 wiki_url=f"{url}/wiki" if item.get("has_wiki") else None,
+                facts=bitbucket_facts(item),
             )
 
     def manages(self, server_id: str) -> bool:

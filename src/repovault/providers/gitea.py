@@ -88,7 +88,7 @@ class GiteaDriver:
     def repositories(self) -> Iterator[RemoteRepository]:
         kind = self._owner_kind()
         for item in self.api.pages(f"/{kind}/{self.access.name}/repos", {"limit": 50}):
-            yield repository_of(item)
+            yield repository_of(item, changed="updated_at")
 
     def manages(self, server_id: str) -> bool:
         return True

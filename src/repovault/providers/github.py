@@ -16,6 +16,7 @@ from repovault.providers.base import (
     ProviderAuthError,
     RemoteRepository,
 )
+from repovault.providers.facts import github_facts
 from repovault.providers.github_app import TOKENS
 from repovault.providers.http import PlatformClient, cloud_git_host, wiki_of
 from repovault.providers.metadata import (
@@ -78,14 +79,16 @@ GITHUB_PER_ITEM = [
 ]
 
 
-def repository_of(item: dict[str, Any]) -> RemoteRepository:
-    """A repository from a GitHub-style item (GitHub, and Gitea whose API follows it)."""
+def repository_of(item: dict[str, Any], *, changed: str = "pushed_at") -> RemoteRepository:
+    """A repository from a GitHub-style item (GitHub, and Gitea whose API follows it);
+    `changed` names the item's last-change time."""
     return RemoteRepository(
         server_id=str(item["id"]),
         name=item["full_name"],
         clone_url=item["clone_url"],
         is_public=not item.get("private", False),
         wiki_url=wiki_of(item["clone_url"]) if item.get("has_wiki") else None,
+        facts=github_facts(item, changed=changed),
     )
 
 

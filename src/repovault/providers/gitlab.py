@@ -17,6 +17,7 @@ from repovault.providers.base import (
     ProviderNotFound,
     RemoteRepository,
 )
+from repovault.providers.facts import gitlab_facts
 from repovault.providers.http import PlatformClient, api_root, wiki_of
 from repovault.providers.metadata import (
     COMMENTS,
@@ -135,6 +136,7 @@ class GitLabDriver:
                 clone_url=item["http_url_to_repo"],
                 is_public=item.get("visibility") == "public",
                 wiki_url=wiki_of(item["http_url_to_repo"]) if item.get("wiki_enabled") else None,
+                facts=gitlab_facts(item),
             )
 
     def manages(self, server_id: str) -> bool:

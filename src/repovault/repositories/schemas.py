@@ -44,6 +44,15 @@ class RepositoryOut(ResponseModel):
     status: int
     last_backup_task_status: int
     is_public: bool
+    # Beyond the reference: what the platform's listing says (docs/api.md).
+    is_fork: bool
+    is_archived: bool
+    topics: list[str]
+    language: str | None
+    size_kb: int | None
+    default_branch: str | None
+    description: str | None
+    last_push_at: int | None
 
 
 class RepositoriesResult(ResponseModel):

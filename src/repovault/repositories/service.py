@@ -44,6 +44,15 @@ REPOSITORY_FIELDS = {
     "status": Column(r.status, "int"),
     "lastbackuptaskstatus": Column(r.last_backup_task_status, "int"),
     "ispublic": Column(r.is_public, "bool"),
+    # What the platform's listing says (docs/api.md, "Repository facts").
+    "isfork": Column(r.is_fork, "bool"),
+    "isarchived": Column(r.is_archived, "bool"),
+    "topics": Column(r.topics, "topics"),
+    "language": Column(r.language, "str"),
+    "sizekb": Column(r.size_kb, "int"),
+    "defaultbranch": Column(r.default_branch, "str"),
+    "description": Column(r.description, "str"),
+    "lastpushat": Column(r.last_push_at, "int"),
 }
 # The columns of a listed repository, in the order of `schemas.RepositoryOut`'s fields
 # (`common.wire.wire_row` pairs them with its keys).
@@ -59,6 +68,14 @@ LISTED = select(
     r.status,
     r.last_backup_task_status,
     r.is_public,
+    r.is_fork,
+    r.is_archived,
+    r.topics,
+    r.language,
+    r.size_kb,
+    r.default_branch,
+    r.description,
+    r.last_push_at,
 ).where(r.organization_id == bindparam("organization_id"))
 _o = Organization.__table__.c
 # The organization's synchronization state and how many of its repositories are removed;

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from repovault.common import enums
+from repovault.common.clock import now_ms
 from repovault.engine import codecs
 from repovault.engine import git as g
 from repovault.engine.backup import BackupOptions, backup
@@ -24,7 +25,7 @@ from repovault.providers.metadata import LFS, WIKI
 from repovault.providers.pages import PageCache
 from repovault.providers.registry import driver_for
 from repovault.repositories.vaults import Target, load_target, plan_storage
-from repovault.runner import actions, transport
+from repovault.runner import actions, transport, unchanged, unchanged_run
 from repovault.runner.copy import queue_copy
 from repovault.runner.execute import Job, JobFailed
 from repovault.runner.prune import apply_retention
@@ -161,6 +162,11 @@ def run_backup(job: Job) -> None:
     try:
         documents, counts = _export_metadata(job, target, driver, ignore)
         job.report(20, "fetching")
+        pulls = unchanged.Pulls(_cache_dir(job, "pages", repo.id), documents)
+        reason, signal = unchanged.check(job, target, driver, pulls_changed=pulls.changed)
+        times = unchanged.times_of(target.organization.id, since=job.task.created_at)
+        if times is not None and unchanged_run.confirm_run(job, target, times):
+            job.log("info", "the run's other unchanged repositories were confirmed with it")
         options = BackupOptions(
             kind=job.task.params.get("kind") or "incremental",
             compression=_compression(plan),
@@ -169,6 +175,11 @@ def run_backup(job: Job) -> None:
             counts=counts,
             keep_cache=_keep_cache(job, target.password),
         )
+        if reason is not None:
+            _without_git(job, target, credentials, options, reason)
+            actions.run(job, "postBackupAction", custom, environment, required=False)
+            return
+        job.result.update({unchanged.GIT_STARTED: now_ms(), unchanged.SIGNAL: signal})
         vault = target.vault(job.runtime)
         result = backup(
             url=repo.url,
@@ -178,6 +189,7 @@ def run_backup(job: Job) -> None:
             options=options,
             progress=_progress(job, "backup"),
         )
+        pulls.keep()  # what git has now seen
     finally:
         shutil.rmtree(_work_dir(job), ignore_errors=True)
     snapshot = result.snapshot
@@ -208,6 +220,21 @@ def run_backup(job: Job) -> None:
     if result.created:
         queue_copy(job, plan, repo.id)
     actions.run(job, "postBackupAction", custom, environment, required=False)
+
+
+def _without_git(
+    job: Job,
+    target: Target,
+    credentials: g.Credentials | None,
+    options: BackupOptions,
+    reason: str,
+) -> None:
+    """The platform confirmed the repository unchanged: no git for it (its wiki, which the
+    platform's time does not follow, is still backed up), no snapshot, no retention pass."""
+    job.log("info", reason)
+    job.result.update({unchanged.WITHOUT_GIT: True, "snapshotId": None, "created": False})
+    if target.repository.wiki_url and WIKI not in set(PlanSettings.of(target.plan).ignored):
+        _backup_wiki(job, target, credentials, options)
 
 
 def _backup_wiki(

@@ -80,6 +80,12 @@ class RepositoryVault(Base):
         String(36), ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True
     )
     last_success: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Unchanged without git (runner/unchanged.py): the platform's last-change time recorded
+    # at the last good snapshot made with git, when that backup began, and how many runs
+    # since confirmed the repository unchanged without starting git (0011).
+    signal_at: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    git_started_at: Mapped[int] = mapped_column(BigInteger, default=0)
+    runs_without_git: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class PlanRun(Base):

@@ -31,18 +31,34 @@ SnapshotOpt = Annotated[
 def repos_list(
     organization_id: str,
     search: Annotated[str | None, typer.Option(help="Part of the name")] = None,
+    forks: Annotated[
+        bool | None, typer.Option("--forks/--no-forks", help="Only forks, or no forks")
+    ] = None,
+    archived: Annotated[
+        bool | None,
+        typer.Option("--archived/--no-archived", help="Only archived, or no archived"),
+    ] = None,
+    topic: Annotated[str | None, typer.Option(help="Only those with this topic")] = None,
+    language: Annotated[str | None, typer.Option(help="Only those in this language")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """An organization's repositories, with their last backups."""
+    """An organization's repositories, with what the platform says of them (fork, archived,
+    language) and filters on it."""
+    wanted = filters(
+        name=search, isFork=forks, isArchived=archived, topics=topic, language=language
+    )
     with remote() as api:
         organization_id = resolve.organization(api, organization_id)
-        items = list(api.iter_repositories(organization_id, filters=filters(name=search)))
+        items = list(api.iter_repositories(organization_id, filters=wanted))
+    rows = [{**item, "flags": _flags(item)} for item in items]
     show(
         items,
         as_json,
         [
             ("id", "id"),
             ("name", "name"),
+            ("flags", "flags"),
+            ("language", "language"),
             ("protected", "isProtected"),
             ("removed", "isRemoved"),
             ("last backup", "lastBackup"),
@@ -50,8 +66,13 @@ def repos_list(
             ("status", "lastBackupTaskStatus"),
             ("next", "nextBackup"),
         ],
-        items,
+        rows,
     )
+
+
+def _flags(item: dict[str, Any]) -> str:
+    """What the platform says of a repository, in words (a table cell)."""
+    return " ".join(f for f in ("fork", "archived") if item.get(f"is{f.title()}"))
 
 
 @repos.command("add")
