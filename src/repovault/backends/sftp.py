@@ -133,6 +133,8 @@ class SftpBackend:
         self._lock = threading.Lock()
         self._transport: paramiko.Transport | None = None
         self._sftp: paramiko.SFTPClient | None = None
+        self._owner = 0  # the thread that opened the connection uses its first session
+        self._sessions = threading.local()  # every other thread: a session of its own
         self._partials_checked = False
 
     # -- the connection
@@ -200,6 +202,10 @@ class SftpBackend:
             )
 
     def _client(self) -> paramiko.SFTPClient:
+        """This thread's SFTP session. One SSH connection serves every thread, each with a
+        session (channel) of its own: a session answers one request at a time, and two
+        threads waiting on one session's answers (a backup and its lock renewal) can take
+        each other's and wait forever."""
         with self._lock:
             transport = self._transport
             if self._sftp is None or transport is None or not transport.is_active():
@@ -210,7 +216,21 @@ class SftpBackend:
                     raise
                 except (paramiko.SSHException, OSError, EOFError) as exc:
                     raise StorageError(f"{self.settings.where}: {exc}") from exc
-            return self._sftp
+                self._owner = threading.get_ident()
+                self._sessions = threading.local()
+            if threading.get_ident() == self._owner:
+                return self._sftp
+            session: paramiko.SFTPClient | None = getattr(self._sessions, "sftp", None)
+            if session is None or session.sock.closed:
+                try:
+                    assert self._transport is not None
+                    session = paramiko.SFTPClient.from_transport(self._transport)
+                except (paramiko.SSHException, OSError, EOFError) as exc:
+                    raise StorageError(f"{self.settings.where}: {exc}") from exc
+                if session is None:
+                    raise StorageError(f"{self.settings.where}: the server opened no SFTP session")
+                self._sessions.sftp = session
+            return session
 
     def _drop(self) -> None:
         if self._transport is not None:
