@@ -27,8 +27,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from bench.githttp import _backend, _Handler
-from tests.providers.fake_writable_items import Answer, _ancestor
+from bench.githttp import _backend
+from tests.providers.fake_writable_items import Answer, AnswerHandler, GitFolder, _ancestor
 
 BASIC = ("To Do", "Doing", "Done")  # the Basic process's Issue states (the first: new)
 AGILE = ("Active", "Resolved", "Closed")  # the Agile process's Issue
@@ -39,26 +39,13 @@ def _error(status: int, message: str) -> Answer:
 
 
 @dataclass
-class Repo:
+class Repo(GitFolder):
     id: str
     name: str
     project: str
     folder: Path
     pulls: list[dict[str, Any]] = field(default_factory=list)
     threads: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
-
-    def git(self, *args: str) -> str:
-        done = subprocess.run(
-            ["git", "-C", str(self.folder), *args], capture_output=True, text=True, check=False
-        )
-        return done.stdout.strip()
-
-    def refs(self) -> dict[str, str]:
-        out = self.git("for-each-ref", "--format=%(refname) %(objectname)")
-        return dict(line.split(" ", 1) for line in out.splitlines())
-
-    def head(self) -> str:
-        return self.git("symbolic-ref", "HEAD").removeprefix("refs/heads/")
 
 
 class AzureState:
@@ -292,7 +279,7 @@ class AzureState:
         return Answer(200, {"count": len(value), "value": value})
 
 
-class _Served(_Handler):
+class _Served(AnswerHandler):
     azure: AzureState
     api_authorization: str
 
@@ -316,14 +303,6 @@ class _Served(_Handler):
         except Answer as raised:
             answer = raised
         self._send(answer)
-
-    def _send(self, answer: Answer) -> None:
-        data = json.dumps(answer.body).encode()
-        self.send_response(answer.status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     do_GET = _route
     do_POST = _route

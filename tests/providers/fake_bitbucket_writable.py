@@ -24,8 +24,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from bench.githttp import _backend, _Handler
-from tests.providers.fake_writable_items import Answer, _ancestor, _commit
+from bench.githttp import _backend
+from tests.providers.fake_writable_items import Answer, AnswerHandler, GitFolder, _ancestor, _commit
 
 USER = {"display_name": "Restorer", "nickname": "restorer", "type": "user"}
 STATES = ("new", "open", "resolved", "on hold", "invalid", "duplicate", "wontfix", "closed")
@@ -36,7 +36,7 @@ def _error(status: int, message: str) -> Answer:
 
 
 @dataclass
-class Repo:
+class Repo(GitFolder):
     slug: str  # workspace/name
     description: str
     private: bool
@@ -45,19 +45,6 @@ class Repo:
     issues: list[dict[str, Any]] = field(default_factory=list)
     pulls: list[dict[str, Any]] = field(default_factory=list)
     comments: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
-
-    def git(self, *args: str) -> str:
-        done = subprocess.run(
-            ["git", "-C", str(self.folder), *args], capture_output=True, text=True, check=False
-        )
-        return done.stdout.strip()
-
-    def refs(self) -> dict[str, str]:
-        out = self.git("for-each-ref", "--format=%(refname) %(objectname)")
-        return dict(line.split(" ", 1) for line in out.splitlines())
-
-    def head(self) -> str:
-        return self.git("symbolic-ref", "HEAD").removeprefix("refs/heads/")
 
 
 class BitbucketState:
@@ -214,7 +201,7 @@ class BitbucketState:
         return pull
 
 
-class _Served(_Handler):
+class _Served(AnswerHandler):
     bitbucket: BitbucketState
     api_authorization: str
 
@@ -236,14 +223,6 @@ class _Served(_Handler):
         except Answer as raised:
             answer = raised
         self._send(answer)
-
-    def _send(self, answer: Answer) -> None:
-        data = json.dumps(answer.body).encode()
-        self.send_response(answer.status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     do_GET = _route
     do_POST = _route

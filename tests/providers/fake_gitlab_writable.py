@@ -23,9 +23,9 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
-from bench.githttp import _backend, _Handler
+from bench.githttp import _backend
 from tests.providers.fake_gitlab_items import USER, GitLabItems, Project
-from tests.providers.fake_writable_items import Answer, multipart_file
+from tests.providers.fake_writable_items import Answer, AnswerHandler, multipart_file
 
 
 class GitLabState(GitLabItems):
@@ -196,7 +196,7 @@ class GitLabState(GitLabItems):
         raise Answer(404, {"message": "404 Not found"})
 
 
-class _Served(_Handler):
+class _Served(AnswerHandler):
     gitlab: GitLabState
 
     def _route(self) -> None:
@@ -218,18 +218,6 @@ class _Served(_Handler):
         except Answer as raised:
             answer = raised
         self._send(answer)
-
-    def _send(self, answer: Answer) -> None:
-        data = json.dumps(answer.body).encode()
-        self.send_response(answer.status)
-        for name, value in {
-            "Content-Type": "application/json",
-            **answer.headers,
-            "Content-Length": str(len(data)),
-        }.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
 
     do_GET = _route
     do_POST = _route

@@ -27,9 +27,9 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from bench.githttp import _backend, _Handler
+from bench.githttp import _backend
 from tests.providers.fake_lfs import is_lfs, lfs_answer
-from tests.providers.fake_writable_items import USER, Answer, Items
+from tests.providers.fake_writable_items import USER, Answer, AnswerHandler, Items
 
 
 @dataclass
@@ -277,7 +277,7 @@ class Platform(Items):
         return issue
 
 
-class _Served(_Handler):
+class _Served(AnswerHandler):
     platform: Platform
     prefix: str
 
@@ -326,16 +326,6 @@ class _Served(_Handler):
                 platform.lfs, platform.base, self.authorization or "", self.command, path, raw
             )
         self._send(answer)
-
-    def _send(self, answer: Answer) -> None:
-        data = json.dumps(answer.body).encode()
-        self.send_response(answer.status)
-        headers = {"Content-Type": "application/json", **answer.headers}
-        headers["Content-Length"] = str(len(data))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
 
     do_GET = _route
     do_POST = _route

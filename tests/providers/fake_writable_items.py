@@ -15,6 +15,7 @@ A pull request takes the next number of the issues' sequence, as on both platfor
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from email.parser import BytesParser
@@ -22,12 +23,47 @@ from email.policy import HTTP
 from pathlib import Path
 from typing import Any
 
+from bench.githttp import _Handler
+
 USER = "restorer"
 
 
 class Answer(Exception):
     def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         self.status, self.body, self.headers = status, body, headers or {}
+
+
+class AnswerHandler(_Handler):
+    """The git smart-HTTP handler of bench/githttp.py, answering the fakes' API calls too."""
+
+    def _send(self, answer: Answer) -> None:
+        data = json.dumps(answer.body).encode()
+        self.send_response(answer.status)
+        headers = {"Content-Type": "application/json", **answer.headers}
+        headers["Content-Length"] = str(len(data))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class GitFolder:
+    """A fake's repository on disk (a dataclass with `folder`): its refs and HEAD."""
+
+    folder: Path
+
+    def git(self, *args: str) -> str:
+        done = subprocess.run(
+            ["git", "-C", str(self.folder), *args], capture_output=True, text=True, check=False
+        )
+        return done.stdout.strip()
+
+    def refs(self) -> dict[str, str]:
+        out = self.git("for-each-ref", "--format=%(refname) %(objectname)")
+        return dict(line.split(" ", 1) for line in out.splitlines())
+
+    def head(self) -> str:
+        return self.git("symbolic-ref", "HEAD").removeprefix("refs/heads/")
 
 
 def _commit(folder: Path, ref: str) -> str | None:
